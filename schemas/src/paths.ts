@@ -1,0 +1,11 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Ordered, idempotent ClickHouse migrations (NNNN_name.sql). */
+export const migrationsDir = join(packageRoot, 'migrations');
+/** The OTLP .proto subset the ingest service decodes with. */
+export const otlpProtoDir = join(packageRoot, 'otlp');
+/** The C header shared by the BPF programs, the loader and the layout test. */
+export const recordsHeaderPath = join(packageRoot, 'loader', 'records.h');

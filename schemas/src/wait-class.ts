@@ -1,0 +1,27 @@
+// Wait classes: not all blocking is equal. A Go or JVM service's idle threads
+// park in futex/epoll by design; fleet queries rank the non-idle classes.
+// This first classifier looks at the syscall alone; later ones add the fd
+// target and the user stack.
+
+export const WAIT_CLASSES = ['idle', 'lock', 'disk', 'network', 'run-queue', 'other'] as const;
+export type WaitClass = (typeof WAIT_CLASSES)[number];
+
+const waitClassBySyscall: ReadonlyMap<string, WaitClass> = new Map<string, WaitClass>([
+  ...(['epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'poll', 'ppoll', 'select', 'pselect6', 'nanosleep',
+    'clock_nanosleep', 'pause', 'wait4', 'waitid', 'rt_sigsuspend', 'rt_sigtimedwait', 'sched_yield',
+    'io_getevents', 'io_pgetevents', 'io_uring_enter'] as const).map((name) => [name, 'idle'] as const),
+  ...(['futex', 'futex_waitv', 'flock', 'semop', 'semtimedop'] as const).map((name) => [name, 'lock'] as const),
+  ...(['fsync', 'fdatasync', 'sync', 'syncfs', 'sync_file_range', 'msync', 'pread64', 'pwrite64', 'preadv',
+    'pwritev', 'preadv2', 'pwritev2', 'openat', 'open', 'fallocate', 'ftruncate', 'truncate', 'unlink',
+    'unlinkat', 'rename', 'renameat', 'renameat2', 'getdents64'] as const).map((name) => [name, 'disk'] as const),
+  ...(['connect', 'accept', 'accept4', 'recvfrom', 'recvmsg', 'recvmmsg', 'sendto', 'sendmsg', 'sendmmsg',
+    'shutdown'] as const).map((name) => [name, 'network'] as const),
+]);
+
+export function waitClassOfSyscall(syscallName: string): WaitClass {
+  return waitClassBySyscall.get(syscallName) ?? 'other';
+}
+
+export function isWaitClass(value: string): value is WaitClass {
+  return (WAIT_CLASSES as readonly string[]).includes(value);
+}

@@ -1,0 +1,24 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const storeConfigSchema = Type.Object(
+  {
+    /** ClickHouse HTTP endpoint; empty means the embedded chDB engine at chdbPath. */
+    url: Type.String(),
+    chdbPath: Type.String({ minLength: 1 }),
+    database: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+    username: Type.String(),
+    password: Type.String(),
+    requestTimeoutMs: Type.Integer({ minimum: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type StoreConfig = Static<typeof storeConfigSchema>;
+
+export const storeConfigDefaults: StoreConfig = {
+  url: '',
+  chdbPath: './data/chdb',
+  database: 'default',
+  username: 'default',
+  password: '',
+  requestTimeoutMs: 30_000,
+};

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { withLifecycle, type Component, type Logger } from '@stallscope/common';
+import type { StoreConfig } from './config.js';
+import { applyMigrations } from './migrations.js';
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+export interface Store extends Component {
+  /** Usable after start resolves. */
+  readonly client: ClickHouseClient;
+  /** 'chdb' (embedded engine) or 'http' (a ClickHouse server). */
+  readonly kind: 'chdb' | 'http';
+}
+
+export interface StoreDeps {
+  logger: Logger;
+}
+
+function connect(config: StoreConfig): ClickHouseClient {
+  if (config.url !== '') {
+    return createClient({
+      url: config.url,
+      database: config.database,
+      username: config.username,
+      password: config.password,
+      request_timeout: config.requestTimeoutMs,
+    });
+  }
+  const path = resolve(config.chdbPath);
+  mkdirSync(path, { recursive: true });
+  // chdb types its connection against @clickhouse/client-common, which the
+  // client bundles under another path; the runtime contract is the same.
+  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  return createClient({ connection });
+}
+
+/** The ClickHouse store: connects (chDB or HTTP), creates the database and applies migrations on start. */
+export function createStore(config: StoreConfig, deps: StoreDeps): Store {
+  const logger = deps.logger.child({ component: 'store' });
+  const kind = config.url === '' ? 'chdb' : 'http';
+  let client: ClickHouseClient | undefined;
+  const lifecycle = withLifecycle({
+    async start() {
+      if (kind === 'http' && config.database !== 'default') {
+        const bootstrap = createClient({ url: config.url, username: config.username, password: config.password });
+        await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+        await bootstrap.close();
+      }
+      client = connect(config);
+      await applyMigrations(client, logger);
+      logger.info({ kind, target: kind === 'chdb' ? resolve(config.chdbPath) : config.url }, 'store ready');
+    },
+    async stop() {
+      await client?.close();
+    },
+  });
+  return {
+    kind,
+    get client() {
+      if (!client) throw new Error('store used before start');
+      return client;
+    },
+    start: lifecycle.start,
+    stop: lifecycle.stop,
+  };
+}

@@ -1,0 +1,8 @@
+export type {
+  BatchHandler,
+  DeliveredMessage,
+  Transport,
+  TransportConsumer,
+  TransportMessage,
+  TransportProducer,
+} from './transport.js';
