@@ -1,1 +1,4 @@
-export {};
+export { createAgent } from './agent.js';
+export type { AgentDeps } from './agent.js';
+export { agentConfigDefaults, agentConfigSchema } from './config.js';
+export type { AgentConfig } from './config.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import type { Static, TObject, TSchema } from '@sinclair/typebox';
+import type { TObject, TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 
 export class ConfigError extends Error {
@@ -48,9 +48,10 @@ function deepMerge(base: unknown, override: unknown): unknown {
   return out;
 }
 
-export interface LoadConfigOptions<S extends TObject> {
-  schema: S;
-  defaults: Static<S>;
+export interface LoadConfigOptions<T> {
+  /** The schema T was derived from (Static<typeof schema>). */
+  schema: TObject;
+  defaults: T;
   /** Optional YAML file; its keys must be known to the schema. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
@@ -63,7 +64,7 @@ export interface LoadConfigOptions<S extends TObject> {
  * defaults < YAML file < environment < overrides, validated against the schema.
  * Unknown keys and wrong types fail with a message naming each offending path.
  */
-export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Static<S> {
+export function loadConfig<T>(options: LoadConfigOptions<T>): T {
   const { schema, defaults, file, env = process.env, envPrefix = 'STALLSCOPE', overrides = {} } = options;
   let fromFile: unknown = {};
   if (file) {
@@ -84,5 +85,5 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): St
     });
     throw new ConfigError(`invalid configuration${file ? ` (file ${file})` : ''}:\n${lines.join('\n')}`);
   }
-  return converted as Static<S>;
+  return converted as T;
 }

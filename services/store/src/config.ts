@@ -4,7 +4,8 @@ export const storeConfigSchema = Type.Object(
   {
     /** ClickHouse HTTP endpoint; empty means the embedded chDB engine at chdbPath. */
     url: Type.String(),
-    chdbPath: Type.String({ minLength: 1 }),
+    /** Directory of the embedded engine's data, used when url is empty. */
+    chdbPath: Type.String(),
     database: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
     username: Type.String(),
     password: Type.String(),

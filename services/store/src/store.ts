@@ -29,6 +29,7 @@ function connect(config: StoreConfig): ClickHouseClient {
       request_timeout: config.requestTimeoutMs,
     });
   }
+  if (config.chdbPath === '') throw new Error('store.chdbPath must name a directory when store.url is empty');
   const path = resolve(config.chdbPath);
   mkdirSync(path, { recursive: true });
   // chdb types its connection against @clickhouse/client-common, which the

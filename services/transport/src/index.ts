@@ -6,3 +6,14 @@ export type {
   TransportMessage,
   TransportProducer,
 } from './transport.js';
+export {
+  inProcessTransportConfigDefaults,
+  inProcessTransportConfigSchema,
+  kafkaTransportConfigDefaults,
+  kafkaTransportConfigSchema,
+} from './config.js';
+export type { InProcessTransportConfig, KafkaTransportConfig } from './config.js';
+export { createInProcessTransport } from './in-process.js';
+export type { InProcessTransportDeps } from './in-process.js';
+export { createKafkaTransport } from './kafka.js';
+export type { KafkaTransportDeps } from './kafka-client.js';

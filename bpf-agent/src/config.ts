@@ -1,0 +1,35 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const agentConfigSchema = Type.Object(
+  {
+    /** The stallscope-loader binary; empty means the one built in this package. */
+    loaderPath: Type.String(),
+    /** How often the kernel histograms are read and exported. */
+    intervalMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
+    /** Syscalls at least this slow become spans (one ring-buffer record each). */
+    slowSyscallThresholdMs: Type.Number({ exclusiveMinimum: 0 }),
+    /** Idle-class syscalls (epoll_wait, nanosleep, ...) are slow by design; spans for them only on request. */
+    slowSpansForIdleSyscalls: Type.Boolean(),
+    /** Bounds span volume from one noisy process. */
+    maxSlowSpansPerProcessPerInterval: Type.Integer({ minimum: 0 }),
+    /** Size of the kernel histogram map: (process, syscall, bucket) entries. */
+    maxHistEntries: Type.Integer({ minimum: 1024, maximum: 4_194_304 }),
+    /** host.name of everything this agent reports; empty means the machine's hostname. */
+    hostName: Type.String(),
+    /** Bounds the agent's memory: processes whose name and counters it remembers. */
+    maxTrackedProcesses: Type.Integer({ minimum: 16 }),
+  },
+  { additionalProperties: false },
+);
+export type AgentConfig = Static<typeof agentConfigSchema>;
+
+export const agentConfigDefaults: AgentConfig = {
+  loaderPath: '',
+  intervalMs: 5000,
+  slowSyscallThresholdMs: 10,
+  slowSpansForIdleSyscalls: false,
+  maxSlowSpansPerProcessPerInterval: 50,
+  maxHistEntries: 65_536,
+  hostName: '',
+  maxTrackedProcesses: 20_000,
+};

@@ -1,0 +1,161 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DROP_REASONS,
+  HelloRecordLayout,
+  RECORD_ABI_VERSION,
+  RecordHeaderLayout,
+  RecordType,
+  SlowSyscallRecordLayout,
+  SnapshotEndRecordLayout,
+  SyscallHistRecordLayout,
+} from '@stallscope/schemas';
+import { RecordDecoder } from './decode.js';
+import type { LoaderRecord } from './records.js';
+
+function header(type: number, size: number, version: number = RECORD_ABI_VERSION): Buffer {
+  const b = Buffer.alloc(RecordHeaderLayout.size);
+  b.writeUInt16LE(type, RecordHeaderLayout.type);
+  b.writeUInt16LE(version, RecordHeaderLayout.version);
+  b.writeUInt32LE(size, RecordHeaderLayout.recordSize);
+  return b;
+}
+
+function record(type: number, size: number): Buffer {
+  const b = Buffer.alloc(size);
+  header(type, size).copy(b);
+  return b;
+}
+
+function hello(): Buffer {
+  const L = HelloRecordLayout;
+  const b = record(RecordType.hello, L.size);
+  b.writeUInt32LE(4242, L.loaderPid);
+  b.writeUInt32LE(1000, L.intervalMs);
+  b.writeBigUInt64LE(123_456_789_012n, L.monotonicNs);
+  b.writeBigUInt64LE(1_700_000_000_000_000_000n, L.realtimeNs);
+  b.writeBigUInt64LE(10_000_000n, L.slowThresholdNs);
+  b.writeUInt32LE(65536, L.maxHistEntries);
+  return b;
+}
+
+function hist(): Buffer {
+  const L = SyscallHistRecordLayout;
+  const b = record(RecordType.syscallHist, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(230, L.syscallNr);
+  b.writeUInt32LE(29, L.bucket);
+  b.writeBigUInt64LE(3n, L.count);
+  b.writeBigUInt64LE(900_000_000n, L.sumNs);
+  b.writeBigUInt64LE(2n ** 64n - 1n, L.maxNs);
+  return b;
+}
+
+function snapshotEnd(): Buffer {
+  const L = SnapshotEndRecordLayout;
+  const b = record(RecordType.snapshotEnd, L.size);
+  b.writeUInt32LE(12, L.entries);
+  b.writeBigUInt64LE(5n, L.monotonicNs);
+  b.writeBigUInt64LE(6n, L.realtimeNs);
+  DROP_REASONS.forEach((_, i) => b.writeBigUInt64LE(BigInt(i + 1), L.drops + 8 * i));
+  return b;
+}
+
+function slowSyscall(comm: string): Buffer {
+  const L = SlowSyscallRecordLayout;
+  const b = record(RecordType.slowSyscall, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(78, L.tid);
+  b.writeUInt32LE(202, L.syscallNr);
+  b.writeBigUInt64LE(1n, L.args);
+  b.writeBigUInt64LE(0xffff_ffff_ffff_ffffn, L.args + 8);
+  b.writeBigUInt64LE(3n, L.args + 16);
+  b.writeBigInt64LE(-110n, L.ret);
+  b.writeBigUInt64LE(1000n, L.startNs);
+  b.writeBigUInt64LE(250_000_000n, L.durationNs);
+  b.write(comm, L.comm, 'utf8');
+  return b;
+}
+
+const expected: LoaderRecord[] = [
+  {
+    type: 'hello',
+    loaderPid: 4242,
+    intervalMs: 1000,
+    monotonicNs: 123_456_789_012n,
+    realtimeNs: 1_700_000_000_000_000_000n,
+    slowThresholdNs: 10_000_000n,
+    maxHistEntries: 65536,
+  },
+  { type: 'syscall-hist', tgid: 77, syscallNr: 230, bucket: 29, count: 3n, sumNs: 900_000_000n, maxNs: 2n ** 64n - 1n },
+  {
+    type: 'snapshot-end',
+    entries: 12,
+    monotonicNs: 5n,
+    realtimeNs: 6n,
+    drops: { hist_map_full: 1n, start_map_full: 2n, ringbuf_full: 3n },
+  },
+  {
+    type: 'slow-syscall',
+    tgid: 77,
+    tid: 78,
+    syscallNr: 202,
+    args: [1n, 0xffff_ffff_ffff_ffffn, 3n],
+    returnValue: -110n,
+    startNs: 1000n,
+    durationNs: 250_000_000n,
+    comm: 'postgres',
+  },
+];
+
+const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres')]);
+
+test('decodes every record type', () => {
+  const decoder = new RecordDecoder();
+  assert.deepEqual(decoder.push(stream), expected);
+  assert.equal(decoder.bufferedBytes, 0);
+  assert.equal(decoder.skippedRecords, 0);
+});
+
+test('reassembles records split at every byte boundary', () => {
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const decoder = new RecordDecoder();
+    const records = [...decoder.push(stream.subarray(0, cut)), ...decoder.push(stream.subarray(cut))];
+    assert.deepEqual(records, expected, `split at byte ${cut}`);
+    assert.equal(decoder.bufferedBytes, 0);
+  }
+});
+
+test('reassembles a stream fed one byte at a time', () => {
+  const decoder = new RecordDecoder();
+  const records: LoaderRecord[] = [];
+  for (let i = 0; i < stream.length; i++) records.push(...decoder.push(stream.subarray(i, i + 1)));
+  assert.deepEqual(records, expected);
+});
+
+test('comm of the full 16 bytes has no NUL to trim', () => {
+  const [record] = new RecordDecoder().push(slowSyscall('abcdefghijklmnop'));
+  assert.equal(record?.type === 'slow-syscall' && record.comm, 'abcdefghijklmnop');
+});
+
+test('skips and counts records of unknown types by their header size', () => {
+  const unknown = record(99, 20);
+  unknown.fill(0xee, RecordHeaderLayout.size);
+  const decoder = new RecordDecoder();
+  const records = decoder.push(Buffer.concat([hello(), unknown, hist()]));
+  assert.deepEqual(records, [expected[0], expected[1]]);
+  assert.equal(decoder.skippedRecords, 1);
+});
+
+test('rejects a corrupt or mismatched header', () => {
+  assert.throws(() => new RecordDecoder().push(header(RecordType.hello, 4)), /size 4 /);
+  assert.throws(() => new RecordDecoder().push(header(99, 0)), /size 0 .*corrupt/);
+  assert.throws(() => new RecordDecoder().push(header(RecordType.hello, HelloRecordLayout.size, 2)), /ABI version 2/);
+  assert.throws(() => new RecordDecoder().push(header(RecordType.syscallHist, 56)), /size 56 \(expected 48\)/);
+  // Only the header has arrived, yet the size is already known to be absurd.
+  assert.throws(() => new RecordDecoder().push(header(99, 0x7fff_ffff)), /corrupt/);
+  // The error surfaces when the second chunk completes the bad header.
+  const decoder = new RecordDecoder();
+  assert.deepEqual(decoder.push(Buffer.concat([hello(), header(RecordType.hello, 4).subarray(0, 5)])), [expected[0]]);
+  assert.throws(() => decoder.push(header(RecordType.hello, 4).subarray(5)), /size 4 /);
+});

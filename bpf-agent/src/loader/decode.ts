@@ -1,0 +1,139 @@
+import {
+  DROP_REASONS,
+  HelloRecordLayout,
+  RECORD_ABI_VERSION,
+  RecordHeaderLayout,
+  RecordType,
+  SLOW_SYSCALL_ARGS,
+  SlowSyscallRecordLayout,
+  SnapshotEndRecordLayout,
+  SyscallHistRecordLayout,
+  TASK_COMM_LEN,
+} from '@stallscope/schemas';
+import type { DropReason } from '@stallscope/schemas';
+import type { LoaderRecord, SlowSyscallRecord, SnapshotEndRecord } from './records.js';
+
+/** Larger headers mean a corrupt stream: refuse them instead of buffering without bound. */
+const MAX_RECORD_SIZE = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+const knownSizes = new Map<number, number>([
+  [RecordType.hello, HelloRecordLayout.size],
+  [RecordType.syscallHist, SyscallHistRecordLayout.size],
+  [RecordType.snapshotEnd, SnapshotEndRecordLayout.size],
+  [RecordType.slowSyscall, SlowSyscallRecordLayout.size],
+]);
+
+/**
+ * Turns the loader's stdout byte stream into records. Records are in the host's
+ * byte order, which is little endian on every architecture the agent supports.
+ */
+export class RecordDecoder {
+  /** Records of types this decoder does not know, skipped by their header size. */
+  skippedRecords = 0;
+  private pending: Buffer = EMPTY;
+
+  /** Bytes of an incomplete record waiting for the next chunk. */
+  get bufferedBytes(): number {
+    return this.pending.length;
+  }
+
+  push(chunk: Buffer): LoaderRecord[] {
+    const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const records: LoaderRecord[] = [];
+    let offset = 0;
+    while (buf.length - offset >= RecordHeaderLayout.size) {
+      const type = buf.readUInt16LE(offset + RecordHeaderLayout.type);
+      const version = buf.readUInt16LE(offset + RecordHeaderLayout.version);
+      const size = buf.readUInt32LE(offset + RecordHeaderLayout.recordSize);
+      if (version !== RECORD_ABI_VERSION) {
+        throw new Error(
+          `loader record at stream offset ${offset} has ABI version ${version}, expected ${RECORD_ABI_VERSION}: loader and agent do not match or the stream is corrupt`,
+        );
+      }
+      const expected = knownSizes.get(type);
+      if (size < RecordHeaderLayout.size || size > MAX_RECORD_SIZE || (expected !== undefined && size !== expected)) {
+        throw new Error(
+          `loader record of type ${type} declares size ${size} (expected ${expected ?? `${RecordHeaderLayout.size}..${MAX_RECORD_SIZE}`}): the stream is corrupt`,
+        );
+      }
+      if (buf.length - offset < size) break;
+      const record = decodeRecord(type, buf.subarray(offset, offset + size));
+      if (record) records.push(record);
+      else this.skippedRecords++;
+      offset += size;
+    }
+    // Copy the tail so a small remainder does not pin the whole chunk.
+    this.pending = offset === buf.length ? EMPTY : Buffer.from(buf.subarray(offset));
+    return records;
+  }
+}
+
+function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
+  switch (type) {
+    case RecordType.hello: {
+      const L = HelloRecordLayout;
+      return {
+        type: 'hello',
+        loaderPid: r.readUInt32LE(L.loaderPid),
+        intervalMs: r.readUInt32LE(L.intervalMs),
+        monotonicNs: r.readBigUInt64LE(L.monotonicNs),
+        realtimeNs: r.readBigUInt64LE(L.realtimeNs),
+        slowThresholdNs: r.readBigUInt64LE(L.slowThresholdNs),
+        maxHistEntries: r.readUInt32LE(L.maxHistEntries),
+      };
+    }
+    case RecordType.syscallHist: {
+      const L = SyscallHistRecordLayout;
+      return {
+        type: 'syscall-hist',
+        tgid: r.readUInt32LE(L.tgid),
+        syscallNr: r.readUInt32LE(L.syscallNr),
+        bucket: r.readUInt32LE(L.bucket),
+        count: r.readBigUInt64LE(L.count),
+        sumNs: r.readBigUInt64LE(L.sumNs),
+        maxNs: r.readBigUInt64LE(L.maxNs),
+      };
+    }
+    case RecordType.snapshotEnd:
+      return decodeSnapshotEnd(r);
+    case RecordType.slowSyscall:
+      return decodeSlowSyscall(r);
+    default:
+      return undefined;
+  }
+}
+
+function decodeSnapshotEnd(r: Buffer): SnapshotEndRecord {
+  const L = SnapshotEndRecordLayout;
+  const drops = {} as Record<DropReason, bigint>;
+  DROP_REASONS.forEach((reason, i) => {
+    drops[reason] = r.readBigUInt64LE(L.drops + 8 * i);
+  });
+  return {
+    type: 'snapshot-end',
+    entries: r.readUInt32LE(L.entries),
+    monotonicNs: r.readBigUInt64LE(L.monotonicNs),
+    realtimeNs: r.readBigUInt64LE(L.realtimeNs),
+    drops,
+  };
+}
+
+function decodeSlowSyscall(r: Buffer): SlowSyscallRecord {
+  const L = SlowSyscallRecordLayout;
+  const args: bigint[] = [];
+  for (let i = 0; i < SLOW_SYSCALL_ARGS; i++) args.push(r.readBigUInt64LE(L.args + 8 * i));
+  const comm = r.subarray(L.comm, L.comm + TASK_COMM_LEN);
+  const nul = comm.indexOf(0);
+  return {
+    type: 'slow-syscall',
+    tgid: r.readUInt32LE(L.tgid),
+    tid: r.readUInt32LE(L.tid),
+    syscallNr: r.readUInt32LE(L.syscallNr),
+    args,
+    returnValue: r.readBigInt64LE(L.ret),
+    startNs: r.readBigUInt64LE(L.startNs),
+    durationNs: r.readBigUInt64LE(L.durationNs),
+    comm: comm.subarray(0, nul === -1 ? comm.length : nul).toString('utf8'),
+  };
+}

@@ -1,0 +1,126 @@
+// Starts: the real stallscope-loader (BPF programs in this machine's kernel) and a
+// `sleep 0.3` child process whose syscalls it must see.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@stallscope/common';
+import { syscallArchOf, syscallNumbers } from '@stallscope/schemas';
+import { defaultLoaderPath } from './default-loader-path.js';
+import { spawnLoader } from './loader-process.js';
+import type { LoaderRecord, SlowSyscallRecord, SyscallHistRecord } from './records.js';
+
+const loaderPath = defaultLoaderPath();
+const skipReason =
+  process.getuid?.() !== 0
+    ? 'needs root to load BPF programs'
+    : !existsSync(loaderPath)
+      ? `loader binary missing at ${loaderPath} (run make -C bpf-agent)`
+      : undefined;
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+test('loader reports histograms, slow syscalls and snapshots from the real kernel', async (t) => {
+  if (skipReason) {
+    console.log(`skipping real-kernel loader test: ${skipReason}`);
+    t.skip(skipReason);
+    return;
+  }
+  const intervalMs = 200;
+  const [nanosleepNr] = syscallNumbers(syscallArchOf(process.arch), ['clock_nanosleep']);
+  assert.ok(nanosleepNr !== undefined);
+
+  const records: LoaderRecord[] = [];
+  /** Histogram records of each completed snapshot, in order. */
+  const snapshots: SyscallHistRecord[][] = [];
+  let current: SyscallHistRecord[] = [];
+  let exit: { code: number | null; signal: string | null } | undefined;
+  const loader = spawnLoader({
+    loaderPath,
+    intervalMs,
+    slowThresholdNs: 5_000_000n,
+    maxHistEntries: 65536,
+    slowIgnoreSyscallNrs: [],
+    logger: createLogger('warn'),
+    onRecord: (record) => {
+      records.push(record);
+      if (record.type === 'syscall-hist') current.push(record);
+      if (record.type === 'snapshot-end') {
+        snapshots.push(current);
+        current = [];
+      }
+    },
+    onExit: (code, signal) => {
+      exit = { code, signal };
+    },
+  });
+
+  try {
+    await waitFor('the hello record', () => records.length > 0, 10_000);
+    const [hello] = records;
+    assert.ok(hello?.type === 'hello', 'hello comes first');
+    assert.equal(hello.loaderPid, loader.pid);
+    assert.equal(hello.intervalMs, intervalMs);
+
+    const child = spawn('sleep', ['0.3'], { stdio: 'ignore' });
+    const childPid = child.pid;
+    assert.ok(childPid !== undefined);
+    await once(child, 'exit');
+    const snapshotsAtExit = snapshots.length;
+    await waitFor('five snapshots after the child exited', () => snapshots.length >= snapshotsAtExit + 5, 5_000);
+
+    // Values are cumulative: the last snapshot holding the child has its final figures.
+    const childHist = snapshots.findLast((s) => s.some((r) => r.tgid === childPid))?.filter((r) => r.tgid === childPid);
+    assert.ok(childHist, `histogram records for the child ${childPid}`);
+    const nanosleep = childHist.filter((r) => r.syscallNr === nanosleepNr);
+    const nanosleepNs = nanosleep.reduce((sum, r) => sum + r.sumNs, 0n);
+    t.diagnostic(`child clock_nanosleep: ${nanosleepNs} ns in ${nanosleep.length} bucket(s) ${nanosleep.map((r) => r.bucket)}, expected ~300000000`);
+    assert.ok(Math.abs(Number(nanosleepNs) - 300e6) <= 0.25 * 300e6, `clock_nanosleep sum ${nanosleepNs} ns`);
+
+    for (const r of records) {
+      if (r.type !== 'syscall-hist') continue;
+      // Bucket 0 is 0..1 ns, bucket b >= 1 is (2^(b-1), 2^b] ns.
+      const upper = 2n ** BigInt(r.bucket);
+      const lower = r.bucket === 0 ? 0n : upper / 2n + 1n;
+      assert.ok(r.maxNs >= lower && r.maxNs <= upper, `max ${r.maxNs} ns outside bucket ${r.bucket}`);
+      assert.ok(r.sumNs >= r.count * lower && r.sumNs <= r.count * upper, `sum ${r.sumNs} ns outside bucket ${r.bucket}`);
+    }
+
+    const slow = records.filter((r): r is SlowSyscallRecord => r.type === 'slow-syscall');
+    const childSlow = slow.find((r) => r.tgid === childPid && r.syscallNr === nanosleepNr);
+    assert.ok(childSlow, 'a slow clock_nanosleep event for the child');
+    t.diagnostic(`slow event: ${childSlow.comm} ${childSlow.durationNs} ns, ret ${childSlow.returnValue}`);
+    assert.ok(childSlow.durationNs >= 250_000_000n);
+    assert.equal(childSlow.comm, 'sleep');
+    assert.equal(childSlow.returnValue, 0n);
+
+    const ends = records.filter((r) => r.type === 'snapshot-end');
+    for (let i = 1; i < ends.length; i++) {
+      const gapMs = Number((ends[i]?.monotonicNs ?? 0n) - (ends[i - 1]?.monotonicNs ?? 0n)) / 1e6;
+      assert.ok(gapMs >= intervalMs / 2 && gapMs <= intervalMs * 1.5, `snapshot gap ${gapMs} ms`);
+    }
+
+    // The snapshot in flight at the child's exit may predate it; the one after emits
+    // its final values and deletes them, so later snapshots must not have it.
+    const later = snapshots.slice(snapshotsAtExit + 2);
+    assert.ok(later.length > 0);
+    assert.ok(later.every((s) => s.every((r) => r.tgid !== childPid)), 'exited child removed from the map');
+
+    assert.ok(
+      records.every((r) => !((r.type === 'syscall-hist' || r.type === 'slow-syscall') && r.tgid === loader.pid)),
+      'the loader never counts itself',
+    );
+  } finally {
+    await loader.stop();
+    await loader.stop();
+  }
+  assert.deepEqual(exit, { code: 0, signal: null }, 'clean exit on SIGTERM');
+});

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { SpanKind, SpanStatusCode, TraceFlags, type HrTime } from '@opentelemetry/api';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AGENT_SCOPE_NAME, ResourceAttr, SpanAttr, type WaitClass } from '@stallscope/schemas';
+import type { ProcessInfo } from '../process/process-info.js';
+import type { SlowSyscallRecord } from '../loader/records.js';
+
+const NS_PER_SECOND = 1_000_000_000n;
+
+export function hrTimeOfNs(ns: bigint): HrTime {
+  return [Number(ns / NS_PER_SECOND), Number(ns % NS_PER_SECOND)];
+}
+
+export interface SlowSyscallContext {
+  hostName: string;
+  syscallName: string;
+  waitClass: WaitClass;
+  process: ProcessInfo;
+  /** The event's start on the wall clock. */
+  startUnixNs: bigint;
+}
+
+/** A process's resource: the service plus the pid and executable (spans are rare, so pids are fine here). */
+export function processResource(hostName: string, tgid: number, process: ProcessInfo): Resource {
+  return resourceFromAttributes({
+    [ResourceAttr.serviceName]: process.serviceName,
+    [ResourceAttr.hostName]: hostName,
+    [ResourceAttr.processPid]: tgid,
+    [ResourceAttr.processExecutableName]: process.executableName,
+    ...(process.containerId ? { [ResourceAttr.containerId]: process.containerId } : {}),
+  });
+}
+
+/** One span per slow syscall: name = the syscall, status error when it returned -errno. */
+export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallContext, resource: Resource): ReadableSpan {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  const failed = record.returnValue < 0n && record.returnValue >= -4095n;
+  return {
+    name: context.syscallName,
+    kind: SpanKind.INTERNAL,
+    spanContext: () => ({ traceId, spanId, traceFlags: TraceFlags.SAMPLED }),
+    startTime: hrTimeOfNs(context.startUnixNs),
+    endTime: hrTimeOfNs(context.startUnixNs + record.durationNs),
+    duration: hrTimeOfNs(record.durationNs),
+    status: failed ? { code: SpanStatusCode.ERROR, message: `errno ${-record.returnValue}` } : { code: SpanStatusCode.UNSET },
+    attributes: {
+      [SpanAttr.syscallName]: context.syscallName,
+      [SpanAttr.syscallNr]: record.syscallNr,
+      [SpanAttr.syscallArgs]: record.args.map((arg) => `0x${arg.toString(16)}`),
+      [SpanAttr.syscallReturnValue]: record.returnValue.toString(),
+      [SpanAttr.threadId]: record.tid,
+      [SpanAttr.waitClass]: context.waitClass,
+    },
+    links: [],
+    events: [],
+    ended: true,
+    resource,
+    instrumentationScope: { name: AGENT_SCOPE_NAME },
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}

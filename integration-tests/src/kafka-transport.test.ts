@@ -1,0 +1,223 @@
+// The Kafka transport against a real broker.
+// Starts: one single-node Apache Kafka broker (KRaft, infra/kafka/kafka.sh) for the whole suite.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { createLogger, LOG_LEVELS, Registry } from '@stallscope/common';
+import {
+  createKafkaTransport,
+  kafkaTransportConfigDefaults,
+  type DeliveredMessage,
+  type KafkaTransportConfig,
+  type TransportMessage,
+} from '@stallscope/transport';
+import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
+
+const skipReason = kafkaSkipReason();
+if (skipReason) console.log(`skipping kafka transport suite: ${skipReason}`);
+
+const logLevelName = LOG_LEVELS.find((level) => level === process.env.STALLSCOPE_TEST_LOG_LEVEL) ?? 'silent';
+let broker: KafkaBroker | undefined;
+let admin: ReturnType<Kafka['admin']> | undefined;
+
+before(
+  async () => {
+    if (skipReason) return;
+    const started = Date.now();
+    broker = await startKafkaBroker();
+    console.log(`kafka broker ${broker.brokers.join(',')} started in ${Date.now() - started} ms`);
+    admin = new Kafka({ clientId: 'kafka-transport-test', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await admin?.disconnect();
+  await broker?.stop();
+});
+
+function setup(overrides: Partial<KafkaTransportConfig> = {}) {
+  const metrics = new Registry();
+  const config: KafkaTransportConfig = {
+    ...kafkaTransportConfigDefaults,
+    brokers: broker!.brokers,
+    clientId: 'kafka-transport-test',
+    topics: [],
+    handlerRetryBackoffMs: 200,
+    ...overrides,
+  };
+  const transport = createKafkaTransport(config, { logger: createLogger(logLevelName), metrics });
+  return { transport, metrics };
+}
+
+const fresh = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+function messages(from: number, count: number): TransportMessage[] {
+  return Array.from({ length: count }, (_, i) => ({
+    key: Buffer.from(`key-${(from + i) % 6}`),
+    value: Buffer.from(`msg-${from + i}`),
+    headers: { seq: String(from + i), 'content-type': 'application/x-protobuf' },
+  }));
+}
+
+const seqOf = (message: DeliveredMessage) => Number(message.headers?.seq);
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function metricValue(registry: Registry, name: string, topic: string): Promise<number> {
+  const { values } = await registry.getSingleMetric(name)!.get();
+  return values.find((sample) => sample.labels.topic === topic)?.value ?? 0;
+}
+
+/** True when the group's committed offset of every partition is the partition's end. */
+async function committedToEnd(groupId: string, topic: string): Promise<boolean> {
+  const ends = await admin!.fetchTopicOffsets(topic);
+  const [committed] = await admin!.fetchOffsets({ groupId, topics: [topic] });
+  return ends.every(({ partition, high }) =>
+    committed?.partitions.some((p) => p.partition === partition && p.offset === high),
+  );
+}
+
+describe('kafka transport against a real broker', { skip: skipReason, timeout: 180_000 }, () => {
+  test('a consumer group receives every message with its headers, in order per partition, and commits', async () => {
+    const topic = fresh('spans');
+    const groupId = fresh('ingest');
+    const { transport, metrics } = setup({ topics: [topic] });
+    const producer = transport.createProducer();
+    const started = Date.now();
+    await producer.start();
+    const [metadata] = (await admin!.fetchTopicMetadata({ topics: [topic] })).topics;
+    assert.equal(metadata?.partitions.length, 3, 'producer start created the topic with topicPartitions');
+
+    for (let from = 0; from < 60; from += 20) await producer.send(topic, messages(from, 20));
+    const received: DeliveredMessage[] = [];
+    const consumer = transport.createConsumer(groupId);
+    consumer.subscribe(topic, async (batch) => void received.push(...batch));
+    await consumer.start();
+    await until(() => received.length >= 60, 'all 60 messages');
+    console.log(`produced and consumed 60 messages in ${Date.now() - started} ms`);
+
+    assert.deepEqual(
+      received.map(seqOf).sort((a, b) => a - b),
+      Array.from({ length: 60 }, (_, i) => i),
+      'each message exactly once',
+    );
+    for (const message of received) {
+      const seq = seqOf(message);
+      assert.equal(message.topic, topic);
+      assert.equal(message.value.toString(), `msg-${seq}`);
+      assert.equal(message.key?.toString(), `key-${seq % 6}`);
+      assert.equal(message.headers?.['content-type'], 'application/x-protobuf');
+    }
+    const partitions = new Set(received.map((message) => message.partition));
+    assert.ok(partitions.size > 1, 'keys spread over partitions');
+    for (const partition of partitions) {
+      const inPartition = received.filter((message) => message.partition === partition);
+      assert.deepEqual(
+        inPartition.map((message) => message.offset),
+        inPartition.map((_, i) => String(i)),
+        `partition ${partition}: consecutive offsets from 0`,
+      );
+      const seqs = inPartition.map(seqOf);
+      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `partition ${partition}: send order`);
+    }
+    await until(() => committedToEnd(groupId, topic), 'offsets committed to the end of every partition');
+    assert.equal(await metricValue(metrics, 'stallscope_transport_messages_sent_total', topic), 60);
+    assert.equal(await metricValue(metrics, 'stallscope_transport_messages_delivered_total', topic), 60);
+    await consumer.stop();
+    await producer.stop();
+  });
+
+  test('a new consumer of the same group, after a restart, receives only what was not committed', async () => {
+    const topic = fresh('metrics');
+    const groupId = fresh('ingest');
+    const { transport } = setup();
+    const producer = transport.createProducer();
+    await producer.start();
+    await producer.send(topic, messages(0, 10));
+
+    const first: DeliveredMessage[] = [];
+    const consumer1 = transport.createConsumer(groupId);
+    consumer1.subscribe(topic, async (batch) => void first.push(...batch));
+    await consumer1.start();
+    await until(() => first.length >= 10, 'the first consumer to receive 10');
+    await consumer1.stop();
+
+    const second: DeliveredMessage[] = [];
+    const consumer2 = transport.createConsumer(groupId);
+    consumer2.subscribe(topic, async (batch) => void second.push(...batch));
+    await consumer2.start();
+    await producer.send(topic, messages(10, 5));
+    await until(() => second.length >= 5, 'the second consumer to receive the 5 new ones');
+    await sleep(1000);
+    assert.deepEqual(second.map(seqOf).sort((a, b) => a - b), [10, 11, 12, 13, 14]);
+    assert.equal(first.length, 10);
+    await consumer2.stop();
+    await producer.stop();
+  });
+
+  test('a batch whose handler rejects is delivered again and committed only after success', async () => {
+    const topic = fresh('logs');
+    const groupId = fresh('ingest');
+    const { transport, metrics } = setup({ topicPartitions: 1 });
+    const producer = transport.createProducer();
+    await producer.start();
+    await producer.send(topic, messages(0, 10));
+
+    const calls: DeliveredMessage[][] = [];
+    const consumer = transport.createConsumer(groupId);
+    consumer.subscribe(topic, async (batch) => {
+      calls.push(batch);
+      if (calls.length === 1) throw new Error('store unavailable');
+    });
+    await consumer.start();
+    await until(() => calls.slice(1).flat().length >= 10, 'the redelivery of all 10');
+    const [failed, retried] = calls;
+    assert.equal(retried?.[0]?.offset, failed?.[0]?.offset, 'the retry starts at the failed batch');
+    assert.deepEqual(
+      calls.slice(1).flat().map(seqOf),
+      Array.from({ length: 10 }, (_, i) => i),
+      'after the failure, each message once and in order',
+    );
+    await until(() => committedToEnd(groupId, topic), 'the offset committed after the retry');
+    assert.equal(await metricValue(metrics, 'stallscope_transport_handler_failures_total', topic), 1);
+    await consumer.stop();
+    await producer.stop();
+  });
+
+  test('lifecycle: stop before start, start and stop twice, use outside start..stop', async () => {
+    const topic = fresh('lifecycle');
+    const { transport } = setup();
+    await transport.createProducer().stop();
+    await transport.createConsumer(fresh('unused')).stop();
+
+    const producer = transport.createProducer();
+    await assert.rejects(producer.send(topic, messages(0, 1)), /producer is not running/);
+    await Promise.all([producer.start(), producer.start()]);
+    await producer.send(topic, messages(0, 1));
+    await producer.stop();
+    await producer.stop();
+    await assert.rejects(producer.send(topic, messages(0, 1)), /producer is not running/);
+
+    const empty = transport.createConsumer(fresh('empty'));
+    await assert.rejects(empty.start(), /has no subscriptions/);
+    await empty.stop();
+
+    const consumer = transport.createConsumer(fresh('twice'));
+    consumer.subscribe(topic, async () => {});
+    await consumer.start();
+    await consumer.start();
+    assert.throws(() => consumer.subscribe(fresh('other'), async () => {}), /after start/);
+    await consumer.stop();
+    await consumer.stop();
+  });
+});

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MetricAttr, Metrics, ResourceAttr } from './attributes.js';
+import { migrationsDir } from './paths.js';
+import { syscallName, syscallNumbers } from './syscalls/index.js';
+import { waitClassOfSyscall } from './wait-class.js';
+
+test('the rollup view reads the metric and attribute names the agent writes', () => {
+  const sql = readFileSync(join(migrationsDir, '0003_kernel_syscall_minutely.sql'), 'utf8');
+  assert.ok(sql.includes(`MetricName = '${Metrics.syscallDuration.name}'`));
+  assert.ok(sql.includes(`Attributes['${MetricAttr.syscallName}']`));
+  assert.ok(sql.includes(`Attributes['${MetricAttr.waitClass}']`));
+  assert.ok(sql.includes(`ResourceAttributes['${ResourceAttr.hostName}']`));
+});
+
+test('syscall tables name both architectures', () => {
+  assert.equal(syscallName('x86_64', 202), 'futex');
+  assert.equal(syscallName('x86_64', 230), 'clock_nanosleep');
+  assert.equal(syscallName('arm64', 98), 'futex');
+  assert.equal(syscallName('arm64', 63), 'read');
+  assert.equal(syscallName('x86_64', 9999), 'syscall_9999');
+  assert.deepEqual(syscallNumbers('x86_64', ['read', 'write']), [0, 1]);
+});
+
+test('wait classes keep runtime idling apart from real blocking', () => {
+  assert.equal(waitClassOfSyscall('epoll_pwait'), 'idle');
+  assert.equal(waitClassOfSyscall('futex'), 'lock');
+  assert.equal(waitClassOfSyscall('fsync'), 'disk');
+  assert.equal(waitClassOfSyscall('connect'), 'network');
+  assert.equal(waitClassOfSyscall('read'), 'other');
+});

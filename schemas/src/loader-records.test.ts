@@ -1,0 +1,127 @@
+// Starts: the machine's C compiler, on a program printing sizeof/offsetof of loader/records.h.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DROP_REASONS,
+  HelloRecordLayout,
+  MAX_HIST_BUCKET,
+  MAX_SYSCALL_NR,
+  RECORD_ABI_VERSION,
+  RecordHeaderLayout,
+  RecordType,
+  SLOW_SYSCALL_ARGS,
+  SlowSyscallRecordLayout,
+  SnapshotEndRecordLayout,
+  SyscallHistRecordLayout,
+  TASK_COMM_LEN,
+} from './loader-records.js';
+import { recordsHeaderPath } from './paths.js';
+
+const fixture = fileURLToPath(new URL('../test-fixtures/record-layout.c', import.meta.url));
+const compiler = process.env.CC ?? 'cc';
+
+/** Each TypeScript layout, its C struct and the C member behind every offset. */
+const layouts: { struct: string; layout: Record<string, number>; members: Record<string, string> }[] = [
+  {
+    struct: 'record_header',
+    layout: RecordHeaderLayout,
+    members: { type: 'type', version: 'version', recordSize: 'size' },
+  },
+  {
+    struct: 'hello_record',
+    layout: HelloRecordLayout,
+    members: {
+      loaderPid: 'loader_pid',
+      intervalMs: 'interval_ms',
+      monotonicNs: 'monotonic_ns',
+      realtimeNs: 'realtime_ns',
+      slowThresholdNs: 'slow_threshold_ns',
+      maxHistEntries: 'max_hist_entries',
+    },
+  },
+  {
+    struct: 'syscall_hist_record',
+    layout: SyscallHistRecordLayout,
+    members: {
+      tgid: 'key.tgid',
+      syscallNr: 'key.syscall_nr',
+      bucket: 'key.bucket',
+      count: 'value.count',
+      sumNs: 'value.sum_ns',
+      maxNs: 'value.max_ns',
+    },
+  },
+  {
+    struct: 'snapshot_end_record',
+    layout: SnapshotEndRecordLayout,
+    members: { entries: 'entries', monotonicNs: 'monotonic_ns', realtimeNs: 'realtime_ns', drops: 'drops' },
+  },
+  {
+    struct: 'slow_syscall_record',
+    layout: SlowSyscallRecordLayout,
+    members: {
+      tgid: 'event.tgid',
+      tid: 'event.tid',
+      syscallNr: 'event.syscall_nr',
+      args: 'event.args',
+      ret: 'event.ret',
+      startNs: 'event.start_ns',
+      durationNs: 'event.duration_ns',
+      comm: 'event.comm',
+    },
+  },
+];
+
+function compilerMissing(): boolean {
+  const probe = spawnSync(compiler, ['--version'], { stdio: 'ignore' });
+  return probe.error !== undefined;
+}
+
+/** Compiles and runs the fixture: C names ("struct.member", constants) to numbers. */
+function cLayout(): Record<string, number> {
+  const dir = mkdtempSync(join(tmpdir(), 'stallscope-layout-'));
+  try {
+    const exe = join(dir, 'record-layout');
+    execFileSync(compiler, ['-Wall', '-Werror', '-I', dirname(recordsHeaderPath), '-o', exe, fixture]);
+    return JSON.parse(execFileSync(exe, { encoding: 'utf8' })) as Record<string, number>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('TypeScript record layout matches schemas/loader/records.h', (t) => {
+  if (compilerMissing()) {
+    const reason = `no C compiler (${compiler}) to check the record layout against records.h`;
+    console.log(`skipping: ${reason}`);
+    t.skip(reason);
+    return;
+  }
+  const c = cLayout();
+
+  for (const { struct, layout, members } of layouts) {
+    assert.equal(layout.size, c[struct], `sizeof(struct ${struct})`);
+    for (const [field, offset] of Object.entries(layout)) {
+      if (field === 'size') continue;
+      const member = members[field];
+      assert.ok(member, `${struct}: no C member named for TypeScript field ${field}`);
+      assert.equal(offset, c[`${struct}.${member}`], `offsetof(struct ${struct}, ${member})`);
+    }
+  }
+
+  for (const [name, code] of Object.entries(RecordType)) {
+    const cName = `RECORD_${name.replace(/[A-Z]/g, (ch) => `_${ch}`).toUpperCase()}`;
+    assert.equal(code, c[cName], cName);
+  }
+  DROP_REASONS.forEach((reason, index) => {
+    assert.equal(index, c[`DROP_${reason.toUpperCase()}`], `enum drop_reason order of ${reason}`);
+  });
+  assert.equal(DROP_REASONS.length, c.DROP_REASON_COUNT, 'DROP_REASON_COUNT');
+
+  const constants = { RECORD_ABI_VERSION, TASK_COMM_LEN, SLOW_SYSCALL_ARGS, MAX_SYSCALL_NR, MAX_HIST_BUCKET };
+  for (const [name, value] of Object.entries(constants)) assert.equal(value, c[name], name);
+});

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Prints the layout of loader/records.h as one JSON object for loader-records.test.ts. */
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "records.h"
+
+static int first = 1;
+
+static void put(const char *name, long long value)
+{
+	printf("%s\"%s\":%lld", first ? "{" : ",", name, value);
+	first = 0;
+}
+
+#define SIZE(s) put(#s, sizeof(struct s))
+#define OFF(s, f) put(#s "." #f, offsetof(struct s, f))
+#define VAL(c) put(#c, c)
+
+int main(void)
+{
+	SIZE(record_header);
+	OFF(record_header, type);
+	OFF(record_header, version);
+	OFF(record_header, size);
+
+	SIZE(hello_record);
+	OFF(hello_record, loader_pid);
+	OFF(hello_record, interval_ms);
+	OFF(hello_record, monotonic_ns);
+	OFF(hello_record, realtime_ns);
+	OFF(hello_record, slow_threshold_ns);
+	OFF(hello_record, max_hist_entries);
+
+	SIZE(syscall_hist_record);
+	OFF(syscall_hist_record, key.tgid);
+	OFF(syscall_hist_record, key.syscall_nr);
+	OFF(syscall_hist_record, key.bucket);
+	OFF(syscall_hist_record, value.count);
+	OFF(syscall_hist_record, value.sum_ns);
+	OFF(syscall_hist_record, value.max_ns);
+
+	SIZE(snapshot_end_record);
+	OFF(snapshot_end_record, entries);
+	OFF(snapshot_end_record, monotonic_ns);
+	OFF(snapshot_end_record, realtime_ns);
+	OFF(snapshot_end_record, drops);
+
+	SIZE(slow_syscall_record);
+	OFF(slow_syscall_record, event.tgid);
+	OFF(slow_syscall_record, event.tid);
+	OFF(slow_syscall_record, event.syscall_nr);
+	OFF(slow_syscall_record, event.args);
+	OFF(slow_syscall_record, event.ret);
+	OFF(slow_syscall_record, event.start_ns);
+	OFF(slow_syscall_record, event.duration_ns);
+	OFF(slow_syscall_record, event.comm);
+
+	VAL(RECORD_ABI_VERSION);
+	VAL(TASK_COMM_LEN);
+	VAL(SLOW_SYSCALL_ARGS);
+	VAL(MAX_SYSCALL_NR);
+	VAL(MAX_HIST_BUCKET);
+	VAL(RECORD_HELLO);
+	VAL(RECORD_SYSCALL_HIST);
+	VAL(RECORD_SNAPSHOT_END);
+	VAL(RECORD_SLOW_SYSCALL);
+	VAL(DROP_HIST_MAP_FULL);
+	VAL(DROP_START_MAP_FULL);
+	VAL(DROP_RINGBUF_FULL);
+	VAL(DROP_REASON_COUNT);
+	puts("}");
+	return 0;
+}

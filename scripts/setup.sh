@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Brings a Debian/Ubuntu machine to the point where `npm start` / `npm test` run:
+# system packages (installed when missing, as root), npm dependencies, the
+# TypeScript build and the BPF objects + loader. Idempotent and quiet when
+# nothing is to do. `--for-tests` also installs Java/Maven and fetches Kafka.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for_tests=false
+[ "${1:-}" = "--for-tests" ] && for_tests=true
+
+say() { echo "stallscope setup: $*"; }
+
+need_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev make gcc pkg-config)
+# bpftool is its own package on Debian 12; Ubuntu ships it in linux-tools.
+if ! command -v bpftool >/dev/null 2>&1 && [ ! -x /usr/sbin/bpftool ]; then need_pkgs+=(bpftool); fi
+if $for_tests; then
+  command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
+fi
+missing=()
+for pkg in "${need_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    say "missing system packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "building TypeScript"
+npx --no-install tsc -b
+
+say "building BPF programs and loader"
+make -s -C bpf-agent
+
+if $for_tests; then
+  bash infra/kafka/kafka.sh fetch
+fi

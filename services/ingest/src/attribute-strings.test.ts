@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { anyValueAsString, attributeString, attributesAsStrings } from './attribute-strings.js';
+import type { AnyValue } from './otlp-model.js';
+
+const str = (value: string): AnyValue => ({ type: 'string', value });
+const int = (value: bigint): AnyValue => ({ type: 'int', value });
+const double = (value: number): AnyValue => ({ type: 'double', value });
+
+describe('anyValueAsString (pcommon.Value.AsString)', () => {
+  it('renders scalars', () => {
+    assert.equal(anyValueAsString(str('a "b"')), 'a "b"');
+    assert.equal(anyValueAsString({ type: 'empty' }), '');
+    assert.equal(anyValueAsString({ type: 'bool', value: false }), 'false');
+    assert.equal(anyValueAsString(int(-5n)), '-5');
+    assert.equal(anyValueAsString(int(9_223_372_036_854_775_807n)), '9223372036854775807');
+    assert.equal(anyValueAsString(double(0.25)), '0.25');
+    assert.equal(anyValueAsString(double(1e21)), '1e+21');
+    assert.equal(anyValueAsString(double(1e-7)), '1e-7');
+    assert.equal(anyValueAsString({ type: 'bytes', value: Uint8Array.from([0xde, 0xad, 0xbe, 0xef]) }), '3q2+7w==');
+  });
+
+  it('renders arrays and maps as JSON, map keys sorted and the last duplicate winning', () => {
+    const array: AnyValue = {
+      type: 'array',
+      values: [str('a'), int(1n), double(2.5), { type: 'bool', value: true }, { type: 'empty' }, int(2n ** 62n)],
+    };
+    assert.equal(anyValueAsString(array), '["a",1,2.5,true,null,4611686018427387904]');
+    const map: AnyValue = {
+      type: 'kvlist',
+      values: [
+        { key: 'b', value: { type: 'kvlist', values: [{ key: 'c', value: str('d') }] } },
+        { key: 'a', value: int(1n) },
+        { key: 'a', value: int(2n) },
+      ],
+    };
+    assert.equal(anyValueAsString(map), '{"a":2,"b":{"c":"d"}}');
+  });
+});
+
+describe('attributesAsStrings', () => {
+  it('flattens to a string map, keeping a "__proto__" key as data', () => {
+    const flattened = attributesAsStrings([
+      { key: 'x', value: int(7n) },
+      { key: '__proto__', value: str('p') },
+    ]);
+    assert.deepEqual(Object.entries(flattened), [
+      ['x', '7'],
+      ['__proto__', 'p'],
+    ]);
+    assert.equal(JSON.stringify(flattened), '{"x":"7","__proto__":"p"}');
+  });
+
+  it('reads one attribute, empty when absent', () => {
+    const attributes = [{ key: 'service.name', value: str('checkout') }];
+    assert.equal(attributeString(attributes, 'service.name'), 'checkout');
+    assert.equal(attributeString(attributes, 'host.name'), '');
+  });
+});

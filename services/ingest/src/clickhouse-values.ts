@@ -1,0 +1,28 @@
+// Value encodings for JSONEachRow inserts.
+
+const NANOS_PER_SECOND = 1_000_000_000n;
+
+/**
+ * A DateTime64(9) value as "<seconds>.<9-digit nanoseconds>" since the epoch.
+ * ClickHouse reads this form exactly and independently of the server's time
+ * zone, unlike 'YYYY-MM-DD hh:mm:ss' text, which it reads in that zone.
+ */
+export function dateTime64NanosText(unixNanos: bigint): string {
+  const seconds = unixNanos / NANOS_PER_SECOND;
+  const nanos = unixNanos % NANOS_PER_SECOND;
+  return `${seconds}.${nanos.toString().padStart(9, '0')}`;
+}
+
+/** Lowercase hex of an id, as the Collector's exporter writes TraceId/SpanId. */
+export function hexId(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+}
+
+/**
+ * A UInt64 as a decimal string: JSON numbers above 2^53 would be rounded by
+ * JSON.stringify (and bigint is not serializable at all); ClickHouse parses
+ * quoted integers into UInt64 columns.
+ */
+export function uint64Text(value: bigint): string {
+  return value.toString();
+}

@@ -1,0 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { INGEST_CONSUMER_GROUP } from '@stallscope/schemas';
+
+export const ingestConfigSchema = Type.Object(
+  {
+    /** Rows of one table queued before they are inserted at once. */
+    batchMaxRows: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Longest a queued row waits for its insert. */
+    batchMaxDelayMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    /** Consumer group the launcher creates the ingest's consumer in. */
+    consumerGroup: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type IngestConfig = Static<typeof ingestConfigSchema>;
+
+export const ingestConfigDefaults: IngestConfig = {
+  batchMaxRows: 10_000,
+  batchMaxDelayMs: 1_000,
+  consumerGroup: INGEST_CONSUMER_GROUP,
+};

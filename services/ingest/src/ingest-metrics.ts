@@ -1,0 +1,41 @@
+import { counter, histogram, type Registry } from '@stallscope/common';
+
+export type MessageOutcome = 'ingested' | 'dead_lettered' | 'insert_failed';
+
+/** The ingest's own Prometheus metrics. */
+export function createIngestMetrics(registry: Registry) {
+  return {
+    messages: counter(registry, {
+      name: 'stallscope_ingest_messages_total',
+      help: 'Transport messages handled, by topic and outcome',
+      labelNames: ['topic', 'outcome'],
+    }),
+    deadLetters: counter(registry, {
+      name: 'stallscope_ingest_dead_letters_total',
+      help: 'Messages that failed to decode and went to the dead-letter topic, by source topic',
+      labelNames: ['topic'],
+    }),
+    rowsInserted: counter(registry, {
+      name: 'stallscope_ingest_rows_inserted_total',
+      help: 'Rows inserted into ClickHouse, by table',
+      labelNames: ['table'],
+    }),
+    insertFailures: counter(registry, {
+      name: 'stallscope_ingest_insert_failures_total',
+      help: 'Failed batch inserts, by table',
+      labelNames: ['table'],
+    }),
+    unsupportedMetricPoints: counter(registry, {
+      name: 'stallscope_ingest_unsupported_metric_points_total',
+      help: 'Metric points dropped because their type has no table yet, by metric type',
+      labelNames: ['type'],
+    }),
+    batchInsertSeconds: histogram(registry, {
+      name: 'stallscope_ingest_batch_insert_seconds',
+      help: 'Duration of one batch insert into ClickHouse, by table',
+      labelNames: ['table'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    }),
+  };
+}
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

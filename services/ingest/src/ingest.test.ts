@@ -1,0 +1,259 @@
+// Real component: the chDB engine (embedded ClickHouse) through createStore,
+// one store for the whole file (chDB allows one data path per process).
+// The transport is a fake consumer/producer implementing the interface.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { HrTime } from '@opentelemetry/api';
+import { Registry, createLogger } from '@stallscope/common';
+import { DeadLetterHeaders, Topics } from '@stallscope/schemas';
+import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { ingestConfigDefaults } from './config.js';
+import { fakeConsumer, fakeProducer } from './fake-transport.js';
+import { createIngest } from './ingest.js';
+import {
+  TRACE_ID,
+  cpuGaugeMetrics,
+  hrTimeNanos,
+  serializeMetrics,
+  serializeSpans,
+  slowSyscallSpan,
+  syscallDurationMetrics,
+} from './otlp-fixtures.js';
+
+const logger = createLogger('silent');
+const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-ingest-test-'));
+const store: Store = createStore({ ...storeConfigDefaults, url: '', chdbPath: join(dataDir, 'chdb') }, { logger });
+
+// Recent times: the tables' TTLs may drop parts of rows that are already expired.
+const nowSeconds = Math.floor(Date.now() / 1000);
+const spanStart: HrTime = [nowSeconds - 120, 123_456_789];
+const spanEnd: HrTime = [nowSeconds - 119, 23_456_789];
+const eventTime: HrTime = [nowSeconds - 120, 500_000_001];
+const minuteStart = Math.floor((nowSeconds - 600) / 60) * 60;
+
+/** An ingest over a fake consumer and producer, the producer started first as the launcher does. */
+async function createTestIngest(batchMaxDelayMs = 10) {
+  const metrics = new Registry();
+  const consumer = fakeConsumer();
+  const deadLetter = fakeProducer();
+  await deadLetter.start();
+  const ingest = createIngest({ ...ingestConfigDefaults, batchMaxDelayMs }, { logger, metrics, store, consumer, deadLetter });
+  return { ingest, metrics, consumer, deadLetter };
+}
+
+async function counterValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  assert.ok(metric, `metric ${name} registered`);
+  const { values } = await metric.get();
+  const match = values.find((value) => Object.entries(labels).every(([key, label]) => value.labels[key] === label));
+  return match?.value ?? 0;
+}
+
+async function select<T>(query: string): Promise<T[]> {
+  const result = await store.client.query({
+    query,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  });
+  return result.json<T>();
+}
+
+function histogramRequest(serviceName: string, hostName: string) {
+  return serializeMetrics(
+    syscallDurationMetrics({
+      serviceName,
+      hostName,
+      startTime: [minuteStart, 0],
+      endTime: [minuteStart + 10, 999_999_999],
+      points: [
+        { syscall: 'fsync', waitClass: 'disk', offset: 20, counts: [3, 0, 5], zeroCount: 2, sumNs: 9e6, minNs: 1.1e6, maxNs: 7.9e6 },
+        { syscall: 'futex', waitClass: 'idle', offset: 30, counts: [4], sumNs: 6e9, minNs: 1.2e9, maxNs: 1.9e9 },
+      ],
+    }),
+  );
+}
+
+before(() => store.start());
+after(async () => {
+  await store.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('ingest over chDB', () => {
+  it('stops before start, and stops twice; owns the consumer, not the dead-letter producer', async () => {
+    const unstarted = await createTestIngest();
+    await unstarted.ingest.stop();
+    await unstarted.ingest.stop();
+    assert.equal(unstarted.consumer.started, false);
+    const { ingest, consumer, deadLetter } = await createTestIngest();
+    await ingest.start();
+    assert.equal(consumer.started, true);
+    await ingest.stop();
+    await ingest.stop();
+    assert.equal(consumer.stopped, true);
+    assert.equal(deadLetter.stopped, false);
+  });
+
+  it('writes spans to otel_traces with exact nanosecond times', async () => {
+    const { ingest, consumer, metrics } = await createTestIngest();
+    await ingest.start();
+    await consumer.deliver(Topics.spans, [
+      { value: serializeSpans([slowSyscallSpan({ startTime: spanStart, endTime: spanEnd, eventTime })]) },
+    ]);
+    await ingest.stop();
+
+    const rows = await select<Record<string, unknown>>(
+      `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs, TraceId, SpanId, ParentSpanId, TraceState,
+              SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes,
+              Duration, StatusCode, StatusMessage,
+              arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS EventNs, Events.Name,
+              Events.Attributes, Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes
+       FROM otel_traces WHERE TraceId = '${TRACE_ID}'`,
+    );
+    assert.equal(rows.length, 1);
+    const row = rows[0];
+    assert.equal(row?.StartNs, String(hrTimeNanos(spanStart)));
+    assert.deepEqual(row?.EventNs, [String(hrTimeNanos(eventTime))]);
+    assert.equal(row?.Duration, '900000000');
+    assert.equal(row?.SpanKind, 'Server');
+    assert.equal(row?.StatusCode, 'Error');
+    assert.equal(row?.ServiceName, 'checkout');
+    assert.equal(row?.ParentSpanId, '00f067aa0ba902b7');
+    assert.deepEqual(row?.ResourceAttributes, { 'service.name': 'checkout', 'host.name': 'host-a', 'process.pid': '4242' });
+    assert.equal((row?.SpanAttributes as Record<string, string>)['stallscope.test.large_int'], '1152921504606846976');
+    assert.deepEqual(row?.['Events.Name'], ['lock acquired']);
+    assert.deepEqual(row?.['Links.TraceId'], ['4bf92f3577b34da6a3ce929d0e0e4736']);
+    assert.deepEqual(row?.['Links.Attributes'], [{ 'link.reason': 'follows' }]);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_rows_inserted_total', { table: 'otel_traces' }), 1);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.spans, outcome: 'ingested' }), 1);
+  });
+
+  it('writes exponential histograms and feeds the kernel_syscall_minutely rollup', async () => {
+    const { ingest, consumer, metrics } = await createTestIngest();
+    await ingest.start();
+    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('api', 'host-a') }, { value: histogramRequest('api', 'host-a') }]);
+    await ingest.stop();
+
+    const points = await select<Record<string, unknown>>(
+      `SELECT ServiceName, MetricName, Attributes, Count, Sum, Scale, ZeroCount, PositiveOffset, PositiveBucketCounts,
+              Min, Max, AggregationTemporality, toString(toUnixTimestamp64Nano(TimeUnix)) AS TimeNs
+       FROM otel_metrics_exponential_histogram
+       WHERE ServiceName = 'api' AND Attributes['stallscope.syscall.name'] = 'fsync'`,
+    );
+    assert.equal(points.length, 2);
+    assert.deepEqual(points[0], {
+      ServiceName: 'api',
+      MetricName: 'syscall.duration',
+      Attributes: { 'stallscope.syscall.name': 'fsync', 'stallscope.wait_class': 'disk' },
+      Count: '10',
+      Sum: 9e6,
+      Scale: 0,
+      ZeroCount: '2',
+      PositiveOffset: 20,
+      PositiveBucketCounts: ['3', '0', '5'],
+      Min: 1.1e6,
+      Max: 7.9e6,
+      AggregationTemporality: 1,
+      TimeNs: `${minuteStart + 10}999999999`,
+    });
+
+    const rollup = await select<Record<string, unknown>>(
+      `SELECT toUnixTimestamp(Minute) AS MinuteUnix, HostName, Syscall, WaitClass, sum(Calls) AS Calls,
+              sum(BlockedNs) AS BlockedNs, max(MaxNs) AS MaxNs, sum(ZeroCount) AS ZeroCount, sumMap(Buckets) AS Buckets
+       FROM kernel_syscall_minutely WHERE ServiceName = 'api'
+       GROUP BY Minute, HostName, Syscall, WaitClass ORDER BY Syscall`,
+    );
+    assert.deepEqual(rollup, [
+      {
+        MinuteUnix: minuteStart,
+        HostName: 'host-a',
+        Syscall: 'fsync',
+        WaitClass: 'disk',
+        Calls: '20',
+        BlockedNs: 1.8e7,
+        MaxNs: 7.9e6,
+        ZeroCount: '4',
+        Buckets: [
+          [20, 22],
+          ['6', '10'],
+        ],
+      },
+      {
+        MinuteUnix: minuteStart,
+        HostName: 'host-a',
+        Syscall: 'futex',
+        WaitClass: 'idle',
+        Calls: '8',
+        BlockedNs: 1.2e10,
+        MaxNs: 1.9e9,
+        ZeroCount: '0',
+        Buckets: [[30], ['8']],
+      },
+    ]);
+    assert.equal(
+      await counterValue(metrics, 'stallscope_ingest_rows_inserted_total', { table: 'otel_metrics_exponential_histogram' }),
+      4,
+    );
+  });
+
+  it('dead-letters an undecodable message with its provenance and still inserts the rest of the batch', async () => {
+    const { ingest, consumer, deadLetter, metrics } = await createTestIngest();
+    await ingest.start();
+    const garbage = Buffer.from('not an OTLP request');
+    await consumer.deliver(
+      Topics.metrics,
+      [
+        { value: histogramRequest('dlq-before', 'host-a') },
+        { value: garbage, key: Buffer.from('k'), headers: { traceparent: 'x' } },
+        { value: histogramRequest('dlq-after', 'host-a') },
+      ],
+      40,
+    );
+    await ingest.stop();
+
+    assert.equal(deadLetter.sent.length, 1);
+    const sent = deadLetter.sent[0];
+    assert.equal(sent?.topic, Topics.deadLetter);
+    assert.equal(sent?.messages.length, 1);
+    const letter = sent?.messages[0];
+    assert.deepEqual(letter?.value, garbage);
+    assert.deepEqual(letter?.key, Buffer.from('k'));
+    assert.equal(letter?.headers?.traceparent, 'x');
+    assert.equal(letter?.headers?.[DeadLetterHeaders.sourceTopic], Topics.metrics);
+    assert.equal(letter?.headers?.[DeadLetterHeaders.sourcePartition], '0');
+    assert.equal(letter?.headers?.[DeadLetterHeaders.sourceOffset], '41');
+    assert.match(letter?.headers?.[DeadLetterHeaders.error] ?? '', /^malformed ExportMetricsServiceRequest: /);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_dead_letters_total', { topic: Topics.metrics }), 1);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.metrics, outcome: 'ingested' }), 2);
+
+    const services = await select<{ ServiceName: string }>(
+      `SELECT DISTINCT ServiceName FROM otel_metrics_exponential_histogram WHERE ServiceName LIKE 'dlq-%' ORDER BY ServiceName`,
+    );
+    assert.deepEqual(services, [{ ServiceName: 'dlq-after' }, { ServiceName: 'dlq-before' }]);
+  });
+
+  it('counts points of metric types without a table', async () => {
+    const { ingest, consumer, metrics } = await createTestIngest();
+    await ingest.start();
+    await consumer.deliver(Topics.metrics, [{ value: serializeMetrics(cpuGaugeMetrics()) }]);
+    await ingest.stop();
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_unsupported_metric_points_total', { type: 'gauge' }), 2);
+  });
+
+  // Last: it stops the file's one store.
+  it('rejects the batch when the insert fails, so its offsets stay uncommitted', async () => {
+    const { ingest, consumer, metrics } = await createTestIngest();
+    await ingest.start();
+    await store.stop();
+    await assert.rejects(consumer.deliver(Topics.metrics, [{ value: histogramRequest('lost', 'host-a') }]));
+    await ingest.stop();
+    assert.equal(
+      await counterValue(metrics, 'stallscope_ingest_insert_failures_total', { table: 'otel_metrics_exponential_histogram' }),
+      1,
+    );
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.metrics, outcome: 'insert_failed' }), 1);
+  });
+});

@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  EVENT_TIME_NS,
+  LARGE_INT_ATTRIBUTE,
+  LINKED_SPAN_ID,
+  LINKED_TRACE_ID,
+  PARENT_SPAN_ID,
+  SPAN_END_NS,
+  SPAN_ID,
+  SPAN_START_NS,
+  TRACE_ID,
+  cpuGaugeMetrics,
+  serializeMetrics,
+  serializeSpans,
+  slowSyscallSpan,
+  syscallDurationMetrics,
+} from './otlp-fixtures.js';
+import { OtlpDecodeError, decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
+import type { ExportTraceServiceRequest } from './otlp-model.js';
+import { otlpMessageTypes } from './otlp-schema.js';
+
+function only<T>(items: readonly T[]): T {
+  assert.equal(items.length, 1);
+  return items[0] as T;
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/** Encodes a request from a protobufjs plain object, to build inputs the SDK would never produce. */
+function encodeTraceRequest(plain: object): Uint8Array {
+  const type = otlpMessageTypes().exportTraceServiceRequest;
+  return type.encode(type.fromObject(plain)).finish();
+}
+
+describe('decodeExportTraceServiceRequest', () => {
+  it('round-trips every field of an SDK span, nanosecond times exact', () => {
+    const request = decodeExportTraceServiceRequest(serializeSpans([slowSyscallSpan()]));
+    const resourceSpans = only(request.resourceSpans);
+    assert.deepEqual(resourceSpans.resource, {
+      attributes: [
+        { key: 'service.name', value: { type: 'string', value: 'checkout' } },
+        { key: 'host.name', value: { type: 'string', value: 'host-a' } },
+        { key: 'process.pid', value: { type: 'int', value: 4242n } },
+      ],
+      droppedAttributesCount: 0,
+    });
+    assert.equal(resourceSpans.schemaUrl, '');
+    const scopeSpans = only(resourceSpans.scopeSpans);
+    assert.deepEqual(scopeSpans.scope, {
+      name: 'stallscope.bpf-agent',
+      version: '0.1.0',
+      attributes: [],
+      droppedAttributesCount: 0,
+    });
+    const span = only(scopeSpans.spans);
+    assert.equal(hex(span.traceId), TRACE_ID);
+    assert.equal(hex(span.spanId), SPAN_ID);
+    assert.equal(hex(span.parentSpanId), PARENT_SPAN_ID);
+    assert.equal(span.traceState, 'vendor=value');
+    // trace flags 0x01 sampled | 0x100 has-is-remote | 0x200 parent is remote
+    assert.equal(span.flags, 0x301);
+    assert.equal(span.name, 'syscall flock');
+    assert.equal(span.kind, 2);
+    assert.equal(span.startTimeUnixNano, SPAN_START_NS);
+    assert.equal(span.endTimeUnixNano, SPAN_END_NS);
+    assert.deepEqual(span.attributes, [
+      { key: 'stallscope.syscall.name', value: { type: 'string', value: 'flock' } },
+      { key: 'stallscope.wait_class', value: { type: 'string', value: 'lock' } },
+      { key: 'stallscope.syscall.return_value', value: { type: 'int', value: -11n } },
+      { key: 'stallscope.test.large_int', value: { type: 'int', value: BigInt(LARGE_INT_ATTRIBUTE) } },
+      { key: 'stallscope.test.ratio', value: { type: 'double', value: 0.25 } },
+      { key: 'stallscope.test.flag', value: { type: 'bool', value: true } },
+      {
+        key: 'stallscope.syscall.args',
+        value: {
+          type: 'array',
+          values: [
+            { type: 'string', value: '3' },
+            { type: 'string', value: '2' },
+          ],
+        },
+      },
+    ]);
+    assert.equal(span.droppedAttributesCount, 3);
+    assert.deepEqual(span.events, [
+      {
+        timeUnixNano: EVENT_TIME_NS,
+        name: 'lock acquired',
+        attributes: [{ key: 'thread.id', value: { type: 'int', value: 77n } }],
+        droppedAttributesCount: 2,
+      },
+    ]);
+    assert.equal(span.droppedEventsCount, 4);
+    const link = only(span.links);
+    assert.equal(hex(link.traceId), LINKED_TRACE_ID);
+    assert.equal(hex(link.spanId), LINKED_SPAN_ID);
+    assert.equal(link.traceState, '');
+    assert.deepEqual(link.attributes, [{ key: 'link.reason', value: { type: 'string', value: 'follows' } }]);
+    assert.equal(link.droppedAttributesCount, 1);
+    assert.equal(link.flags, 0x100);
+    assert.equal(span.droppedLinksCount, 5);
+    assert.deepEqual(span.status, { message: 'EWOULDBLOCK', code: 2 });
+  });
+
+  it('decodes an empty payload as an empty request', () => {
+    assert.deepEqual(decodeExportTraceServiceRequest(new Uint8Array()), { resourceSpans: [] } satisfies ExportTraceServiceRequest);
+  });
+
+  it('rejects bytes that are not protobuf, naming the request type', () => {
+    assert.throws(
+      () => decodeExportTraceServiceRequest(Buffer.from('definitely not protobuf')),
+      (err: unknown) => err instanceof OtlpDecodeError && /^malformed ExportTraceServiceRequest: /.test(err.message),
+    );
+  });
+
+  it('rejects a truncated request', () => {
+    const payload = serializeSpans([slowSyscallSpan()]);
+    assert.throws(() => decodeExportTraceServiceRequest(payload.subarray(0, payload.length - 7)), OtlpDecodeError);
+  });
+
+  it('rejects a span whose trace id is not 16 bytes, naming the field', () => {
+    const payload = encodeTraceRequest({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(3, 1), spanId: Buffer.alloc(8, 1) }] }] }],
+    });
+    assert.throws(() => decodeExportTraceServiceRequest(payload), {
+      name: 'OtlpDecodeError',
+      message: 'invalid ExportTraceServiceRequest: resource_spans[0].scope_spans[0].spans[0].trace_id must be 16 bytes, got 3',
+    });
+  });
+
+  it('rejects an all-zero span id and a span that ends before it starts', () => {
+    const zeroSpanId = encodeTraceRequest({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8) }] }] }],
+    });
+    assert.throws(() => decodeExportTraceServiceRequest(zeroSpanId), /spans\[0\]\.span_id must not be all zeros/);
+    const backwards = encodeTraceRequest({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                { traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 1), startTimeUnixNano: '2000', endTimeUnixNano: '1000' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    assert.throws(() => decodeExportTraceServiceRequest(backwards), /end_time_unix_nano 1000 is before start_time_unix_nano 2000/);
+  });
+});
+
+describe('decodeExportMetricsServiceRequest', () => {
+  const histogram = syscallDurationMetrics({
+    serviceName: 'checkout',
+    hostName: 'host-a',
+    startTime: [1_700_000_000, 1],
+    endTime: [1_700_000_010, 999_999_999],
+    points: [{ syscall: 'fsync', waitClass: 'disk', offset: 20, counts: [3, 0, 5], zeroCount: 2, sumNs: 9e6, minNs: 1_100_000, maxNs: 7_900_000 }],
+  });
+
+  it('round-trips an SDK exponential histogram point, 64-bit fields exact', () => {
+    const request = decodeExportMetricsServiceRequest(serializeMetrics(histogram));
+    const resourceMetrics = only(request.resourceMetrics);
+    assert.deepEqual(resourceMetrics.resource.attributes, [
+      { key: 'service.name', value: { type: 'string', value: 'checkout' } },
+      { key: 'host.name', value: { type: 'string', value: 'host-a' } },
+    ]);
+    const scopeMetrics = only(resourceMetrics.scopeMetrics);
+    assert.equal(scopeMetrics.scope.name, 'stallscope.bpf-agent');
+    assert.equal(scopeMetrics.scope.version, '0.1.0');
+    const metric = only(scopeMetrics.metrics);
+    assert.equal(metric.name, 'syscall.duration');
+    assert.equal(metric.unit, 'ns');
+    assert.equal(metric.description, 'Time threads spent inside a syscall, from sys_enter to sys_exit');
+    assert.deepEqual(metric.metadata, []);
+    assert.equal(metric.data.type, 'exponentialHistogram');
+    if (metric.data.type !== 'exponentialHistogram') return;
+    assert.equal(metric.data.aggregationTemporality, 1);
+    assert.deepEqual(only(metric.data.dataPoints), {
+      attributes: [
+        { key: 'stallscope.syscall.name', value: { type: 'string', value: 'fsync' } },
+        { key: 'stallscope.wait_class', value: { type: 'string', value: 'disk' } },
+      ],
+      startTimeUnixNano: 1_700_000_000_000_000_001n,
+      timeUnixNano: 1_700_000_010_999_999_999n,
+      count: 10n,
+      sum: 9e6,
+      scale: 0,
+      zeroCount: 2n,
+      positive: { offset: 20, bucketCounts: [3n, 0n, 5n] },
+      negative: { offset: 0, bucketCounts: [] },
+      flags: 0,
+      exemplars: [],
+      min: 1_100_000,
+      max: 7_900_000,
+      zeroThreshold: 0,
+    });
+  });
+
+  it('decodes absent optional sum/min/max as undefined, not 0', () => {
+    const type = otlpMessageTypes().exportMetricsServiceRequest;
+    const payload = type
+      .encode(type.fromObject({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ exponentialHistogram: { dataPoints: [{ count: 1 }] } }] }] }] }))
+      .finish();
+    const metric = only(only(only(decodeExportMetricsServiceRequest(payload).resourceMetrics).scopeMetrics).metrics);
+    assert.equal(metric.data.type, 'exponentialHistogram');
+    if (metric.data.type !== 'exponentialHistogram') return;
+    const point = only(metric.data.dataPoints);
+    assert.equal(point.sum, undefined);
+    assert.equal(point.min, undefined);
+    assert.equal(point.max, undefined);
+  });
+
+  it('decodes two concatenated requests as one holding both resource_metrics', () => {
+    const other = syscallDurationMetrics({
+      serviceName: 'billing',
+      hostName: 'host-b',
+      startTime: [1_700_000_000, 0],
+      endTime: [1_700_000_010, 0],
+      points: [{ syscall: 'flock', waitClass: 'lock', offset: 10, counts: [1], sumNs: 1500, minNs: 1500, maxNs: 1500 }],
+    });
+    const request = decodeExportMetricsServiceRequest(Buffer.concat([serializeMetrics(histogram), serializeMetrics(other)]));
+    assert.deepEqual(
+      request.resourceMetrics.map((entry) => entry.resource.attributes[0]?.value),
+      [
+        { type: 'string', value: 'checkout' },
+        { type: 'string', value: 'billing' },
+      ],
+    );
+  });
+
+  it('keeps metric types without a table as point counts', () => {
+    const metric = only(only(only(decodeExportMetricsServiceRequest(serializeMetrics(cpuGaugeMetrics())).resourceMetrics).scopeMetrics).metrics);
+    assert.deepEqual(metric.data, { type: 'gauge', dataPointCount: 2 });
+  });
+
+  it('rejects garbage', () => {
+    assert.throws(() => decodeExportMetricsServiceRequest(Buffer.from([0x0a, 0xff, 0x01, 0x02])), {
+      name: 'OtlpDecodeError',
+      message: /^malformed ExportMetricsServiceRequest: /,
+    });
+  });
+});

@@ -1,0 +1,165 @@
+// Decoded OTLP requests: the protobuf messages with 64-bit integers as bigint
+// (no precision lost), ids as bytes, and absent optional values as undefined.
+
+export type AnyValue =
+  | { readonly type: 'empty' }
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'bool'; readonly value: boolean }
+  | { readonly type: 'int'; readonly value: bigint }
+  | { readonly type: 'double'; readonly value: number }
+  | { readonly type: 'bytes'; readonly value: Uint8Array }
+  | { readonly type: 'array'; readonly values: readonly AnyValue[] }
+  | { readonly type: 'kvlist'; readonly values: readonly KeyValue[] };
+
+export interface KeyValue {
+  readonly key: string;
+  readonly value: AnyValue;
+}
+
+export interface Resource {
+  readonly attributes: readonly KeyValue[];
+  readonly droppedAttributesCount: number;
+}
+
+export interface InstrumentationScope {
+  readonly name: string;
+  readonly version: string;
+  readonly attributes: readonly KeyValue[];
+  readonly droppedAttributesCount: number;
+}
+
+/** OTLP Span.SpanKind numbers. */
+export const SpanKind = {
+  unspecified: 0,
+  internal: 1,
+  server: 2,
+  client: 3,
+  producer: 4,
+  consumer: 5,
+} as const;
+
+/** OTLP Status.StatusCode numbers. */
+export const StatusCode = { unset: 0, ok: 1, error: 2 } as const;
+
+export interface SpanEvent {
+  readonly timeUnixNano: bigint;
+  readonly name: string;
+  readonly attributes: readonly KeyValue[];
+  readonly droppedAttributesCount: number;
+}
+
+export interface SpanLink {
+  readonly traceId: Uint8Array;
+  readonly spanId: Uint8Array;
+  readonly traceState: string;
+  readonly attributes: readonly KeyValue[];
+  readonly droppedAttributesCount: number;
+  readonly flags: number;
+}
+
+export interface Span {
+  readonly traceId: Uint8Array;
+  readonly spanId: Uint8Array;
+  readonly traceState: string;
+  /** Empty for a root span. */
+  readonly parentSpanId: Uint8Array;
+  readonly flags: number;
+  readonly name: string;
+  readonly kind: number;
+  readonly startTimeUnixNano: bigint;
+  readonly endTimeUnixNano: bigint;
+  readonly attributes: readonly KeyValue[];
+  readonly droppedAttributesCount: number;
+  readonly events: readonly SpanEvent[];
+  readonly droppedEventsCount: number;
+  readonly links: readonly SpanLink[];
+  readonly droppedLinksCount: number;
+  readonly status: { readonly message: string; readonly code: number };
+}
+
+export interface ScopeSpans {
+  readonly scope: InstrumentationScope;
+  readonly spans: readonly Span[];
+  readonly schemaUrl: string;
+}
+
+export interface ResourceSpans {
+  readonly resource: Resource;
+  readonly scopeSpans: readonly ScopeSpans[];
+  readonly schemaUrl: string;
+}
+
+export interface ExportTraceServiceRequest {
+  readonly resourceSpans: readonly ResourceSpans[];
+}
+
+/** OTLP AggregationTemporality numbers. */
+export const AggregationTemporality = { unspecified: 0, delta: 1, cumulative: 2 } as const;
+
+export interface Exemplar {
+  readonly filteredAttributes: readonly KeyValue[];
+  readonly timeUnixNano: bigint;
+  readonly value: { readonly type: 'double'; readonly value: number } | { readonly type: 'int'; readonly value: bigint } | undefined;
+  /** Empty when the exemplar was not recorded in a sampled span. */
+  readonly spanId: Uint8Array;
+  readonly traceId: Uint8Array;
+}
+
+export interface ExponentialHistogramBuckets {
+  readonly offset: number;
+  readonly bucketCounts: readonly bigint[];
+}
+
+export interface ExponentialHistogramDataPoint {
+  readonly attributes: readonly KeyValue[];
+  readonly startTimeUnixNano: bigint;
+  readonly timeUnixNano: bigint;
+  readonly count: bigint;
+  readonly sum: number | undefined;
+  readonly scale: number;
+  readonly zeroCount: bigint;
+  readonly positive: ExponentialHistogramBuckets;
+  readonly negative: ExponentialHistogramBuckets;
+  readonly flags: number;
+  readonly exemplars: readonly Exemplar[];
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+  readonly zeroThreshold: number;
+}
+
+/** Metric kinds without a table yet: decoded, counted, not stored. */
+export const UNSUPPORTED_METRIC_TYPES = ['gauge', 'sum', 'histogram', 'summary'] as const;
+export type UnsupportedMetricType = (typeof UNSUPPORTED_METRIC_TYPES)[number];
+
+export type MetricData =
+  | {
+      readonly type: 'exponentialHistogram';
+      readonly aggregationTemporality: number;
+      readonly dataPoints: readonly ExponentialHistogramDataPoint[];
+    }
+  | { readonly type: UnsupportedMetricType; readonly dataPointCount: number }
+  | { readonly type: 'none' };
+
+export interface Metric {
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly data: MetricData;
+  readonly metadata: readonly KeyValue[];
+}
+
+export interface ScopeMetrics {
+  readonly scope: InstrumentationScope;
+  readonly metrics: readonly Metric[];
+  readonly schemaUrl: string;
+}
+
+export interface ResourceMetrics {
+  readonly resource: Resource;
+  readonly scopeMetrics: readonly ScopeMetrics[];
+  readonly schemaUrl: string;
+}
+
+export interface ExportMetricsServiceRequest {
+  readonly resourceMetrics: readonly ResourceMetrics[];
+}

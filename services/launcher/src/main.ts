@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@stallscope/common';
+import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } from './config.js';
+import { parseTargets, resolveModules, startModules } from './module-manager.js';
+import { moduleDependencies, userTargets, type Built } from './modules.js';
+
+const USAGE = `usage: stallscope [--target all|agent|ingest|query-api[,...]] [--config file.yaml] [--list-targets]
+
+Runs the chosen stallscope modules in one process. Configuration comes from
+defaults, then the YAML file (--config or STALLSCOPE_CONFIG), then environment
+variables STALLSCOPE_<SECTION>_<KEY> (e.g. STALLSCOPE_SERVER_PORT=8470).`;
+
+function exampleLine(url: string, config: LauncherConfig): string {
+  const token = config.server.authToken !== '' ? '$STALLSCOPE_SERVER_AUTH_TOKEN' : `$(cat ${config.dataDir}/auth-token)`;
+  return `curl -H "Authorization: Bearer ${token}" '${url}/v1/syscalls/top?window=15m&by=service&limit=10'`;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      target: { type: 'string' },
+      config: { type: 'string' },
+      'list-targets': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values['list-targets']) {
+    for (const target of userTargets) console.log(`${target}\t-> ${moduleDependencies[target].join(', ')}`);
+    return 0;
+  }
+  let config: LauncherConfig;
+  try {
+    config = loadConfig({
+      schema: launcherConfigSchema,
+      defaults: launcherConfigDefaults,
+      file: values.config ?? process.env.STALLSCOPE_CONFIG,
+      overrides: values.target ? { target: values.target } : {},
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`stallscope: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const modules = resolveModules(parseTargets(config.target));
+  if (config.transport.kind === 'in-process' && modules.includes('agent') !== modules.includes('ingest')) {
+    console.error(
+      'stallscope: the in-process transport only connects an agent and an ingest in the same process; ' +
+        'run them together (--target all) or set STALLSCOPE_TRANSPORT_KIND=kafka',
+    );
+    return 2;
+  }
+
+  const built: Built = {};
+  let running: Awaited<ReturnType<typeof startModules>> | undefined;
+  let exitCode = 0;
+  let stopping: Promise<void> | undefined;
+  let markStopped = (): void => {};
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const shutdown = (code: number): void => {
+    exitCode = Math.max(exitCode, code);
+    stopping ??= (running?.stop() ?? Promise.resolve()).then(() => {
+      logger.info('stopped');
+      markStopped();
+    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => shutdown(0));
+
+  const metrics = createMetricsRegistry();
+  const fail = (error: Error): void => {
+    logger.error({ err: error }, 'a module failed; stopping');
+    shutdown(1);
+  };
+  running = await startModules(modules, { config, logger, metrics, built, fail });
+  logger.info({ modules, url: built.server?.url }, 'stallscope ready');
+  if (modules.includes('query-api') && built.server) {
+    console.log(`stallscope query API: ${built.server.url}\n  try: ${exampleLine(built.server.url, config)}`);
+  }
+  await stopped;
+  return exitCode;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`stallscope: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import type { Component, Logger, Registry } from '@stallscope/common';
+import { createAgent } from '@stallscope/bpf-agent';
+import { createIngest } from '@stallscope/ingest';
+import { queryApiPlugin } from '@stallscope/query-api';
+import { createStore, type Store } from '@stallscope/store';
+import { createInProcessTransport, createKafkaTransport, type Transport } from '@stallscope/transport';
+import { resolveAuthToken } from './auth-token.js';
+import type { LauncherConfig } from './config.js';
+import { createServer, type Server } from './server.js';
+
+/** Module names: the only place that knows every component. */
+export const ModuleName = {
+  server: 'server',
+  store: 'store',
+  transport: 'transport',
+  agent: 'agent',
+  ingest: 'ingest',
+  queryApi: 'query-api',
+  all: 'all',
+} as const;
+export type ModuleName = (typeof ModuleName)[keyof typeof ModuleName];
+
+/** What each module needs started before it; `all` is only a node over the user-facing targets. */
+export const moduleDependencies: Record<ModuleName, readonly ModuleName[]> = {
+  server: [],
+  store: [],
+  transport: [],
+  agent: ['server', 'transport'],
+  ingest: ['server', 'transport', 'store'],
+  'query-api': ['server', 'store'],
+  all: ['agent', 'ingest', 'query-api'],
+};
+
+/** Targets a user may name (the rest are internal). */
+export const userTargets: readonly ModuleName[] = ['all', 'agent', 'ingest', 'query-api'];
+
+/** Built modules, filled in dependency order; each init reads what its dependencies built. */
+export interface Built {
+  server?: Server;
+  store?: Store;
+  transport?: Transport;
+}
+
+export interface ModuleContext {
+  config: LauncherConfig;
+  logger: Logger;
+  metrics: Registry;
+  built: Built;
+  /** Stops the whole process: a module that can no longer work calls it. */
+  fail: (error: Error) => void;
+}
+
+function need<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`module ${name} used before it was built`);
+  return value;
+}
+
+/** Runs components in order and stops them in reverse. */
+function sequence(components: Component[]): Component {
+  return {
+    async start() {
+      for (const component of components) await component.start();
+    },
+    async stop() {
+      for (const component of [...components].reverse()) await component.stop();
+    },
+  };
+}
+
+type ModuleInit = (context: ModuleContext) => Component | undefined;
+
+export const moduleInits: Record<ModuleName, ModuleInit> = {
+  server({ config, logger, metrics, built }) {
+    const authToken = resolveAuthToken(config.server.authToken, join(config.dataDir, 'auth-token'));
+    built.server = createServer(config.server, { logger, metrics, authToken });
+    return built.server;
+  },
+  store({ config, logger, built }) {
+    const chdbPath = config.store.chdbPath || join(config.dataDir, 'chdb');
+    built.store = createStore({ ...config.store, chdbPath }, { logger });
+    return built.store;
+  },
+  transport({ config, logger, metrics, built }) {
+    built.transport =
+      config.transport.kind === 'kafka'
+        ? createKafkaTransport(config.transport.kafka, { logger, metrics })
+        : createInProcessTransport(config.transport.inProcess, { logger, metrics });
+    return undefined;
+  },
+  agent({ config, logger, metrics, built, fail }) {
+    const producer = need(built.transport, 'transport').createProducer();
+    return sequence([producer, createAgent(config.agent, { logger, metrics, producer, onFatal: fail })]);
+  },
+  ingest({ config, logger, metrics, built }) {
+    const transport = need(built.transport, 'transport');
+    const deadLetter = transport.createProducer();
+    const consumer = transport.createConsumer(config.ingest.consumerGroup);
+    const ingest = createIngest(config.ingest, {
+      logger,
+      metrics,
+      store: need(built.store, 'store'),
+      consumer,
+      deadLetter,
+    });
+    return sequence([deadLetter, ingest]);
+  },
+  'query-api'({ logger, built }) {
+    const server = need(built.server, 'server');
+    void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger });
+    return undefined;
+  },
+  all() {
+    return undefined;
+  },
+};

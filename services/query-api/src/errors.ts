@@ -1,0 +1,26 @@
+// Every error the API answers with: one table of codes, statuses and messages.
+
+export interface ApiErrorEntry {
+  readonly code: string;
+  readonly status: number;
+  readonly message: string;
+}
+
+export const ApiErrors = {
+  invalidParameter: { code: 'INVALID_PARAMETER', status: 400, message: 'a request parameter is invalid' },
+  windowOutOfRange: { code: 'WINDOW_OUT_OF_RANGE', status: 400, message: 'window is out of range' },
+  badRequest: { code: 'BAD_REQUEST', status: 400, message: 'the request cannot be served' },
+  internal: { code: 'INTERNAL', status: 500, message: 'internal error; the server log has the details' },
+} as const satisfies Record<string, ApiErrorEntry>;
+
+/** An error a handler throws to answer with one of the coded entries. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly entry: ApiErrorEntry;
+
+  /** `message` replaces the entry's generic message; it must name what was wrong. */
+  constructor(entry: ApiErrorEntry, message?: string) {
+    super(message ?? entry.message);
+    this.entry = entry;
+  }
+}

@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Logger } from '@stallscope/common';
+import type { Store } from '@stallscope/store';
+import { createErrorHandler } from './error-handler.js';
+import { syscallRoutes } from './routes/syscalls/index.js';
+
+export interface QueryApiPluginOptions {
+  /** Started before the server takes requests. */
+  store: Store;
+  /** Where failed requests are logged; the request's own logger when absent. */
+  logger?: Logger;
+}
+
+/**
+ * The query API's routes, as one encapsulated fastify plugin: the server
+ * module registers it (`app.register(queryApiPlugin, { store, logger })`) and
+ * owns listening, auth, /healthz and /metrics. Query strings are validated
+ * with fastify's default Ajv (type coercion and defaults on).
+ */
+export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = async (app, options) => {
+  app.setErrorHandler(createErrorHandler(options.logger?.child({ component: 'query-api' })));
+  await app.register(syscallRoutes, { prefix: '/v1/syscalls', store: options.store });
+};
