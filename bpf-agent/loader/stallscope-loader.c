@@ -338,7 +338,8 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-		if (fflush(stdout) || ferror(stdout)) {
+		/* A write cut short by SIGTERM is the expected end, not an error. */
+		if ((fflush(stdout) || ferror(stdout)) && !(exiting && errno == EINTR)) {
 			LOG("cannot write to stdout: %s", strerror(errno));
 			err = 1;
 			break;

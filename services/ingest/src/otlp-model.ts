@@ -28,19 +28,6 @@ export interface InstrumentationScope {
   readonly droppedAttributesCount: number;
 }
 
-/** OTLP Span.SpanKind numbers. */
-export const SpanKind = {
-  unspecified: 0,
-  internal: 1,
-  server: 2,
-  client: 3,
-  producer: 4,
-  consumer: 5,
-} as const;
-
-/** OTLP Status.StatusCode numbers. */
-export const StatusCode = { unset: 0, ok: 1, error: 2 } as const;
-
 export interface SpanEvent {
   readonly timeUnixNano: bigint;
   readonly name: string;
@@ -65,6 +52,7 @@ export interface Span {
   readonly parentSpanId: Uint8Array;
   readonly flags: number;
   readonly name: string;
+  /** OTLP Span.SpanKind: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   readonly kind: number;
   readonly startTimeUnixNano: bigint;
   readonly endTimeUnixNano: bigint;
@@ -74,6 +62,7 @@ export interface Span {
   readonly droppedEventsCount: number;
   readonly links: readonly SpanLink[];
   readonly droppedLinksCount: number;
+  /** code is OTLP Status.StatusCode: 0 unset, 1 ok, 2 error. */
   readonly status: { readonly message: string; readonly code: number };
 }
 
@@ -92,9 +81,6 @@ export interface ResourceSpans {
 export interface ExportTraceServiceRequest {
   readonly resourceSpans: readonly ResourceSpans[];
 }
-
-/** OTLP AggregationTemporality numbers. */
-export const AggregationTemporality = { unspecified: 0, delta: 1, cumulative: 2 } as const;
 
 export interface Exemplar {
   readonly filteredAttributes: readonly KeyValue[];
@@ -128,12 +114,12 @@ export interface ExponentialHistogramDataPoint {
 }
 
 /** Metric kinds without a table yet: decoded, counted, not stored. */
-export const UNSUPPORTED_METRIC_TYPES = ['gauge', 'sum', 'histogram', 'summary'] as const;
-export type UnsupportedMetricType = (typeof UNSUPPORTED_METRIC_TYPES)[number];
+export type UnsupportedMetricType = 'gauge' | 'sum' | 'histogram' | 'summary';
 
 export type MetricData =
   | {
       readonly type: 'exponentialHistogram';
+      /** OTLP AggregationTemporality: 0 unspecified, 1 delta, 2 cumulative. */
       readonly aggregationTemporality: number;
       readonly dataPoints: readonly ExponentialHistogramDataPoint[];
     }
