@@ -27,10 +27,12 @@ struct syscall_start {
 	__u32 pad;
 };
 
+/* Per-thread start of the syscall in flight: task-local storage costs a
+ * fraction of a hash update+delete per syscall and is freed with the task. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, START_MAP_ENTRIES);
-	__type(key, __u32); /* tid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct syscall_start);
 } starts SEC(".maps");
 
@@ -112,18 +114,20 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct syscall_start s = {};
+	struct syscall_start *s;
 
 	if (pid_tgid >> 32 == exclude_tgid)
 		return 0;
-	s.syscall_nr = id;
-	s.args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	s.args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	s.args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	s.start_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
+	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
 		count_drop(DROP_START_MAP_FULL);
+		return 0;
+	}
+	s->syscall_nr = id;
+	s->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+	s->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+	s->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+	s->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -139,12 +143,11 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	struct syscall_start start, *s;
 	__u64 dur;
 
-	s = bpf_map_lookup_elem(&starts, &tid);
-	if (!s)
+	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
+	if (!s || !s->start_ns)
 		return 0;
-	/* Copy first: a deleted element's memory can be reused at once. */
 	start = *s;
-	bpf_map_delete_elem(&starts, &tid);
+	s->start_ns = 0;
 
 	dur = now - start.start_ns;
 	key.tgid = pid_tgid >> 32;
@@ -178,16 +181,6 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	e->duration_ns = dur;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
-/* exit and exit_group never reach sys_exit: free the thread's start entry. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_sched_process_exit)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&starts, &tid);
 	return 0;
 }
 

@@ -3,9 +3,6 @@
 #ifndef STALLSCOPE_SYSCALLS_H
 #define STALLSCOPE_SYSCALLS_H
 
-/* Threads inside a syscall at the same time (a thread holds one entry while
- * it is inside a syscall, idle threads blocked in futex/epoll included). */
-#define START_MAP_ENTRIES 65536
 /* (tgid, syscall, bucket) keys; the loader resizes with --max-hist-entries. */
 #define HIST_MAP_ENTRIES 65536
 /* Slow-event ring buffer; the loader resizes with --ringbuf-bytes. */
