@@ -1,0 +1,74 @@
+// Real kernel: the agent runs the built stallscope-loader; the transport is a
+// recording fake (the boundary), the traced process a real `sleep`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createLogger, createMetricsRegistry } from '@stallscope/common';
+import { Topics } from '@stallscope/schemas';
+import type { TransportMessage, TransportProducer } from '@stallscope/transport';
+import { createAgent } from './agent.js';
+import { agentConfigDefaults } from './config.js';
+import { defaultLoaderPath } from './loader/default-loader-path.js';
+
+const skipReason =
+  process.getuid?.() !== 0
+    ? 'needs root to load BPF programs'
+    : existsSync(defaultLoaderPath())
+      ? undefined
+      : `loader not built (${defaultLoaderPath()})`;
+if (skipReason) console.log(`skipping agent tests: ${skipReason}`);
+
+function recordingProducer(): TransportProducer & { sent: Array<{ topic: string; message: TransportMessage }> } {
+  const sent: Array<{ topic: string; message: TransportMessage }> = [];
+  return {
+    sent,
+    async start() {},
+    async stop() {},
+    async send(topic, messages) {
+      for (const message of messages) sent.push({ topic, message });
+    },
+  };
+}
+
+test('agent lifecycle: stop before start, and stop twice', { skip: skipReason }, async () => {
+  const deps = { logger: createLogger('silent'), metrics: createMetricsRegistry(), producer: recordingProducer() };
+  await createAgent(agentConfigDefaults, deps).stop();
+  const agent = createAgent({ ...agentConfigDefaults, intervalMs: 200 }, deps);
+  await agent.start();
+  await agent.stop();
+  await agent.stop();
+});
+
+test('agent exports syscall histograms per service and spans for slow syscalls', { skip: skipReason, timeout: 30_000 }, async () => {
+  const producer = recordingProducer();
+  const metrics = createMetricsRegistry();
+  const agent = createAgent(
+    { ...agentConfigDefaults, intervalMs: 300, slowSyscallThresholdMs: 100, slowSpansForIdleSyscalls: true },
+    { logger: createLogger('silent'), metrics, producer },
+  );
+  await agent.start();
+  const serviceName = `agent-test-${randomUUID().slice(0, 8)}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('sleep', ['0.5'], { env: { ...process.env, OTEL_SERVICE_NAME: serviceName } });
+      child.on('exit', () => resolve());
+      child.on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } finally {
+    await agent.stop();
+  }
+  const carrying = (topic: string) =>
+    producer.sent.filter((entry) => entry.topic === topic && entry.message.value.includes(serviceName));
+  const metricMessages = carrying(Topics.metrics);
+  assert.ok(metricMessages.length >= 1, 'a metrics request names the service');
+  assert.ok(metricMessages.some((entry) => entry.message.value.includes('clock_nanosleep')));
+  assert.ok(!metricMessages.some((entry) => entry.message.value.includes(`process.pid`)), 'metric resources carry no pid');
+  const spanMessages = carrying(Topics.spans);
+  assert.ok(spanMessages.length >= 1, 'the 500 ms sleep became a span');
+  assert.ok(spanMessages.some((entry) => entry.message.value.includes('process.pid')));
+  const exposition = await metrics.metrics();
+  assert.match(exposition, /stallscope_agent_exported_requests_total\{signal="metrics"\} [1-9]/);
+});

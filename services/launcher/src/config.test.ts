@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigError, loadConfig } from '@stallscope/common';
+import { launcherConfigDefaults, launcherConfigSchema } from './config.js';
+
+test('the defaults are a valid configuration that works on one machine', () => {
+  assert.ok(Value.Check(launcherConfigSchema, launcherConfigDefaults), [...Value.Errors(launcherConfigSchema, launcherConfigDefaults)].map((e) => `${e.path} ${e.message}`).join('; '));
+  assert.equal(launcherConfigDefaults.server.host, '127.0.0.1', 'listeners default to loopback');
+  assert.equal(launcherConfigDefaults.transport.kind, 'in-process');
+  assert.equal(launcherConfigDefaults.store.url, '', 'embedded chDB by default');
+});
+
+test('environment variables reach every section, and bad values name their key', () => {
+  const config = loadConfig({
+    schema: launcherConfigSchema,
+    defaults: launcherConfigDefaults,
+    env: {
+      STALLSCOPE_TRANSPORT_KIND: 'kafka',
+      STALLSCOPE_TRANSPORT_KAFKA_BROKERS: 'k1:9092,k2:9092',
+      STALLSCOPE_AGENT_SLOW_SYSCALL_THRESHOLD_MS: '2.5',
+      STALLSCOPE_INGEST_BATCH_MAX_ROWS: '500',
+    },
+  });
+  assert.equal(config.transport.kind, 'kafka');
+  assert.deepEqual(config.transport.kafka.brokers, ['k1:9092', 'k2:9092']);
+  assert.equal(config.agent.slowSyscallThresholdMs, 2.5);
+  assert.equal(config.ingest.batchMaxRows, 500);
+  assert.throws(
+    () => loadConfig({ schema: launcherConfigSchema, defaults: launcherConfigDefaults, env: { STALLSCOPE_TRANSPORT_KIND: 'carrier-pigeon' } }),
+    (error: unknown) => error instanceof ConfigError && /transport\.kind/.test(error.message),
+  );
+});
