@@ -1,0 +1,66 @@
+// The distributed stack's compose file: checked structurally everywhere, and
+// with `docker compose config` where the compose plugin exists.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '@stallscope/common';
+import { launcherConfigDefaults, launcherConfigSchema } from '@stallscope/launcher';
+import { repoRoot } from './fixtures/repo.js';
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string | number>;
+  healthcheck?: { test: unknown };
+  privileged?: boolean;
+  pid?: string;
+}
+
+const composeFile = join(repoRoot, 'docker-compose.yml');
+const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+
+test('every service has a pinned image and a health check', () => {
+  for (const [name, service] of Object.entries(compose.services)) {
+    assert.ok(service.image, `${name} has an image`);
+    assert.match(service.image, /:[0-9][\w.-]*$/, `${name}'s image ${service.image} is pinned to a version`);
+    assert.ok(service.healthcheck?.test, `${name} has a health check`);
+  }
+});
+
+test('the stack runs the distributed targets over Kafka, the agent privileged in the host pid namespace', () => {
+  const targets = Object.values(compose.services).map((service) => service.command?.[1]).filter(Boolean);
+  assert.deepEqual(targets.sort(), ['agent', 'ingest', 'query-api']);
+  assert.equal(compose.services.agent?.privileged, true);
+  assert.equal(compose.services.agent?.pid, 'host', 'the loader identifies processes by host pid');
+});
+
+test('every STALLSCOPE_* variable in the compose file is a valid setting', () => {
+  for (const [name, service] of Object.entries(compose.services)) {
+    const env = Object.fromEntries(
+      Object.entries(service.environment ?? {})
+        .filter(([key]) => key.startsWith('STALLSCOPE_'))
+        .map(([key, value]) => [key, String(value).replace(/^\$\{STALLSCOPE_SERVER_AUTH_TOKEN.*\}$/, 'x'.repeat(24))]),
+    );
+    if (Object.keys(env).length === 0) continue;
+    const config = loadConfig({ schema: launcherConfigSchema, defaults: launcherConfigDefaults, env });
+    assert.equal(config.transport.kind, 'kafka', `${name} uses Kafka`);
+  }
+});
+
+const composeMissing =
+  spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0
+    ? undefined
+    : 'docker compose plugin not installed here (the structural checks above still ran)';
+if (composeMissing) console.log(`skipping docker compose config: ${composeMissing}`);
+
+test('docker compose accepts the file', { skip: composeMissing }, () => {
+  const result = spawnSync('docker', ['compose', '-f', composeFile, 'config', '--quiet'], {
+    encoding: 'utf8',
+    env: { ...process.env, STALLSCOPE_SERVER_AUTH_TOKEN: 'x'.repeat(24) },
+  });
+  assert.equal(result.status, 0, result.stderr);
+});
