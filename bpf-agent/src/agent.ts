@@ -143,7 +143,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
 
   function onSnapshotEnd(end: SnapshotEndRecord): void {
     const endUnixNs = end.realtimeNs;
-    const startUnixNs = lastSnapshotUnixNs ?? toUnixNs(hello?.monotonicNs ?? end.monotonicNs);
+    const startUnixNs = lastSnapshotUnixNs ?? hello?.realtimeNs ?? endUnixNs;
     lastSnapshotUnixNs = endUnixNs;
 
     const { deltas, exitedTgids } = histogramDeltas.next(snapshotRecords, (record) => ({

@@ -1,4 +1,4 @@
-import type { HrTime } from '@opentelemetry/api';
+import { ValueType, type HrTime } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
@@ -6,7 +6,6 @@ import {
   type ExponentialHistogram,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { ValueType } from '@opentelemetry/api';
 import { AGENT_SCOPE_NAME, MetricAttr, Metrics, ResourceAttr, type WaitClass } from '@stallscope/schemas';
 import type { SyscallLatencyDelta } from './syscall-histograms.js';
 
