@@ -1,6 +1,7 @@
 import { withLifecycle, type Logger, type Registry } from '@stallscope/common';
 import type { InProcessTransportConfig } from './config.js';
 import { transportMetrics } from './metrics.js';
+import { Subscriptions } from './subscriptions.js';
 import type {
   BatchHandler,
   DeliveredMessage,
@@ -145,10 +146,10 @@ export function createInProcessTransport(config: InProcessTransportConfig, deps:
 
   function createConsumer(groupId: string): TransportConsumer {
     const consumerLogger = logger.child({ groupId });
-    const handlers = new Map<string, BatchHandler>();
+    const subscriptions = new Subscriptions(groupId);
+    const handlers = subscriptions.handlers;
     const loops: Promise<void>[] = [];
     const waiters: Waiter[] = [];
-    let started = false;
     let stopping = false;
 
     async function deliver(queue: TopicQueue, handler: BatchHandler, waiter: Waiter): Promise<void> {
@@ -179,13 +180,13 @@ export function createInProcessTransport(config: InProcessTransportConfig, deps:
 
     const lifecycle = withLifecycle({
       async start() {
-        started = true;
-        const subscriptions = [...handlers].map(([topic, handler]) => ({ queue: topicQueue(topic), handler }));
-        const busy = subscriptions.find(({ queue }) => queue.runningGroups.has(groupId));
+        subscriptions.freeze();
+        const registrations = [...handlers].map(([topic, handler]) => ({ queue: topicQueue(topic), handler }));
+        const busy = registrations.find(({ queue }) => queue.runningGroups.has(groupId));
         if (busy) {
           throw new Error(`in-process transport: group ${groupId} already has a running consumer on topic ${busy.queue.name}`);
         }
-        for (const { queue, handler } of subscriptions) {
+        for (const { queue, handler } of registrations) {
           const waiter = new Waiter();
           queue.runningGroups.add(groupId);
           queue.waiters.add(waiter);
@@ -209,9 +210,7 @@ export function createInProcessTransport(config: InProcessTransportConfig, deps:
     return {
       ...lifecycle,
       subscribe(topic, handler) {
-        if (started) throw new Error(`subscribe(${topic}) after start; subscribe before starting the consumer`);
-        if (handlers.has(topic)) throw new Error(`consumer of group ${groupId} already subscribed to ${topic}`);
-        handlers.set(topic, handler);
+        subscriptions.add(topic, handler);
       },
     };
   }

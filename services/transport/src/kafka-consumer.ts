@@ -3,6 +3,7 @@ import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs
 import { withLifecycle } from '@stallscope/common';
 import type { KafkaClient } from './kafka-client.js';
 import type { BatchHandler, DeliveredMessage, TransportConsumer } from './transport.js';
+import { Subscriptions } from './subscriptions.js';
 
 const TRANSPORT = 'kafka';
 
@@ -48,7 +49,8 @@ function groupJoined(consumer: Consumer, groupId: string, timeoutMs: number): Pr
 export function createKafkaConsumer(client: KafkaClient, groupId: string): TransportConsumer {
   const { config, metrics } = client;
   const logger = client.logger.child({ groupId });
-  const handlers = new Map<string, BatchHandler>();
+  const subscriptions = new Subscriptions(groupId);
+  const handlers = subscriptions.handlers;
   const consumer = client.kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -58,7 +60,6 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
   });
-  let started = false;
 
   async function handleBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload) {
     const { topic, partition, messages } = batch;
@@ -86,7 +87,7 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
 
   const lifecycle = withLifecycle({
     async start() {
-      started = true;
+      subscriptions.freeze();
       const topics = [...handlers.keys()];
       if (topics.length === 0) throw new Error(`kafka consumer of group ${groupId} has no subscriptions`);
       await client.ensureTopics(topics);
@@ -113,9 +114,7 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
   return {
     ...lifecycle,
     subscribe(topic, handler) {
-      if (started) throw new Error(`subscribe(${topic}) after start; subscribe before starting the consumer`);
-      if (handlers.has(topic)) throw new Error(`consumer of group ${groupId} already subscribed to ${topic}`);
-      handlers.set(topic, handler);
+      subscriptions.add(topic, handler);
     },
   };
 }
