@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings a Debian/Ubuntu machine to the point where `npm start` / `npm test` run:
-# system packages (installed when missing, as root), npm dependencies, the
+# the pinned Node.js LTS (scripts/node-runtime.sh), system packages (installed
+# when missing, as root), npm dependencies, the
 # TypeScript build and the BPF objects + loader. Idempotent and quiet when
 # nothing is to do. `--for-tests` also installs Java/Maven and fetches Kafka.
 set -euo pipefail
@@ -31,6 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The pinned Node.js LTS (.node-version): the machine's if it is on that line,
+# else a project-local copy. Everything below, and every npm script, runs on it.
+bash scripts/node-runtime.sh
+PATH="$(pwd)/.cache/node/bin:$PATH"
+export PATH
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
