@@ -5,10 +5,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(import.meta.dirname, '..');
 const loaderPath = join(root, 'bpf-agent', 'build', 'stallscope-loader');
 const rounds = Number(process.argv[2] ?? 5);
 const calls = Number(process.argv[3] ?? 2_000_000);

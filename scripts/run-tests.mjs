@@ -4,8 +4,7 @@
 // the run: the CI machine has root, BPF and Java, so every suite must run there.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const { workspaces } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -38,7 +37,7 @@ const result = spawnSync(
     '--test-concurrency=1',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
-    `--test-reporter=${join(dirname(fileURLToPath(import.meta.url)), 'skipped-tests-reporter.mjs')}`,
+    `--test-reporter=${join(import.meta.dirname, 'skipped-tests-reporter.mjs')}`,
     `--test-reporter-destination=${skipsFile}`,
     ...process.argv.slice(2),
     ...files,

@@ -2,10 +2,9 @@
 // (Debian's linux-libc-dev). Run by hand when a new kernel adds syscalls:
 //   node schemas/scripts/gen-syscall-tables.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'syscalls');
+const outDir = join(import.meta.dirname, '..', 'src', 'syscalls');
 
 /** Collects `#define __NR_<name> <number>` lines; the 64-bit `__NR3264_` spellings win on arm64. */
 function parse(path, prefixes) {

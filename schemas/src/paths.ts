@@ -1,7 +1,6 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const packageRoot = join(import.meta.dirname, '..');
 
 /** Ordered, idempotent ClickHouse migrations (NNNN_name.sql). */
 export const migrationsDir = join(packageRoot, 'migrations');

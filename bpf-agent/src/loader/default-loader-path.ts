@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 /** The loader binary `make -C bpf-agent` builds (this file runs from bpf-agent/dist/loader/). */
 export function defaultLoaderPath(): string {
-  return fileURLToPath(new URL('../../build/stallscope-loader', import.meta.url));
+  return join(import.meta.dirname, '..', '..', 'build', 'stallscope-loader');
 }
