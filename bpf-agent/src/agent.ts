@@ -7,26 +7,19 @@ import {
   type Logger,
   type Registry,
 } from '@stallscope/common';
-import {
-  DROP_REASONS,
-  Topics,
-  syscallArchOf,
-  syscallName,
-  syscallNumbers,
-  syscallTable,
-  waitClassOfSyscall,
-} from '@stallscope/schemas';
-import type { TransportProducer } from '@stallscope/transport';
+import { DROP_REASONS, SignalBit, Topics, syscallArchOf, type SignalName } from '@stallscope/schemas';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { TransportProducer } from '@stallscope/transport';
 import type { AgentConfig } from './config.js';
+import { encodeMetricsRequest, encodeTraceRequest } from './export/otlp-encode.js';
 import { defaultLoaderPath } from './loader/default-loader-path.js';
 import { spawnLoader } from './loader/loader-process.js';
-import type { HelloRecord, LoaderRecord, SlowSyscallRecord, SnapshotEndRecord, SyscallHistRecord } from './loader/records.js';
+import type { HelloRecord, LoaderRecord, SnapshotEndRecord } from './loader/records.js';
+import { hrTimeOfNs } from './export/hr-time.js';
 import { ProcessRegistry } from './process/process-registry.js';
-import { SyscallHistogramDeltas } from './metrics/syscall-histograms.js';
-import { syscallResourceMetrics } from './metrics/resource-metrics.js';
-import { hrTimeOfNs, processResource, slowSyscallSpan } from './spans/slow-syscall-spans.js';
-import { encodeMetricsRequest, encodeTraceRequest } from './export/otlp-encode.js';
+import type { AgentSignal, SignalContext } from './signal.js';
+import { createSignals, loaderOptionsOf } from './signals.js';
 
 export interface AgentDeps {
   logger: Logger;
@@ -37,24 +30,17 @@ export interface AgentDeps {
 }
 
 const HELLO_TIMEOUT_MS = 30_000;
-/** Spans waiting for the next export, across all processes. */
-const MAX_PENDING_SPANS = 10_000;
 
 /**
- * The per-host agent: runs the BPF loader, names processes, turns kernel
- * histogram snapshots into syscall.duration metrics and slow syscalls into
- * spans, and sends both as OTLP requests through the transport once per interval.
+ * The per-host agent: runs the BPF loader with the enabled signals, hands
+ * each signal its records, and once per interval sends what the signals made
+ * of them (OTLP metrics and spans) through the transport.
  */
 export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const logger = deps.logger.child({ component: 'agent' });
   const arch = syscallArchOf(process.arch);
   const hostName = config.hostName || hostname();
   const processes = new ProcessRegistry(config.maxTrackedProcesses);
-  const histogramDeltas = new SyscallHistogramDeltas();
-  const idleSyscallNrs = syscallNumbers(
-    arch,
-    [...syscallTable(arch).values()].filter((name) => waitClassOfSyscall(name) === 'idle'),
-  );
 
   const recordsTotal = counter(deps.metrics, {
     name: 'stallscope_agent_loader_records_total',
@@ -85,21 +71,33 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     name: 'stallscope_agent_tracked_processes',
     help: 'Processes the agent currently remembers',
   });
+  const signalsRunning = gauge(deps.metrics, {
+    name: 'stallscope_agent_signal_running',
+    help: '1 for each signal that loaded and attached, 0 for one enabled but off on this kernel',
+    labelNames: ['signal'],
+  });
 
   let hello: HelloRecord | undefined;
   let lastSnapshotUnixNs: bigint | undefined;
   let lastDrops: bigint[] = DROP_REASONS.map(() => 0n);
-  let snapshotRecords: SyscallHistRecord[] = [];
-  let pendingSpans: ReadableSpan[] = [];
-  const spansThisIntervalByTgid = new Map<number, number>();
   const inFlight = new Set<Promise<void>>();
   let loader: ReturnType<typeof spawnLoader> | undefined;
   let stopping = false;
 
-  const toUnixNs = (monotonicNs: bigint): bigint => {
-    if (!hello) throw new Error('loader record before hello');
-    return hello.realtimeNs + (monotonicNs - hello.monotonicNs);
-  };
+  const contextFor = (name: SignalName): SignalContext => ({
+    hostName,
+    processes,
+    toUnixNs(monotonicNs) {
+      if (!hello) throw new Error('loader record before hello');
+      return hello.realtimeNs + (monotonicNs - hello.monotonicNs);
+    },
+    command(line) {
+      loader?.command(name, line);
+    },
+  });
+  const signals: AgentSignal[] = createSignals(config, { arch, contextFor, spansDropped: spansDroppedTotal });
+  const signalOf = new Map<LoaderRecord['type'], AgentSignal>();
+  for (const signal of signals) for (const type of signal.recordTypes) signalOf.set(type, signal);
 
   function send(signal: 'metrics' | 'traces', topic: string, value: Buffer): void {
     const sent = deps.producer.send(topic, [{ value }]).then(
@@ -113,45 +111,32 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     void sent.finally(() => inFlight.delete(sent));
   }
 
-  function onSlowSyscall(record: SlowSyscallRecord): void {
-    const seen = spansThisIntervalByTgid.get(record.tgid) ?? 0;
-    if (seen >= config.maxSlowSpansPerProcessPerInterval) {
-      spansDroppedTotal.inc({ reason: 'rate_limit' });
-      return;
+  function onHello(record: HelloRecord): void {
+    hello = record;
+    for (const signal of signals) {
+      const running = (record.signals & SignalBit[signal.name]) !== 0;
+      signalsRunning.set({ signal: signal.name }, running ? 1 : 0);
+      if (!running) logger.warn({ signal: signal.name }, 'signal is off: this kernel lacks its hook (the loader said why)');
     }
-    if (pendingSpans.length >= MAX_PENDING_SPANS) {
-      spansDroppedTotal.inc({ reason: 'queue_full' });
-      return;
-    }
-    spansThisIntervalByTgid.set(record.tgid, seen + 1);
-    const name = syscallName(arch, record.syscallNr);
-    const info = processes.lookup(record.tgid);
-    pendingSpans.push(
-      slowSyscallSpan(
-        record,
-        {
-          hostName,
-          syscallName: name,
-          waitClass: waitClassOfSyscall(name),
-          process: info,
-          startUnixNs: toUnixNs(record.startNs),
-        },
-        processResource(hostName, record.tgid, info),
-      ),
-    );
   }
 
   function onSnapshotEnd(end: SnapshotEndRecord): void {
     const endUnixNs = end.realtimeNs;
     const startUnixNs = lastSnapshotUnixNs ?? hello?.realtimeNs ?? endUnixNs;
     lastSnapshotUnixNs = endUnixNs;
+    const bounds = { startTime: hrTimeOfNs(startUnixNs), endTime: hrTimeOfNs(endUnixNs) };
 
-    const { deltas, exitedTgids } = histogramDeltas.next(snapshotRecords, (record) => ({
-      serviceName: processes.lookup(record.tgid).serviceName,
-      syscallName: syscallName(arch, record.syscallNr),
-    }));
-    snapshotRecords = [];
-    for (const tgid of exitedTgids) processes.forget(tgid);
+    const resourceMetrics: ResourceMetrics[] = [];
+    const spans: ReadableSpan[] = [];
+    const exited = new Set<number>();
+    for (const signal of signals) {
+      const output = signal.endInterval(bounds);
+      resourceMetrics.push(...output.resourceMetrics);
+      spans.push(...output.spans);
+      for (const tgid of output.exitedTgids) exited.add(tgid);
+    }
+    // Their last counters are in this snapshot's output: now they can go.
+    for (const tgid of exited) processes.forget(tgid);
     trackedProcesses.set(processes.size);
 
     DROP_REASONS.forEach((reason, index) => {
@@ -161,38 +146,15 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     });
     lastDrops = DROP_REASONS.map((reason) => end.drops[reason]);
 
-    if (deltas.length > 0) {
-      const resourceMetrics = syscallResourceMetrics(deltas, {
-        hostName,
-        startTime: hrTimeOfNs(startUnixNs),
-        endTime: hrTimeOfNs(endUnixNs),
-        waitClassOf: waitClassOfSyscall,
-      });
-      send('metrics', Topics.metrics, encodeMetricsRequest(resourceMetrics));
-    }
-    if (pendingSpans.length > 0) {
-      send('traces', Topics.spans, encodeTraceRequest(pendingSpans));
-      pendingSpans = [];
-    }
-    spansThisIntervalByTgid.clear();
+    if (resourceMetrics.length > 0) send('metrics', Topics.metrics, encodeMetricsRequest(resourceMetrics));
+    if (spans.length > 0) send('traces', Topics.spans, encodeTraceRequest(spans));
   }
 
   function onRecord(record: LoaderRecord): void {
     recordsTotal.inc({ type: record.type });
-    switch (record.type) {
-      case 'hello':
-        hello = record;
-        break;
-      case 'syscall-hist':
-        snapshotRecords.push(record);
-        break;
-      case 'slow-syscall':
-        onSlowSyscall(record);
-        break;
-      case 'snapshot-end':
-        onSnapshotEnd(record);
-        break;
-    }
+    if (record.type === 'hello') onHello(record);
+    else if (record.type === 'snapshot-end') onSnapshotEnd(record);
+    else signalOf.get(record.type)?.onRecord(record);
   }
 
   return withLifecycle({
@@ -205,10 +167,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
         );
         loader = spawnLoader({
           loaderPath,
-          intervalMs: config.intervalMs,
-          slowThresholdNs: BigInt(Math.round(config.slowSyscallThresholdMs * 1e6)),
-          maxHistEntries: config.maxHistEntries,
-          slowIgnoreSyscallNrs: config.slowSpansForIdleSyscalls ? [] : idleSyscallNrs,
+          ...loaderOptionsOf(config, arch, signals),
           logger,
           onRecord(record) {
             try {
@@ -233,15 +192,21 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
         });
       });
       logger.info(
-        { hostName, intervalMs: config.intervalMs, slowSyscallThresholdMs: config.slowSyscallThresholdMs, loaderPid: hello?.loaderPid },
-        'agent tracing syscalls',
+        {
+          hostName,
+          intervalMs: config.intervalMs,
+          slowSyscallThresholdMs: config.slowSyscallThresholdMs,
+          signals: signals.filter((signal) => (hello!.signals & SignalBit[signal.name]) !== 0).map((signal) => signal.name),
+          loaderPid: hello?.loaderPid,
+        },
+        'agent tracing',
       );
     },
     async stop() {
       stopping = true;
+      // The loader sends a last snapshot on SIGTERM; it is exported before stop resolves.
       await loader?.stop();
       await Promise.allSettled([...inFlight]);
     },
   });
 }
-

@@ -8,8 +8,19 @@ export const agentConfigSchema = Type.Object(
     intervalMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
     /** Syscalls at least this slow become spans (one ring-buffer record each). */
     slowSyscallThresholdMs: Type.Number({ exclusiveMinimum: 0 }),
-    /** Idle-class syscalls (epoll_wait, nanosleep, ...) are slow by design; spans for them only on request. */
+    /** Idle waits (epoll_wait, nanosleep, a Go runtime's parked threads...) are slow by design; spans for them only on request. */
     slowSpansForIdleSyscalls: Type.Boolean(),
+    /**
+     * Calls whose class depends on the caller (futex) take a user stack when
+     * they blocked at least this long; shorter ones keep the syscall's default
+     * class (they carry little blocked time). 0 takes a stack for every such call.
+     */
+    stackMinUs: Type.Number({ minimum: 0 }),
+    /** Each signal can be switched off; one the kernel lacks a hook for is off with one log line. */
+    signals: Type.Object(
+      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean() },
+      { additionalProperties: false },
+    ),
     /** Bounds span volume from one noisy process. */
     maxSlowSpansPerProcessPerInterval: Type.Integer({ minimum: 0 }),
     /** Size of the kernel histogram map: (process, syscall, bucket) entries. */
@@ -28,6 +39,8 @@ export const agentConfigDefaults: AgentConfig = {
   intervalMs: 5000,
   slowSyscallThresholdMs: 10,
   slowSpansForIdleSyscalls: false,
+  stackMinUs: 10,
+  signals: { syscalls: true, offcpu: true, process: true },
   maxSlowSpansPerProcessPerInterval: 50,
   maxHistEntries: 65_536,
   hostName: '',

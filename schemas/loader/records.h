@@ -12,7 +12,7 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 1
+#define RECORD_ABI_VERSION 2
 
 #define TASK_COMM_LEN 16
 #define SLOW_SYSCALL_ARGS 3
@@ -20,12 +20,75 @@
 #define MAX_SYSCALL_NR 512
 /* Largest log2 bucket: durations above 2^62 ns land here. */
 #define MAX_HIST_BUCKET 63
+/* User stack depth kept for wait-class verdicts (the stack map's value size). */
+#define MAX_STACK_DEPTH 127
+
+/*
+ * Wait classes as the kernel counts them (schemas/src/wait-class.ts names them).
+ * A histogram key's class_key holds the class in its low byte and, above it, the
+ * rule that decided it, so every figure can say why it is classed as it is:
+ * rule 0 is the syscall's own class, FD_RULE_BASE + fd kind the fd's target,
+ * STACK_RULE_BASE + n the agent's n-th stack rule. A key whose top bit is set is
+ * a pending verdict: the low 31 bits are a stack id the agent has not classed yet.
+ */
+enum wait_class_code {
+	WAIT_OTHER = 0,
+	WAIT_IDLE = 1,
+	WAIT_LOCK = 2,
+	WAIT_DISK = 3,
+	WAIT_NETWORK = 4,
+	WAIT_IPC = 5,
+	WAIT_RUN_QUEUE = 6,
+};
+#define CLASS_RULE_SHIFT 8
+#define CLASS_KEY_PENDING_STACK 0x80000000U
+enum fd_kind {
+	FD_KIND_SOCKET = 0,
+	FD_KIND_FILE = 1,   /* regular file or block device */
+	FD_KIND_PIPE = 2,
+	FD_KIND_CHAR = 3,   /* tty, /dev/... */
+	FD_KIND_ANON = 4,   /* eventfd, timerfd, signalfd, epoll: anon inodes */
+	FD_KIND_OTHER = 5,  /* directory, symlink, or the fd was already closed */
+	FD_KIND_COUNT = 6,
+};
+#define FD_RULE_BASE 1
+#define STACK_RULE_BASE (FD_RULE_BASE + FD_KIND_COUNT)
+
+/*
+ * Per-syscall classification, set by the agent before load: the low nibble is
+ * the class (or the fallback class), the flags say what decides it instead.
+ */
+#define CLASSIFY_BY_FD 0x10    /* args[0] is an fd: its target's kind */
+#define CLASSIFY_BY_STACK 0x20 /* the user stack, for calls over stack_min_ns */
+
+/* Signals the loader can load, as bits of hello_record.signals. */
+enum signal_bit {
+	SIGNAL_SYSCALLS = 1 << 0,
+	SIGNAL_OFFCPU = 1 << 1,
+	SIGNAL_PROCESS = 1 << 2,
+};
+
+/* Thread states of off-CPU time (offcpu_hist_key.state). */
+enum offcpu_state {
+	OFFCPU_RUN_QUEUE = 0,       /* runnable, waiting for a CPU */
+	OFFCPU_SLEEP = 1,           /* interruptible sleep (S) */
+	OFFCPU_UNINTERRUPTIBLE = 2, /* uninterruptible sleep (D) */
+};
+
+enum process_event_kind {
+	PROCESS_EXEC = 1,
+	PROCESS_FORK = 2,
+	PROCESS_EXIT = 3,
+};
 
 enum record_type {
 	RECORD_HELLO = 1,
 	RECORD_SYSCALL_HIST = 2,
 	RECORD_SNAPSHOT_END = 3,
 	RECORD_SLOW_SYSCALL = 4,
+	RECORD_USER_STACK = 5,
+	RECORD_OFFCPU_HIST = 6,
+	RECORD_PROCESS_EVENT = 7,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -33,7 +96,10 @@ enum drop_reason {
 	DROP_HIST_MAP_FULL = 0,
 	DROP_START_MAP_FULL = 1,
 	DROP_RINGBUF_FULL = 2,
-	DROP_REASON_COUNT = 3,
+	DROP_STACK_MAP_FULL = 3,
+	DROP_OFFCPU_MAP_FULL = 4,
+	DROP_PROCESS_RINGBUF_FULL = 5,
+	DROP_REASON_COUNT = 6,
 };
 
 struct record_header {
@@ -52,7 +118,7 @@ struct hello_record {
 	__u64 realtime_ns;
 	__u64 slow_threshold_ns;
 	__u32 max_hist_entries;
-	__u32 pad;
+	__u32 signals; /* enum signal_bit: the signals that loaded and attached */
 };
 
 /*
@@ -64,11 +130,11 @@ struct syscall_hist_key {
 	__u32 tgid;
 	__u32 syscall_nr;
 	__u32 bucket;
-	__u32 pad;
+	__u32 class_key; /* wait class and rule, or a pending stack id (see above) */
 };
 
 /* Cumulative since the key was created; max_ns is the largest duration ever
- * seen in this bucket. */
+ * seen in this bucket. Shared by every histogram the kernel keeps. */
 struct syscall_hist_value {
 	__u64 count;
 	__u64 sum_ns;
@@ -84,8 +150,6 @@ struct syscall_hist_record {
 /* Closes one snapshot of the histogram map; drop counters are cumulative. */
 struct snapshot_end_record {
 	struct record_header hdr;
-	__u32 entries;
-	__u32 pad;
 	__u64 monotonic_ns;
 	__u64 realtime_ns;
 	__u64 drops[DROP_REASON_COUNT];
@@ -96,17 +160,62 @@ struct slow_syscall_event {
 	__u32 tgid;
 	__u32 tid;
 	__u32 syscall_nr;
-	__u32 pad;
+	__u32 class_key;
 	__u64 args[SLOW_SYSCALL_ARGS];
 	__s64 ret;
 	__u64 start_ns;
 	__u64 duration_ns;
+	/* Time the thread spent runnable but not running during the call (0 when
+	 * the offcpu signal is off). */
+	__u64 run_queue_ns;
+	__s32 stack_id; /* user stack in the stack map, or < 0 when none was taken */
+	__u32 pad;
 	char comm[TASK_COMM_LEN];
 };
 
 struct slow_syscall_record {
 	struct record_header hdr;
 	struct slow_syscall_event event;
+};
+
+/* A user stack whose wait-class verdict the agent has not given yet; the
+ * agent answers on the loader's stdin ("verdict <stack_id> <class_key>"). */
+struct user_stack_record {
+	struct record_header hdr;
+	__u32 stack_id;
+	__u32 tgid; /* a process the stack was seen in: its maps symbolize it */
+	__u32 syscall_nr;
+	__u32 depth;
+	__u64 ips[MAX_STACK_DEPTH];
+};
+
+/* Off-CPU time per (process, thread state), log2 buckets as syscall_hist_key. */
+struct offcpu_hist_key {
+	__u32 tgid;
+	__u32 state; /* enum offcpu_state */
+	__u32 bucket;
+	__u32 pad;
+};
+
+struct offcpu_hist_record {
+	struct record_header hdr;
+	struct offcpu_hist_key key;
+	struct syscall_hist_value value;
+};
+
+/* exec, fork (of a new process, not a thread) and exit of a thread group. */
+struct process_event {
+	__u32 kind; /* enum process_event_kind */
+	__u32 tgid;
+	__u32 parent_tgid; /* the forking process (fork), else 0 */
+	__u32 pad;
+	__u64 time_ns;
+	char comm[TASK_COMM_LEN];
+};
+
+struct process_event_record {
+	struct record_header hdr;
+	struct process_event event;
 };
 
 #endif /* STALLSCOPE_RECORDS_H */

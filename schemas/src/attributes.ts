@@ -16,12 +16,24 @@ export const SpanAttr = {
   syscallArgs: 'stallscope.syscall.args',
   syscallReturnValue: 'stallscope.syscall.return_value',
   waitClass: 'stallscope.wait_class',
+  waitClassRule: 'stallscope.wait_class.rule',
+  /** Of the call's time, how long the thread was runnable but not running. */
+  runQueueNs: 'stallscope.run_queue_ns',
+  /** errno name (EAGAIN, ...) of a failed call; OTel's error.type carries its class. */
+  errnoName: 'stallscope.syscall.errno',
+  errorType: 'error.type',
+  /** Symbolized user stack, leaf first, when the call's class was decided by it. */
+  userStack: 'stallscope.user_stack',
 } as const;
 
 /** Attributes of syscall.duration data points (low cardinality: no pid, no tid). */
 export const MetricAttr = {
   syscallName: 'stallscope.syscall.name',
   waitClass: 'stallscope.wait_class',
+  /** Which rule decided the class: bounded by the rule table, not by data. */
+  waitClassRule: 'stallscope.wait_class.rule',
+  /** off-CPU thread state: run-queue, sleep, uninterruptible. */
+  threadState: 'stallscope.thread.state',
 } as const;
 
 export const Metrics = {
@@ -29,6 +41,11 @@ export const Metrics = {
     name: 'syscall.duration',
     unit: 'ns',
     description: 'Time threads spent inside a syscall, from sys_enter to sys_exit',
+  },
+  offCpuDuration: {
+    name: 'offcpu.duration',
+    unit: 'ns',
+    description: 'Time threads spent off CPU, by state: waiting on a run queue, or sleeping (interruptible or not)',
   },
 } as const;
 

@@ -3,21 +3,43 @@ export { DeadLetterHeaders, INGEST_CONSUMER_GROUP, TOPIC_ENCODING, Topics } from
 export type { TopicName } from './topics.js';
 export { WAIT_CLASSES, isWaitClass, waitClassOfSyscall } from './wait-class.js';
 export type { WaitClass } from './wait-class.js';
+export {
+  FD_CLASSIFIED_SYSCALLS,
+  FD_KIND_RULES,
+  STACK_CLASSIFIED_SYSCALLS,
+  SYSCALL_NAME_RULE_ID,
+  decodeClassKey,
+  kernelClassifyCode,
+  stackVerdictClassKey,
+} from './wait-class-context.js';
+export type { ClassRule, DecodedClassKey } from './wait-class-context.js';
 export { syscallArchOf, syscallName, syscallNumbers, syscallTable } from './syscalls/index.js';
 export type { SyscallArch } from './syscalls/index.js';
 export {
+  CLASS_KEY_PENDING_STACK,
   DROP_REASONS,
+  FD_KINDS,
   HelloRecordLayout,
   MAX_HIST_BUCKET,
+  MAX_STACK_DEPTH,
   MAX_SYSCALL_NR,
+  OFFCPU_STATES,
+  OffCpuHistRecordLayout,
+  ProcessEventKind,
+  ProcessEventRecordLayout,
   RECORD_ABI_VERSION,
   RecordHeaderLayout,
   RecordType,
   SLOW_SYSCALL_ARGS,
+  SignalBit,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
+  UserStackRecordLayout,
+  WAIT_CLASS_CODES,
 } from './loader-records.js';
-export type { DropReason, RecordTypeCode } from './loader-records.js';
+export type { DropReason, FdKind, OffCpuState, RecordTypeCode, SignalName } from './loader-records.js';
 export { migrationsDir, otlpProtoDir, recordsHeaderPath } from './paths.js';
+export { errnoClass, errnoName } from './errno.js';
+export type { ErrnoClass } from './errno.js';

@@ -9,8 +9,23 @@ import { fileURLToPath } from 'node:url';
 import {
   DROP_REASONS,
   HelloRecordLayout,
+  CLASS_KEY_PENDING_STACK,
+  CLASS_RULE_SHIFT,
+  CLASSIFY_BY_FD,
+  CLASSIFY_BY_STACK,
+  FD_KINDS,
+  FD_RULE_BASE,
   MAX_HIST_BUCKET,
+  MAX_STACK_DEPTH,
   MAX_SYSCALL_NR,
+  OFFCPU_STATES,
+  OffCpuHistRecordLayout,
+  ProcessEventKind,
+  ProcessEventRecordLayout,
+  STACK_RULE_BASE,
+  SignalBit,
+  UserStackRecordLayout,
+  WAIT_CLASS_CODES,
   RECORD_ABI_VERSION,
   RecordHeaderLayout,
   RecordType,
@@ -42,6 +57,7 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       realtimeNs: 'realtime_ns',
       slowThresholdNs: 'slow_threshold_ns',
       maxHistEntries: 'max_hist_entries',
+      signals: 'signals',
     },
   },
   {
@@ -51,6 +67,7 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       tgid: 'key.tgid',
       syscallNr: 'key.syscall_nr',
       bucket: 'key.bucket',
+      classKey: 'key.class_key',
       count: 'value.count',
       sumNs: 'value.sum_ns',
       maxNs: 'value.max_ns',
@@ -59,7 +76,7 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
   {
     struct: 'snapshot_end_record',
     layout: SnapshotEndRecordLayout,
-    members: { entries: 'entries', monotonicNs: 'monotonic_ns', realtimeNs: 'realtime_ns', drops: 'drops' },
+    members: { monotonicNs: 'monotonic_ns', realtimeNs: 'realtime_ns', drops: 'drops' },
   },
   {
     struct: 'slow_syscall_record',
@@ -68,10 +85,41 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       tgid: 'event.tgid',
       tid: 'event.tid',
       syscallNr: 'event.syscall_nr',
+      classKey: 'event.class_key',
       args: 'event.args',
       ret: 'event.ret',
       startNs: 'event.start_ns',
       durationNs: 'event.duration_ns',
+      runQueueNs: 'event.run_queue_ns',
+      stackId: 'event.stack_id',
+      comm: 'event.comm',
+    },
+  },
+  {
+    struct: 'user_stack_record',
+    layout: UserStackRecordLayout,
+    members: { stackId: 'stack_id', tgid: 'tgid', syscallNr: 'syscall_nr', depth: 'depth', ips: 'ips' },
+  },
+  {
+    struct: 'offcpu_hist_record',
+    layout: OffCpuHistRecordLayout,
+    members: {
+      tgid: 'key.tgid',
+      state: 'key.state',
+      bucket: 'key.bucket',
+      count: 'value.count',
+      sumNs: 'value.sum_ns',
+      maxNs: 'value.max_ns',
+    },
+  },
+  {
+    struct: 'process_event_record',
+    layout: ProcessEventRecordLayout,
+    members: {
+      kind: 'event.kind',
+      tgid: 'event.tgid',
+      parentTgid: 'event.parent_tgid',
+      timeNs: 'event.time_ns',
       comm: 'event.comm',
     },
   },
@@ -122,6 +170,31 @@ test('TypeScript record layout matches schemas/loader/records.h', (t) => {
   });
   assert.equal(DROP_REASONS.length, c.DROP_REASON_COUNT, 'DROP_REASON_COUNT');
 
-  const constants = { RECORD_ABI_VERSION, TASK_COMM_LEN, SLOW_SYSCALL_ARGS, MAX_SYSCALL_NR, MAX_HIST_BUCKET };
+  WAIT_CLASS_CODES.forEach((name, code) => {
+    assert.equal(code, c[`WAIT_${name.replace('-', '_').toUpperCase()}`], `enum wait_class_code of ${name}`);
+  });
+  FD_KINDS.forEach((kind, code) => assert.equal(code, c[`FD_KIND_${kind.toUpperCase()}`], `enum fd_kind of ${kind}`));
+  assert.equal(FD_KINDS.length, c.FD_KIND_COUNT, 'FD_KIND_COUNT');
+  OFFCPU_STATES.forEach((state, code) => {
+    const cName = { 'run-queue': 'OFFCPU_RUN_QUEUE', sleep: 'OFFCPU_SLEEP', uninterruptible: 'OFFCPU_UNINTERRUPTIBLE' }[state];
+    assert.equal(code, c[cName], cName);
+  });
+  for (const [name, bit] of Object.entries(SignalBit)) assert.equal(bit, c[`SIGNAL_${name.toUpperCase()}`], name);
+  for (const [name, code] of Object.entries(ProcessEventKind)) assert.equal(code, c[`PROCESS_${name.toUpperCase()}`], name);
+
+  const constants = {
+    RECORD_ABI_VERSION,
+    TASK_COMM_LEN,
+    SLOW_SYSCALL_ARGS,
+    MAX_SYSCALL_NR,
+    MAX_HIST_BUCKET,
+    MAX_STACK_DEPTH,
+    CLASS_RULE_SHIFT,
+    CLASS_KEY_PENDING_STACK,
+    FD_RULE_BASE,
+    STACK_RULE_BASE,
+    CLASSIFY_BY_FD,
+    CLASSIFY_BY_STACK,
+  };
   for (const [name, value] of Object.entries(constants)) assert.equal(value, c[name], name);
 });

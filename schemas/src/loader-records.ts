@@ -2,22 +2,56 @@
 // A test compiles a C program against that header and compares every size and
 // offset below, so the two cannot drift apart.
 
-export const RECORD_ABI_VERSION = 1;
+export const RECORD_ABI_VERSION = 2;
 export const TASK_COMM_LEN = 16;
 export const SLOW_SYSCALL_ARGS = 3;
 export const MAX_SYSCALL_NR = 512;
 export const MAX_HIST_BUCKET = 63;
+export const MAX_STACK_DEPTH = 127;
+
+/** Wait classes by their kernel code (enum wait_class_code): index = code. */
+export const WAIT_CLASS_CODES = ['other', 'idle', 'lock', 'disk', 'network', 'ipc', 'run-queue'] as const;
+export const CLASS_RULE_SHIFT = 8;
+export const CLASS_KEY_PENDING_STACK = 0x80000000;
+/** fd target kinds (enum fd_kind), by code. */
+export const FD_KINDS = ['socket', 'file', 'pipe', 'char', 'anon', 'other'] as const;
+export type FdKind = (typeof FD_KINDS)[number];
+export const FD_RULE_BASE = 1;
+export const STACK_RULE_BASE = FD_RULE_BASE + FD_KINDS.length;
+export const CLASSIFY_BY_FD = 0x10;
+export const CLASSIFY_BY_STACK = 0x20;
+
+/** Signals the loader can load, with their bit in hello_record.signals (enum signal_bit). */
+export const SignalBit = { syscalls: 1, offcpu: 2, process: 4 } as const;
+export type SignalName = keyof typeof SignalBit;
+
+/** Off-CPU thread states by code (enum offcpu_state). */
+export const OFFCPU_STATES = ['run-queue', 'sleep', 'uninterruptible'] as const;
+export type OffCpuState = (typeof OFFCPU_STATES)[number];
+
+/** Process lifecycle events by code (enum process_event_kind). */
+export const ProcessEventKind = { exec: 1, fork: 2, exit: 3 } as const;
 
 export const RecordType = {
   hello: 1,
   syscallHist: 2,
   snapshotEnd: 3,
   slowSyscall: 4,
+  userStack: 5,
+  offcpuHist: 6,
+  processEvent: 7,
 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
 /** Names of the BPF drop counters, in the order of enum drop_reason. */
-export const DROP_REASONS = ['hist_map_full', 'start_map_full', 'ringbuf_full'] as const;
+export const DROP_REASONS = [
+  'hist_map_full',
+  'start_map_full',
+  'ringbuf_full',
+  'stack_map_full',
+  'offcpu_map_full',
+  'process_ringbuf_full',
+] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export const RecordHeaderLayout = { size: 8, type: 0, version: 2, recordSize: 4 } as const;
@@ -30,6 +64,7 @@ export const HelloRecordLayout = {
   realtimeNs: 24,
   slowThresholdNs: 32,
   maxHistEntries: 40,
+  signals: 44,
 } as const;
 
 export const SyscallHistRecordLayout = {
@@ -37,27 +72,58 @@ export const SyscallHistRecordLayout = {
   tgid: 8,
   syscallNr: 12,
   bucket: 16,
+  classKey: 20,
   count: 24,
   sumNs: 32,
   maxNs: 40,
 } as const;
 
 export const SnapshotEndRecordLayout = {
-  size: 32 + 8 * DROP_REASONS.length,
-  entries: 8,
-  monotonicNs: 16,
-  realtimeNs: 24,
-  drops: 32,
+  size: 24 + 8 * DROP_REASONS.length,
+  monotonicNs: 8,
+  realtimeNs: 16,
+  drops: 24,
 } as const;
 
 export const SlowSyscallRecordLayout = {
-  size: 88,
+  size: 104,
   tgid: 8,
   tid: 12,
   syscallNr: 16,
+  classKey: 20,
   args: 24,
   ret: 48,
   startNs: 56,
   durationNs: 64,
-  comm: 72,
+  runQueueNs: 72,
+  stackId: 80,
+  comm: 88,
+} as const;
+
+export const UserStackRecordLayout = {
+  size: 24 + 8 * MAX_STACK_DEPTH,
+  stackId: 8,
+  tgid: 12,
+  syscallNr: 16,
+  depth: 20,
+  ips: 24,
+} as const;
+
+export const OffCpuHistRecordLayout = {
+  size: 48,
+  tgid: 8,
+  state: 12,
+  bucket: 16,
+  count: 24,
+  sumNs: 32,
+  maxNs: 40,
+} as const;
+
+export const ProcessEventRecordLayout = {
+  size: 48,
+  kind: 8,
+  tgid: 12,
+  parentTgid: 16,
+  timeNs: 24,
+  comm: 32,
 } as const;

@@ -1,20 +1,23 @@
 // Wait classes: not all blocking is equal. A Go or JVM service's idle threads
 // park in futex/epoll by design; fleet queries rank the non-idle classes.
-// This first classifier looks at the syscall alone; later ones add the fd
-// target and the user stack.
+// The syscall's name gives each call a default class; the kernel replaces it
+// with one decided from context where the name cannot tell (wait-class-context.ts):
+// the fd's target for read/write/recv/send, the user stack for futex.
 
-export const WAIT_CLASSES = ['idle', 'lock', 'disk', 'network', 'run-queue', 'other'] as const;
+export const WAIT_CLASSES = ['idle', 'lock', 'disk', 'network', 'ipc', 'run-queue', 'other'] as const;
 export type WaitClass = (typeof WAIT_CLASSES)[number];
 
 const waitClassBySyscall: ReadonlyMap<string, WaitClass> = new Map<string, WaitClass>([
   ...(['epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'poll', 'ppoll', 'select', 'pselect6', 'nanosleep',
     'clock_nanosleep', 'pause', 'wait4', 'waitid', 'rt_sigsuspend', 'rt_sigtimedwait', 'sched_yield',
-    'io_getevents', 'io_pgetevents', 'io_uring_enter'] as const).map((name) => [name, 'idle'] as const),
+    'io_getevents', 'io_pgetevents', 'io_uring_enter',
+    // A server waiting for its next connection is idle, not blocked on the network.
+    'accept', 'accept4'] as const).map((name) => [name, 'idle'] as const),
   ...(['futex', 'futex_waitv', 'flock', 'semop', 'semtimedop'] as const).map((name) => [name, 'lock'] as const),
   ...(['fsync', 'fdatasync', 'sync', 'syncfs', 'sync_file_range', 'msync', 'pread64', 'pwrite64', 'preadv',
     'pwritev', 'preadv2', 'pwritev2', 'openat', 'open', 'fallocate', 'ftruncate', 'truncate', 'unlink',
     'unlinkat', 'rename', 'renameat', 'renameat2', 'getdents64'] as const).map((name) => [name, 'disk'] as const),
-  ...(['connect', 'accept', 'accept4', 'recvfrom', 'recvmsg', 'recvmmsg', 'sendto', 'sendmsg', 'sendmmsg',
+  ...(['connect', 'recvfrom', 'recvmsg', 'recvmmsg', 'sendto', 'sendmsg', 'sendmmsg',
     'shutdown'] as const).map((name) => [name, 'network'] as const),
 ]);
 

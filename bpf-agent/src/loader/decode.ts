@@ -1,6 +1,10 @@
 import {
   DROP_REASONS,
   HelloRecordLayout,
+  OFFCPU_STATES,
+  OffCpuHistRecordLayout,
+  ProcessEventKind,
+  ProcessEventRecordLayout,
   RECORD_ABI_VERSION,
   RecordHeaderLayout,
   RecordType,
@@ -9,9 +13,17 @@ import {
   SnapshotEndRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
+  UserStackRecordLayout,
 } from '@stallscope/schemas';
 import type { DropReason } from '@stallscope/schemas';
-import type { LoaderRecord, SlowSyscallRecord, SnapshotEndRecord } from './records.js';
+import type {
+  LoaderRecord,
+  OffCpuHistRecord,
+  ProcessEventRecord,
+  SlowSyscallRecord,
+  SnapshotEndRecord,
+  UserStackRecord,
+} from './records.js';
 
 /** Larger headers mean a corrupt stream: refuse them instead of buffering without bound. */
 const MAX_RECORD_SIZE = 64 * 1024;
@@ -22,7 +34,12 @@ const knownSizes = new Map<number, number>([
   [RecordType.syscallHist, SyscallHistRecordLayout.size],
   [RecordType.snapshotEnd, SnapshotEndRecordLayout.size],
   [RecordType.slowSyscall, SlowSyscallRecordLayout.size],
+  [RecordType.userStack, UserStackRecordLayout.size],
+  [RecordType.offcpuHist, OffCpuHistRecordLayout.size],
+  [RecordType.processEvent, ProcessEventRecordLayout.size],
 ]);
+
+const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
 
 /**
  * Turns the loader's stdout byte stream into records. Records are in the host's
@@ -81,6 +98,7 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
         realtimeNs: r.readBigUInt64LE(L.realtimeNs),
         slowThresholdNs: r.readBigUInt64LE(L.slowThresholdNs),
         maxHistEntries: r.readUInt32LE(L.maxHistEntries),
+        signals: r.readUInt32LE(L.signals),
       };
     }
     case RecordType.syscallHist: {
@@ -90,6 +108,7 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
         tgid: r.readUInt32LE(L.tgid),
         syscallNr: r.readUInt32LE(L.syscallNr),
         bucket: r.readUInt32LE(L.bucket),
+        classKey: r.readUInt32LE(L.classKey),
         count: r.readBigUInt64LE(L.count),
         sumNs: r.readBigUInt64LE(L.sumNs),
         maxNs: r.readBigUInt64LE(L.maxNs),
@@ -99,9 +118,58 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
       return decodeSnapshotEnd(r);
     case RecordType.slowSyscall:
       return decodeSlowSyscall(r);
+    case RecordType.userStack:
+      return decodeUserStack(r);
+    case RecordType.offcpuHist:
+      return decodeOffCpuHist(r);
+    case RecordType.processEvent:
+      return decodeProcessEvent(r);
     default:
       return undefined;
   }
+}
+
+function commAt(r: Buffer, offset: number): string {
+  const comm = r.subarray(offset, offset + TASK_COMM_LEN);
+  const nul = comm.indexOf(0);
+  return comm.subarray(0, nul === -1 ? comm.length : nul).toString('utf8');
+}
+
+function decodeUserStack(r: Buffer): UserStackRecord {
+  const L = UserStackRecordLayout;
+  const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
+  const ips: bigint[] = [];
+  for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
+  return { type: 'user-stack', stackId: r.readUInt32LE(L.stackId), tgid: r.readUInt32LE(L.tgid), syscallNr: r.readUInt32LE(L.syscallNr), ips };
+}
+
+function decodeOffCpuHist(r: Buffer): OffCpuHistRecord | undefined {
+  const L = OffCpuHistRecordLayout;
+  const state = OFFCPU_STATES[r.readUInt32LE(L.state)];
+  if (state === undefined) return undefined;
+  return {
+    type: 'offcpu-hist',
+    tgid: r.readUInt32LE(L.tgid),
+    state,
+    bucket: r.readUInt32LE(L.bucket),
+    count: r.readBigUInt64LE(L.count),
+    sumNs: r.readBigUInt64LE(L.sumNs),
+    maxNs: r.readBigUInt64LE(L.maxNs),
+  };
+}
+
+function decodeProcessEvent(r: Buffer): ProcessEventRecord | undefined {
+  const L = ProcessEventRecordLayout;
+  const kind = processEventKinds.get(r.readUInt32LE(L.kind));
+  if (kind === undefined) return undefined;
+  return {
+    type: 'process-event',
+    kind: kind as ProcessEventRecord['kind'],
+    tgid: r.readUInt32LE(L.tgid),
+    parentTgid: r.readUInt32LE(L.parentTgid),
+    timeNs: r.readBigUInt64LE(L.timeNs),
+    comm: commAt(r, L.comm),
+  };
 }
 
 function decodeSnapshotEnd(r: Buffer): SnapshotEndRecord {
@@ -112,7 +180,6 @@ function decodeSnapshotEnd(r: Buffer): SnapshotEndRecord {
   });
   return {
     type: 'snapshot-end',
-    entries: r.readUInt32LE(L.entries),
     monotonicNs: r.readBigUInt64LE(L.monotonicNs),
     realtimeNs: r.readBigUInt64LE(L.realtimeNs),
     drops,
@@ -123,17 +190,18 @@ function decodeSlowSyscall(r: Buffer): SlowSyscallRecord {
   const L = SlowSyscallRecordLayout;
   const args: bigint[] = [];
   for (let i = 0; i < SLOW_SYSCALL_ARGS; i++) args.push(r.readBigUInt64LE(L.args + 8 * i));
-  const comm = r.subarray(L.comm, L.comm + TASK_COMM_LEN);
-  const nul = comm.indexOf(0);
   return {
     type: 'slow-syscall',
     tgid: r.readUInt32LE(L.tgid),
     tid: r.readUInt32LE(L.tid),
     syscallNr: r.readUInt32LE(L.syscallNr),
+    classKey: r.readUInt32LE(L.classKey),
     args,
     returnValue: r.readBigInt64LE(L.ret),
     startNs: r.readBigUInt64LE(L.startNs),
     durationNs: r.readBigUInt64LE(L.durationNs),
-    comm: comm.subarray(0, nul === -1 ? comm.length : nul).toString('utf8'),
+    runQueueNs: r.readBigUInt64LE(L.runQueueNs),
+    stackId: r.readInt32LE(L.stackId),
+    comm: commAt(r, L.comm),
   };
 }

@@ -1,15 +1,22 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '@stallscope/common';
+import type { SignalName } from '@stallscope/schemas';
 import { RecordDecoder } from './decode.js';
 import type { LoaderRecord } from './records.js';
 
 export interface LoaderOptions {
   loaderPath: string;
+  /** The signals to load (each is skipped with one line where the kernel lacks its hook). */
+  signals: readonly SignalName[];
   intervalMs: number;
   slowThresholdNs: bigint;
+  slowEventsForIdle: boolean;
+  /** Calls classed by their user stack take it when they blocked at least this long. */
+  stackMinNs: bigint;
+  /** Syscall number -> classify code (schemas' kernelClassifyCode), non-zero entries only. */
+  syscallClassifyCodes: ReadonlyMap<number, number>;
   maxHistEntries: number;
-  slowIgnoreSyscallNrs: number[];
   logger: Logger;
   onRecord: (record: LoaderRecord) => void;
   /** Called once, after the last record has been delivered. */
@@ -18,6 +25,8 @@ export interface LoaderOptions {
 
 export interface LoaderHandle {
   pid: number;
+  /** One command line for a signal of the loader, e.g. ('syscalls', 'verdict 3 514'). */
+  command(signal: SignalName, line: string): void;
   /** SIGTERM, SIGKILL if still running after 3 s; resolves once the loader has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -28,13 +37,20 @@ const KILL_AFTER_MS = 3000;
 export function spawnLoader(options: LoaderOptions): LoaderHandle {
   const { logger } = options;
   const args = [
+    '--signals', options.signals.join(','),
     '--interval-ms', String(options.intervalMs),
     '--slow-threshold-ns', options.slowThresholdNs.toString(),
+    '--stack-min-ns', options.stackMinNs.toString(),
     '--max-hist-entries', String(options.maxHistEntries),
   ];
-  if (options.slowIgnoreSyscallNrs.length > 0) args.push('--slow-ignore', options.slowIgnoreSyscallNrs.join(','));
+  if (options.slowEventsForIdle) args.push('--slow-events-for-idle');
+  if (options.syscallClassifyCodes.size > 0) {
+    args.push('--syscall-classes', [...options.syscallClassifyCodes].map(([nr, code]) => `${nr}=${code}`).join(','));
+  }
 
-  const child = spawn(options.loaderPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.loaderPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A loader that exited takes no more commands; that is not the agent's error.
+  child.stdin.on('error', () => {});
   child.on('error', (err) => logger.error({ err, loaderPath: options.loaderPath }, 'BPF loader process error'));
   const { pid } = child;
   if (pid === undefined) {
@@ -72,6 +88,10 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
   let stopping: Promise<void> | undefined;
   return {
     pid,
+    command(signal, line) {
+      if (!child.stdin.writable) return;
+      child.stdin.write(`${signal} ${line}\n`);
+    },
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

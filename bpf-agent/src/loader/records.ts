@@ -1,4 +1,4 @@
-import type { DropReason } from '@stallscope/schemas';
+import type { DropReason, OffCpuState } from '@stallscope/schemas';
 
 /** Decoded loader records (schemas/loader/records.h). 64-bit counters are bigint. */
 export interface HelloRecord {
@@ -9,23 +9,34 @@ export interface HelloRecord {
   realtimeNs: bigint;
   slowThresholdNs: bigint;
   maxHistEntries: number;
+  /** SignalBit flags of the signals that loaded and attached. */
+  signals: number;
 }
 
-export interface SyscallHistRecord {
-  type: 'syscall-hist';
+/** Cumulative since the key appeared in the kernel map. */
+export interface HistogramCounters {
   tgid: number;
-  syscallNr: number;
   /** 0: 0..1 ns; b >= 1: (2^(b-1), 2^b] ns, i.e. scale-0 exponential bucket index b-1. */
   bucket: number;
-  /** Cumulative since the key appeared in the kernel map. */
   count: bigint;
   sumNs: bigint;
   maxNs: bigint;
 }
 
+export interface SyscallHistRecord extends HistogramCounters {
+  type: 'syscall-hist';
+  syscallNr: number;
+  /** Wait class and rule, or a pending stack id (schemas' decodeClassKey). */
+  classKey: number;
+}
+
+export interface OffCpuHistRecord extends HistogramCounters {
+  type: 'offcpu-hist';
+  state: OffCpuState;
+}
+
 export interface SnapshotEndRecord {
   type: 'snapshot-end';
-  entries: number;
   monotonicNs: bigint;
   realtimeNs: bigint;
   /** Cumulative per-reason drop counters of the BPF side. */
@@ -37,12 +48,43 @@ export interface SlowSyscallRecord {
   tgid: number;
   tid: number;
   syscallNr: number;
+  classKey: number;
   args: bigint[];
   returnValue: bigint;
   /** CLOCK_MONOTONIC ns (bpf_ktime_get_ns). */
   startNs: bigint;
   durationNs: bigint;
+  /** Part of the call spent runnable but not running (0 without the offcpu signal). */
+  runQueueNs: bigint;
+  /** User stack id in the kernel's stack map, or -1. */
+  stackId: number;
   comm: string;
 }
 
-export type LoaderRecord = HelloRecord | SyscallHistRecord | SnapshotEndRecord | SlowSyscallRecord;
+/** A user stack whose wait-class verdict the kernel is waiting for. */
+export interface UserStackRecord {
+  type: 'user-stack';
+  stackId: number;
+  tgid: number;
+  syscallNr: number;
+  /** Return addresses, leaf first. */
+  ips: bigint[];
+}
+
+export interface ProcessEventRecord {
+  type: 'process-event';
+  kind: 'exec' | 'fork' | 'exit';
+  tgid: number;
+  parentTgid: number;
+  timeNs: bigint;
+  comm: string;
+}
+
+export type LoaderRecord =
+  | HelloRecord
+  | SyscallHistRecord
+  | SnapshotEndRecord
+  | SlowSyscallRecord
+  | UserStackRecord
+  | OffCpuHistRecord
+  | ProcessEventRecord;

@@ -1,22 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { SpanKind, SpanStatusCode, TraceFlags, type HrTime } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import { hrTimeOfNs } from '../../src/export/hr-time.js';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AGENT_SCOPE_NAME, ResourceAttr, SpanAttr, type WaitClass } from '@stallscope/schemas';
-import type { ProcessInfo } from '../process/process-info.js';
-import type { SlowSyscallRecord } from '../loader/records.js';
+import { AGENT_SCOPE_NAME, ResourceAttr, SpanAttr, errnoClass, errnoName, type WaitClass } from '@stallscope/schemas';
+import type { ProcessInfo } from '../../src/process/process-info.js';
+import type { SlowSyscallRecord } from '../../src/loader/records.js';
 
-const NS_PER_SECOND = 1_000_000_000n;
-
-export function hrTimeOfNs(ns: bigint): HrTime {
-  return [Number(ns / NS_PER_SECOND), Number(ns % NS_PER_SECOND)];
-}
 
 export interface SlowSyscallContext {
-  hostName: string;
   syscallName: string;
   waitClass: WaitClass;
-  process: ProcessInfo;
+  /** Id of the rule that decided the class. */
+  waitClassRule: string;
+  /** Symbolized user stack, leaf first, when one decided the class. */
+  userStack: readonly string[] | undefined;
   /** The event's start on the wall clock. */
   startUnixNs: bigint;
 }
@@ -32,11 +30,12 @@ export function processResource(hostName: string, tgid: number, process: Process
   });
 }
 
-/** One span per slow syscall: name = the syscall, status error when it returned -errno. */
+/** One span per slow syscall: name = the syscall, status error (with the errno's name) when it returned -errno. */
 export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallContext, resource: Resource): ReadableSpan {
   const traceId = randomBytes(16).toString('hex');
   const spanId = randomBytes(8).toString('hex');
   const failed = record.returnValue < 0n && record.returnValue >= -4095n;
+  const errno = failed ? Number(-record.returnValue) : 0;
   return {
     name: context.syscallName,
     kind: SpanKind.INTERNAL,
@@ -44,7 +43,7 @@ export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallC
     startTime: hrTimeOfNs(context.startUnixNs),
     endTime: hrTimeOfNs(context.startUnixNs + record.durationNs),
     duration: hrTimeOfNs(record.durationNs),
-    status: failed ? { code: SpanStatusCode.ERROR, message: `errno ${-record.returnValue}` } : { code: SpanStatusCode.UNSET },
+    status: failed ? { code: SpanStatusCode.ERROR, message: errnoName(errno) } : { code: SpanStatusCode.UNSET },
     attributes: {
       [SpanAttr.syscallName]: context.syscallName,
       [SpanAttr.syscallNr]: record.syscallNr,
@@ -52,6 +51,10 @@ export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallC
       [SpanAttr.syscallReturnValue]: record.returnValue.toString(),
       [SpanAttr.threadId]: record.tid,
       [SpanAttr.waitClass]: context.waitClass,
+      [SpanAttr.waitClassRule]: context.waitClassRule,
+      [SpanAttr.runQueueNs]: Number(record.runQueueNs),
+      ...(failed ? { [SpanAttr.errnoName]: errnoName(errno), [SpanAttr.errorType]: errnoClass(errno) } : {}),
+      ...(context.userStack ? { [SpanAttr.userStack]: [...context.userStack] } : {}),
     },
     links: [],
     events: [],

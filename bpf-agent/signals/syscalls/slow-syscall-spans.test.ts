@@ -2,18 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ResourceAttr, SpanAttr } from '@stallscope/schemas';
-import { hrTimeOfNs, processResource, slowSyscallSpan } from './slow-syscall-spans.js';
-import type { SlowSyscallRecord } from '../loader/records.js';
+import { hrTimeOfNs } from '../../src/export/hr-time.js';
+import { processResource, slowSyscallSpan } from './slow-syscall-spans.js';
+import type { SlowSyscallRecord } from '../../src/loader/records.js';
 
 const record: SlowSyscallRecord = {
   type: 'slow-syscall',
   tgid: 4242,
   tid: 4250,
   syscallNr: 202,
+  classKey: 2,
   args: [0x7ffd1000n, 0n, 1n],
   returnValue: -110n,
   startNs: 5_000_000_000n,
   durationNs: 25_000_000n,
+  runQueueNs: 3_000_000n,
+  stackId: 7,
   comm: 'worker',
 };
 
@@ -22,7 +26,13 @@ test('a slow syscall becomes a span with the process resource and its timing', (
   const resource = processResource('host-a', record.tgid, info);
   const span = slowSyscallSpan(
     record,
-    { hostName: 'host-a', syscallName: 'futex', waitClass: 'lock', process: info, startUnixNs: 1_700_000_000_123_456_789n },
+    {
+      syscallName: 'futex',
+      waitClass: 'lock',
+      waitClassRule: 'glibc-mutex',
+      userStack: ['__lll_lock_wait_private', 'pthread_mutex_lock', 'worker'],
+      startUnixNs: 1_700_000_000_123_456_789n,
+    },
     resource,
   );
   assert.equal(span.name, 'futex');
@@ -32,6 +42,12 @@ test('a slow syscall becomes a span with the process resource and its timing', (
   assert.equal(span.status.code, SpanStatusCode.ERROR, '-ETIMEDOUT marks the span as an error');
   assert.equal(span.attributes[SpanAttr.threadId], 4250);
   assert.equal(span.attributes[SpanAttr.waitClass], 'lock');
+  assert.equal(span.attributes[SpanAttr.waitClassRule], 'glibc-mutex', 'the span says why it is classed so');
+  assert.equal(span.attributes[SpanAttr.runQueueNs], 3_000_000);
+  assert.equal(span.attributes[SpanAttr.errnoName], 'ETIMEDOUT');
+  assert.equal(span.attributes[SpanAttr.errorType], 'ETIMEDOUT');
+  assert.equal(span.status.message, 'ETIMEDOUT');
+  assert.deepEqual(span.attributes[SpanAttr.userStack], ['__lll_lock_wait_private', 'pthread_mutex_lock', 'worker']);
   assert.deepEqual(span.attributes[SpanAttr.syscallArgs], ['0x7ffd1000', '0x0', '0x1']);
   assert.equal(span.resource.attributes[ResourceAttr.processPid], 4242);
   assert.equal(span.resource.attributes[ResourceAttr.serviceName], 'checkout');

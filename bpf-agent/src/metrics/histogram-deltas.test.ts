@@ -1,22 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SyscallHistRecord } from '../loader/records.js';
-import { SyscallHistogramDeltas } from './syscall-histograms.js';
-import { exponentialHistogramOf } from './resource-metrics.js';
+import { HistogramDeltas } from './histogram-deltas.js';
+import { exponentialHistogramOf } from './histogram-metrics.js';
 
 const SERVICE_OF: Record<number, string> = { 10: 'api', 11: 'api', 20: 'db' };
 
 function hist(tgid: number, bucket: number, count: number, sumNs: number, maxNs = 0, syscallNr = 202): SyscallHistRecord {
-  return { type: 'syscall-hist', tgid, syscallNr, bucket, count: BigInt(count), sumNs: BigInt(sumNs), maxNs: BigInt(maxNs) };
+  return { type: 'syscall-hist', tgid, syscallNr, bucket, classKey: 0, count: BigInt(count), sumNs: BigInt(sumNs), maxNs: BigInt(maxNs) };
 }
 
 const names = (record: SyscallHistRecord) => ({
   serviceName: SERVICE_OF[record.tgid] ?? 'unknown',
-  syscallName: record.syscallNr === 202 ? 'futex' : 'read',
+  attributes: { syscall: record.syscallNr === 202 ? 'futex' : 'read' },
 });
+const newDeltas = () => new HistogramDeltas<SyscallHistRecord>((r) => `${r.tgid}:${r.syscallNr}:${r.bucket}`);
 
 test('first snapshot: the cumulative counters are the delta; processes of one service merge', () => {
-  const deltas = new SyscallHistogramDeltas();
+  const deltas = newDeltas();
   const { deltas: out, exitedTgids } = deltas.next(
     [hist(10, 21, 3, 3_000_000, 1_500_000), hist(11, 21, 1, 1_200_000, 1_200_000), hist(11, 24, 1, 9_000_000, 9_000_000)],
     names,
@@ -33,7 +34,7 @@ test('first snapshot: the cumulative counters are the delta; processes of one se
 });
 
 test('later snapshots export only what changed, and report processes that vanished', () => {
-  const deltas = new SyscallHistogramDeltas();
+  const deltas = newDeltas();
   deltas.next([hist(10, 21, 3, 3_000_000), hist(20, 5, 7, 100, 20, 0)], names);
   const second = deltas.next([hist(10, 21, 5, 5_500_000, 1_800_000)], names);
   assert.deepEqual(second.exitedTgids, [20]);
@@ -45,7 +46,7 @@ test('later snapshots export only what changed, and report processes that vanish
 });
 
 test('a counter that went backwards (pid reused) counts whole', () => {
-  const deltas = new SyscallHistogramDeltas();
+  const deltas = newDeltas();
   deltas.next([hist(10, 21, 100, 100_000_000)], names);
   const { deltas: out } = deltas.next([hist(10, 21, 2, 2_000_000)], names);
   assert.equal(out[0]!.count, 2);
@@ -53,7 +54,7 @@ test('a counter that went backwards (pid reused) counts whole', () => {
 });
 
 test('kernel bucket 0 (0..1 ns) is the zero bucket; positive buckets are dense from the lowest index', () => {
-  const deltas = new SyscallHistogramDeltas();
+  const deltas = newDeltas();
   const { deltas: out } = deltas.next([hist(20, 0, 2, 1), hist(20, 3, 1, 7, 7), hist(20, 6, 4, 200, 60)], names);
   const point = exponentialHistogramOf(out[0]!);
   assert.equal(point.scale, 0);

@@ -1,9 +1,13 @@
-import type { SyscallHistRecord } from '../loader/records.js';
+import type { HistogramCounters } from '../loader/records.js';
 
-/** One interval's worth of syscall latencies of one (service, syscall), in scale-0 buckets. */
-export interface SyscallLatencyDelta {
+/** Where a kernel histogram entry's counts go: a service and low-cardinality point attributes. */
+export interface HistogramGroup {
   serviceName: string;
-  syscallName: string;
+  attributes: Readonly<Record<string, string>>;
+}
+
+/** One interval's worth of latencies of one group, in scale-0 buckets. */
+export interface HistogramDelta extends HistogramGroup {
   count: number;
   sumNs: number;
   /** Durations of 0..1 ns (kernel bucket 0). */
@@ -15,7 +19,7 @@ export interface SyscallLatencyDelta {
 }
 
 export interface SnapshotDeltas {
-  deltas: SyscallLatencyDelta[];
+  deltas: HistogramDelta[];
   /** Processes whose counters vanished from the kernel map: they exited. */
   exitedTgids: number[];
 }
@@ -25,30 +29,28 @@ interface Cumulative {
   sumNs: bigint;
 }
 
-const keyOf = (record: SyscallHistRecord): string => `${record.tgid}:${record.syscallNr}:${record.bucket}`;
-
 /**
- * Turns the kernel's cumulative per-(tgid, syscall, bucket) counters into
- * per-interval deltas grouped by (service, syscall). Keyed by service, not pid,
- * so short-lived processes do not multiply series.
+ * Turns a kernel map's cumulative per-key counters into per-interval deltas
+ * grouped by (service, attributes). Grouped by service, not pid, so short-lived
+ * processes do not multiply series.
  */
-export class SyscallHistogramDeltas {
+export class HistogramDeltas<R extends HistogramCounters> {
   private previous = new Map<string, Cumulative>();
   private previousTgids = new Set<number>();
 
+  /** @param keyOf the kernel map key of a record, as a string */
+  constructor(private readonly keyOf: (record: R) => string) {}
+
   /**
-   * @param records every histogram record of one snapshot
-   * @param nameOf  service and syscall names of a record
+   * @param records every record of one snapshot of the map
+   * @param groupOf the group a record's counts go to
    */
-  next(
-    records: readonly SyscallHistRecord[],
-    nameOf: (record: SyscallHistRecord) => { serviceName: string; syscallName: string },
-  ): SnapshotDeltas {
+  next(records: readonly R[], groupOf: (record: R) => HistogramGroup): SnapshotDeltas {
     const current = new Map<string, Cumulative>();
     const tgids = new Set<number>();
-    const grouped = new Map<string, SyscallLatencyDelta & { maxBucket: number }>();
+    const grouped = new Map<string, HistogramDelta & { maxBucket: number }>();
     for (const record of records) {
-      const key = keyOf(record);
+      const key = this.keyOf(record);
       tgids.add(record.tgid);
       current.set(key, { count: record.count, sumNs: record.sumNs });
       const before = this.previous.get(key);
@@ -57,11 +59,11 @@ export class SyscallHistogramDeltas {
       const count = Number(reset ? record.count : record.count - before.count);
       if (count === 0) continue;
       const sumNs = Number(reset ? record.sumNs : record.sumNs - before.sumNs);
-      const names = nameOf(record);
-      const groupKey = `${names.serviceName}\0${names.syscallName}`;
+      const group = groupOf(record);
+      const groupKey = JSON.stringify([group.serviceName, Object.entries(group.attributes).sort()]);
       let delta = grouped.get(groupKey);
       if (!delta) {
-        delta = { ...names, count: 0, sumNs: 0, zeroCount: 0, bucketCounts: new Map(), maxNs: 0, maxBucket: -1 };
+        delta = { ...group, count: 0, sumNs: 0, zeroCount: 0, bucketCounts: new Map(), maxNs: 0, maxBucket: -1 };
         grouped.set(groupKey, delta);
       }
       delta.count += count;

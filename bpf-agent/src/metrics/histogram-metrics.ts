@@ -6,10 +6,16 @@ import {
   type ExponentialHistogram,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { AGENT_SCOPE_NAME, MetricAttr, Metrics, ResourceAttr, type WaitClass } from '@stallscope/schemas';
-import type { SyscallLatencyDelta } from './syscall-histograms.js';
+import { AGENT_SCOPE_NAME, ResourceAttr } from '@stallscope/schemas';
+import type { HistogramDelta } from './histogram-deltas.js';
 
-export function exponentialHistogramOf(delta: SyscallLatencyDelta): ExponentialHistogram {
+export interface MetricDescriptor {
+  name: string;
+  unit: string;
+  description: string;
+}
+
+export function exponentialHistogramOf(delta: HistogramDelta): ExponentialHistogram {
   const indexes = [...delta.bucketCounts.keys()];
   const offset = indexes.length > 0 ? Math.min(...indexes) : 0;
   const top = indexes.length > 0 ? Math.max(...indexes) : -1;
@@ -29,14 +35,14 @@ export function exponentialHistogramOf(delta: SyscallLatencyDelta): ExponentialH
 
 /**
  * One ResourceMetrics per service on this host (resource: service.name and
- * host.name, never a pid), each holding a delta syscall.duration histogram
- * point per syscall.
+ * host.name, never a pid), each holding one delta histogram point per group.
  */
-export function syscallResourceMetrics(
-  deltas: readonly SyscallLatencyDelta[],
-  options: { hostName: string; startTime: HrTime; endTime: HrTime; waitClassOf: (syscallName: string) => WaitClass },
+export function histogramResourceMetrics(
+  metric: MetricDescriptor,
+  deltas: readonly HistogramDelta[],
+  options: { hostName: string; startTime: HrTime; endTime: HrTime },
 ): ResourceMetrics[] {
-  const byService = new Map<string, SyscallLatencyDelta[]>();
+  const byService = new Map<string, HistogramDelta[]>();
   for (const delta of deltas) {
     const list = byService.get(delta.serviceName) ?? [];
     list.push(delta);
@@ -52,21 +58,13 @@ export function syscallResourceMetrics(
         scope: { name: AGENT_SCOPE_NAME },
         metrics: [
           {
-            descriptor: {
-              name: Metrics.syscallDuration.name,
-              description: Metrics.syscallDuration.description,
-              unit: Metrics.syscallDuration.unit,
-              valueType: ValueType.DOUBLE,
-            },
+            descriptor: { ...metric, valueType: ValueType.DOUBLE },
             aggregationTemporality: AggregationTemporality.DELTA,
             dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
             dataPoints: serviceDeltas.map((delta) => ({
               startTime: options.startTime,
               endTime: options.endTime,
-              attributes: {
-                [MetricAttr.syscallName]: delta.syscallName,
-                [MetricAttr.waitClass]: options.waitClassOf(delta.syscallName),
-              },
+              attributes: { ...delta.attributes },
               value: exponentialHistogramOf(delta),
             })),
           },

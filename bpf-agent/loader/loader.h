@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the loader's core offers each signal's user-space part, and the one
+ * small interface every signal implements (signals/<name>/<name>.c).
+ */
+#ifndef STALLSCOPE_LOADER_H
+#define STALLSCOPE_LOADER_H
+
+#include <stdio.h>
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+#include "records.h"
+
+#define LOG(fmt, ...) fprintf(stderr, "stallscope-loader: " fmt "\n", ##__VA_ARGS__)
+
+struct loader_options {
+	__u64 interval_ms;
+	__u64 slow_threshold_ns;
+	__u64 stack_min_ns;
+	__u64 max_hist_entries;
+	__u64 ringbuf_bytes;
+	__u8 slow_events_for_idle;
+	__u8 syscall_classify[MAX_SYSCALL_NR];
+};
+
+extern struct loader_options opt;
+
+/* Writes one record to stdout; write errors show at the cycle's fflush. */
+void emit(void *record, __u16 type, __u32 size);
+/* Adds the per-CPU counters of a signal's `drops` map into drops[]. */
+void add_drops(struct bpf_map *map, __u64 drops[DROP_REASON_COUNT]);
+/* Attaches every program of a skeleton; a failure names its hook. */
+int attach_all(struct bpf_object_skeleton *s);
+/* 1 when no process has this pid any more. */
+int process_gone(__u32 tgid);
+
+struct signal {
+	const char *name;
+	__u32 bit; /* enum signal_bit */
+	/* Opens, configures, loads and attaches; non-zero leaves the signal off. */
+	int (*start)(struct ring_buffer **rb);
+	/* Emits the signal's records of one snapshot (before SNAPSHOT_END); optional. */
+	void (*snapshot)(void);
+	void (*add_drops)(__u64 drops[DROP_REASON_COUNT]);
+	/* A command line from the agent for this signal; non-zero if malformed. */
+	int (*command)(const char *line);
+	void (*destroy)(void);
+};
+
+/* In start order: offcpu before syscalls, which shares its per-thread map. */
+extern const struct signal offcpu_signal, syscalls_signal, process_signal;
+
+/* Set by offcpu's start: the per-thread scheduler map syscalls reuses. */
+extern int thread_sched_map_fd;
+
+#endif /* STALLSCOPE_LOADER_H */

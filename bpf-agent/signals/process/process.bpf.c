@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Process lifecycle: exec, fork of a new process and exit of a thread group, so
+ * the agent names a process while it is alive (one that lives 50 ms included)
+ * and never hands a reused pid the name of the process that had it before.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "records.h"
+#include "hist.bpf.h"
+#include "process.h"
+
+const volatile __u32 exclude_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PROCESS_RINGBUF_BYTES);
+} process_events SEC(".maps");
+
+static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 parent_tgid)
+{
+	struct process_event *e;
+
+	if (t->tgid == exclude_tgid)
+		return;
+	e = bpf_ringbuf_reserve(&process_events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(DROP_PROCESS_RINGBUF_FULL);
+		return;
+	}
+	e->kind = kind;
+	e->tgid = t->tgid;
+	e->parent_tgid = parent_tgid;
+	e->pad = 0;
+	e->time_ns = bpf_ktime_get_ns();
+	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	emit(PROCESS_EXEC, p, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	/* A new thread of the same process is not a new process. */
+	if (child->pid == child->tgid)
+		emit(PROCESS_FORK, child, parent->tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	/* Only the leader's exit ends the process as the agent sees it; the
+	 * kernel counters of its last threads are read before its pid is dropped. */
+	if (p->pid == p->tgid)
+		emit(PROCESS_EXIT, p, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

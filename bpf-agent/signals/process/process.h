@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Defaults of the process signal. */
+#ifndef STALLSCOPE_PROCESS_H
+#define STALLSCOPE_PROCESS_H
+
+#define PROCESS_RINGBUF_BYTES (256U << 10)
+
+#endif /* STALLSCOPE_PROCESS_H */

@@ -1,0 +1,65 @@
+import { decodeClassKey, stackVerdictClassKey, type WaitClass } from '@stallscope/schemas';
+import type { UserStackRecord } from '../../src/loader/records.js';
+
+/** Function names of a process's return addresses, leaf first (undefined where unknown). */
+export type StackSymbolizer = (pid: number, addresses: readonly bigint[]) => (string | undefined)[];
+
+/** The agent's stack rules: their ids in kernel order, and the classifier. */
+export interface StackRules {
+  ruleIds: readonly string[];
+  classify(syscallName: string, frames: readonly (string | undefined)[]): { waitClass: WaitClass; ruleId: string };
+}
+
+export interface ClassOfKey {
+  waitClass: WaitClass;
+  ruleId: string;
+}
+
+/** Bounds the frames kept for slow-call spans; verdicts are bounded by the kernel's stack map. */
+const MAX_KEPT_STACKS = 4096;
+
+/**
+ * Stack id -> wait class, decided once per stack in user space: the kernel
+ * sends a stack it has no verdict for, this symbolizes and classes it, keeps
+ * the verdict (for the histogram entries already counted under the pending
+ * id) and hands it back to the kernel, which counts later calls under the
+ * class directly.
+ */
+export class StackVerdicts {
+  private readonly verdicts = new Map<number, number>();
+  private readonly frames = new Map<number, string[]>();
+
+  constructor(
+    private readonly rules: StackRules,
+    private readonly symbolize: StackSymbolizer,
+    private readonly syscallNameOf: (nr: number) => string,
+    private readonly tell: (stackId: number, classKey: number) => void,
+  ) {}
+
+  onUserStack(record: UserStackRecord): void {
+    if (this.verdicts.has(record.stackId)) return;
+    const syscallName = this.syscallNameOf(record.syscallNr);
+    const frames = this.symbolize(record.tgid, record.ips);
+    const { waitClass, ruleId } = this.rules.classify(syscallName, frames);
+    const index = this.rules.ruleIds.indexOf(ruleId);
+    const classKey = stackVerdictClassKey(waitClass, index < 0 ? this.rules.ruleIds.length : index);
+    this.verdicts.set(record.stackId, classKey);
+    if (this.frames.size >= MAX_KEPT_STACKS) this.frames.delete(this.frames.keys().next().value!);
+    this.frames.set(record.stackId, frames.map((frame, i) => frame ?? `0x${record.ips[i]!.toString(16)}`));
+    this.tell(record.stackId, classKey);
+  }
+
+  /** The class and rule of a class_key; a pending stack without a verdict gets the syscall's stack fallback. */
+  classOf(classKey: number, syscallName: string): ClassOfKey {
+    const decoded = decodeClassKey(classKey, (index) => this.rules.ruleIds[index]);
+    if (!('pendingStackId' in decoded)) return decoded;
+    const verdict = this.verdicts.get(decoded.pendingStackId);
+    if (verdict !== undefined) return this.classOf(verdict, syscallName);
+    return this.rules.classify(syscallName, []);
+  }
+
+  /** Symbolized frames of a stack classed here, leaf first. */
+  framesOf(stackId: number): readonly string[] | undefined {
+    return this.frames.get(stackId);
+  }
+}

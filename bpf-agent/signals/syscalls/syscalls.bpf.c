@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Syscall latency by wait class: per (tgid, syscall, log2 bucket, class) counters
+ * kept in the kernel and read by the loader every interval, plus one ring buffer
+ * event for each syscall slower than slow_threshold_ns.
+ *
+ * The class of a call comes from its context, not its name alone: the kind of
+ * its fd's target for fd-taking calls, the user stack for calls such as futex
+ * whose meaning depends on the caller (a Go runtime's idle M and a contended
+ * pthread mutex both sleep in futex). A stack is classed once, in user space;
+ * its verdict comes back through stack_verdicts and every later call with that
+ * stack is counted under its class directly.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "records.h"
+#include "hist.bpf.h"
+#include "syscalls.h"
+#include "offcpu/offcpu.h"
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFIFO 0010000
+#define S_IFCHR 0020000
+/* Anonymous inodes (eventfd, timerfd, epoll) are told by their file system:
+ * newer kernels give them S_IFREG. */
+#define ANON_INODE_FS_MAGIC 0x09041934
+
+/* Set by the loader before load. */
+const volatile __u32 exclude_tgid = 0;
+const volatile __u64 slow_threshold_ns = SLOW_THRESHOLD_NS;
+const volatile __u64 stack_min_ns = STACK_MIN_NS;
+/* Per syscall: a wait_class_code, optionally | CLASSIFY_BY_FD or CLASSIFY_BY_STACK. */
+const volatile __u8 syscall_classify[MAX_SYSCALL_NR] = {};
+/* Idle waits are slow by design: slow events for them only on request. */
+const volatile __u8 slow_events_for_idle = 0;
+
+static __always_inline __u32 fd_kind_class(__u32 kind)
+{
+	switch (kind) {
+	case FD_KIND_SOCKET:
+		return WAIT_NETWORK;
+	case FD_KIND_FILE:
+		return WAIT_DISK;
+	case FD_KIND_PIPE:
+	case FD_KIND_CHAR:
+	case FD_KIND_ANON:
+		return WAIT_IPC;
+	default:
+		return WAIT_OTHER;
+	}
+}
+
+struct syscall_start {
+	__u64 start_ns;
+	__u64 run_queue_ns; /* the thread's run-queue total at entry */
+	__u64 args[SLOW_SYSCALL_ARGS];
+	__u32 syscall_nr;
+	__u32 pad;
+};
+
+/* Per-thread start of the syscall in flight: task-local storage costs a
+ * fraction of a hash update+delete per syscall and is freed with the task. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct syscall_start);
+} starts SEC(".maps");
+
+/* Written by the offcpu signal; the loader points this at its map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_sched);
+} thread_sched SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HIST_MAP_ENTRIES);
+	__type(key, struct syscall_hist_key);
+	__type(value, struct syscall_hist_value);
+} syscall_hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, STACK_MAP_ENTRIES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+} user_stacks SEC(".maps");
+
+/* stack id -> class_key, written by the loader on the agent's word. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, STACK_MAP_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} stack_verdicts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RINGBUF_BYTES);
+} slow_events SEC(".maps");
+
+static __always_inline __u64 run_queue_total(struct task_struct *task)
+{
+	struct thread_sched *ts = bpf_task_storage_get(&thread_sched, task, 0, 0);
+
+	return ts ? ts->run_queue_total_ns : 0;
+}
+
+static __always_inline __u32 fd_kind(struct task_struct *task, __u64 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+	struct inode *inode;
+	umode_t mode;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return FD_KIND_OTHER;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return FD_KIND_OTHER;
+	inode = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == ANON_INODE_FS_MAGIC)
+		return FD_KIND_ANON;
+	mode = BPF_CORE_READ(inode, i_mode);
+	switch (mode & S_IFMT) {
+	case S_IFSOCK:
+		return FD_KIND_SOCKET;
+	case S_IFREG:
+	case S_IFBLK:
+		return FD_KIND_FILE;
+	case S_IFIFO:
+		return FD_KIND_PIPE;
+	case S_IFCHR:
+		return FD_KIND_CHAR;
+	case 0:
+		return FD_KIND_ANON;
+	default:
+		return FD_KIND_OTHER;
+	}
+}
+
+/* The call's class_key (records.h); *stack_id is set when a stack was taken. */
+static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, struct syscall_start *start,
+					  __u64 dur, __s32 *stack_id)
+{
+	__u8 rule = start->syscall_nr < MAX_SYSCALL_NR ? syscall_classify[start->syscall_nr] : WAIT_OTHER;
+	__u32 kind, sid, *verdict;
+	long id;
+
+	if (rule & CLASSIFY_BY_FD) {
+		kind = fd_kind(task, start->args[0]);
+		return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
+	}
+	if ((rule & CLASSIFY_BY_STACK) && dur >= stack_min_ns) {
+		id = bpf_get_stackid(ctx, &user_stacks, BPF_F_USER_STACK);
+		if (id >= 0) {
+			sid = id;
+			*stack_id = id;
+			verdict = bpf_map_lookup_elem(&stack_verdicts, &sid);
+			return verdict ? *verdict : (CLASS_KEY_PENDING_STACK | sid);
+		}
+		count_drop(DROP_STACK_MAP_FULL);
+	}
+	return rule & 0x0f;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	struct syscall_start *s;
+
+	if (pid_tgid >> 32 == exclude_tgid)
+		return 0;
+	task = bpf_get_current_task_btf();
+	s = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count_drop(DROP_START_MAP_FULL);
+		return 0;
+	}
+	s->syscall_nr = id;
+	s->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+	s->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+	s->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+	s->run_queue_ns = run_queue_total(task);
+	s->start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct syscall_hist_key key = {};
+	struct syscall_hist_value *v;
+	struct slow_syscall_event *e;
+	struct syscall_start start, *s;
+	__s32 stack_id = -1;
+	__u64 dur;
+
+	s = bpf_task_storage_get(&starts, task, 0, 0);
+	if (!s || !s->start_ns)
+		return 0;
+	start = *s;
+	s->start_ns = 0;
+
+	dur = now - start.start_ns;
+	key.tgid = pid_tgid >> 32;
+	key.syscall_nr = start.syscall_nr;
+	key.bucket = hist_bucket(dur);
+	key.class_key = class_key_of(ctx, task, &start, dur, &stack_id);
+	v = hist_value(&syscall_hist, &key);
+	if (v)
+		hist_add(v, dur);
+	else
+		count_drop(DROP_HIST_MAP_FULL);
+
+	if (dur < slow_threshold_ns)
+		return 0;
+	if (!slow_events_for_idle && !(key.class_key & CLASS_KEY_PENDING_STACK) &&
+	    (key.class_key & 0xff) == WAIT_IDLE)
+		return 0;
+	e = bpf_ringbuf_reserve(&slow_events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(DROP_RINGBUF_FULL);
+		return 0;
+	}
+	e->tgid = key.tgid;
+	e->tid = (__u32)pid_tgid;
+	e->syscall_nr = start.syscall_nr;
+	e->class_key = key.class_key;
+	__builtin_memcpy(e->args, start.args, sizeof(e->args));
+	e->ret = ret;
+	e->start_ns = start.start_ns;
+	e->duration_ns = dur;
+	e->run_queue_ns = run_queue_total(task) - start.run_queue_ns;
+	e->stack_id = stack_id;
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The syscalls signal's loader part: configure, load, snapshot, stack verdicts. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "loader.h"
+#include "syscalls.h"
+#include "syscalls.skel.h"
+
+static struct syscalls_bpf *skel;
+static struct syscall_hist_key *keys; /* opt.max_hist_entries slots */
+/* Stacks sent in this snapshot, so each pending stack goes out once per snapshot. */
+static __u32 sent_stacks[1024];
+
+static int on_slow_event(void *ctx, void *data, size_t size)
+{
+	struct slow_syscall_record rec;
+
+	/* Copy out of the ring before the slot is released. */
+	memcpy(&rec.event, data, sizeof(rec.event));
+	emit(&rec, RECORD_SLOW_SYSCALL, sizeof(rec));
+	return 0;
+}
+
+static int start(struct ring_buffer **rb)
+{
+	keys = calloc(opt.max_hist_entries, sizeof(*keys));
+	skel = syscalls_bpf__open();
+	if (!keys || !skel) {
+		LOG("cannot open the syscalls BPF object: %s", strerror(errno));
+		return -1;
+	}
+	skel->rodata->exclude_tgid = getpid();
+	skel->rodata->slow_threshold_ns = opt.slow_threshold_ns;
+	skel->rodata->stack_min_ns = opt.stack_min_ns;
+	skel->rodata->slow_events_for_idle = opt.slow_events_for_idle;
+	memcpy((void *)skel->rodata->syscall_classify, opt.syscall_classify, sizeof(opt.syscall_classify));
+	bpf_map__set_max_entries(skel->maps.syscall_hist, opt.max_hist_entries);
+	bpf_map__set_max_entries(skel->maps.slow_events, opt.ringbuf_bytes);
+	if (thread_sched_map_fd >= 0 && bpf_map__reuse_fd(skel->maps.thread_sched, thread_sched_map_fd)) {
+		LOG("cannot share the offcpu per-thread map: %s", strerror(errno));
+		return -1;
+	}
+	if (syscalls_bpf__load(skel)) {
+		LOG("cannot load the syscalls BPF programs: %s", strerror(errno));
+		return -1;
+	}
+	if (attach_all(skel->skeleton))
+		return -1;
+	if (*rb)
+		return ring_buffer__add(*rb, bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL);
+	*rb = ring_buffer__new(bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL, NULL);
+	return *rb ? 0 : -1;
+}
+
+static int by_tgid(const void *a, const void *b)
+{
+	__u32 x = ((const struct syscall_hist_key *)a)->tgid;
+	__u32 y = ((const struct syscall_hist_key *)b)->tgid;
+
+	return (x > y) - (x < y);
+}
+
+/* A USER_STACK record for a pending stack id, unless sent already in this snapshot. */
+static void send_stack(const struct syscall_hist_key *key, size_t *nsent)
+{
+	struct user_stack_record rec = {};
+	__u32 id = key->class_key & ~CLASS_KEY_PENDING_STACK, verdict;
+	size_t i;
+
+	for (i = 0; i < *nsent; i++)
+		if (sent_stacks[i] == id)
+			return;
+	/* Answered since the key was made: the agent classes it from the verdict. */
+	if (!bpf_map__lookup_elem(skel->maps.stack_verdicts, &id, sizeof(id), &verdict, sizeof(verdict), 0))
+		return;
+	if (bpf_map__lookup_elem(skel->maps.user_stacks, &id, sizeof(id), rec.ips, sizeof(rec.ips), 0))
+		return;
+	for (rec.depth = 0; rec.depth < MAX_STACK_DEPTH && rec.ips[rec.depth]; rec.depth++)
+		;
+	rec.stack_id = id;
+	rec.tgid = key->tgid;
+	rec.syscall_nr = key->syscall_nr;
+	emit(&rec, RECORD_USER_STACK, sizeof(rec));
+	if (*nsent < sizeof(sent_stacks) / sizeof(sent_stacks[0]))
+		sent_stacks[(*nsent)++] = id;
+}
+
+/*
+ * Pending stacks first (the agent has their verdicts when the histogram
+ * records come), then one SYSCALL_HIST record per map entry (cumulative, never
+ * reset). Entries of exited processes are deleted afterwards; their exit is
+ * checked before their values are read, so those values were final.
+ */
+static void snapshot(void)
+{
+	int fd = bpf_map__fd(skel->maps.syscall_hist);
+	struct syscall_hist_record rec = {};
+	size_t n = 0, ndead = 0, nsent = 0, i;
+	__u32 tgid = 0;
+	int dead = 0;
+
+	while (n < opt.max_hist_entries && !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
+		n++;
+	qsort(keys, n, sizeof(*keys), by_tgid);
+
+	for (i = 0; i < n; i++)
+		if (keys[i].class_key & CLASS_KEY_PENDING_STACK)
+			send_stack(&keys[i], &nsent);
+
+	for (i = 0; i < n; i++) {
+		if (i == 0 || keys[i].tgid != tgid) {
+			tgid = keys[i].tgid;
+			dead = process_gone(tgid);
+		}
+		if (bpf_map_lookup_elem(fd, &keys[i], &rec.value))
+			continue;
+		rec.key = keys[i];
+		emit(&rec, RECORD_SYSCALL_HIST, sizeof(rec));
+		if (dead)
+			keys[ndead++] = keys[i];
+	}
+	for (i = 0; i < ndead; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+}
+
+static void add_signal_drops(__u64 drops[DROP_REASON_COUNT])
+{
+	add_drops(skel->maps.drops, drops);
+}
+
+/* "verdict STACK_ID CLASS_KEY": the agent's class for a stack. */
+static int command(const char *line)
+{
+	unsigned long long id, class_key;
+	__u32 k, v;
+	char tail;
+
+	if (sscanf(line, "verdict %llu %llu %c", &id, &class_key, &tail) != 2 || id >= CLASS_KEY_PENDING_STACK ||
+	    class_key >= CLASS_KEY_PENDING_STACK)
+		return -1;
+	k = id;
+	v = class_key;
+	if (bpf_map__update_elem(skel->maps.stack_verdicts, &k, sizeof(k), &v, sizeof(v), BPF_ANY))
+		LOG("cannot store the verdict for stack %u: %s", k, strerror(errno));
+	return 0;
+}
+
+static void destroy(void)
+{
+	syscalls_bpf__destroy(skel);
+	skel = NULL;
+	free(keys);
+	keys = NULL;
+}
+
+const struct signal syscalls_signal = {
+	.name = "syscalls",
+	.bit = SIGNAL_SYSCALLS,
+	.start = start,
+	.snapshot = snapshot,
+	.add_drops = add_signal_drops,
+	.command = command,
+	.destroy = destroy,
+};

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Defaults of the syscalls signal, shared by syscalls.bpf.c and its loader part. */
+#ifndef STALLSCOPE_SYSCALLS_H
+#define STALLSCOPE_SYSCALLS_H
+
+/* (tgid, syscall, bucket, class) keys; the loader resizes with --max-hist-entries. */
+#define HIST_MAP_ENTRIES 65536
+/* Slow-event ring buffer; the loader resizes with --ringbuf-bytes. */
+#define RINGBUF_BYTES (4U << 20)
+#define SLOW_THRESHOLD_NS 10000000ULL
+/* Calls classed by their stack take it only when they blocked this long. */
+#define STACK_MIN_NS 10000ULL
+/* Distinct user stacks kept for verdicts; a full map falls back to the
+ * syscall's own class (counted as DROP_STACK_MAP_FULL). */
+#define STACK_MAP_ENTRIES 32768
+
+#endif /* STALLSCOPE_SYSCALLS_H */

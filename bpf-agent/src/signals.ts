@@ -1,0 +1,69 @@
+import type { Counter } from 'prom-client';
+import { WAIT_CLASS_RULES, STACK_CLASSIFIED_SYSCALLS, classifyByStack, kernelClassifyCode, syscallTable, type SignalName, type SyscallArch } from '@stallscope/schemas';
+import { createOffCpuSignal } from '../signals/offcpu/offcpu-signal.js';
+import { createProcessSignal } from '../signals/process/process-signal.js';
+import { createSyscallsSignal } from '../signals/syscalls/syscalls-signal.js';
+import type { AgentConfig } from './config.js';
+import type { LoaderOptions } from './loader/loader-process.js';
+import type { AgentSignal, SignalContext } from './signal.js';
+import { Symbolizer } from './symbols/index.js';
+
+/** Spans waiting for the next export, across all processes. */
+const MAX_PENDING_SPANS = 10_000;
+/** ELF files whose symbol tables the symbolizer keeps. */
+const MAX_SYMBOL_FILES = 256;
+
+/** Stack rules in kernel order: the shared rules, then each stack-classed syscall's fallback. */
+const STACK_RULE_IDS = [
+  ...WAIT_CLASS_RULES.map((rule) => rule.id),
+  ...STACK_CLASSIFIED_SYSCALLS.map((syscall) => `${syscall}-default`),
+];
+
+export interface SignalDeps {
+  arch: SyscallArch;
+  contextFor(name: SignalName): SignalContext;
+  spansDropped: Counter<'reason'>;
+}
+
+/** The agent's signals, in the order they are listed here; each is one folder under signals/. */
+export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSignal[] {
+  const signals: AgentSignal[] = [];
+  if (config.signals.syscalls) {
+    const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES });
+    signals.push(
+      createSyscallsSignal(deps.contextFor('syscalls'), {
+        arch: deps.arch,
+        maxSlowSpansPerProcessPerInterval: config.maxSlowSpansPerProcessPerInterval,
+        maxPendingSpans: MAX_PENDING_SPANS,
+        stackRules: { ruleIds: STACK_RULE_IDS, classify: classifyByStack },
+        symbolize: (pid, addresses) => symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol),
+        spansDropped: deps.spansDropped,
+      }),
+    );
+  }
+  if (config.signals.offcpu) signals.push(createOffCpuSignal(deps.contextFor('offcpu')));
+  if (config.signals.process) signals.push(createProcessSignal(deps.contextFor('process')));
+  return signals;
+}
+
+/** What the loader is started with for these signals. */
+export function loaderOptionsOf(
+  config: AgentConfig,
+  arch: SyscallArch,
+  signals: readonly AgentSignal[],
+): Omit<LoaderOptions, 'loaderPath' | 'logger' | 'onRecord' | 'onExit'> {
+  const syscallClassifyCodes = new Map<number, number>();
+  for (const [nr, name] of syscallTable(arch)) {
+    const code = kernelClassifyCode(name);
+    if (code !== 0) syscallClassifyCodes.set(nr, code);
+  }
+  return {
+    signals: signals.map((signal) => signal.name),
+    intervalMs: config.intervalMs,
+    slowThresholdNs: BigInt(Math.round(config.slowSyscallThresholdMs * 1e6)),
+    slowEventsForIdle: config.slowSpansForIdleSyscalls,
+    stackMinNs: BigInt(Math.round(config.stackMinUs * 1e3)),
+    syscallClassifyCodes,
+    maxHistEntries: config.maxHistEntries,
+  };
+}
