@@ -3,6 +3,8 @@ export { DeadLetterHeaders, INGEST_CONSUMER_GROUP, TOPIC_ENCODING, Topics } from
 export type { TopicName } from './topics.js';
 export { WAIT_CLASSES, isWaitClass, waitClassOfSyscall } from './wait-class.js';
 export type { WaitClass } from './wait-class.js';
+export { WAIT_CLASS_RULES, classifyByStack, waitClassRuleReason } from './wait-class-rules.js';
+export type { FramePattern, WaitClassRule, WaitClassVerdict } from './wait-class-rules.js';
 export { syscallArchOf, syscallName, syscallNumbers, syscallTable } from './syscalls/index.js';
 export type { SyscallArch } from './syscalls/index.js';
 export {

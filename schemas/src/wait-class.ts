@@ -1,9 +1,9 @@
 // Wait classes: not all blocking is equal. A Go or JVM service's idle threads
 // park in futex/epoll by design; fleet queries rank the non-idle classes.
-// This first classifier looks at the syscall alone; later ones add the fd
-// target and the user stack.
+// The syscall name alone gives only a default: wait-class-rules.ts decides
+// from the user stack first, and this table is its fallback.
 
-export const WAIT_CLASSES = ['idle', 'lock', 'disk', 'network', 'run-queue', 'other'] as const;
+export const WAIT_CLASSES = ['idle', 'lock', 'disk', 'network', 'ipc', 'run-queue', 'other'] as const;
 export type WaitClass = (typeof WAIT_CLASSES)[number];
 
 const waitClassBySyscall: ReadonlyMap<string, WaitClass> = new Map<string, WaitClass>([
@@ -16,8 +16,12 @@ const waitClassBySyscall: ReadonlyMap<string, WaitClass> = new Map<string, WaitC
     'unlinkat', 'rename', 'renameat', 'renameat2', 'getdents64'] as const).map((name) => [name, 'disk'] as const),
   ...(['connect', 'accept', 'accept4', 'recvfrom', 'recvmsg', 'recvmmsg', 'sendto', 'sendmsg', 'sendmmsg',
     'shutdown'] as const).map((name) => [name, 'network'] as const),
+  // Pipes, eventfds and ttys block in read/write, which only the fd target can
+  // tell apart; message queues are ipc by name.
+  ...(['msgrcv', 'msgsnd', 'mq_timedreceive', 'mq_timedsend'] as const).map((name) => [name, 'ipc'] as const),
 ]);
 
+/** The class a syscall gets from its name alone, when no stack or fd target decides. */
 export function waitClassOfSyscall(syscallName: string): WaitClass {
   return waitClassBySyscall.get(syscallName) ?? 'other';
 }
