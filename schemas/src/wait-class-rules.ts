@@ -82,7 +82,8 @@ export const WAIT_CLASS_RULES: readonly WaitClassRule[] = [
       'runtime.notetsleepg',
       'runtime.notetsleep_internal',
     ),
-    // A parked GC mark worker reaches futex through schedule -> findRunnable -> stopm.
+    // A parked GC mark worker reaches futex through schedule -> findRunnable -> stopm. Frame-pointer
+    // stacks hold no inlined frames: mPark is inlined into stopm in Go 1.26 and is kept for builds where it is not.
     waitClass: 'idle',
     reason: 'Go runtime thread parked with no goroutine to run (scheduler, sysmon or template thread sleeping), by design',
   },
