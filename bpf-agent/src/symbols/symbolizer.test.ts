@@ -106,7 +106,9 @@ test('JIT code in anonymous memory is named from the process\'s perf map (node -
     'console.log("ready");',
     'setInterval(() => {}, 1000);',
   ].join('\n');
-  const child = spawn(process.execPath, ['--perf-basic-prof', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // --perf-basic-prof also writes a V8 log into the working directory: keep it out of the repository.
+  const workDir = mkdtempSync(join(tmpdir(), 'stallscope-perf-map-'));
+  const child = spawn(process.execPath, ['--perf-basic-prof', '-e', script], { cwd: workDir, stdio: ['ignore', 'pipe', 'inherit'] });
   const perfMapPath = `/tmp/perf-${child.pid}.map`;
   try {
     const [firstOutput] = await once(child.stdout!, 'data');
@@ -129,6 +131,7 @@ test('JIT code in anonymous memory is named from the process\'s perf map (node -
     child.kill('SIGKILL');
     await once(child, 'exit').catch(() => undefined);
     rmSync(perfMapPath, { force: true });
+    rmSync(workDir, { recursive: true, force: true });
   }
 });
 

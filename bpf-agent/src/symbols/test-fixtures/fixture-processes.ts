@@ -2,7 +2,7 @@
 // addresses a test must symbolize. Shared by the ELF and symbolizer tests.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,23 +28,40 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr || result.error}`);
 }
 
+let buildDir: string | undefined;
+const built = new Map<string, string>();
+
+/** Builds each fixture once per test process, into a directory removed when the process exits. */
+function buildOnce(name: string, build: (output: string) => void): string {
+  if (buildDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'stallscope-symbols-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    buildDir = dir;
+  }
+  let output = built.get(name);
+  if (output === undefined) {
+    output = join(buildDir, name);
+    build(output);
+    built.set(name, output);
+  }
+  return output;
+}
+
 /** A PIE (Debian's cc default) linked against glibc with -pthread. */
 export function buildCFixture(): string {
-  const output = join(mkdtempSync(join(tmpdir(), 'stallscope-symbols-')), 'c-addresses');
-  run('cc', ['-O2', '-pthread', `-Wl,--build-id=0x${C_FIXTURE_BUILD_ID}`, '-o', output, join(fixtureSources, 'c-addresses.c')]);
-  return output;
+  return buildOnce('c-addresses', (output) =>
+    run('cc', ['-O2', '-pthread', `-Wl,--build-id=0x${C_FIXTURE_BUILD_ID}`, '-o', output, join(fixtureSources, 'c-addresses.c')]));
 }
 
 /** A non-PIE Go executable (go build's default on linux/amd64), with its .symtab. */
 export function buildGoFixture(): string {
-  const output = join(mkdtempSync(join(tmpdir(), 'stallscope-symbols-')), 'go-addresses');
-  run('go', ['build', '-o', output, join(fixtureSources, 'go-addresses.go')], {
-    ...process.env,
-    // The build cache persists across runs in the repository's ignored .cache/.
-    GOCACHE: join(repoRoot, '.cache', 'go-build'),
-    GOTOOLCHAIN: 'local',
-  });
-  return output;
+  return buildOnce('go-addresses', (output) =>
+    run('go', ['build', '-o', output, join(fixtureSources, 'go-addresses.go')], {
+      ...process.env,
+      // The build cache persists across runs in the repository's ignored .cache/.
+      GOCACHE: join(repoRoot, '.cache', 'go-build'),
+      GOTOOLCHAIN: 'local',
+    }));
 }
 
 export interface FixtureProcess {
