@@ -24,10 +24,11 @@ test('syscall tables name both architectures', () => {
   assert.deepEqual(syscallNumbers('x86_64', ['read', 'write']), [0, 1]);
 });
 
-test('wait classes keep runtime idling apart from real blocking', () => {
+test('syscall-name defaults, used only when no stack or fd target decides the class', () => {
   assert.equal(waitClassOfSyscall('epoll_pwait'), 'idle');
   assert.equal(waitClassOfSyscall('futex'), 'lock');
   assert.equal(waitClassOfSyscall('fsync'), 'disk');
   assert.equal(waitClassOfSyscall('connect'), 'network');
+  assert.equal(waitClassOfSyscall('msgrcv'), 'ipc');
   assert.equal(waitClassOfSyscall('read'), 'other');
 });

@@ -13,6 +13,8 @@ export {
   stackVerdictClassKey,
 } from './wait-class-context.js';
 export type { ClassRule, DecodedClassKey } from './wait-class-context.js';
+export { WAIT_CLASS_RULES, classifyByStack, waitClassRuleReason } from './wait-class-rules.js';
+export type { FramePattern, WaitClassRule, WaitClassVerdict } from './wait-class-rules.js';
 export { syscallArchOf, syscallName, syscallNumbers, syscallTable } from './syscalls/index.js';
 export type { SyscallArch } from './syscalls/index.js';
 export {

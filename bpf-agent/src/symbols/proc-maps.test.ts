@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { findMapping, isExecutable, isFileBacked, parseProcMaps } from './proc-maps.js';
+
+const maps = [
+  '00400000-00500000 r-xp 00000000 fe:00 1234                               /srv/app/server',
+  '7f0000000000-7f0000021000 rw-p 00000000 00:00 0 ',
+  '7f1000000000-7f1000010000 r-xp 00002000 fe:01 99                         /opt/my app/lib with space.so',
+  '7f2000000000-7f2000001000 r-xs 00000000 00:01 4242                       /memfd:jit-code (deleted)',
+  '7f3000000000-7f3000002000 r-xp 00000000 fe:00 777                        /usr/lib/libold.so (deleted)',
+  '7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0                          [vdso]',
+].join('\n');
+
+test('maps lines: file, anonymous, spaces in path, memfd, deleted, [vdso]', () => {
+  const [server, anonymous, spaced, memfd, deletedLib, vdso] = parseProcMaps(maps);
+  assert.deepEqual(server, {
+    start: 0x400000n, end: 0x500000n, perms: 'r-xp', offset: 0n, dev: 'fe:00', inode: 1234n, path: '/srv/app/server', deleted: false,
+  });
+  assert.equal(anonymous!.path, '');
+  assert.equal(isFileBacked(anonymous!), false);
+  assert.equal(isExecutable(anonymous!), false);
+  assert.equal(spaced!.path, '/opt/my app/lib with space.so');
+  assert.equal(spaced!.offset, 0x2000n);
+  assert.deepEqual([memfd!.path, memfd!.deleted, isFileBacked(memfd!)], ['/memfd:jit-code', true, true]);
+  assert.deepEqual([deletedLib!.path, deletedLib!.deleted], ['/usr/lib/libold.so', true]);
+  assert.deepEqual([vdso!.path, isFileBacked(vdso!), isExecutable(vdso!)], ['[vdso]', false, true]);
+});
+
+test('an address finds its mapping; ends are exclusive; gaps find none', () => {
+  const mappings = parseProcMaps(maps);
+  assert.equal(findMapping(mappings, 0x400000n)?.path, '/srv/app/server');
+  assert.equal(findMapping(mappings, 0x4fffffn)?.path, '/srv/app/server');
+  assert.equal(findMapping(mappings, 0x500000n), undefined);
+  assert.equal(findMapping(mappings, 0x7ffd00001000n)?.path, '[vdso]');
+  assert.equal(findMapping(mappings, 0n), undefined);
+});
+
+test('this process maps its own executable', () => {
+  const mappings = parseProcMaps(readFileSync('/proc/self/maps', 'utf8'));
+  assert.ok(mappings.some((mapping) => isExecutable(mapping) && mapping.path === process.execPath));
+});

@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findMapping, isExecutable, isFileBacked, parseProcMaps } from './proc-maps.js';
+import { Symbolizer } from './symbolizer.js';
+import {
+  buildCFixture,
+  buildGoFixture,
+  cSkipReason,
+  goSkipReason,
+  startFixture,
+  type FixtureProcess,
+} from './test-fixtures/fixture-processes.js';
+
+async function withFixture(executable: string, use: (fixture: FixtureProcess) => void | Promise<void>): Promise<void> {
+  const fixture = await startFixture(executable);
+  try {
+    await use(fixture);
+  } finally {
+    fixture.child.kill('SIGKILL');
+    await once(fixture.child, 'exit').catch(() => undefined);
+  }
+}
+
+function addressOf(fixture: FixtureProcess, name: string): bigint {
+  const address = fixture.addresses.get(name);
+  assert.ok(address !== undefined && address !== 0n, `the fixture printed no address for ${name}`);
+  return address;
+}
+
+test('symbolizes a running non-PIE Go binary: its own function and runtime.notesleep', { skip: goSkipReason, timeout: 120_000 }, async () => {
+  await withFixture(buildGoFixture(), (fixture) => {
+    const symbolizer = new Symbolizer({ maxFiles: 8 });
+    const handler = addressOf(fixture, 'main.blockedInHandler');
+    const notesleep = addressOf(fixture, 'runtime.notesleep');
+    assert.ok(handler < 0x1000000n, 'go build makes a non-PIE executable loaded near 0x400000');
+    assert.deepEqual(symbolizer.symbolize(fixture.pid, [notesleep, handler + 4n]), [
+      { address: notesleep, symbol: 'runtime.notesleep', module: 'go-addresses' },
+      { address: handler + 4n, symbol: 'main.blockedInHandler', module: 'go-addresses' },
+    ]);
+  });
+});
+
+test('symbolizes a running PIE C program: its own functions and pthread_mutex_lock in libc', { skip: cSkipReason }, async () => {
+  await withFixture(buildCFixture(), (fixture) => {
+    const symbolizer = new Symbolizer({ maxFiles: 8 });
+    const own = addressOf(fixture, 'fixture_wait_for_kill');
+    const unsized = addressOf(fixture, 'fixture_unsized');
+    const mutexLock = addressOf(fixture, 'pthread_mutex_lock');
+    const frames = symbolizer.symbolize(fixture.pid, [own, unsized + 1n, mutexLock + 1n]);
+    assert.deepEqual(frames.map(({ symbol, module }) => [symbol, module]), [
+      ['fixture_wait_for_kill', 'c-addresses'],
+      ['fixture_unsized', 'c-addresses'],
+      // Debian's libc.so.6 has no .symtab: this name comes from .dynsym.
+      ['pthread_mutex_lock', 'libc.so.6'],
+    ]);
+  });
+});
+
+test('a cache of one file still names frames from two files, evicting as it goes', { skip: cSkipReason }, async () => {
+  await withFixture(buildCFixture(), (fixture) => {
+    const symbolizer = new Symbolizer({ maxFiles: 1 });
+    const own = addressOf(fixture, 'fixture_wait_for_kill');
+    const mutexLock = addressOf(fixture, 'pthread_mutex_lock');
+    for (let round = 0; round < 3; round += 1) {
+      assert.deepEqual(symbolizer.symbolize(fixture.pid, [own, mutexLock + 1n]).map((frame) => frame.symbol), [
+        'fixture_wait_for_kill',
+        'pthread_mutex_lock',
+      ]);
+    }
+  });
+});
+
+test('a container process: files are read through /proc/PID/root, not the agent\'s view of the path', { skip: cSkipReason }, async () => {
+  const executable = buildCFixture();
+  await withFixture(executable, (fixture) => {
+    // A proc tree whose process maps /app/c-addresses, a path only its root holds.
+    const procRoot = mkdtempSync(join(tmpdir(), 'stallscope-proc-'));
+    try {
+      const processDir = join(procRoot, String(fixture.pid));
+      const containerRoot = join(procRoot, 'container-root');
+      mkdirSync(join(containerRoot, 'app'), { recursive: true });
+      copyFileSync(executable, join(containerRoot, 'app', 'c-addresses'));
+      mkdirSync(processDir);
+      symlinkSync(containerRoot, join(processDir, 'root'));
+      const maps = readFileSync(`/proc/${fixture.pid}/maps`, 'utf8').replaceAll(executable, '/app/c-addresses');
+      writeFileSync(join(processDir, 'maps'), maps);
+      const own = addressOf(fixture, 'fixture_wait_for_kill');
+      assert.deepEqual(new Symbolizer({ maxFiles: 4, procRoot }).symbolize(fixture.pid, [own]), [
+        { address: own, symbol: 'fixture_wait_for_kill', module: 'c-addresses' },
+      ]);
+    } finally {
+      rmSync(procRoot, { recursive: true, force: true });
+    }
+  });
+});
+
+test('JIT code in anonymous memory is named from the process\'s perf map (node --perf-basic-prof)', { timeout: 30_000 }, async () => {
+  const script = [
+    'function stallscopeHotLoop(n) { let sum = 0; for (let i = 0; i < n; i++) sum += i % 7; return sum; }',
+    'for (let i = 0; i < 2000; i++) stallscopeHotLoop(10000);',
+    'console.log("ready");',
+    'setInterval(() => {}, 1000);',
+  ].join('\n');
+  // --perf-basic-prof also writes a V8 log into the working directory: keep it out of the repository.
+  const workDir = mkdtempSync(join(tmpdir(), 'stallscope-perf-map-'));
+  const child = spawn(process.execPath, ['--perf-basic-prof', '-e', script], { cwd: workDir, stdio: ['ignore', 'pipe', 'inherit'] });
+  const perfMapPath = `/tmp/perf-${child.pid}.map`;
+  try {
+    const [firstOutput] = await once(child.stdout!, 'data');
+    assert.match(String(firstOutput), /ready/);
+    const mappings = parseProcMaps(readFileSync(`/proc/${child.pid}/maps`, 'utf8'));
+    const jitted = readFileSync(perfMapPath, 'utf8')
+      .split('\n')
+      .map((line) => /^([0-9a-f]+) [0-9a-f]+ (.*stallscopeHotLoop.*)$/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => ({ start: BigInt(`0x${match[1]}`), name: match[2]! }))
+      .filter(({ start }) => {
+        const mapping = findMapping(mappings, start);
+        return mapping !== undefined && isExecutable(mapping) && !isFileBacked(mapping);
+      })
+      .at(-1);
+    assert.ok(jitted, 'node wrote no perf-map line for stallscopeHotLoop in anonymous executable memory');
+    const [frame] = new Symbolizer({ maxFiles: 4 }).symbolize(child.pid!, [jitted.start + 1n]);
+    assert.deepEqual(frame, { address: jitted.start + 1n, symbol: jitted.name });
+  } finally {
+    child.kill('SIGKILL');
+    await once(child, 'exit').catch(() => undefined);
+    rmSync(perfMapPath, { force: true });
+    rmSync(workDir, { recursive: true, force: true });
+  }
+});
+
+test('an exited process, an address in no mapping and a [vdso] address give frames without symbols', { skip: cSkipReason }, async () => {
+  const symbolizer = new Symbolizer({ maxFiles: 4 });
+  let exitedPid = 0;
+  let address = 0n;
+  await withFixture(buildCFixture(), (fixture) => {
+    exitedPid = fixture.pid;
+    address = addressOf(fixture, 'fixture_wait_for_kill');
+    const vdso = parseProcMaps(readFileSync(`/proc/${fixture.pid}/maps`, 'utf8')).find((mapping) => mapping.path === '[vdso]');
+    // The [vdso] address is a return address here (not the leaf): it is looked up one byte back.
+    const inVdso = vdso ? [vdso.start + 1n] : [];
+    const frames = symbolizer.symbolize(fixture.pid, [0x10n, ...inVdso]);
+    assert.deepEqual(frames, [{ address: 0x10n }, ...inVdso.map((address) => ({ address, module: '[vdso]' }))]);
+  });
+  assert.deepEqual(symbolizer.symbolize(exitedPid, [address]), [{ address }]);
+});

@@ -1,0 +1,147 @@
+// (pid, user stack addresses) -> function names, for the stack rules that
+// decide a wait class. Never throws: a process that exited, a file that cannot
+// be read or an address in no mapping gives a frame without a symbol.
+
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { readElfSymbols, virtualAddressOfFileOffset, type ElfSymbols } from './elf.js';
+import { LruCache } from './lru-cache.js';
+import { parsePerfMap } from './perf-map.js';
+import { findMapping, isExecutable, isFileBacked, parseProcMaps, type MemoryMapping } from './proc-maps.js';
+import type { SymbolTable } from './symbol-table.js';
+
+export interface SymbolizedFrame {
+  address: bigint;
+  symbol?: string;
+  /** Basename of the mapped file ('libc.so.6'), or the kernel's name ('[vdso]'); absent for anonymous memory. */
+  module?: string;
+}
+
+export interface SymbolizerOptions {
+  /** Parsed files (ELF symbol tables and perf maps) kept at once. */
+  maxFiles: number;
+  procRoot?: string;
+}
+
+interface PerfMapEntry {
+  sizeBytes: number;
+  symbols: SymbolTable;
+}
+
+/** Parsing succeeded but the file is not one we can read symbols from; remembered so it is not re-read. */
+const NOT_ELF = null;
+
+function isSystemError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
+}
+
+function readOrUndefined<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+export class Symbolizer {
+  private readonly procRoot: string;
+  /** Keyed by dev:inode of the mapping: one entry serves every process mapping the same file. */
+  private readonly elfByFile: LruCache<string, ElfSymbols | typeof NOT_ELF>;
+  private readonly perfMapByPid: LruCache<number, PerfMapEntry>;
+
+  constructor(opts: SymbolizerOptions) {
+    this.procRoot = opts.procRoot ?? '/proc';
+    this.elfByFile = new LruCache(opts.maxFiles);
+    this.perfMapByPid = new LruCache(opts.maxFiles);
+  }
+
+  /**
+   * `addresses` is a user stack, leaf first. Every address but the first is a
+   * return address, looked up one byte back so that a call ending its function
+   * is named after that function, not the next one.
+   */
+  symbolize(pid: number, addresses: bigint[]): SymbolizedFrame[] {
+    const mapsText = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8'));
+    const mappings = mapsText === undefined ? [] : parseProcMaps(mapsText);
+    return addresses.map((address, index) => {
+      const lookupAddress = index === 0 || address === 0n ? address : address - 1n;
+      const mapping = findMapping(mappings, lookupAddress);
+      if (!mapping) return { address };
+      const frame: SymbolizedFrame = { address };
+      if (mapping.path !== '') frame.module = basename(mapping.path);
+      const symbol = this.symbolOf(pid, mapping, lookupAddress);
+      if (symbol !== undefined) frame.symbol = symbol;
+      return frame;
+    });
+  }
+
+  private symbolOf(pid: number, mapping: MemoryMapping, address: bigint): string | undefined {
+    const elf = isFileBacked(mapping) ? this.elfSymbolsOf(pid, mapping) : undefined;
+    if (elf) {
+      const vaddr = virtualAddressOfFileOffset(elf.loadSegments, address - mapping.start + mapping.offset);
+      return vaddr === undefined ? undefined : elf.symbols.lookup(vaddr);
+    }
+    // JIT code lives in anonymous (or memfd) executable memory, named only by the process's perf map.
+    if (!isExecutable(mapping)) return undefined;
+    return this.perfMapOf(pid)?.lookup(address);
+  }
+
+  private elfSymbolsOf(pid: number, mapping: MemoryMapping): ElfSymbols | undefined {
+    const key = `${mapping.dev}:${mapping.inode}`;
+    if (this.elfByFile.has(key)) return this.elfByFile.get(key) ?? undefined;
+    for (const candidate of this.elfPathCandidates(pid, mapping)) {
+      let elf: ElfSymbols;
+      try {
+        elf = readElfSymbols(candidate.path);
+      } catch (error) {
+        // Not there or not allowed: try the next way in. Anything else is a file we cannot parse.
+        if (isSystemError(error)) continue;
+        this.elfByFile.set(key, NOT_ELF);
+        return undefined;
+      }
+      if (candidate.checkInode && elf.inode !== mapping.inode) continue;
+      this.elfByFile.set(key, elf);
+      return elf;
+    }
+    // Unreadable now (the process may have exited): not cached, another process may reach the file.
+    return undefined;
+  }
+
+  /**
+   * The process's own view of the path first (/proc/PID/root, so a container's
+   * files are read, not the host's), then the mapping itself through
+   * map_files (works for deleted files and memfds), then the path as the
+   * agent sees it, accepted only when it is the same inode.
+   */
+  private elfPathCandidates(pid: number, mapping: MemoryMapping): { path: string; checkInode: boolean }[] {
+    const processDir = `${this.procRoot}/${pid}`;
+    const candidates: { path: string; checkInode: boolean }[] = [];
+    if (!mapping.deleted) candidates.push({ path: `${processDir}/root${mapping.path}`, checkInode: false });
+    candidates.push({ path: `${processDir}/map_files/${mapping.start.toString(16)}-${mapping.end.toString(16)}`, checkInode: false });
+    if (!mapping.deleted) candidates.push({ path: mapping.path, checkInode: true });
+    return candidates;
+  }
+
+  /** The perf map of a process, re-read when the JIT has appended to it since the last read. */
+  private perfMapOf(pid: number): SymbolTable | undefined {
+    const path = this.perfMapPathOf(pid);
+    if (path === undefined) return undefined;
+    const sizeBytes = readOrUndefined(() => statSync(path).size);
+    if (sizeBytes === undefined) return undefined;
+    const cached = this.perfMapByPid.get(pid);
+    if (cached && cached.sizeBytes === sizeBytes) return cached.symbols;
+    const text = readOrUndefined(() => readFileSync(path, 'utf8'));
+    if (text === undefined) return undefined;
+    const symbols = parsePerfMap(text);
+    this.perfMapByPid.set(pid, { sizeBytes, symbols });
+    return symbols;
+  }
+
+  /** A JIT names its map by the pid it sees, which inside a container is the namespace pid, under the container's /tmp. */
+  private perfMapPathOf(pid: number): string | undefined {
+    const status = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/status`, 'utf8'));
+    const namespacePid = /^NStgid:.*?(\d+)\s*$/m.exec(status ?? '')?.[1] ?? String(pid);
+    const candidates = [`${this.procRoot}/${pid}/root/tmp/perf-${namespacePid}.map`, `/tmp/perf-${pid}.map`];
+    return candidates.find((path) => readOrUndefined(() => statSync(path).isFile()) === true);
+  }
+}
