@@ -3,12 +3,15 @@ import assert from 'node:assert/strict';
 import {
   DROP_REASONS,
   HelloRecordLayout,
+  OffCpuHistRecordLayout,
+  ProcessEventRecordLayout,
   RECORD_ABI_VERSION,
   RecordHeaderLayout,
   RecordType,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
   SyscallHistRecordLayout,
+  UserStackRecordLayout,
 } from '@stallscope/schemas';
 import { RecordDecoder } from './decode.js';
 import type { LoaderRecord } from './records.js';
@@ -36,6 +39,7 @@ function hello(): Buffer {
   b.writeBigUInt64LE(1_700_000_000_000_000_000n, L.realtimeNs);
   b.writeBigUInt64LE(10_000_000n, L.slowThresholdNs);
   b.writeUInt32LE(65536, L.maxHistEntries);
+  b.writeUInt32LE(7, L.signals);
   return b;
 }
 
@@ -45,6 +49,7 @@ function hist(): Buffer {
   b.writeUInt32LE(77, L.tgid);
   b.writeUInt32LE(230, L.syscallNr);
   b.writeUInt32LE(29, L.bucket);
+  b.writeUInt32LE(0x80000005, L.classKey);
   b.writeBigUInt64LE(3n, L.count);
   b.writeBigUInt64LE(900_000_000n, L.sumNs);
   b.writeBigUInt64LE(2n ** 64n - 1n, L.maxNs);
@@ -54,7 +59,6 @@ function hist(): Buffer {
 function snapshotEnd(): Buffer {
   const L = SnapshotEndRecordLayout;
   const b = record(RecordType.snapshotEnd, L.size);
-  b.writeUInt32LE(12, L.entries);
   b.writeBigUInt64LE(5n, L.monotonicNs);
   b.writeBigUInt64LE(6n, L.realtimeNs);
   DROP_REASONS.forEach((_, i) => b.writeBigUInt64LE(BigInt(i + 1), L.drops + 8 * i));
@@ -67,13 +71,51 @@ function slowSyscall(comm: string): Buffer {
   b.writeUInt32LE(77, L.tgid);
   b.writeUInt32LE(78, L.tid);
   b.writeUInt32LE(202, L.syscallNr);
+  b.writeUInt32LE(0x702, L.classKey);
   b.writeBigUInt64LE(1n, L.args);
   b.writeBigUInt64LE(0xffff_ffff_ffff_ffffn, L.args + 8);
   b.writeBigUInt64LE(3n, L.args + 16);
   b.writeBigInt64LE(-110n, L.ret);
   b.writeBigUInt64LE(1000n, L.startNs);
   b.writeBigUInt64LE(250_000_000n, L.durationNs);
+  b.writeBigUInt64LE(4_000_000n, L.runQueueNs);
+  b.writeInt32LE(-1, L.stackId);
   b.write(comm, L.comm, 'utf8');
+  return b;
+}
+
+function userStack(): Buffer {
+  const L = UserStackRecordLayout;
+  const b = record(RecordType.userStack, L.size);
+  b.writeUInt32LE(5, L.stackId);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(202, L.syscallNr);
+  b.writeUInt32LE(2, L.depth);
+  b.writeBigUInt64LE(0x401000n, L.ips);
+  b.writeBigUInt64LE(0x402000n, L.ips + 8);
+  return b;
+}
+
+function offCpuHist(): Buffer {
+  const L = OffCpuHistRecordLayout;
+  const b = record(RecordType.offcpuHist, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(0, L.state);
+  b.writeUInt32LE(20, L.bucket);
+  b.writeBigUInt64LE(4n, L.count);
+  b.writeBigUInt64LE(2_000_000n, L.sumNs);
+  b.writeBigUInt64LE(900_000n, L.maxNs);
+  return b;
+}
+
+function processEvent(): Buffer {
+  const L = ProcessEventRecordLayout;
+  const b = record(RecordType.processEvent, L.size);
+  b.writeUInt32LE(2, L.kind);
+  b.writeUInt32LE(91, L.tgid);
+  b.writeUInt32LE(77, L.parentTgid);
+  b.writeBigUInt64LE(99n, L.timeNs);
+  b.write('sh', L.comm, 'utf8');
   return b;
 }
 
@@ -86,29 +128,51 @@ const expected: LoaderRecord[] = [
     realtimeNs: 1_700_000_000_000_000_000n,
     slowThresholdNs: 10_000_000n,
     maxHistEntries: 65536,
+    signals: 7,
   },
-  { type: 'syscall-hist', tgid: 77, syscallNr: 230, bucket: 29, count: 3n, sumNs: 900_000_000n, maxNs: 2n ** 64n - 1n },
+  {
+    type: 'syscall-hist',
+    tgid: 77,
+    syscallNr: 230,
+    bucket: 29,
+    classKey: 0x80000005,
+    count: 3n,
+    sumNs: 900_000_000n,
+    maxNs: 2n ** 64n - 1n,
+  },
   {
     type: 'snapshot-end',
-    entries: 12,
     monotonicNs: 5n,
     realtimeNs: 6n,
-    drops: { hist_map_full: 1n, start_map_full: 2n, ringbuf_full: 3n },
+    drops: {
+      hist_map_full: 1n,
+      start_map_full: 2n,
+      ringbuf_full: 3n,
+      stack_map_full: 4n,
+      offcpu_map_full: 5n,
+      process_ringbuf_full: 6n,
+    },
   },
   {
     type: 'slow-syscall',
     tgid: 77,
     tid: 78,
     syscallNr: 202,
+    classKey: 0x702,
     args: [1n, 0xffff_ffff_ffff_ffffn, 3n],
     returnValue: -110n,
     startNs: 1000n,
     durationNs: 250_000_000n,
+    runQueueNs: 4_000_000n,
+    stackId: -1,
     comm: 'postgres',
   },
+  { type: 'user-stack', stackId: 5, tgid: 77, syscallNr: 202, ips: [0x401000n, 0x402000n] },
+  { type: 'offcpu-hist', tgid: 77, state: 'run-queue', bucket: 20, count: 4n, sumNs: 2_000_000n, maxNs: 900_000n },
+  { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh' },
 ];
 
-const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres')]);
+const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres'), userStack(), offCpuHist(), processEvent()]);
 
 test('decodes every record type', () => {
   const decoder = new RecordDecoder();

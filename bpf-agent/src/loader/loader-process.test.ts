@@ -46,9 +46,13 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
   const loader = spawnLoader({
     loaderPath,
     intervalMs,
+    signals: ['syscalls', 'offcpu', 'process'],
     slowThresholdNs: 5_000_000n,
+    // clock_nanosleep is idle: its slow events only on request.
+    slowEventsForIdle: true,
+    stackMinNs: 10_000n,
+    syscallClassifyCodes: new Map(),
     maxHistEntries: 65536,
-    slowIgnoreSyscallNrs: [],
     logger: createLogger('warn'),
     onRecord: (record) => {
       records.push(record);
@@ -69,6 +73,7 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
     assert.ok(hello?.type === 'hello', 'hello comes first');
     assert.equal(hello.loaderPid, loader.pid);
     assert.equal(hello.intervalMs, intervalMs);
+    assert.equal(hello.signals, 7, 'syscalls, offcpu and process all load on this kernel');
 
     const child = spawn('sleep', ['0.3'], { stdio: 'ignore' });
     const childPid = child.pid;
@@ -118,9 +123,17 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
       records.every((r) => !((r.type === 'syscall-hist' || r.type === 'slow-syscall') && r.tgid === loader.pid)),
       'the loader never counts itself',
     );
+
+    const lifecycle = records.filter((r) => r.type === 'process-event' && r.tgid === childPid);
+    assert.deepEqual(
+      lifecycle.map((r) => (r.type === 'process-event' ? [r.kind, r.parentTgid] : [])),
+      [['fork', process.pid], ['exec', 0], ['exit', 0]],
+      'the child was forked by this process, exec-ed sleep and exited',
+    );
   } finally {
     await loader.stop();
     await loader.stop();
   }
   assert.deepEqual(exit, { code: 0, signal: null }, 'clean exit on SIGTERM');
+  assert.equal(records.at(-1)?.type, 'snapshot-end', 'SIGTERM sends a last snapshot before exiting');
 });
