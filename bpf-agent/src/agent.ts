@@ -22,7 +22,9 @@ import type { AgentConfig } from './config.js';
 import { defaultLoaderPath } from './loader/default-loader-path.js';
 import { spawnLoader } from './loader/loader-process.js';
 import type { HelloRecord, LoaderRecord, SlowSyscallRecord, SnapshotEndRecord, SyscallHistRecord } from './loader/records.js';
+import { readProcessInfo } from './process/process-info.js';
 import { ProcessRegistry } from './process/process-registry.js';
+import { loadServiceRules } from './process/service-rules.js';
 import { SyscallHistogramDeltas } from './metrics/syscall-histograms.js';
 import { syscallResourceMetrics } from './metrics/resource-metrics.js';
 import { hrTimeOfNs, processResource, slowSyscallSpan } from './spans/slow-syscall-spans.js';
@@ -49,7 +51,9 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const logger = deps.logger.child({ component: 'agent' });
   const arch = syscallArchOf(process.arch);
   const hostName = config.hostName || hostname();
-  const processes = new ProcessRegistry(config.maxTrackedProcesses);
+  // A broken rules file fails the agent at creation, naming the file and rule.
+  const serviceRules = loadServiceRules(config.serviceRulesFile);
+  const processes = new ProcessRegistry(config.maxTrackedProcesses, (tgid) => readProcessInfo(tgid, { rules: serviceRules }));
   const histogramDeltas = new SyscallHistogramDeltas();
   const idleSyscallNrs = syscallNumbers(
     arch,
@@ -152,6 +156,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     }));
     snapshotRecords = [];
     for (const tgid of exitedTgids) processes.forget(tgid);
+    processes.retireExited();
     trackedProcesses.set(processes.size);
 
     DROP_REASONS.forEach((reason, index) => {
