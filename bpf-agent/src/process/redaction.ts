@@ -82,6 +82,11 @@ function redactKeyedValues(text: string): string {
     }
     let valueStart = match.index + match[0].length;
     valueStart += AUTH_SCHEME.exec(text.slice(valueStart))?.[0].length ?? 0;
+    // A URL's password, already redacted: the host after it stays readable.
+    if (text.startsWith(REDACTED, valueStart)) {
+      KEY_AND_SEPARATOR.lastIndex = valueStart + REDACTED.length;
+      continue;
+    }
     const end = valueEnd(text, valueStart);
     if (end > valueStart) {
       out += text.slice(copiedUpTo, valueStart) + REDACTED;

@@ -79,14 +79,15 @@ const PYTHON: ScriptInterpreter = {
 const RUBY: ScriptInterpreter = {
   longOptionsWithValue: set('--encoding', '--external-encoding', '--internal-encoding', '--enable', '--disable'),
   shortOptionsWithValue: 'IrCEF',
+  shortOptionsWithAttachedValue: 'W0xTK',
   groupsShortOptions: true,
   inlineCodeOptions: set('-e'),
 };
 
-// Perl's value-taking switches (-I, -M, -m, -x) take their value attached.
 const PERL: ScriptInterpreter = {
   longOptionsWithValue: set(),
   shortOptionsWithValue: '',
+  shortOptionsWithAttachedValue: 'IMmxlDiC0dV',
   groupsShortOptions: true,
   inlineCodeOptions: set('-e', '-E'),
 };

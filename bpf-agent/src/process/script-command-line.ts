@@ -10,6 +10,8 @@ export interface ScriptInterpreter {
   longOptionsWithValue: ReadonlySet<string>;
   /** Short option letters taking a value: the rest of the argument or the next one. */
   shortOptionsWithValue: string;
+  /** Short option letters whose value, if any, is attached (`perl -MData::Dumper`): never the next argument. */
+  shortOptionsWithAttachedValue?: string;
   /** Whether short options may be grouped (`python -uB`, `bash -ex`). */
   groupsShortOptions: boolean;
   /** Options giving the program inline (`-c`, `-e`, `--eval`): there is no script to name. */
@@ -39,6 +41,7 @@ function shortOptionTarget(
     if (letter === interpreter.moduleOption) return { target: value === undefined ? 'inline' : { kind: 'module', name: value }, consumesNext };
     if (letter === interpreter.scriptOption && value !== undefined) return { target: { kind: 'script', path: value }, consumesNext };
     if (interpreter.shortOptionsWithValue.includes(letter)) return { consumesNext };
+    if (interpreter.shortOptionsWithAttachedValue?.includes(letter)) return { consumesNext: false };
   }
   return { consumesNext: false };
 }
