@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode, TraceFlags, type HrTime } from '@opentelemetr
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AGENT_SCOPE_NAME, ResourceAttr, SpanAttr, type WaitClass } from '@stallscope/schemas';
-import type { ProcessInfo } from '../process/process-info.js';
+import { processResourceAttributes, type ProcessInfo } from '../process/index.js';
 import type { SlowSyscallRecord } from '../loader/records.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
@@ -21,14 +21,12 @@ export interface SlowSyscallContext {
   startUnixNs: bigint;
 }
 
-/** A process's resource: the service plus the pid and executable (spans are rare, so pids are fine here). */
+/** A process's resource: its identity plus the host and pid (spans are rare, so pids are fine here). */
 export function processResource(hostName: string, tgid: number, process: ProcessInfo): Resource {
   return resourceFromAttributes({
-    [ResourceAttr.serviceName]: process.serviceName,
+    ...processResourceAttributes(process),
     [ResourceAttr.hostName]: hostName,
     [ResourceAttr.processPid]: tgid,
-    [ResourceAttr.processExecutableName]: process.executableName,
-    ...(process.containerId ? { [ResourceAttr.containerId]: process.containerId } : {}),
   });
 }
 
