@@ -51,6 +51,22 @@ test('a reused pid is read again, never given the dead process name', () => {
   assert.equal(registry.lookup(42).startTimeTicks, 900);
 });
 
+test('a reused pid whose new process is gone before it is read is unknown, not the old name', () => {
+  const proc = new FakeProc();
+  proc.start(8, 'old', 100);
+  let newProcessAlive = true;
+  const registry = new ProcessRegistry(
+    10,
+    (pid) => (pid === 8 && !newProcessAlive ? undefined : proc.byPid.get(pid)),
+    (pid) => proc.byPid.get(pid)?.startTimeTicks,
+  );
+  registry.lookup(8);
+  proc.start(8, 'new', 200);
+  newProcessAlive = false;
+  registry.retireExited();
+  assert.equal(registry.lookup(8), UNKNOWN_PROCESS);
+});
+
 test('a reused pid is told apart even after the old process was reported as exited', () => {
   const proc = new FakeProc();
   proc.start(7, 'old', 100);

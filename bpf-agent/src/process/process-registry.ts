@@ -45,10 +45,14 @@ export class ProcessRegistry {
 
   lookup(tgid: number): ProcessInfo {
     const known = this.byTgid.get(tgid);
-    if (known && this.stillSameProcess(tgid, known)) return known.info;
+    if (known) {
+      if (this.stillSameProcess(tgid, known)) return known.info;
+      // Another process holds the pid now: the old name must not pass to it.
+      this.forget(tgid);
+    }
     const info = this.read(tgid);
     // Unknowns are not cached: the next look-up may still find the process.
-    if (info === undefined) return known?.info ?? UNKNOWN_PROCESS;
+    if (info === undefined) return UNKNOWN_PROCESS;
     this.remember(tgid, info);
     return info;
   }

@@ -66,10 +66,6 @@ export function scriptTarget(interpreter: ScriptInterpreter, argv: readonly stri
       continue;
     }
     if (arg.startsWith('-')) {
-      if (interpreter.longOptionsWithValue.has(arg)) {
-        index++;
-        continue;
-      }
       const { target, consumesNext } = shortOptionTarget(interpreter, arg, next);
       if (target === 'inline') return undefined;
       if (target) return target;
