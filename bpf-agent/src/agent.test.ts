@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createLogger, createMetricsRegistry } from '@stallscope/common';
 import { Topics } from '@stallscope/schemas';
@@ -39,6 +41,18 @@ test('agent lifecycle: stop before start, and stop twice', { skip: skipReason },
   await agent.start();
   await agent.stop();
   await agent.stop();
+});
+
+test('a broken service rules file fails the agent at creation, naming the file and the rule', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'stallscope-rules-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, '- match: { exe: java }\n  servce: typo\n');
+  const deps = { logger: createLogger('silent'), metrics: createMetricsRegistry(), producer: recordingProducer() };
+  assert.throws(() => createAgent({ ...agentConfigDefaults, serviceRulesFile: file }, deps), {
+    name: 'ServiceRulesError',
+    message: `service rules file ${file}: rule 1: unknown key "servce" (known: match, service, attributes)`,
+  });
 });
 
 test('agent exports syscall histograms per service and spans for slow syscalls', { skip: skipReason, timeout: 30_000 }, async () => {

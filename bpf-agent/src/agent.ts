@@ -17,7 +17,7 @@ import { defaultLoaderPath } from './loader/default-loader-path.js';
 import { spawnLoader } from './loader/loader-process.js';
 import type { HelloRecord, LoaderRecord, SnapshotEndRecord } from './loader/records.js';
 import { hrTimeOfNs } from './export/hr-time.js';
-import { ProcessRegistry } from './process/process-registry.js';
+import { loadServiceRules, ProcessRegistry, readProcessInfo } from './process/index.js';
 import type { AgentSignal, SignalContext } from './signal.js';
 import { createSignals, loaderOptionsOf } from './signals.js';
 
@@ -40,7 +40,9 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const logger = deps.logger.child({ component: 'agent' });
   const arch = syscallArchOf(process.arch);
   const hostName = config.hostName || hostname();
-  const processes = new ProcessRegistry(config.maxTrackedProcesses);
+  // A broken rules file fails the agent at creation, naming the file and rule.
+  const serviceRules = loadServiceRules(config.serviceRulesFile);
+  const processes = new ProcessRegistry(config.maxTrackedProcesses, (tgid) => readProcessInfo(tgid, { rules: serviceRules }));
 
   const recordsTotal = counter(deps.metrics, {
     name: 'stallscope_agent_loader_records_total',
@@ -137,6 +139,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     }
     // Their last counters are in this snapshot's output: now they can go.
     for (const tgid of exited) processes.forget(tgid);
+    processes.retireExited();
     trackedProcesses.set(processes.size);
 
     DROP_REASONS.forEach((reason, index) => {

@@ -29,6 +29,12 @@ export const agentConfigSchema = Type.Object(
     hostName: Type.String(),
     /** Bounds the agent's memory: processes whose name and counters it remembers. */
     maxTrackedProcesses: Type.Integer({ minimum: 16 }),
+    /**
+     * YAML file of service naming rules (match on exe, cmdline, cgroup,
+     * container, comm -> service name and attributes), tried before the
+     * process's own OTEL_* variables; empty means none. Read once at start.
+     */
+    serviceRulesFile: Type.String(),
   },
   { additionalProperties: false },
 );
@@ -45,4 +51,5 @@ export const agentConfigDefaults: AgentConfig = {
   maxHistEntries: 65_536,
   hostName: '',
   maxTrackedProcesses: 20_000,
+  serviceRulesFile: '',
 };

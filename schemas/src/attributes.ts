@@ -6,7 +6,12 @@ export const ResourceAttr = {
   hostName: 'host.name',
   processPid: 'process.pid',
   processExecutableName: 'process.executable.name',
+  processExecutablePath: 'process.executable.path',
+  /** Redacted by the agent before it is set: no secret leaves the host. */
+  processCommandLine: 'process.command_line',
+  processRuntimeName: 'process.runtime.name',
   containerId: 'container.id',
+  k8sPodUid: 'k8s.pod.uid',
 } as const;
 
 export const SpanAttr = {

@@ -22,7 +22,12 @@ const record: SlowSyscallRecord = {
 };
 
 test('a slow syscall becomes a span with the process resource and its timing', () => {
-  const info = { serviceName: 'checkout', executableName: 'checkout-bin', containerId: undefined };
+  const info = {
+    serviceName: 'checkout',
+    executableName: 'checkout-bin',
+    containerId: undefined,
+    commandLine: 'checkout-bin --db-password REDACTED',
+  };
   const resource = processResource('host-a', record.tgid, info);
   const span = slowSyscallSpan(
     record,
@@ -51,5 +56,7 @@ test('a slow syscall becomes a span with the process resource and its timing', (
   assert.deepEqual(span.attributes[SpanAttr.syscallArgs], ['0x7ffd1000', '0x0', '0x1']);
   assert.equal(span.resource.attributes[ResourceAttr.processPid], 4242);
   assert.equal(span.resource.attributes[ResourceAttr.serviceName], 'checkout');
+  assert.equal(span.resource.attributes[ResourceAttr.processCommandLine], 'checkout-bin --db-password REDACTED');
+  assert.equal(span.resource.attributes[ResourceAttr.containerId], undefined, 'absent values are left out');
   assert.match(span.spanContext().traceId, /^[0-9a-f]{32}$/);
 });

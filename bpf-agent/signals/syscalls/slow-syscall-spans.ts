@@ -4,7 +4,7 @@ import { hrTimeOfNs } from '../../src/export/hr-time.js';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AGENT_SCOPE_NAME, ResourceAttr, SpanAttr, errnoClass, errnoName, type WaitClass } from '@stallscope/schemas';
-import type { ProcessInfo } from '../../src/process/process-info.js';
+import { processResourceAttributes, type ProcessInfo } from '../../src/process/index.js';
 import type { SlowSyscallRecord } from '../../src/loader/records.js';
 
 
@@ -19,14 +19,12 @@ export interface SlowSyscallContext {
   startUnixNs: bigint;
 }
 
-/** A process's resource: the service plus the pid and executable (spans are rare, so pids are fine here). */
+/** A process's resource: its identity plus the host and pid (spans are rare, so pids are fine here). */
 export function processResource(hostName: string, tgid: number, process: ProcessInfo): Resource {
   return resourceFromAttributes({
-    [ResourceAttr.serviceName]: process.serviceName,
+    ...processResourceAttributes(process),
     [ResourceAttr.hostName]: hostName,
     [ResourceAttr.processPid]: tgid,
-    [ResourceAttr.processExecutableName]: process.executableName,
-    ...(process.containerId ? { [ResourceAttr.containerId]: process.containerId } : {}),
   });
 }
 

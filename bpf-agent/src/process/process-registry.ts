@@ -1,3 +1,4 @@
+import { readProcessStartTime } from './proc-reader.js';
 import { readProcessInfo, type ProcessInfo } from './process-info.js';
 
 /** Name used for a process that exited before the agent could read /proc. */
@@ -7,39 +8,116 @@ export const UNKNOWN_PROCESS: ProcessInfo = {
   containerId: undefined,
 };
 
+interface Entry {
+  info: ProcessInfo;
+  /** The snapshot generation in which the pid's start time was last checked. */
+  checkedInGeneration: number;
+}
+
 /**
- * pid -> ProcessInfo, read once at first sight (a process must be named while
- * it is alive: its final counters arrive after it exited). Bounded: the
- * oldest entries go first.
+ * pid -> ProcessInfo. A process must be named while it is alive, yet its final
+ * counters arrive after it exited, so:
+ *
+ * - the kernel's lifecycle events keep names current: onExec re-reads /proc
+ *   (the event comes within milliseconds, while even a short-lived child is
+ *   alive), onFork gives the child its parent's identity until it execs (no
+ *   /proc read per fork on a fork-heavy host), onExit keeps the name until
+ *   the counters are in (retireExited);
+ * - a pid is never taken for the process that held it before: the start time
+ *   (/proc/PID/stat field 22) is kept, and compared once per snapshot
+ *   generation on look-up; a different one means a new process, read afresh;
+ * - memory is bounded: past maxEntries the oldest entries go first.
+ *
+ * Without lifecycle events (a kernel lacking the tracepoints) look-ups alone
+ * still name processes at first sight, as before.
  */
 export class ProcessRegistry {
-  private readonly byTgid = new Map<number, ProcessInfo>();
+  private readonly byTgid = new Map<number, Entry>();
+  /** tgid -> the generation it exited in. */
+  private readonly exitedInGeneration = new Map<number, number>();
+  private generation = 0;
 
   constructor(
     private readonly maxEntries: number,
-    private readonly read: (tgid: number) => ProcessInfo | undefined = readProcessInfo,
+    private readonly read: (tgid: number) => ProcessInfo | undefined = (tgid) => readProcessInfo(tgid),
+    private readonly readStartTime: (tgid: number) => number | undefined = (tgid) => readProcessStartTime(tgid),
   ) {}
 
   lookup(tgid: number): ProcessInfo {
     const known = this.byTgid.get(tgid);
-    if (known) return known;
-    const info = this.read(tgid) ?? UNKNOWN_PROCESS;
-    // Unknowns are not cached: the next look-up may still find the process.
-    if (info !== UNKNOWN_PROCESS) {
-      if (this.byTgid.size >= this.maxEntries) {
-        const oldest = this.byTgid.keys().next();
-        if (!oldest.done) this.byTgid.delete(oldest.value);
-      }
-      this.byTgid.set(tgid, info);
+    if (known) {
+      if (this.stillSameProcess(tgid, known)) return known.info;
+      // Another process holds the pid now: the old name must not pass to it.
+      this.forget(tgid);
     }
+    const info = this.read(tgid);
+    // Unknowns are not cached: the next look-up may still find the process.
+    if (info === undefined) return UNKNOWN_PROCESS;
+    this.remember(tgid, info);
     return info;
+  }
+
+  /** The process replaced its program: name it by the new one now, while it is surely alive. */
+  onExec(tgid: number): void {
+    const info = this.read(tgid);
+    // Already gone: the identity inherited at fork is the best there is.
+    if (info !== undefined) this.remember(tgid, info);
+  }
+
+  /** A new process: until it execs it runs its parent's program, under its parent's name. */
+  onFork(parentTgid: number, childTgid: number): void {
+    const parent = this.lookup(parentTgid);
+    if (parent === UNKNOWN_PROCESS) {
+      this.lookup(childTgid);
+      return;
+    }
+    this.remember(childTgid, { ...parent, startTimeTicks: this.readStartTime(childTgid) });
+  }
+
+  /** Kept until retireExited has seen a whole snapshot after the exit: its last counters are in that one. */
+  onExit(tgid: number): void {
+    if (this.byTgid.has(tgid)) this.exitedInGeneration.set(tgid, this.generation);
+  }
+
+  /**
+   * Call after each snapshot is consumed. A process that exited during the
+   * generation before the one just ended is dropped; one that exited during it
+   * stays for one more, since the snapshot may have been read before its last
+   * counters were.
+   */
+  retireExited(): void {
+    this.generation++;
+    for (const [tgid, exitedIn] of this.exitedInGeneration) {
+      if (exitedIn < this.generation - 1) this.forget(tgid);
+    }
   }
 
   forget(tgid: number): void {
     this.byTgid.delete(tgid);
+    this.exitedInGeneration.delete(tgid);
   }
 
   get size(): number {
     return this.byTgid.size;
+  }
+
+  private stillSameProcess(tgid: number, entry: Entry): boolean {
+    if (entry.checkedInGeneration === this.generation) return true;
+    const startTimeTicks = this.readStartTime(tgid);
+    // Gone: the name is the dead process's, which its last counters need.
+    if (startTimeTicks === undefined) return true;
+    if (startTimeTicks !== entry.info.startTimeTicks) return false;
+    entry.checkedInGeneration = this.generation;
+    return true;
+  }
+
+  private remember(tgid: number, info: ProcessInfo): void {
+    // Re-inserted, so that eviction order follows the latest (re)naming.
+    this.forget(tgid);
+    if (this.byTgid.size >= this.maxEntries) {
+      const oldest = this.byTgid.keys().next();
+      if (!oldest.done) this.forget(oldest.value);
+    }
+    this.byTgid.set(tgid, { info, checkedInGeneration: this.generation });
   }
 }
