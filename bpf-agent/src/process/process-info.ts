@@ -79,7 +79,13 @@ export function identifyProcess(facts: ProcessFacts, rules: readonly ServiceRule
   const containerId = facts.cgroup === undefined ? undefined : containerIdFromCgroup(facts.cgroup);
   const podUid = facts.cgroup === undefined ? undefined : podUidFromCgroup(facts.cgroup);
   const runtime = runtimeServiceName(executablePath === undefined ? undefined : basename(executablePath), argv, facts.cwd);
-  const ruleMatch = matchServiceRules(rules, { exePath: executablePath, commandLine: fullCommandLine, cgroup: facts.cgroup, containerId, comm: facts.comm });
+  const ruleMatch = matchServiceRules(rules, {
+    exePath: executablePath,
+    commandLine: fullCommandLine,
+    cgroup: facts.cgroup,
+    containerId,
+    comm: facts.comm,
+  });
   const otel = otelNamingVariables(facts.environ);
 
   const candidates: Array<[ServiceNameSource, string | undefined]> = [
@@ -88,10 +94,8 @@ export function identifyProcess(facts: ProcessFacts, rules: readonly ServiceRule
     ['otel_resource_attributes', serviceNameFromResourceAttributes(otel.resourceAttributes)],
     ['runtime', usable(runtime?.serviceName)],
   ];
-  const [serviceNameSource, serviceName] = candidates.find((candidate): candidate is [ServiceNameSource, string] => candidate[1] !== undefined) ?? [
-    'executable',
-    name,
-  ];
+  const named = (candidate: [ServiceNameSource, string | undefined]): candidate is [ServiceNameSource, string] => candidate[1] !== undefined;
+  const [serviceNameSource, serviceName] = candidates.find(named) ?? ['executable', name];
   return {
     serviceName,
     serviceNameSource,

@@ -18,6 +18,8 @@ test('key=value anywhere in an argument: env-style, JVM properties, connection s
   assert.equal(redactText('jdbc:postgresql://db/app?user=app&password=pw&ssl=true'), 'jdbc:postgresql://db/app?user=app&password=REDACTED&ssl=true');
   assert.equal(redactText('--conf=spark.authenticate.secret=abc'), '--conf=spark.authenticate.secret=REDACTED');
   assert.equal(redactText('private_key: "a b c"'), 'private_key: REDACTED');
+  assert.equal(redactText('--password=p@ss,w0rd x'), '--password=REDACTED', 'a leading key owns the whole argument');
+  assert.equal(redactText('--config={"db":{"password":"x,y","user":"app"}}'), '--config={"db":{"password":REDACTED,"user":"app"}}');
 });
 
 test('URL passwords and Authorization headers', () => {
@@ -26,6 +28,8 @@ test('URL passwords and Authorization headers', () => {
   assert.equal(redactText('https://x-access-token:ghs_abc@github.com/o/r.git'), 'https://x-access-token:REDACTED@github.com/o/r.git');
   assert.equal(redacted('curl', '-H', 'Authorization: Bearer eyJhbGciOi', 'https://api'), 'curl -H Authorization: Bearer REDACTED https://api');
   assert.equal(redactText('Proxy-Authorization: Basic dXNlcjpwdw=='), 'Proxy-Authorization: Basic REDACTED');
+  assert.equal(redactText('https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/o/r.git'), 'https://REDACTED@github.com/o/r.git');
+  assert.equal(redactText('--header=Bearer eyJhbGciOi'), '--header=Bearer REDACTED');
 });
 
 test("well-known programs' short password options, and only theirs", () => {
@@ -44,7 +48,7 @@ test('what is not a secret is kept', () => {
     ['app', '--no-auth', 'serve.py'],
     ['java', '-Xmx1G', '-cp', '/opt/lib/*', 'kafka.Kafka', 'server.properties'],
     ['node', '--enable-source-maps', 'dist/server.js', '--port=8080'],
-    ['app', 'https://user@example.com/x', 'http://example.com:8080/'],
+    ['git', 'clone', 'ssh://git@github.com/o/r.git', 'http://example.com:8080/'],
   ];
   for (const argv of kept) assert.deepEqual(redactArgv(argv), argv);
 });

@@ -36,9 +36,15 @@ const SWITCH_PREFIXES = ['no', 'disable', 'enable', 'skip', 'with', 'without'] a
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|negotiate|apikey)\s+/i;
 // scheme://user:password@host; the password may be empty, `@` in it is percent-encoded.
 const URL_USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@\s:]*):([^/?#@\s]*)@/g;
+// https://TOKEN@host: over HTTP a lone user part is how tokens are passed (git
+// remotes), not a user name; ssh://git@host and the like keep theirs.
+const HTTP_USER_ONLY = /(https?:\/\/)([^/?#@\s:]+)@/gi;
+// A bearer token outside an Authorization header (`--header=Bearer x`).
+const BEARER_TOKEN = /\b(bearer\s+)(?!REDACTED)[^\s,;'"]+/gi;
 // A key followed by `=` or `:`, anywhere in an argument (`--password=x`,
-// `AWS_SECRET_ACCESS_KEY=x`, `-Dtls.keyStorePassword=x`, `jdbc:...?password=x`).
-const KEY_AND_SEPARATOR = /([A-Za-z0-9_.-]+)(\s*[=:]\s*)/g;
+// `AWS_SECRET_ACCESS_KEY=x`, `-Dtls.keyStorePassword=x`, `jdbc:...?password=x`,
+// `{"password":"x"}`).
+const KEY_AND_SEPARATOR = /([A-Za-z0-9_.-]+)(["']?\s*[=:]\s*)/g;
 // `--password` or `-storepass` standing alone: its value is the next argument.
 const STANDALONE_OPTION = /^--?([A-Za-z][A-Za-z0-9_.-]*)$/;
 
@@ -87,7 +93,9 @@ function redactKeyedValues(text: string): string {
       KEY_AND_SEPARATOR.lastIndex = valueStart + REDACTED.length;
       continue;
     }
-    const end = valueEnd(text, valueStart);
+    // A key that starts the argument owns all of it (`--password=a,b c`);
+    // inside a longer text the value ends at a delimiter (`?password=x&ssl=1`).
+    const end = match.index === 0 ? text.length : valueEnd(text, valueStart);
     if (end > valueStart) {
       out += text.slice(copiedUpTo, valueStart) + REDACTED;
       copiedUpTo = end;
@@ -97,9 +105,10 @@ function redactKeyedValues(text: string): string {
   return out + text.slice(copiedUpTo);
 }
 
-/** Redacts secrets inside one piece of text: URL passwords and values of secret-named keys. */
+/** Redacts secrets inside one piece of text: URL passwords, values of secret-named keys, bearer tokens. */
 export function redactText(text: string): string {
-  return redactKeyedValues(text.replace(URL_USERINFO, `$1$2:${REDACTED}@`));
+  const withoutUrlSecrets = text.replace(URL_USERINFO, `$1$2:${REDACTED}@`).replace(HTTP_USER_ONLY, `$1${REDACTED}@`);
+  return redactKeyedValues(withoutUrlSecrets).replace(BEARER_TOKEN, `$1${REDACTED}`);
 }
 
 type ShortOptionValue = 'attached' | 'next' | 'next-user-colon-password';
