@@ -52,7 +52,10 @@ enum fd_kind {
 	FD_KIND_COUNT = 6,
 };
 #define FD_RULE_BASE 1
-#define STACK_RULE_BASE (FD_RULE_BASE + FD_KIND_COUNT)
+/* A stack-classed wait cut short by its own process's exit: its stack cannot
+ * be symbolized any more (the process is gone), and nothing waited on it. */
+#define PROCESS_EXIT_RULE (FD_RULE_BASE + FD_KIND_COUNT)
+#define STACK_RULE_BASE (PROCESS_EXIT_RULE + 1)
 
 /*
  * Per-syscall classification, set by the agent before load: the low nibble is

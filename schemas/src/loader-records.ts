@@ -17,7 +17,8 @@ export const CLASS_KEY_PENDING_STACK = 0x80000000;
 export const FD_KINDS = ['socket', 'file', 'pipe', 'char', 'anon', 'other'] as const;
 export type FdKind = (typeof FD_KINDS)[number];
 export const FD_RULE_BASE = 1;
-export const STACK_RULE_BASE = FD_RULE_BASE + FD_KINDS.length;
+export const PROCESS_EXIT_RULE = FD_RULE_BASE + FD_KINDS.length;
+export const STACK_RULE_BASE = PROCESS_EXIT_RULE + 1;
 export const CLASSIFY_BY_FD = 0x10;
 export const CLASSIFY_BY_STACK = 0x20;
 

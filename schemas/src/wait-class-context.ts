@@ -9,6 +9,7 @@ import {
   CLASSIFY_BY_STACK,
   FD_KINDS,
   FD_RULE_BASE,
+  PROCESS_EXIT_RULE,
   STACK_RULE_BASE,
   WAIT_CLASS_CODES,
   type FdKind,
@@ -32,6 +33,9 @@ export interface ClassRule {
 }
 
 export const SYSCALL_NAME_RULE_ID = 'syscall';
+
+/** A stack-classed wait ended by its own process's exit (decided in the kernel). */
+export const PROCESS_EXIT_RULE_ID = 'process-exit';
 
 /** The class an fd's target kind gives (the kernel's fd_kind_class). */
 export const FD_KIND_RULES: Readonly<Record<FdKind, ClassRule>> = {
@@ -71,6 +75,7 @@ export function decodeClassKey(classKey: number, stackRuleIdOf: (index: number) 
   const waitClass: WaitClass = WAIT_CLASS_CODES[classKey & 0xff] ?? 'other';
   const rule = classKey >>> CLASS_RULE_SHIFT;
   if (rule === 0) return { waitClass, ruleId: SYSCALL_NAME_RULE_ID };
+  if (rule === PROCESS_EXIT_RULE) return { waitClass, ruleId: PROCESS_EXIT_RULE_ID };
   if (rule < STACK_RULE_BASE) {
     const kind = FD_KINDS[rule - FD_RULE_BASE] ?? 'other';
     return { waitClass, ruleId: FD_KIND_RULES[kind].id };

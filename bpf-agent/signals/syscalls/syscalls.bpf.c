@@ -29,6 +29,7 @@
 /* Anonymous inodes (eventfd, timerfd, epoll) are told by their file system:
  * newer kernels give them S_IFREG. */
 #define ANON_INODE_FS_MAGIC 0x09041934
+#define SIGNAL_GROUP_EXIT 0x00000004
 
 /* Set by the loader before load. */
 const volatile __u32 exclude_tgid = 0;
@@ -160,6 +161,8 @@ static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, s
 		kind = fd_kind(task, start->args[0]);
 		return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
 	}
+	if ((rule & CLASSIFY_BY_STACK) && (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT))
+		return WAIT_IDLE | (PROCESS_EXIT_RULE << CLASS_RULE_SHIFT);
 	if ((rule & CLASSIFY_BY_STACK) && dur >= stack_min_ns) {
 		id = bpf_get_stackid(ctx, &user_stacks, BPF_F_USER_STACK);
 		if (id >= 0) {

@@ -214,7 +214,7 @@ test('skips and counts records of unknown types by their header size', () => {
 test('rejects a corrupt or mismatched header', () => {
   assert.throws(() => new RecordDecoder().push(header(RecordType.hello, 4)), /size 4 /);
   assert.throws(() => new RecordDecoder().push(header(99, 0)), /size 0 .*corrupt/);
-  assert.throws(() => new RecordDecoder().push(header(RecordType.hello, HelloRecordLayout.size, 2)), /ABI version 2/);
+  assert.throws(() => new RecordDecoder().push(header(RecordType.hello, HelloRecordLayout.size, 1)), /ABI version 1, expected 2/);
   assert.throws(() => new RecordDecoder().push(header(RecordType.syscallHist, 56)), /size 56 \(expected 48\)/);
   // Only the header has arrived, yet the size is already known to be absurd.
   assert.throws(() => new RecordDecoder().push(header(99, 0x7fff_ffff)), /corrupt/);

@@ -1,0 +1,88 @@
+// Wait classes decided from context on the real kernel, end to end through the
+// all-in-one process (agent + ingest + query API over chDB): a Go server's
+// runtime parking is idle and its fsync is its top wait; reads on a socket, a
+// pipe and a regular file fall in three classes. Starts: one stallscope
+// process, a Go workload and a C workload built here.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { bpfSkipReason } from './fixtures/bpf-environment.js';
+import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
+import { regularFile, runWorkload } from './fixtures/class-workloads.js';
+import { fetchTop, settledTop } from './fixtures/query-api-client.js';
+
+const skipReason =
+  bpfSkipReason() ?? (spawnSync('go', ['version']).error ? 'no Go toolchain to build the Go workload' : undefined);
+if (skipReason) console.log(`skipping wait-class e2e: ${skipReason}`);
+
+let dataDir = '';
+let stallscope: StallscopeProcess | undefined;
+
+before(async () => {
+  if (skipReason) return;
+  dataDir = mkdtempSync(join(tmpdir(), 'stallscope-classes-'));
+  stallscope = await startStallscope(
+    'all',
+    { STALLSCOPE_AGENT_INTERVAL_MS: '1000', STALLSCOPE_INGEST_BATCH_MAX_DELAY_MS: '200' },
+    dataDir,
+  );
+});
+
+after(async () => {
+  if (stallscope) assert.equal(await stallscope.stop(), 0, 'stallscope exits cleanly on SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function within(reportedSeconds: number, measuredNs: number, tolerance: number, label: string): void {
+  const ratio = reportedSeconds / (measuredNs / 1e9);
+  assert.ok(
+    Math.abs(ratio - 1) <= tolerance,
+    `${label}: stallscope ${reportedSeconds.toFixed(3)} s, the workload measured ${(measuredNs / 1e9).toFixed(3)} s (ratio ${ratio.toFixed(3)})`,
+  );
+}
+
+test('a Go server: runtime futex parking is idle, fsync (disk) leads its default top list', { skip: skipReason, timeout: 180_000 }, async (t) => {
+  const serviceName = `e2e-go-${randomUUID().slice(0, 8)}`;
+  const measured = await runWorkload<{ fsyncNs: number; fsyncs: number }>('goserver', ['8000'], serviceName);
+  const { url, token } = stallscope!;
+  const rows = await settledTop(url, token, { window: '15m', by: 'syscall', service: serviceName, limit: '50' }, (found) =>
+    found.some((row) => row.syscall === 'fsync'),
+  );
+  const withIdle = await fetchTop(url, token, { window: '15m', by: 'syscall', service: serviceName, includeIdle: 'true', limit: '50' });
+  t.diagnostic(`default: ${rows.map((r) => `${r.syscall}/${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ')}`);
+  t.diagnostic(`with idle: ${withIdle.map((r) => `${r.syscall}/${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ')}`);
+
+  assert.equal(rows[0]?.syscall, 'fsync', 'fsync is the top wait by default');
+  assert.equal(rows[0]?.waitClass, 'disk');
+  within(rows[0]!.blockedSeconds, measured.fsyncNs, 0.1, 'fsync');
+  const idleFutex = withIdle.find((row) => row.syscall === 'futex' && row.waitClass === 'idle');
+  assert.ok(idleFutex, 'the runtime parking its Ms is futex/idle');
+  assert.ok(idleFutex.blockedSeconds > rows[0]!.blockedSeconds, 'idle parking outweighs fsync, yet is hidden by default');
+  const lockFutex = rows.find((row) => row.syscall === 'futex');
+  assert.ok(
+    !lockFutex || lockFutex.blockedSeconds < 0.05 * idleFutex.blockedSeconds,
+    `futex left outside idle (${lockFutex?.blockedSeconds ?? 0} s, ${lockFutex?.waitClass}) is a sliver of the parking`,
+  );
+});
+
+test('reads on a socket, a pipe and a regular file are network, ipc and disk', { skip: skipReason, timeout: 120_000 }, async () => {
+  const serviceName = `e2e-readers-${randomUUID().slice(0, 8)}`;
+  const measured = await runWorkload<{ socketNs: number; pipeNs: number; fileNs: number }>(
+    'readers.c',
+    ['5000', regularFile()],
+    serviceName,
+  );
+  const { url, token } = stallscope!;
+  const rows = await settledTop(url, token, { window: '15m', by: 'syscall', service: serviceName, limit: '50' }, (found) =>
+    ['network', 'ipc', 'disk'].every((waitClass) => found.some((row) => row.syscall === 'read' && row.waitClass === waitClass)),
+  );
+  const read = (waitClass: string) => rows.find((row) => row.syscall === 'read' && row.waitClass === waitClass)!;
+  within(read('network').blockedSeconds, measured.socketNs, 0.1, 'read on a socket');
+  within(read('ipc').blockedSeconds, measured.pipeNs, 0.1, 'read on a pipe');
+  // Page-cache reads are short and the workload's clock adds its own calls: a wider margin.
+  assert.ok(read('disk').calls > 0 && read('disk').blockedSeconds <= (measured.fileNs / 1e9) * 1.1, 'read on a regular file is disk');
+});

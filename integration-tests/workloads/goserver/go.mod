@@ -1,0 +1,3 @@
+module stallscope.dev/workloads/goserver
+
+go 1.21
