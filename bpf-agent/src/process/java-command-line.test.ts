@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { jarServiceName, javaServiceName } from './java-command-line.js';
 
 const kafkaBrokerArgv = JSON.parse(
-  readFileSync(new URL('../../src/process/fixtures/kafka-broker.argv.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../src/process/fixtures/kafka-broker.argv.json', import.meta.url), 'utf8'),
 ) as string[];
 
 test("a Kafka broker's command line names its main class", () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadServiceRules, matchServiceRules, parseServiceRules, ServiceRulesError, type ServiceRuleSubject } from './service-rules.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../src/process/fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../../../src/process/fixtures/${name}`, import.meta.url));
 const subject = (overrides: Partial<ServiceRuleSubject>): ServiceRuleSubject => ({
   exePath: undefined,
   commandLine: undefined,

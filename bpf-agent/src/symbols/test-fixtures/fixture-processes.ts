@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Sources stay in src/ (tsc copies only .ts output to dist/). */
-const fixtureSources = join(here, '..', '..', '..', 'src', 'symbols', 'test-fixtures');
-const repoRoot = join(here, '..', '..', '..', '..');
+const fixtureSources = join(here, '..', '..', '..', '..', 'src', 'symbols', 'test-fixtures');
+const repoRoot = join(here, '..', '..', '..', '..', '..');
 
 /** A fixed GNU build id, so a test can assert the exact one the reader finds. */
 export const C_FIXTURE_BUILD_ID = '0123456789abcdef0123456789abcdef01234567';
