@@ -7,6 +7,10 @@ export const ingestConfigSchema = Type.Object(
     batchMaxRows: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     /** Longest a queued row waits for its insert. */
     batchMaxDelayMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    /** First pause before a failed insert is tried again; doubles per failure. */
+    insertRetryInitialBackoffMs: Type.Integer({ minimum: 1, maximum: 60_000 }),
+    /** Cap of the pause between insert retries while the store is down. */
+    insertRetryMaxBackoffMs: Type.Integer({ minimum: 1, maximum: 300_000 }),
     /** Consumer group the launcher creates the ingest's consumer in. */
     consumerGroup: Type.String({ minLength: 1 }),
   },
@@ -17,5 +21,7 @@ export type IngestConfig = Static<typeof ingestConfigSchema>;
 export const ingestConfigDefaults: IngestConfig = {
   batchMaxRows: 10_000,
   batchMaxDelayMs: 1_000,
+  insertRetryInitialBackoffMs: 100,
+  insertRetryMaxBackoffMs: 30_000,
   consumerGroup: INGEST_CONSUMER_GROUP,
 };

@@ -244,16 +244,19 @@ describe('ingest over chDB', () => {
   });
 
   // Last: it stops the file's one store.
-  it('rejects the batch when the insert fails, so its offsets stay uncommitted', async () => {
-    const { ingest, consumer, metrics } = await createTestIngest();
+  it('retries a failing store instead of dead-lettering, and gives up uncommitted on stop', async () => {
+    const { ingest, consumer, deadLetter, metrics } = await createTestIngest();
     await ingest.start();
     await store.stop();
-    await assert.rejects(consumer.deliver(Topics.metrics, [{ value: histogramRequest('lost', 'host-a') }]));
+    const delivery = consumer.deliver(Topics.metrics, [{ value: histogramRequest('lost', 'host-a') }]);
+    const table = { table: 'otel_metrics_exponential_histogram' };
+    while ((await counterValue(metrics, 'stallscope_ingest_insert_retries_total', table)) < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await ingest.stop();
-    assert.equal(
-      await counterValue(metrics, 'stallscope_ingest_insert_failures_total', { table: 'otel_metrics_exponential_histogram' }),
-      1,
-    );
+    await assert.rejects(delivery);
+    assert.equal(deadLetter.sent.length, 0);
+    assert.ok((await counterValue(metrics, 'stallscope_ingest_insert_failures_total', table)) >= 2);
     assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.metrics, outcome: 'insert_failed' }), 1);
   });
 });
