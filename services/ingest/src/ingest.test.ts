@@ -35,13 +35,28 @@ const eventTime: HrTime = [nowSeconds - 120, 500_000_001];
 const minuteStart = Math.floor((nowSeconds - 600) / 60) * 60;
 
 /** An ingest over a fake consumer and producer, the producer started first as the launcher does. */
-async function createTestIngest(batchMaxDelayMs = 10) {
+async function createTestIngest(client: Store['client'] = store.client) {
   const metrics = new Registry();
   const consumer = fakeConsumer();
   const deadLetter = fakeProducer();
   await deadLetter.start();
-  const ingest = createIngest({ ...ingestConfigDefaults, batchMaxDelayMs }, { logger, metrics, store, consumer, deadLetter });
+  const ingest = createIngest(
+    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10 },
+    { logger, metrics, store: storeWithClient(client), consumer, deadLetter },
+  );
   return { ingest, metrics, consumer, deadLetter };
+}
+
+/** The file's store, its client replaced (to inject failures around real inserts). */
+function storeWithClient(client: Store['client']): Store {
+  return {
+    kind: store.kind,
+    start: store.start,
+    stop: store.stop,
+    get client() {
+      return client;
+    },
+  };
 }
 
 async function counterValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
@@ -241,6 +256,93 @@ describe('ingest over chDB', () => {
     await consumer.deliver(Topics.metrics, [{ value: serializeMetrics(cpuGaugeMetrics()) }]);
     await ingest.stop();
     assert.equal(await counterValue(metrics, 'stallscope_ingest_unsupported_metric_points_total', { type: 'gauge' }), 2);
+  });
+
+  it('a replayed batch (same offsets) changes neither the table nor the rollup', async () => {
+    const batch = [{ value: histogramRequest('replayed', 'host-a') }, { value: histogramRequest('replayed', 'host-b') }];
+    const totals = () =>
+      Promise.all([
+        select<{ rows: string }>(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'replayed'`),
+        select<{ calls: string; blockedNs: number }>(
+          `SELECT sum(Calls) AS calls, sum(BlockedNs) AS blockedNs FROM kernel_syscall_minutely WHERE ServiceName = 'replayed'`,
+        ),
+      ]);
+    const first = await createTestIngest();
+    await first.ingest.start();
+    await first.consumer.deliver(Topics.metrics, batch, 500);
+    await first.ingest.stop();
+    const afterFirst = await totals();
+    assert.deepEqual(afterFirst, [[{ rows: '4' }], [{ calls: '28', blockedNs: 2 * (9e6 + 6e9) }]]);
+
+    // A restarted ingest gets the same batch again: its offsets were never committed.
+    const second = await createTestIngest();
+    await second.ingest.start();
+    await second.consumer.deliver(Topics.metrics, batch, 500);
+    await second.ingest.stop();
+    assert.deepEqual(await totals(), afterFirst);
+  });
+
+  it('inserts equal payloads of different messages both: tokens, not row hashes, decide what a duplicate is', async () => {
+    const { ingest, consumer } = await createTestIngest();
+    await ingest.start();
+    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('same-bytes', 'host-a') }], 800);
+    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('same-bytes', 'host-a') }], 801);
+    await ingest.stop();
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'same-bytes'`), [
+      { rows: '4' },
+    ]);
+  });
+
+  it('an insert applied whose acknowledgement is lost is retried without duplicating rows or rollups', async () => {
+    let lostAcks = 0;
+    const losingClient = Object.create(store.client) as Store['client'];
+    losingClient.insert = async (params) => {
+      const result = await store.client.insert(params);
+      if (params.table === 'otel_metrics_exponential_histogram' && lostAcks === 0) {
+        lostAcks += 1;
+        throw new Error('socket hang up');
+      }
+      return result;
+    };
+    const { ingest, consumer, metrics } = await createTestIngest(losingClient);
+    await ingest.start();
+    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('ack-lost', 'host-a') }], 600);
+    await ingest.stop();
+    assert.equal(lostAcks, 1);
+    assert.equal(
+      await counterValue(metrics, 'stallscope_ingest_insert_retries_total', { table: 'otel_metrics_exponential_histogram' }),
+      1,
+    );
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'ack-lost'`), [
+      { rows: '2' },
+    ]);
+    assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = 'ack-lost'`), [
+      { calls: '14' },
+    ]);
+  });
+
+  it('a batch failing after its insert and before its commit is redelivered without duplicates', async () => {
+    const { ingest, consumer, deadLetter } = await createTestIngest();
+    let failedSends = 0;
+    const send = deadLetter.send.bind(deadLetter);
+    deadLetter.send = async (topic, messages) => {
+      if (failedSends === 0) {
+        failedSends += 1;
+        throw new Error('dead-letter write failed');
+      }
+      return send(topic, messages);
+    };
+    await ingest.start();
+    const batch = [{ value: histogramRequest('redelivered', 'host-a') }, { value: Buffer.from('poison') }];
+    await assert.rejects(consumer.deliver(Topics.metrics, batch, 700), /dead-letter write failed/);
+    await consumer.deliver(Topics.metrics, batch, 700);
+    await ingest.stop();
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'redelivered'`), [
+      { rows: '2' },
+    ]);
+    assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = 'redelivered'`), [
+      { calls: '14' },
+    ]);
   });
 
   // Last: it stops the file's one store.

@@ -3,11 +3,11 @@ import { Topics } from '@stallscope/schemas';
 import type { Store } from '@stallscope/store';
 import type { TransportConsumer, TransportProducer } from '@stallscope/transport';
 import { createBatchHandler } from './batch-handler.js';
-import { createBatcher } from './batcher.js';
 import { clickHouseInsert } from './clickhouse-insert.js';
 import type { IngestConfig } from './config.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { createIngestMetrics } from './ingest-metrics.js';
+import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
 import { rowsOfMessage, type IngestTopic } from './message-rows.js';
 
@@ -30,22 +30,19 @@ export interface IngestDeps {
  * The ingest: OTLP requests from the spans and metrics topics -> rows of the
  * Collector-compatible ClickHouse tables. A batch's offsets may be committed
  * once its handler resolves, which is after its rows are inserted and its
- * undecodable messages are on the dead-letter topic (at-least-once).
+ * undecodable messages are on the dead-letter topic (at-least-once); every
+ * insert carries a deduplication token, so a redelivered batch changes nothing.
  */
 export function createIngest(config: IngestConfig, deps: IngestDeps): Component {
   const logger = deps.logger.child({ component: 'ingest' });
   const metrics = createIngestMetrics(deps.metrics);
   const stopping = new AbortController();
-  const batcher = createBatcher({
-    maxRows: config.batchMaxRows,
-    maxDelayMs: config.batchMaxDelayMs,
-    insert: retryingInsert(clickHouseInsert(() => deps.store.client, metrics), {
-      initialBackoffMs: config.insertRetryInitialBackoffMs,
-      maxBackoffMs: config.insertRetryMaxBackoffMs,
-      signal: stopping.signal,
-      metrics,
-      logger,
-    }),
+  const insert = retryingInsert(clickHouseInsert(() => deps.store.client, metrics), {
+    initialBackoffMs: config.insertRetryInitialBackoffMs,
+    maxBackoffMs: config.insertRetryMaxBackoffMs,
+    signal: stopping.signal,
+    metrics,
+    logger,
   });
 
   function subscribe(topic: IngestTopic): void {
@@ -54,8 +51,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
       createBatchHandler({
         topic,
         toRows: rowsOfMessage[topic],
-        writeRows: async (_batch, rowsByTable) => {
-          await Promise.all([...rowsByTable].map(([table, rows]) => batcher.add(table, rows)));
+        writeRows: async (batch, rowsByTable) => {
+          const inserts = [...rowsByTable].flatMap(([table, rows]) => planInserts(batch, table, rows, config.batchMaxRows));
+          await Promise.all(inserts.map(insert));
         },
         writeDeadLetters: (letters) =>
           deps.deadLetter.send(
@@ -76,11 +74,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
       logger.info({ topics: [Topics.spans, Topics.metrics], batchMaxRows: config.batchMaxRows }, 'ingest started');
     },
     async stop() {
-      // Inserts still retrying give up (their batches stay uncommitted), and
-      // closing the batcher makes in-flight handlers insert at once instead of
-      // waiting out batchMaxDelayMs while the consumer drains.
+      // Inserts still retrying give up, so their batches stay uncommitted and
+      // the consumer's stop does not wait out a store outage.
       stopping.abort();
-      await Promise.all([deps.consumer.stop(), batcher.close()]);
+      await deps.consumer.stop();
     },
   });
 }

@@ -22,7 +22,7 @@ describe('retryingInsert', () => {
       },
       { initialBackoffMs: 10, maxBackoffMs: 25, signal: new AbortController().signal, metrics: createIngestMetrics(registry), logger },
     );
-    await insert('t', [{}]);
+    await insert({ table: 't', rows: [{}], deduplicationToken: 'k' });
     assert.equal(calls.length, 5);
     assert.equal(await retries(registry), 4);
     const pauses = calls.slice(1).map((at, index) => at - (calls[index] ?? at));
@@ -40,7 +40,7 @@ describe('retryingInsert', () => {
       },
       { initialBackoffMs: 60_000, maxBackoffMs: 60_000, signal: stopping.signal, metrics: createIngestMetrics(registry), logger },
     );
-    const attempt = insert('t', [{}]);
+    const attempt = insert({ table: 't', rows: [{}], deduplicationToken: 'k' });
     setTimeout(() => stopping.abort(), 20);
     await assert.rejects(attempt, /store down/);
     assert.equal(await retries(registry), 1);

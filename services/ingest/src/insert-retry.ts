@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@stallscope/common';
-import type { InsertRows } from './batcher.js';
+import type { InsertRows } from './clickhouse-insert.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 
 export interface InsertRetryOptions {
@@ -20,11 +20,14 @@ export interface InsertRetryOptions {
  */
 export function retryingInsert(insert: InsertRows, options: InsertRetryOptions): InsertRows {
   const { initialBackoffMs, maxBackoffMs, signal, metrics, logger } = options;
-  return async (table, rows) => {
+  return async (planned) => {
+    const { table, rows } = planned;
     let backoffMs = initialBackoffMs;
     for (;;) {
       try {
-        await insert(table, rows);
+        // The same token on every attempt: an insert that was applied before
+        // its acknowledgement got lost is not applied twice.
+        await insert(planned);
         return;
       } catch (err) {
         if (signal.aborted) throw err;

@@ -19,6 +19,14 @@ export interface InProcessTransportDeps {
 const TRANSPORT = 'in-process';
 const MAX_BATCH_MESSAGES = 500;
 const RETRY_BACKOFF_MS = 100;
+/**
+ * Offsets of a transport start at its creation time in ms times this, so a
+ * restarted process never hands out an offset of an earlier run: the ingest's
+ * deduplication tokens are built from offsets, and a reused one would make
+ * ClickHouse drop new data as a replay. Overtaking the next run's start would
+ * take over a thousand messages per millisecond of uptime.
+ */
+const OFFSETS_PER_MS = 1000;
 
 /**
  * Where a consumer's delivery loop on one topic sleeps: until messages arrive,
@@ -55,13 +63,15 @@ class Waiter {
  */
 class TopicQueue {
   readonly messages: DeliveredMessage[] = [];
-  nextOffset = 0;
   /** Per consumer group, the offset of the next message to deliver. */
   readonly groupOffsets = new Map<string, number>();
   readonly runningGroups = new Set<string>();
   readonly waiters = new Set<Waiter>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    public nextOffset: number,
+  ) {}
 
   get firstOffset(): number {
     return this.nextOffset - this.messages.length;
@@ -101,11 +111,12 @@ export function createInProcessTransport(config: InProcessTransportConfig, deps:
   const logger = deps.logger.child({ component: 'transport', transport: TRANSPORT });
   const metrics = transportMetrics(deps.metrics);
   const topics = new Map<string, TopicQueue>();
+  const firstOffset = Date.now() * OFFSETS_PER_MS;
 
   function topicQueue(name: string): TopicQueue {
     let queue = topics.get(name);
     if (!queue) {
-      queue = new TopicQueue(name);
+      queue = new TopicQueue(name, firstOffset);
       topics.set(name, queue);
     }
     return queue;
