@@ -244,6 +244,23 @@ describe('ingest over chDB', () => {
     assert.equal(await counterValue(metrics, 'stallscope_ingest_dead_letters_total', { topic: Topics.metrics }), 1);
     assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.metrics, outcome: 'ingested' }), 2);
 
+    const stored = await select<Record<string, unknown>>(
+      `SELECT SourceTopic, SourcePartition, SourceOffset, Error, Headers, PayloadBase64,
+              Timestamp > now64(3) - INTERVAL 1 MINUTE AS Recent
+       FROM stallscope_dead_letters WHERE SourceTopic = '${Topics.metrics}' AND SourceOffset = 41`,
+    );
+    assert.equal(stored.length, 1);
+    assert.match(String(stored[0]?.Error), /^malformed ExportMetricsServiceRequest: /);
+    assert.deepEqual({ ...stored[0], Error: undefined }, {
+      SourceTopic: Topics.metrics,
+      SourcePartition: 0,
+      SourceOffset: '41',
+      Error: undefined,
+      Headers: { traceparent: 'x' },
+      PayloadBase64: garbage.toString('base64'),
+      Recent: 1,
+    });
+
     const services = await select<{ ServiceName: string }>(
       `SELECT DISTINCT ServiceName FROM otel_metrics_exponential_histogram WHERE ServiceName LIKE 'dlq-%' ORDER BY ServiceName`,
     );
@@ -342,6 +359,9 @@ describe('ingest over chDB', () => {
     ]);
     assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = 'redelivered'`), [
       { calls: '14' },
+    ]);
+    assert.deepEqual(await select(`SELECT count() AS letters FROM stallscope_dead_letters WHERE SourceOffset = 701`), [
+      { letters: '1' },
     ]);
   });
 

@@ -5,11 +5,13 @@ import type { TransportConsumer, TransportProducer } from '@stallscope/transport
 import { createBatchHandler } from './batch-handler.js';
 import { clickHouseInsert } from './clickhouse-insert.js';
 import type { IngestConfig } from './config.js';
-import { deadLetterMessage } from './dead-letter.js';
+import type { DeadLetter } from './batch-handler.js';
+import { deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
 import { rowsOfMessage, type IngestTopic } from './message-rows.js';
+import { Tables } from './rows.js';
 
 export interface IngestDeps {
   logger: Logger;
@@ -19,18 +21,19 @@ export interface IngestDeps {
   /** Owned by the ingest: subscribed and started by its start, stopped by its stop. */
   consumer: TransportConsumer;
   /**
-   * Carries undecodable messages to Topics.deadLetter. The caller starts it
-   * before the ingest and stops it after, so dead letters of the last batches
-   * still go out.
+   * With Kafka: also carries dead letters to Topics.deadLetter, for consumers
+   * other than us. The caller starts it before the ingest and stops it after,
+   * so dead letters of the last batches still go out. Absent in all-in-one
+   * mode, where the stallscope_dead_letters table is their only sink.
    */
-  deadLetter: TransportProducer;
+  deadLetter?: TransportProducer | undefined;
 }
 
 /**
  * The ingest: OTLP requests from the spans and metrics topics -> rows of the
  * Collector-compatible ClickHouse tables. A batch's offsets may be committed
  * once its handler resolves, which is after its rows are inserted and its
- * undecodable messages are on the dead-letter topic (at-least-once); every
+ * undecodable messages are recorded as dead letters (at-least-once); every
  * insert carries a deduplication token, so a redelivered batch changes nothing.
  */
 export function createIngest(config: IngestConfig, deps: IngestDeps): Component {
@@ -45,6 +48,20 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
     logger,
   });
 
+  /** Into the table in every mode (under the batch's token, so a replay adds none), and onto the topic with Kafka. */
+  async function writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    const batch = letters.map(({ message }) => message);
+    const nowMs = Date.now();
+    const rows = letters.map(({ message, error }) => deadLetterRow(message, error, nowMs));
+    await Promise.all([
+      ...planInserts(batch, Tables.deadLetters, rows, config.batchMaxRows).map(insert),
+      deps.deadLetter?.send(
+        Topics.deadLetter,
+        letters.map(({ message, error }) => deadLetterMessage(message, error)),
+      ),
+    ]);
+  }
+
   function subscribe(topic: IngestTopic): void {
     deps.consumer.subscribe(
       topic,
@@ -55,11 +72,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
           const inserts = [...rowsByTable].flatMap(([table, rows]) => planInserts(batch, table, rows, config.batchMaxRows));
           await Promise.all(inserts.map(insert));
         },
-        writeDeadLetters: (letters) =>
-          deps.deadLetter.send(
-            Topics.deadLetter,
-            letters.map(({ message, error }) => deadLetterMessage(message, error)),
-          ),
+        writeDeadLetters,
         metrics,
         logger,
       }),

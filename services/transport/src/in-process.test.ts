@@ -99,6 +99,25 @@ describe('in-process transport', () => {
     assert.ok((await offsetOfFirstMessage()) > earlier + 3n);
   });
 
+  test('once consumers run, drops (and counts) messages of a topic no group reads instead of holding them', async () => {
+    const { transport, metrics } = setup(3);
+    const producer = transport.createProducer();
+    await producer.start();
+    const consumer = transport.createConsumer('ingest');
+    const received: string[] = [];
+    consumer.subscribe('otlp_spans', async (batch) => void received.push(...values(batch)));
+    await consumer.start();
+    for (let round = 0; round < 5; round += 1) await producer.send('stallscope_dlq', messages(round * 3, 3));
+    assert.equal(
+      await metricValue(metrics, 'stallscope_transport_messages_dropped_total', { topic: 'stallscope_dlq', reason: 'no_consumer' }),
+      15,
+    );
+    assert.equal(await metricValue(metrics, 'stallscope_transport_queued_messages', { topic: 'stallscope_dlq' }), 0);
+    await producer.send('otlp_spans', messages(0, 3));
+    await until(() => received.length === 3, 'the read topic still delivered');
+    await Promise.all([producer.stop(), consumer.stop()]);
+  });
+
   test('keeps messages sent before a consumer starts and delivers them on start', async () => {
     const { transport } = setup();
     const producer = transport.createProducer();
