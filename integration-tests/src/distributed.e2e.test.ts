@@ -40,7 +40,7 @@ before(async () => {
   dataDirs.push(agentDir!, backendDir!);
   backend = await startStallscope(
     'ingest,query-api',
-    { ...kafkaEnv(broker.brokers), STALLSCOPE_INGEST_BATCH_MAX_DELAY_MS: '200' },
+    kafkaEnv(broker.brokers),
     backendDir!,
   );
   agent = await startStallscope('agent', { ...kafkaEnv(broker.brokers), STALLSCOPE_AGENT_INTERVAL_MS: '1000' }, agentDir!);

@@ -3,10 +3,12 @@ import { INGEST_CONSUMER_GROUP } from '@stallscope/schemas';
 
 export const ingestConfigSchema = Type.Object(
   {
-    /** Rows of one table queued before they are inserted at once. */
+    /** Most rows in one insert; a transport batch's rows of a table go out as inserts of this size. */
     batchMaxRows: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
-    /** Longest a queued row waits for its insert. */
-    batchMaxDelayMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    /** First pause before a failed insert is tried again; doubles per failure. */
+    insertRetryInitialBackoffMs: Type.Integer({ minimum: 1, maximum: 60_000 }),
+    /** Cap of the pause between insert retries while the store is down. */
+    insertRetryMaxBackoffMs: Type.Integer({ minimum: 1, maximum: 300_000 }),
     /** Consumer group the launcher creates the ingest's consumer in. */
     consumerGroup: Type.String({ minLength: 1 }),
   },
@@ -16,6 +18,7 @@ export type IngestConfig = Static<typeof ingestConfigSchema>;
 
 export const ingestConfigDefaults: IngestConfig = {
   batchMaxRows: 10_000,
-  batchMaxDelayMs: 1_000,
+  insertRetryInitialBackoffMs: 100,
+  insertRetryMaxBackoffMs: 30_000,
   consumerGroup: INGEST_CONSUMER_GROUP,
 };

@@ -1,6 +1,6 @@
 import { counter, histogram, type Registry } from '@stallscope/common';
 
-export type MessageOutcome = 'ingested' | 'dead_lettered' | 'insert_failed';
+export type MessageOutcome = 'ingested' | 'dead_lettered' | 'insert_failed' | 'handler_failed';
 
 /** The ingest's own Prometheus metrics. */
 export function createIngestMetrics(registry: Registry) {
@@ -23,6 +23,11 @@ export function createIngestMetrics(registry: Registry) {
     insertFailures: counter(registry, {
       name: 'stallscope_ingest_insert_failures_total',
       help: 'Failed batch inserts, by table',
+      labelNames: ['table'],
+    }),
+    insertRetries: counter(registry, {
+      name: 'stallscope_ingest_insert_retries_total',
+      help: 'Inserts tried again after a store error (the batch waits, is never dead-lettered), by table',
       labelNames: ['table'],
     }),
     unsupportedMetricPoints: counter(registry, {

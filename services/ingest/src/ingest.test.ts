@@ -35,13 +35,28 @@ const eventTime: HrTime = [nowSeconds - 120, 500_000_001];
 const minuteStart = Math.floor((nowSeconds - 600) / 60) * 60;
 
 /** An ingest over a fake consumer and producer, the producer started first as the launcher does. */
-async function createTestIngest(batchMaxDelayMs = 10) {
+async function createTestIngest(client: Store['client'] = store.client) {
   const metrics = new Registry();
   const consumer = fakeConsumer();
   const deadLetter = fakeProducer();
   await deadLetter.start();
-  const ingest = createIngest({ ...ingestConfigDefaults, batchMaxDelayMs }, { logger, metrics, store, consumer, deadLetter });
+  const ingest = createIngest(
+    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10 },
+    { logger, metrics, store: storeWithClient(client), consumer, deadLetter },
+  );
   return { ingest, metrics, consumer, deadLetter };
+}
+
+/** The file's store, its client replaced (to inject failures around real inserts). */
+function storeWithClient(client: Store['client']): Store {
+  return {
+    kind: store.kind,
+    start: store.start,
+    stop: store.stop,
+    get client() {
+      return client;
+    },
+  };
 }
 
 async function counterValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
@@ -229,6 +244,23 @@ describe('ingest over chDB', () => {
     assert.equal(await counterValue(metrics, 'stallscope_ingest_dead_letters_total', { topic: Topics.metrics }), 1);
     assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.metrics, outcome: 'ingested' }), 2);
 
+    const stored = await select<Record<string, unknown>>(
+      `SELECT SourceTopic, SourcePartition, SourceOffset, Error, Headers, PayloadBase64,
+              Timestamp > now64(3) - INTERVAL 1 MINUTE AS Recent
+       FROM stallscope_dead_letters WHERE SourceTopic = '${Topics.metrics}' AND SourceOffset = 41`,
+    );
+    assert.equal(stored.length, 1);
+    assert.match(String(stored[0]?.Error), /^malformed ExportMetricsServiceRequest: /);
+    assert.deepEqual({ ...stored[0], Error: undefined }, {
+      SourceTopic: Topics.metrics,
+      SourcePartition: 0,
+      SourceOffset: '41',
+      Error: undefined,
+      Headers: { traceparent: 'x' },
+      PayloadBase64: garbage.toString('base64'),
+      Recent: 1,
+    });
+
     const services = await select<{ ServiceName: string }>(
       `SELECT DISTINCT ServiceName FROM otel_metrics_exponential_histogram WHERE ServiceName LIKE 'dlq-%' ORDER BY ServiceName`,
     );
@@ -243,17 +275,110 @@ describe('ingest over chDB', () => {
     assert.equal(await counterValue(metrics, 'stallscope_ingest_unsupported_metric_points_total', { type: 'gauge' }), 2);
   });
 
-  // Last: it stops the file's one store.
-  it('rejects the batch when the insert fails, so its offsets stay uncommitted', async () => {
-    const { ingest, consumer, metrics } = await createTestIngest();
+  it('a replayed batch (same offsets) changes neither the table nor the rollup', async () => {
+    const batch = [{ value: histogramRequest('replayed', 'host-a') }, { value: histogramRequest('replayed', 'host-b') }];
+    const totals = () =>
+      Promise.all([
+        select<{ rows: string }>(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'replayed'`),
+        select<{ calls: string; blockedNs: number }>(
+          `SELECT sum(Calls) AS calls, sum(BlockedNs) AS blockedNs FROM kernel_syscall_minutely WHERE ServiceName = 'replayed'`,
+        ),
+      ]);
+    const first = await createTestIngest();
+    await first.ingest.start();
+    await first.consumer.deliver(Topics.metrics, batch, 500);
+    await first.ingest.stop();
+    const afterFirst = await totals();
+    assert.deepEqual(afterFirst, [[{ rows: '4' }], [{ calls: '28', blockedNs: 2 * (9e6 + 6e9) }]]);
+
+    // A restarted ingest gets the same batch again: its offsets were never committed.
+    const second = await createTestIngest();
+    await second.ingest.start();
+    await second.consumer.deliver(Topics.metrics, batch, 500);
+    await second.ingest.stop();
+    assert.deepEqual(await totals(), afterFirst);
+  });
+
+  it('inserts equal payloads of different messages both: tokens, not row hashes, decide what a duplicate is', async () => {
+    const { ingest, consumer } = await createTestIngest();
     await ingest.start();
-    await store.stop();
-    await assert.rejects(consumer.deliver(Topics.metrics, [{ value: histogramRequest('lost', 'host-a') }]));
+    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('same-bytes', 'host-a') }], 800);
+    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('same-bytes', 'host-a') }], 801);
     await ingest.stop();
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'same-bytes'`), [
+      { rows: '4' },
+    ]);
+  });
+
+  it('an insert applied whose acknowledgement is lost is retried without duplicating rows or rollups', async () => {
+    let lostAcks = 0;
+    const losingClient = Object.create(store.client) as Store['client'];
+    losingClient.insert = async (params) => {
+      const result = await store.client.insert(params);
+      if (params.table === 'otel_metrics_exponential_histogram' && lostAcks === 0) {
+        lostAcks += 1;
+        throw new Error('socket hang up');
+      }
+      return result;
+    };
+    const { ingest, consumer, metrics } = await createTestIngest(losingClient);
+    await ingest.start();
+    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('ack-lost', 'host-a') }], 600);
+    await ingest.stop();
+    assert.equal(lostAcks, 1);
     assert.equal(
-      await counterValue(metrics, 'stallscope_ingest_insert_failures_total', { table: 'otel_metrics_exponential_histogram' }),
+      await counterValue(metrics, 'stallscope_ingest_insert_retries_total', { table: 'otel_metrics_exponential_histogram' }),
       1,
     );
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'ack-lost'`), [
+      { rows: '2' },
+    ]);
+    assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = 'ack-lost'`), [
+      { calls: '14' },
+    ]);
+  });
+
+  it('a batch failing after its insert and before its commit is redelivered without duplicates', async () => {
+    const { ingest, consumer, deadLetter } = await createTestIngest();
+    let failedSends = 0;
+    const send = deadLetter.send.bind(deadLetter);
+    deadLetter.send = async (topic, messages) => {
+      if (failedSends === 0) {
+        failedSends += 1;
+        throw new Error('dead-letter write failed');
+      }
+      return send(topic, messages);
+    };
+    await ingest.start();
+    const batch = [{ value: histogramRequest('redelivered', 'host-a') }, { value: Buffer.from('poison') }];
+    await assert.rejects(consumer.deliver(Topics.metrics, batch, 700), /dead-letter write failed/);
+    await consumer.deliver(Topics.metrics, batch, 700);
+    await ingest.stop();
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'redelivered'`), [
+      { rows: '2' },
+    ]);
+    assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = 'redelivered'`), [
+      { calls: '14' },
+    ]);
+    assert.deepEqual(await select(`SELECT count() AS letters FROM stallscope_dead_letters WHERE SourceOffset = 701`), [
+      { letters: '1' },
+    ]);
+  });
+
+  // Last: it stops the file's one store.
+  it('retries a failing store instead of dead-lettering, and gives up uncommitted on stop', async () => {
+    const { ingest, consumer, deadLetter, metrics } = await createTestIngest();
+    await ingest.start();
+    await store.stop();
+    const delivery = consumer.deliver(Topics.metrics, [{ value: histogramRequest('lost', 'host-a') }]);
+    const table = { table: 'otel_metrics_exponential_histogram' };
+    while ((await counterValue(metrics, 'stallscope_ingest_insert_retries_total', table)) < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await ingest.stop();
+    await assert.rejects(delivery);
+    assert.equal(deadLetter.sent.length, 0);
+    assert.ok((await counterValue(metrics, 'stallscope_ingest_insert_failures_total', table)) >= 2);
     assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.metrics, outcome: 'insert_failed' }), 1);
   });
 });

@@ -1,15 +1,17 @@
 import { withLifecycle, type Component, type Logger, type Registry } from '@stallscope/common';
 import { Topics } from '@stallscope/schemas';
 import type { Store } from '@stallscope/store';
-import type { BatchHandler, TransportConsumer, TransportMessage, TransportProducer } from '@stallscope/transport';
-import { createBatcher } from './batcher.js';
+import type { TransportConsumer, TransportProducer } from '@stallscope/transport';
+import { createBatchHandler } from './batch-handler.js';
 import { clickHouseInsert } from './clickhouse-insert.js';
 import type { IngestConfig } from './config.js';
-import { deadLetterMessage } from './dead-letter.js';
+import type { DeadLetter } from './batch-handler.js';
+import { deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { createIngestMetrics } from './ingest-metrics.js';
-import { decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
-import type { UnsupportedMetricType } from './otlp-model.js';
-import { Tables, metricRows, traceRows, type TableName } from './rows.js';
+import { planInserts } from './insert-plan.js';
+import { retryingInsert } from './insert-retry.js';
+import { rowsOfMessage, type IngestTopic } from './message-rows.js';
+import { Tables } from './rows.js';
 
 export interface IngestDeps {
   logger: Logger;
@@ -19,123 +21,76 @@ export interface IngestDeps {
   /** Owned by the ingest: subscribed and started by its start, stopped by its stop. */
   consumer: TransportConsumer;
   /**
-   * Carries undecodable messages to Topics.deadLetter. The caller starts it
-   * before the ingest and stops it after, so dead letters of the last batches
-   * still go out.
+   * With Kafka: also carries dead letters to Topics.deadLetter, for consumers
+   * other than us. The caller starts it before the ingest and stops it after,
+   * so dead letters of the last batches still go out. Absent in all-in-one
+   * mode, where the stallscope_dead_letters table is their only sink.
    */
-  deadLetter: TransportProducer;
-}
-
-interface PayloadRows {
-  rowsByTable: ReadonlyMap<TableName, readonly object[]>;
-  unsupportedPoints: Partial<Record<UnsupportedMetricType, number>>;
-}
-
-type IngestTopic = typeof Topics.spans | typeof Topics.metrics;
-
-const rowsOfPayload: Record<IngestTopic, (payload: Uint8Array) => PayloadRows> = {
-  [Topics.spans]: (payload) => ({
-    rowsByTable: new Map([[Tables.traces, traceRows(decodeExportTraceServiceRequest(payload))]]),
-    unsupportedPoints: {},
-  }),
-  [Topics.metrics]: (payload) => {
-    const rows = metricRows(decodeExportMetricsServiceRequest(payload));
-    return {
-      rowsByTable: new Map([[Tables.exponentialHistograms, rows.exponentialHistograms]]),
-      unsupportedPoints: rows.unsupportedPoints,
-    };
-  },
-};
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+  deadLetter?: TransportProducer | undefined;
 }
 
 /**
  * The ingest: OTLP requests from the spans and metrics topics -> rows of the
  * Collector-compatible ClickHouse tables. A batch's offsets may be committed
  * once its handler resolves, which is after its rows are inserted and its
- * undecodable messages are on the dead-letter topic (at-least-once).
+ * undecodable messages are recorded as dead letters (at-least-once); every
+ * insert carries a deduplication token, so a redelivered batch changes nothing.
  */
 export function createIngest(config: IngestConfig, deps: IngestDeps): Component {
   const logger = deps.logger.child({ component: 'ingest' });
   const metrics = createIngestMetrics(deps.metrics);
-  const batcher = createBatcher({
-    maxRows: config.batchMaxRows,
-    maxDelayMs: config.batchMaxDelayMs,
-    insert: clickHouseInsert(() => deps.store.client, metrics),
+  const stopping = new AbortController();
+  const insert = retryingInsert(clickHouseInsert(() => deps.store.client, metrics), {
+    initialBackoffMs: config.insertRetryInitialBackoffMs,
+    maxBackoffMs: config.insertRetryMaxBackoffMs,
+    signal: stopping.signal,
+    metrics,
+    logger,
   });
 
-  function sendDeadLetters(topic: IngestTopic, messages: TransportMessage[]): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
-    return deps.deadLetter.send(Topics.deadLetter, messages).then(() => {
-      metrics.deadLetters.inc({ topic }, messages.length);
-      metrics.messages.inc({ topic, outcome: 'dead_lettered' }, messages.length);
-    });
+  /** Into the table in every mode (under the batch's token, so a replay adds none), and onto the topic with Kafka. */
+  async function writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    const batch = letters.map(({ message }) => message);
+    const nowMs = Date.now();
+    const rows = letters.map(({ message, error }) => deadLetterRow(message, error, nowMs));
+    await Promise.all([
+      ...planInserts(batch, Tables.deadLetters, rows, config.batchMaxRows).map(insert),
+      deps.deadLetter?.send(
+        Topics.deadLetter,
+        letters.map(({ message, error }) => deadLetterMessage(message, error)),
+      ),
+    ]);
   }
 
-  function handlerFor(topic: IngestTopic): BatchHandler {
-    const toRows = rowsOfPayload[topic];
-    return async (batch) => {
-      const rowsByTable = new Map<TableName, object[]>();
-      const deadLetters: TransportMessage[] = [];
-      for (const message of batch) {
-        let payloadRows: PayloadRows;
-        try {
-          payloadRows = toRows(message.value);
-        } catch (thrown) {
-          const err = asError(thrown);
-          logger.warn(
-            { topic: message.topic, partition: message.partition, offset: message.offset, err },
-            'message does not decode; sending it to the dead-letter topic',
-          );
-          deadLetters.push(deadLetterMessage(message, err));
-          continue;
-        }
-        for (const [table, rows] of payloadRows.rowsByTable) {
-          const queued = rowsByTable.get(table) ?? [];
-          for (const row of rows) queued.push(row);
-          rowsByTable.set(table, queued);
-        }
-        for (const [type, points] of Object.entries(payloadRows.unsupportedPoints)) {
-          metrics.unsupportedMetricPoints.inc({ type }, points);
-        }
-      }
-      const decodedCount = batch.length - deadLetters.length;
-      const inserted = Promise.all([...rowsByTable].map(([table, rows]) => batcher.add(table, rows))).then(
-        () => metrics.messages.inc({ topic, outcome: 'ingested' }, decodedCount),
-        (err: unknown) => {
-          metrics.messages.inc({ topic, outcome: 'insert_failed' }, decodedCount);
-          throw err;
+  function subscribe(topic: IngestTopic): void {
+    deps.consumer.subscribe(
+      topic,
+      createBatchHandler({
+        topic,
+        toRows: rowsOfMessage[topic],
+        writeRows: async (batch, rowsByTable) => {
+          const inserts = [...rowsByTable].flatMap(([table, rows]) => planInserts(batch, table, rows, config.batchMaxRows));
+          await Promise.all(inserts.map(insert));
         },
-      );
-      // Wait for both, so the handler never settles while a write is still in flight.
-      const [insertResult, deadLetterResult] = await Promise.allSettled([inserted, sendDeadLetters(topic, deadLetters)]);
-      const failure = [insertResult, deadLetterResult].find(
-        (result): result is PromiseRejectedResult => result.status === 'rejected',
-      );
-      if (failure) {
-        const first = batch[0];
-        logger.error(
-          { topic, partition: first?.partition, firstOffset: first?.offset, messages: batch.length, err: failure.reason },
-          'batch not ingested; it will be delivered again',
-        );
-        throw failure.reason;
-      }
-    };
+        writeDeadLetters,
+        metrics,
+        logger,
+      }),
+    );
   }
 
   return withLifecycle({
     async start() {
-      deps.consumer.subscribe(Topics.spans, handlerFor(Topics.spans));
-      deps.consumer.subscribe(Topics.metrics, handlerFor(Topics.metrics));
+      subscribe(Topics.spans);
+      subscribe(Topics.metrics);
       await deps.consumer.start();
       logger.info({ topics: [Topics.spans, Topics.metrics], batchMaxRows: config.batchMaxRows }, 'ingest started');
     },
     async stop() {
-      // Closing the batcher along with the consumer makes in-flight handlers
-      // insert at once instead of waiting out batchMaxDelayMs while it drains.
-      await Promise.all([deps.consumer.stop(), batcher.close()]);
+      // Inserts still retrying give up, so their batches stay uncommitted and
+      // the consumer's stop does not wait out a store outage.
+      stopping.abort();
+      await deps.consumer.stop();
     },
   });
 }

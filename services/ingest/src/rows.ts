@@ -14,6 +14,7 @@ import type {
 export const Tables = {
   traces: 'otel_traces',
   exponentialHistograms: 'otel_metrics_exponential_histogram',
+  deadLetters: 'stallscope_dead_letters',
 } as const;
 export type TableName = (typeof Tables)[keyof typeof Tables];
 

@@ -94,7 +94,8 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
   },
   ingest({ config, logger, metrics, built }) {
     const transport = need(built.transport, 'transport');
-    const deadLetter = transport.createProducer();
+    // In-process, nobody reads a dead-letter topic: the store's table is their sink.
+    const deadLetter = transport.kind === 'kafka' ? transport.createProducer() : undefined;
     const consumer = transport.createConsumer(config.ingest.consumerGroup);
     const ingest = createIngest(config.ingest, {
       logger,
@@ -103,7 +104,7 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
       consumer,
       deadLetter,
     });
-    return sequence([deadLetter, ingest]);
+    return deadLetter ? sequence([deadLetter, ingest]) : ingest;
   },
   'query-api'({ logger, built }) {
     const server = need(built.server, 'server');

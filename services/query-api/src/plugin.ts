@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Logger } from '@stallscope/common';
 import type { Store } from '@stallscope/store';
 import { createErrorHandler } from './error-handler.js';
+import { deadLetterRoutes } from './routes/dead-letters/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
 
 export interface QueryApiPluginOptions {
@@ -20,4 +21,5 @@ export interface QueryApiPluginOptions {
 export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = async (app, options) => {
   app.setErrorHandler(createErrorHandler(options.logger?.child({ component: 'query-api' })));
   await app.register(syscallRoutes, { prefix: '/v1/syscalls', store: options.store });
+  await app.register(deadLetterRoutes, { prefix: '/v1/dead-letters', store: options.store });
 };

@@ -32,6 +32,17 @@ test('migrations apply once on chDB and create the contract tables', async () =>
     for (const table of ['otel_traces', 'otel_metrics_exponential_histogram', 'kernel_syscall_minutely', 'kernel_syscall_minutely_mv']) {
       assert.ok(tables.includes(table), `${table} missing from ${tables.join(', ')}`);
     }
+    const windows = await store.client.query({
+      query: `SELECT name, extract(create_table_query, 'non_replicated_deduplication_window = (\\d+)') AS window
+              FROM system.tables WHERE database = currentDatabase() AND name IN ('otel_traces', 'otel_metrics_exponential_histogram', 'kernel_syscall_minutely')
+              ORDER BY name`,
+      format: 'JSONEachRow',
+    });
+    assert.deepEqual(await windows.json(), [
+      { name: 'kernel_syscall_minutely', window: '10000' },
+      { name: 'otel_metrics_exponential_histogram', window: '10000' },
+      { name: 'otel_traces', window: '10000' },
+    ]);
   } finally {
     await store.stop();
     await store.stop();

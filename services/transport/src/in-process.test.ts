@@ -62,14 +62,15 @@ describe('in-process transport', () => {
 
     for (const batch of received.values()) {
       assert.deepEqual(values(batch), ['m0', 'm1', 'm2', 'm3', 'm4']);
-      assert.deepEqual(batch.map((m) => m.offset), ['0', '1', '2', '3', '4']);
+      const firstOffset = Number(batch[0]!.offset);
+      assert.deepEqual(batch.map((m) => Number(m.offset) - firstOffset), [0, 1, 2, 3, 4]);
       assert.deepEqual(batch[4], {
         key: Buffer.from('k4'),
         value: Buffer.from('m4'),
         headers: { seq: '4' },
         topic: 'otlp_spans',
         partition: 0,
-        offset: '4',
+        offset: String(firstOffset + 4),
       });
     }
     await sleep(20);
@@ -77,6 +78,44 @@ describe('in-process transport', () => {
     assert.equal(await metricValue(metrics, 'stallscope_transport_messages_sent_total', { topic: 'otlp_spans' }), 5);
     assert.equal(await metricValue(metrics, 'stallscope_transport_messages_delivered_total', { topic: 'otlp_spans' }), 10);
     await Promise.all([producer.stop(), ...consumers.map((consumer) => consumer.stop())]);
+  });
+
+  test('offsets continue past those of an earlier transport, so a restart never reuses one', async () => {
+    const offsetOfFirstMessage = async () => {
+      const { transport } = setup();
+      const producer = transport.createProducer();
+      const consumer = transport.createConsumer('ingest');
+      let offset: string | undefined;
+      consumer.subscribe('otlp_spans', async (batch) => void (offset ??= batch[0]?.offset));
+      await producer.start();
+      await consumer.start();
+      await producer.send('otlp_spans', messages(0, 3));
+      await until(() => offset !== undefined, 'a delivery');
+      await Promise.all([producer.stop(), consumer.stop()]);
+      return BigInt(offset!);
+    };
+    const earlier = await offsetOfFirstMessage();
+    await sleep(2);
+    assert.ok((await offsetOfFirstMessage()) > earlier + 3n);
+  });
+
+  test('once consumers run, drops (and counts) messages of a topic no group reads instead of holding them', async () => {
+    const { transport, metrics } = setup(3);
+    const producer = transport.createProducer();
+    await producer.start();
+    const consumer = transport.createConsumer('ingest');
+    const received: string[] = [];
+    consumer.subscribe('otlp_spans', async (batch) => void received.push(...values(batch)));
+    await consumer.start();
+    for (let round = 0; round < 5; round += 1) await producer.send('stallscope_dlq', messages(round * 3, 3));
+    assert.equal(
+      await metricValue(metrics, 'stallscope_transport_messages_dropped_total', { topic: 'stallscope_dlq', reason: 'no_consumer' }),
+      15,
+    );
+    assert.equal(await metricValue(metrics, 'stallscope_transport_queued_messages', { topic: 'stallscope_dlq' }), 0);
+    await producer.send('otlp_spans', messages(0, 3));
+    await until(() => received.length === 3, 'the read topic still delivered');
+    await Promise.all([producer.stop(), consumer.stop()]);
   });
 
   test('keeps messages sent before a consumer starts and delivers them on start', async () => {

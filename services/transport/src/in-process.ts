@@ -19,6 +19,14 @@ export interface InProcessTransportDeps {
 const TRANSPORT = 'in-process';
 const MAX_BATCH_MESSAGES = 500;
 const RETRY_BACKOFF_MS = 100;
+/**
+ * Offsets of a transport start at its creation time in ms times this, so a
+ * restarted process never hands out an offset of an earlier run: the ingest's
+ * deduplication tokens are built from offsets, and a reused one would make
+ * ClickHouse drop new data as a replay. Overtaking the next run's start would
+ * take over a thousand messages per millisecond of uptime.
+ */
+const OFFSETS_PER_MS = 1000;
 
 /**
  * Where a consumer's delivery loop on one topic sleeps: until messages arrive,
@@ -55,13 +63,20 @@ class Waiter {
  */
 class TopicQueue {
   readonly messages: DeliveredMessage[] = [];
-  nextOffset = 0;
   /** Per consumer group, the offset of the next message to deliver. */
   readonly groupOffsets = new Map<string, number>();
   readonly runningGroups = new Set<string>();
   readonly waiters = new Set<Waiter>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    public nextOffset: number,
+  ) {}
+
+  /** Whether a consumer group ever subscribed to this topic. */
+  get hasConsumers(): boolean {
+    return this.runningGroups.size > 0 || this.groupOffsets.size > 0;
+  }
 
   get firstOffset(): number {
     return this.nextOffset - this.messages.length;
@@ -95,17 +110,23 @@ class TopicQueue {
 /**
  * The all-in-one transport: bounded per-topic queues in this process, with
  * Kafka's delivery contract (once per group, in order, redelivery until the
- * handler succeeds). Consumer offsets live as long as the transport.
+ * handler succeeds). Consumer offsets live as long as the transport. Messages
+ * sent before any consumer started are held; once one has, messages of a
+ * topic no consumer group subscribed to are delivered to none: dropped and
+ * counted, never held.
  */
 export function createInProcessTransport(config: InProcessTransportConfig, deps: InProcessTransportDeps): Transport {
   const logger = deps.logger.child({ component: 'transport', transport: TRANSPORT });
   const metrics = transportMetrics(deps.metrics);
   const topics = new Map<string, TopicQueue>();
+  const firstOffset = Date.now() * OFFSETS_PER_MS;
+  /** Set when the first consumer starts: from then on, the topics with a reader are known. */
+  let consuming = false;
 
   function topicQueue(name: string): TopicQueue {
     let queue = topics.get(name);
     if (!queue) {
-      queue = new TopicQueue(name);
+      queue = new TopicQueue(name, firstOffset);
       topics.set(name, queue);
     }
     return queue;
@@ -130,6 +151,13 @@ export function createInProcessTransport(config: InProcessTransportConfig, deps:
         }
         if (messages.length === 0) return;
         const queue = topicQueue(topic);
+        if (consuming && !queue.hasConsumers) {
+          // Consumers subscribe when they start, downstream first; a topic none
+          // of them reads would only fill up and then reject every send (a
+          // dead-letter topic in all-in-one mode jammed its senders that way).
+          metrics.dropped.inc({ transport: TRANSPORT, topic, reason: 'no_consumer' }, messages.length);
+          return;
+        }
         if (queue.messages.length + messages.length > config.maxQueuedMessages) {
           metrics.sendRejected.inc({ transport: TRANSPORT, topic, reason: 'queue_full' }, messages.length);
           throw new Error(
@@ -186,6 +214,7 @@ export function createInProcessTransport(config: InProcessTransportConfig, deps:
         if (busy) {
           throw new Error(`in-process transport: group ${groupId} already has a running consumer on topic ${busy.queue.name}`);
         }
+        consuming = true;
         for (const { queue, handler } of registrations) {
           const waiter = new Waiter();
           queue.runningGroups.add(groupId);

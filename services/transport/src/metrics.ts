@@ -18,6 +18,11 @@ export function transportMetrics(registry: Registry) {
       help: 'Messages a send rejected, by reason (queue_full, not_running, error)',
       labelNames: ['transport', 'topic', 'reason'],
     }),
+    dropped: counter(registry, {
+      name: 'stallscope_transport_messages_dropped_total',
+      help: 'In-process transport: messages sent to a topic no consumer group reads, delivered to none, by reason (no_consumer)',
+      labelNames: ['transport', 'topic', 'reason'],
+    }),
     handlerFailures: counter(registry, {
       name: 'stallscope_transport_handler_failures_total',
       help: 'Consumer handler rejections; each one redelivers its batch',
