@@ -10,6 +10,9 @@ import { loadConfig } from '@stallscope/common';
 import { launcherConfigDefaults, launcherConfigSchema } from '@stallscope/launcher';
 import { repoRoot } from './fixtures/repo.js';
 
+/** `${NAME:?message}`: compose refuses to start unless NAME is set in its environment. */
+const REQUIRED_SUBSTITUTION = /^\$\{[A-Z][A-Z0-9_]*:\?[^}]+\}$/;
+
 interface ComposeService {
   image?: string;
   build?: unknown;
@@ -43,7 +46,7 @@ test('every STALLSCOPE_* variable in the compose file is a valid setting (and do
     const env = Object.fromEntries(
       Object.entries(service.environment ?? {})
         .filter(([key]) => key.startsWith('STALLSCOPE_'))
-        .map(([key, value]) => [key, String(value).replace(/^\$\{STALLSCOPE_SERVER_AUTH_TOKEN.*\}$/, 'x'.repeat(24))]),
+        .map(([key, value]) => [key, String(value).replace(REQUIRED_SUBSTITUTION, 'x'.repeat(24))]),
     );
     if (Object.keys(env).length === 0) continue;
     const config = loadConfig({ schema: launcherConfigSchema, defaults: launcherConfigDefaults, env });
@@ -56,8 +59,25 @@ test('every STALLSCOPE_* variable in the compose file is a valid setting (and do
   }
   const result = spawnSync('docker', ['compose', '-f', composeFile, 'config', '--quiet'], {
     encoding: 'utf8',
-    env: { ...process.env, STALLSCOPE_SERVER_AUTH_TOKEN: 'x'.repeat(24) },
+    env: { ...process.env, STALLSCOPE_SERVER_AUTH_TOKEN: 'x'.repeat(24), CLICKHOUSE_PASSWORD: 'x'.repeat(24) },
   });
   assert.equal(result.status, 0, result.stderr);
 });
 
+
+test('no password, token or secret is written in the file: each is a required substitution', () => {
+  const secretKey = /PASSWORD|TOKEN|SECRET/;
+  let secrets = 0;
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const [key, value] of Object.entries(service.environment ?? {})) {
+      if (!secretKey.test(key)) continue;
+      secrets += 1;
+      assert.match(String(value), REQUIRED_SUBSTITUTION, `${name}: ${key} must come from the environment, not be written here`);
+    }
+    const healthcheck = JSON.stringify(service.healthcheck?.test ?? '');
+    for (const flag of healthcheck.matchAll(/--password[ "=,]+\\?"?([^" ,\\]+)/g)) {
+      assert.match(flag[1] ?? '', /^\$\$[A-Z_]+$/, `${name}'s health check passes a literal password`);
+    }
+  }
+  assert.ok(secrets >= 4, 'the store password of ClickHouse, ingest and query API, and the auth token, were checked');
+});

@@ -194,6 +194,33 @@ describe('kafka transport against a real broker', { skip: skipReason, timeout: 1
     await producer.stop();
   });
 
+  test('a handler running longer than the session keeps its membership (heartbeats) and commits once', async () => {
+    const topic = fresh('long');
+    const groupId = fresh('ingest');
+    // 6 s is the broker's default group.min.session.timeout.ms.
+    const { transport } = setup({ topicPartitions: 1, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 });
+    const producer = transport.createProducer();
+    await producer.start();
+    await producer.send(topic, messages(0, 5));
+
+    const calls: DeliveredMessage[][] = [];
+    const consumer = transport.createConsumer(groupId);
+    consumer.subscribe(topic, async (batch) => {
+      calls.push(batch);
+      // A store outage waited out inside the handler, past the session timeout.
+      if (calls.length === 1) await sleep(10_000);
+    });
+    try {
+      await consumer.start();
+      await until(() => committedToEnd(groupId, topic), 'the offset committed after the long batch', 40_000);
+      await sleep(1_000);
+      assert.deepEqual(calls.flat().map(seqOf), [0, 1, 2, 3, 4], 'each message once: no replay after an eviction');
+    } finally {
+      await consumer.stop();
+      await producer.stop();
+    }
+  });
+
   test('lifecycle: stop before start, start and stop twice, use outside start..stop', async () => {
     const topic = fresh('lifecycle');
     const { transport } = setup();

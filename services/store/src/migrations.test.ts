@@ -27,9 +27,13 @@ test('migrations apply once on chDB and create the contract tables', async () =>
     await store.start();
     assert.equal(store.kind, 'chdb');
     assert.deepEqual(await applyMigrations(store.client, logger), [], 'a second run applies nothing');
+    // Every statement is idempotent: a run interrupted before its version row repeats them.
+    for (const migration of readMigrations()) {
+      for (const statement of migration.statements) await store.client.command({ query: statement });
+    }
     const result = await store.client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
     const tables = (await result.json<{ name: string }>()).map((row) => row.name);
-    for (const table of ['otel_traces', 'otel_metrics_exponential_histogram', 'kernel_syscall_minutely', 'kernel_syscall_minutely_mv']) {
+    for (const table of ['otel_traces', 'otel_metrics_exponential_histogram', 'kernel_syscall_minutely', 'kernel_syscall_minutely_mv', 'stallscope_dead_letters']) {
       assert.ok(tables.includes(table), `${table} missing from ${tables.join(', ')}`);
     }
     const windows = await store.client.query({

@@ -14,6 +14,30 @@ export const inProcessTransportConfigDefaults: InProcessTransportConfig = {
   maxQueuedMessages: 10_000,
 };
 
+/** PEM files for TLS to the brokers; an absent file leaves Node's default for it (system CAs, no client cert). */
+const kafkaTlsFilesSchema = Type.Object(
+  {
+    caFile: Type.Optional(Type.String({ minLength: 1 })),
+    certFile: Type.Optional(Type.String({ minLength: 1 })),
+    keyFile: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+const kafkaSaslSchema = Type.Object(
+  {
+    mechanism: Type.Union(KAFKA_SASL_MECHANISMS.map((mechanism) => Type.Literal(mechanism))),
+    username: Type.String({ minLength: 1 }),
+    /** Set it through the environment (STALLSCOPE_TRANSPORT_KAFKA_SASL_PASSWORD), never in a checked-in file. */
+    password: Type.Optional(Type.String({ minLength: 1 })),
+    /** Or a file holding it, e.g. a mounted secret; trailing newlines are ignored. */
+    passwordFile: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 export const kafkaTransportConfigSchema = Type.Object(
   {
     brokers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
@@ -33,6 +57,14 @@ export const kafkaTransportConfigSchema = Type.Object(
     handlerRetryBackoffMs: Type.Integer({ minimum: 0 }),
     /** start() of a consumer fails if the group is not joined within this time. */
     groupJoinTimeoutMs: Type.Integer({ minimum: 1000 }),
+    /** A member silent this long leaves the group (within the broker's group.min/max.session.timeout.ms). */
+    sessionTimeoutMs: Type.Integer({ minimum: 1000 }),
+    /** Heartbeats go out this often, also while a batch handler runs; at most a third of sessionTimeoutMs. */
+    heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
+    /** TLS to the brokers: true for Node's defaults, or PEM files. */
+    ssl: Type.Union([Type.Boolean(), kafkaTlsFilesSchema]),
+    /** SASL authentication; absent for none. */
+    sasl: Type.Optional(kafkaSaslSchema),
   },
   { additionalProperties: false },
 );
@@ -49,4 +81,7 @@ export const kafkaTransportConfigDefaults: KafkaTransportConfig = {
   fetchMaxWaitMs: 500,
   handlerRetryBackoffMs: 1000,
   groupJoinTimeoutMs: 30_000,
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  ssl: false,
 };

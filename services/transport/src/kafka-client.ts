@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type logCreator } from 'kafkajs';
 import type { Logger, Registry } from '@stallscope/common';
 import type { KafkaTransportConfig } from './config.js';
+import { kafkaSecurityOptions, validateKafkaTransportConfig } from './kafka-config.js';
 import { transportMetrics, type TransportMetrics } from './metrics.js';
 
 export interface KafkaTransportDeps {
@@ -36,10 +37,12 @@ function pinoLogCreator(logger: Logger): logCreator {
 }
 
 export function createKafkaClient(config: KafkaTransportConfig, deps: KafkaTransportDeps): KafkaClient {
+  validateKafkaTransportConfig(config);
   const logger = deps.logger.child({ component: 'transport', transport: 'kafka' });
   const kafka = new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
+    ...kafkaSecurityOptions(config),
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(logger),
   });

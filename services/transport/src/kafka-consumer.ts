@@ -56,6 +56,8 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
     allowAutoTopicCreation: false,
     maxBytesPerPartition: config.maxBatchBytes,
     maxWaitTimeInMs: config.fetchMaxWaitMs,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: config.heartbeatIntervalMs,
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
@@ -65,23 +67,33 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
     const { topic, partition, messages } = batch;
     const handler = handlers.get(topic);
     if (!handler || messages.length === 0 || !isRunning() || isStale()) return;
+    // kafkajs heartbeats only between batches; a handler waiting out a store
+    // outage would outlive the session, get the member evicted and its commit
+    // refused, and the batch would replay. Heartbeat on a timer while it runs.
+    const heartbeats = setInterval(() => {
+      heartbeat().catch((err: unknown) => logger.warn({ err, topic, partition }, 'heartbeat during a batch failed'));
+    }, config.heartbeatIntervalMs);
     try {
-      await handler(messages.map((message) => toDelivered(topic, partition, message)));
-    } catch (err) {
-      metrics.handlerFailures.inc({ transport: TRANSPORT, topic });
-      logger.warn(
-        { err, topic, partition, firstOffset: batch.firstOffset(), messages: messages.length },
-        'batch handler failed; the batch will be delivered again',
-      );
-      await sleep(config.handlerRetryBackoffMs);
-      return;
+      try {
+        await handler(messages.map((message) => toDelivered(topic, partition, message)));
+      } catch (err) {
+        metrics.handlerFailures.inc({ transport: TRANSPORT, topic });
+        logger.warn(
+          { err, topic, partition, firstOffset: batch.firstOffset(), messages: messages.length },
+          'batch handler failed; the batch will be delivered again',
+        );
+        await sleep(config.handlerRetryBackoffMs);
+        return;
+      }
+      const lastOffset = batch.lastOffset();
+      resolveOffset(lastOffset);
+      // A committed offset names the next message to read.
+      const nextOffset = (BigInt(lastOffset) + 1n).toString();
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      metrics.delivered.inc({ transport: TRANSPORT, topic }, messages.length);
+    } finally {
+      clearInterval(heartbeats);
     }
-    const lastOffset = batch.lastOffset();
-    resolveOffset(lastOffset);
-    // A committed offset names the next message to read.
-    const nextOffset = (BigInt(lastOffset) + 1n).toString();
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
-    metrics.delivered.inc({ transport: TRANSPORT, topic }, messages.length);
     await heartbeat();
   }
 
