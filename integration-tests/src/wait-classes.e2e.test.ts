@@ -27,7 +27,7 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'stallscope-classes-'));
   stallscope = await startStallscope(
     'all',
-    { STALLSCOPE_AGENT_INTERVAL_MS: '1000', STALLSCOPE_INGEST_BATCH_MAX_DELAY_MS: '200' },
+    { STALLSCOPE_AGENT_INTERVAL_MS: '1000' },
     dataDir,
   );
 });
