@@ -12,7 +12,7 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TransportProducer } from '@stallscope/transport';
 import type { AgentConfig } from './config.js';
-import { encodeMetricsRequest, encodeTraceRequest } from './export/otlp-encode.js';
+import { MAX_MESSAGE_BYTES, encodeMetricsRequests, encodeTraceRequests } from './export/otlp-encode.js';
 import { defaultLoaderPath } from './loader/default-loader-path.js';
 import { spawnLoader } from './loader/loader-process.js';
 import type { HelloRecord, LoaderRecord, SnapshotEndRecord } from './loader/records.js';
@@ -67,6 +67,11 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const exportFailuresTotal = counter(deps.metrics, {
     name: 'stallscope_agent_export_failures_total',
     help: 'OTLP requests the transport rejected (their data is lost), by signal',
+    labelNames: ['signal'],
+  });
+  const oversizedTotal = counter(deps.metrics, {
+    name: 'stallscope_agent_oversized_requests_total',
+    help: 'Requests larger than the message bound even alone (one huge span or resource); the broker may refuse them',
     labelNames: ['signal'],
   });
   const trackedProcesses = gauge(deps.metrics, {
@@ -149,8 +154,15 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     });
     lastDrops = DROP_REASONS.map((reason) => end.drops[reason]);
 
-    if (resourceMetrics.length > 0) send('metrics', Topics.metrics, encodeMetricsRequest(resourceMetrics));
-    if (spans.length > 0) send('traces', Topics.spans, encodeTraceRequest(spans));
+    // Split under Kafka's default 1 MB message limit: a bigger message would lose the whole interval.
+    for (const request of encodeMetricsRequests(resourceMetrics)) {
+      if (request.length > MAX_MESSAGE_BYTES) oversizedTotal.inc({ signal: 'metrics' });
+      send('metrics', Topics.metrics, request);
+    }
+    for (const request of encodeTraceRequests(spans)) {
+      if (request.length > MAX_MESSAGE_BYTES) oversizedTotal.inc({ signal: 'traces' });
+      send('traces', Topics.spans, request);
+    }
   }
 
   function onRecord(record: LoaderRecord): void {

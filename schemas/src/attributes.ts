@@ -56,3 +56,6 @@ export const Metrics = {
 
 /** Instrumentation scope of everything the BPF agent produces. */
 export const AGENT_SCOPE_NAME = 'stallscope.bpf-agent';
+
+/** The pseudo-syscall under which the rollup keeps run-queue time (migration 0006). */
+export const RUN_QUEUE_PSEUDO_SYSCALL = '[run-queue]';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MetricAttr, Metrics, ResourceAttr } from './attributes.js';
+import { MetricAttr, Metrics, RUN_QUEUE_PSEUDO_SYSCALL, ResourceAttr } from './attributes.js';
+import { OFFCPU_STATES } from './loader-records.js';
 import { migrationsDir } from './paths.js';
 import { syscallName, syscallNumbers } from './syscalls/index.js';
 import { waitClassOfSyscall } from './wait-class.js';
@@ -13,6 +14,14 @@ test('the rollup view reads the metric and attribute names the agent writes', ()
   assert.ok(sql.includes(`Attributes['${MetricAttr.syscallName}']`));
   assert.ok(sql.includes(`Attributes['${MetricAttr.waitClass}']`));
   assert.ok(sql.includes(`ResourceAttributes['${ResourceAttr.hostName}']`));
+});
+
+test('the run-queue view reads the off-CPU metric the agent writes, into the rollup', () => {
+  const sql = readFileSync(join(migrationsDir, '0006_kernel_run_queue_rollup.sql'), 'utf8');
+  assert.ok(sql.includes(`MetricName = '${Metrics.offCpuDuration.name}'`));
+  assert.ok(sql.includes(`Attributes['${MetricAttr.threadState}'] = '${OFFCPU_STATES[0]}'`));
+  assert.ok(sql.includes(`'${RUN_QUEUE_PSEUDO_SYSCALL}' AS Syscall`));
+  assert.ok(sql.includes(`'run-queue' AS WaitClass`));
 });
 
 test('syscall tables name both architectures', () => {

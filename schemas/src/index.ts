@@ -1,4 +1,4 @@
-export { AGENT_SCOPE_NAME, MetricAttr, Metrics, ResourceAttr, SpanAttr } from './attributes.js';
+export { AGENT_SCOPE_NAME, MetricAttr, Metrics, RUN_QUEUE_PSEUDO_SYSCALL, ResourceAttr, SpanAttr } from './attributes.js';
 export { DeadLetterHeaders, INGEST_CONSUMER_GROUP, TOPIC_ENCODING, Topics } from './topics.js';
 export type { TopicName } from './topics.js';
 export { WAIT_CLASSES, isWaitClass, waitClassOfSyscall } from './wait-class.js';

@@ -9,21 +9,14 @@ import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemet
  */
 export const MAX_MESSAGE_BYTES = 900 * 1024;
 
-/**
- * One ExportMetricsServiceRequest holding every resource. OTel's serializer
- * takes one ResourceMetrics at a time; concatenated protobuf messages merge
- * (repeated fields append), so the concatenation is one valid request.
- */
-export function encodeMetricsRequest(resourceMetrics: readonly ResourceMetrics[]): Buffer {
-  return Buffer.concat(encodeEach(resourceMetrics));
-}
-
 function encodeEach(resourceMetrics: readonly ResourceMetrics[]): Buffer[] {
   return resourceMetrics.map((rm) => Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm) ?? new Uint8Array()));
 }
 
 /**
- * The resources' metrics as requests of at most maxMessageBytes each, a
+ * The resources' metrics as requests of at most maxMessageBytes each (each
+ * resource serialized alone; concatenated protobuf messages merge, repeated
+ * fields appending, so a concatenation is one valid request), a
  * resource never split; a resource whose metrics alone exceed the bound goes
  * in a request of its own (the caller sees its length and counts it).
  */

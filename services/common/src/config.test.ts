@@ -56,3 +56,12 @@ test('unknown keys and bad values are rejected with their paths', () => {
     (error: unknown) => error instanceof ConfigError && /cannot read config file/.test(error.message),
   );
 });
+
+test('with rejectUnknownEnv, a STALLSCOPE_ variable that names no setting is refused by name', () => {
+  const env = { STALLSCOPE_SERVER_PORT: '9100', STALLSCOPE_SERVER_PROT: '1', STALLSCOPE_CONFIG: '/etc/x.yaml' };
+  assert.throws(
+    () => loadConfig({ schema, defaults, env, rejectUnknownEnv: { except: ['STALLSCOPE_CONFIG'] } }),
+    (error: unknown) => error instanceof ConfigError && /STALLSCOPE_SERVER_PROT/.test(error.message) && !/STALLSCOPE_CONFIG/.test(error.message),
+  );
+  assert.equal(loadConfig({ schema, defaults, env }).server.port, 9100, 'without the option other variables are left alone');
+});

@@ -37,6 +37,13 @@ function fromEnv(schema: TObject, env: NodeJS.ProcessEnv, prefix: string, path: 
   return out;
 }
 
+/** Every environment variable name the schema reads. */
+function envNamesOf(schema: TObject, prefix: string, path: string[]): string[] {
+  return Object.entries(schema.properties).flatMap(([key, child]) =>
+    isObjectSchema(child) ? envNamesOf(child, prefix, [...path, key]) : [envVarName(prefix, [...path, key])],
+  );
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -58,6 +65,11 @@ export interface LoadConfigOptions<T> {
   envPrefix?: string;
   /** Highest precedence, e.g. command-line flags. */
   overrides?: Record<string, unknown>;
+  /**
+   * Refuse variables with the prefix that name no setting (a misspelt or
+   * removed one would otherwise be ignored in silence), except these names.
+   */
+  rejectUnknownEnv?: { except: readonly string[] };
 }
 
 /**
@@ -65,7 +77,14 @@ export interface LoadConfigOptions<T> {
  * Unknown keys and wrong types fail with a message naming each offending path.
  */
 export function loadConfig<T>(options: LoadConfigOptions<T>): T {
-  const { schema, defaults, file, env = process.env, envPrefix = 'STALLSCOPE', overrides = {} } = options;
+  const { schema, defaults, file, env = process.env, envPrefix = 'STALLSCOPE', overrides = {}, rejectUnknownEnv } = options;
+  if (rejectUnknownEnv) {
+    const known = new Set([...envNamesOf(schema, envPrefix, []), ...rejectUnknownEnv.except]);
+    const unknown = Object.keys(env).filter((name) => name.startsWith(`${envPrefix}_`) && !known.has(name)).sort();
+    if (unknown.length > 0) {
+      throw new ConfigError(`unknown environment variable(s), no such setting: ${unknown.join(', ')}`);
+    }
+  }
   let fromFile: unknown = {};
   if (file) {
     try {

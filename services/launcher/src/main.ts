@@ -5,6 +5,9 @@ import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } fro
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
 import { moduleDependencies, userTargets, type Built } from './modules.js';
 
+/** STALLSCOPE_* variables that are not settings: the config file, and the test suites' own. */
+const LAUNCHER_ENV_NAMES = ['STALLSCOPE_CONFIG', 'STALLSCOPE_TEST_LOG_LEVEL'];
+
 const USAGE = `usage: stallscope [--target all|agent|ingest|query-api[,...]] [--config file.yaml] [--list-targets]
 
 Runs the chosen stallscope modules in one process. Configuration comes from
@@ -40,6 +43,7 @@ async function main(): Promise<number> {
       defaults: launcherConfigDefaults,
       file: values.config ?? process.env.STALLSCOPE_CONFIG,
       overrides: values.target ? { target: values.target } : {},
+      rejectUnknownEnv: { except: LAUNCHER_ENV_NAMES },
     });
   } catch (error) {
     if (error instanceof ConfigError) {
