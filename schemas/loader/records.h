@@ -15,7 +15,7 @@
 #define RECORD_ABI_VERSION 2
 
 #define TASK_COMM_LEN 16
-#define SLOW_SYSCALL_ARGS 3
+#define SLOW_SYSCALL_ARGS 4
 /* Syscall numbers below this bound can be excluded from slow events. */
 #define MAX_SYSCALL_NR 512
 /* Largest log2 bucket: durations above 2^62 ns land here. */
@@ -92,6 +92,7 @@ enum record_type {
 	RECORD_USER_STACK = 5,
 	RECORD_OFFCPU_HIST = 6,
 	RECORD_PROCESS_EVENT = 7,
+	RECORD_SYSCALL_ERRORS = 8,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -102,7 +103,8 @@ enum drop_reason {
 	DROP_STACK_MAP_FULL = 3,
 	DROP_OFFCPU_MAP_FULL = 4,
 	DROP_PROCESS_RINGBUF_FULL = 5,
-	DROP_REASON_COUNT = 6,
+	DROP_ERROR_MAP_FULL = 6,
+	DROP_REASON_COUNT = 7,
 };
 
 struct record_header {
@@ -204,6 +206,21 @@ struct offcpu_hist_record {
 	struct record_header hdr;
 	struct offcpu_hist_key key;
 	struct syscall_hist_value value;
+};
+
+/* Failed calls per (process, syscall, errno), cumulative: retry storms of
+ * EAGAIN/EINTR are fast calls that never become slow events. */
+struct syscall_error_key {
+	__u32 tgid;
+	__u32 syscall_nr;
+	__u32 errno_value;
+	__u32 pad;
+};
+
+struct syscall_errors_record {
+	struct record_header hdr;
+	struct syscall_error_key key;
+	__u64 count;
 };
 
 /* exec, fork (of a new process, not a thread) and exit of a thread group. */

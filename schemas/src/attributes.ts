@@ -39,6 +39,10 @@ export const MetricAttr = {
   waitClassRule: 'stallscope.wait_class.rule',
   /** off-CPU thread state: run-queue, sleep, uninterruptible. */
   threadState: 'stallscope.thread.state',
+  /** errno name of failed calls (bounded: Linux has ~130). */
+  errnoName: 'stallscope.syscall.errno',
+  /** OTel's error.type: EINTR, EAGAIN, ETIMEDOUT or other. */
+  errorType: 'error.type',
 } as const;
 
 export const Metrics = {
@@ -46,6 +50,11 @@ export const Metrics = {
     name: 'syscall.duration',
     unit: 'ns',
     description: 'Time threads spent inside a syscall, from sys_enter to sys_exit',
+  },
+  syscallErrors: {
+    name: 'syscall.errors',
+    unit: '{error}',
+    description: 'Syscalls that failed, by errno: retry storms of EAGAIN or EINTR show here though each call is fast',
   },
   offCpuDuration: {
     name: 'offcpu.duration',

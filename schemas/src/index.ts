@@ -36,6 +36,7 @@ export {
   SignalBit,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
+  SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
   UserStackRecordLayout,

@@ -33,6 +33,7 @@ import {
   SLOW_SYSCALL_ARGS,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
+  SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
 } from './loader-records.js';
@@ -95,6 +96,11 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       stackId: 'event.stack_id',
       comm: 'event.comm',
     },
+  },
+  {
+    struct: 'syscall_errors_record',
+    layout: SyscallErrorsRecordLayout,
+    members: { tgid: 'key.tgid', syscallNr: 'key.syscall_nr', errno: 'key.errno_value', count: 'count' },
   },
   {
     struct: 'user_stack_record',

@@ -4,7 +4,7 @@
 
 export const RECORD_ABI_VERSION = 2;
 export const TASK_COMM_LEN = 16;
-export const SLOW_SYSCALL_ARGS = 3;
+export const SLOW_SYSCALL_ARGS = 4;
 export const MAX_SYSCALL_NR = 512;
 export const MAX_HIST_BUCKET = 63;
 export const MAX_STACK_DEPTH = 127;
@@ -41,6 +41,7 @@ export const RecordType = {
   userStack: 5,
   offcpuHist: 6,
   processEvent: 7,
+  syscallErrors: 8,
 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
@@ -52,6 +53,7 @@ export const DROP_REASONS = [
   'stack_map_full',
   'offcpu_map_full',
   'process_ringbuf_full',
+  'error_map_full',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -87,18 +89,26 @@ export const SnapshotEndRecordLayout = {
 } as const;
 
 export const SlowSyscallRecordLayout = {
-  size: 104,
+  size: 112,
   tgid: 8,
   tid: 12,
   syscallNr: 16,
   classKey: 20,
   args: 24,
-  ret: 48,
-  startNs: 56,
-  durationNs: 64,
-  runQueueNs: 72,
-  stackId: 80,
-  comm: 88,
+  ret: 56,
+  startNs: 64,
+  durationNs: 72,
+  runQueueNs: 80,
+  stackId: 88,
+  comm: 96,
+} as const;
+
+export const SyscallErrorsRecordLayout = {
+  size: 32,
+  tgid: 8,
+  syscallNr: 12,
+  errno: 16,
+  count: 24,
 } as const;
 
 export const UserStackRecordLayout = {

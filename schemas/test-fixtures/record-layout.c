@@ -60,6 +60,12 @@ int main(void)
 	OFF(slow_syscall_record, event.stack_id);
 	OFF(slow_syscall_record, event.comm);
 
+	SIZE(syscall_errors_record);
+	OFF(syscall_errors_record, key.tgid);
+	OFF(syscall_errors_record, key.syscall_nr);
+	OFF(syscall_errors_record, key.errno_value);
+	OFF(syscall_errors_record, count);
+
 	SIZE(user_stack_record);
 	OFF(user_stack_record, stack_id);
 	OFF(user_stack_record, tgid);
@@ -121,6 +127,7 @@ int main(void)
 	VAL(RECORD_USER_STACK);
 	VAL(RECORD_OFFCPU_HIST);
 	VAL(RECORD_PROCESS_EVENT);
+	VAL(RECORD_SYSCALL_ERRORS);
 	VAL(RECORD_HELLO);
 	VAL(RECORD_SYSCALL_HIST);
 	VAL(RECORD_SNAPSHOT_END);
@@ -131,6 +138,7 @@ int main(void)
 	VAL(DROP_STACK_MAP_FULL);
 	VAL(DROP_OFFCPU_MAP_FULL);
 	VAL(DROP_PROCESS_RINGBUF_FULL);
+	VAL(DROP_ERROR_MAP_FULL);
 	VAL(DROP_REASON_COUNT);
 	puts("}");
 	return 0;

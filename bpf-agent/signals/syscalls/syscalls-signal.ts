@@ -1,10 +1,11 @@
 import type { Counter } from 'prom-client';
 import { MetricAttr, Metrics, syscallName, type SyscallArch } from '@stallscope/schemas';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { LoaderRecord, SlowSyscallRecord, SyscallHistRecord } from '../../src/loader/records.js';
+import type { LoaderRecord, SlowSyscallRecord, SyscallErrorsRecord, SyscallHistRecord } from '../../src/loader/records.js';
 import { HistogramDeltas } from '../../src/metrics/histogram-deltas.js';
 import { histogramResourceMetrics } from '../../src/metrics/histogram-metrics.js';
 import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from '../../src/signal.js';
+import { ErrorCounts, errorResourceMetrics } from './error-counts.js';
 import { processResource, slowSyscallSpan } from './slow-syscall-spans.js';
 import { StackVerdicts, type StackRules, type StackSymbolizer } from './stack-verdicts.js';
 
@@ -28,7 +29,9 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
     context.command(`verdict ${stackId} ${classKey}`),
   );
   const deltas = new HistogramDeltas<SyscallHistRecord>((r) => `${r.tgid}:${r.syscallNr}:${r.bucket}:${r.classKey}`);
+  const errorCounts = new ErrorCounts();
   let snapshot: SyscallHistRecord[] = [];
+  let errorSnapshot: SyscallErrorsRecord[] = [];
   let pendingSpans: ReadableSpan[] = [];
   const spansThisIntervalByTgid = new Map<number, number>();
 
@@ -63,9 +66,10 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
 
   return {
     name: 'syscalls',
-    recordTypes: ['syscall-hist', 'slow-syscall', 'user-stack'],
+    recordTypes: ['syscall-hist', 'syscall-errors', 'slow-syscall', 'user-stack'],
     onRecord(record: LoaderRecord) {
       if (record.type === 'syscall-hist') snapshot.push(record);
+      else if (record.type === 'syscall-errors') errorSnapshot.push(record);
       else if (record.type === 'slow-syscall') onSlowSyscall(record);
       else if (record.type === 'user-stack') verdicts.onUserStack(record);
     },
@@ -83,14 +87,20 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
         };
       });
       snapshot = [];
+      const errorDeltas = errorCounts.next(errorSnapshot, (record) => ({
+        serviceName: context.processes.lookup(record.tgid).serviceName,
+        syscallName: nameOf(record.syscallNr),
+      }));
+      errorSnapshot = [];
       const spans = pendingSpans;
       pendingSpans = [];
       spansThisIntervalByTgid.clear();
+      const where = { hostName: context.hostName, ...bounds };
       return {
-        resourceMetrics:
-          intervalDeltas.length > 0
-            ? histogramResourceMetrics(Metrics.syscallDuration, intervalDeltas, { hostName: context.hostName, ...bounds })
-            : [],
+        resourceMetrics: [
+          ...(intervalDeltas.length > 0 ? histogramResourceMetrics(Metrics.syscallDuration, intervalDeltas, where) : []),
+          ...(errorDeltas.length > 0 ? errorResourceMetrics(errorDeltas, where) : []),
+        ],
         spans,
         exitedTgids,
       };

@@ -89,6 +89,13 @@ struct {
 } syscall_hist SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ERROR_MAP_ENTRIES);
+	__type(key, struct syscall_error_key);
+	__type(value, __u64);
+} syscall_errors SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, STACK_MAP_ENTRIES);
 	__uint(key_size, sizeof(__u32));
@@ -176,6 +183,25 @@ static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, s
 	return rule & 0x0f;
 }
 
+static __always_inline void count_error(__u32 tgid, __u32 syscall_nr, __u32 errno_value)
+{
+	struct syscall_error_key key = { .tgid = tgid, .syscall_nr = syscall_nr, .errno_value = errno_value };
+	static const __u64 zero;
+	__u64 *n;
+	long err;
+
+	n = bpf_map_lookup_elem(&syscall_errors, &key);
+	if (!n) {
+		/* Another CPU may insert the same key first: then use its entry. */
+		err = bpf_map_update_elem(&syscall_errors, &key, &zero, BPF_NOEXIST);
+		n = err && err != -EEXIST ? NULL : bpf_map_lookup_elem(&syscall_errors, &key);
+	}
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		count_drop(DROP_ERROR_MAP_FULL);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
@@ -195,6 +221,7 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	s->args[0] = PT_REGS_PARM1_SYSCALL(regs);
 	s->args[1] = PT_REGS_PARM2_SYSCALL(regs);
 	s->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+	s->args[3] = PT_REGS_PARM4_SYSCALL(regs);
 	s->run_queue_ns = run_queue_total(task);
 	s->start_ns = bpf_ktime_get_ns();
 	return 0;
@@ -229,6 +256,10 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		hist_add(v, dur);
 	else
 		count_drop(DROP_HIST_MAP_FULL);
+
+	/* -4095..-1 is an errno; larger negative values are addresses (mmap). */
+	if (ret < 0 && ret >= -4095)
+		count_error(key.tgid, start.syscall_nr, -ret);
 
 	if (dur < slow_threshold_ns)
 		return 0;

@@ -11,6 +11,7 @@
 
 static struct syscalls_bpf *skel;
 static struct syscall_hist_key *keys; /* opt.max_hist_entries slots */
+static struct syscall_error_key *error_keys; /* ERROR_MAP_ENTRIES slots */
 /* Stacks sent in this snapshot, so each pending stack goes out once per snapshot. */
 static __u32 sent_stacks[1024];
 
@@ -27,8 +28,9 @@ static int on_slow_event(void *ctx, void *data, size_t size)
 static int start(struct ring_buffer **rb)
 {
 	keys = calloc(opt.max_hist_entries, sizeof(*keys));
+	error_keys = calloc(ERROR_MAP_ENTRIES, sizeof(*error_keys));
 	skel = syscalls_bpf__open();
-	if (!keys || !skel) {
+	if (!keys || !error_keys || !skel) {
 		LOG("cannot open the syscalls BPF object: %s", strerror(errno));
 		return -1;
 	}
@@ -88,6 +90,27 @@ static void send_stack(const struct syscall_hist_key *key, size_t *nsent)
 		sent_stacks[(*nsent)++] = id;
 }
 
+/* One SYSCALL_ERRORS record per (process, syscall, errno), cumulative; exited processes' go after. */
+static void snapshot_errors(void)
+{
+	int fd = bpf_map__fd(skel->maps.syscall_errors);
+	struct syscall_errors_record rec = {};
+	size_t n = 0, i;
+
+	while (n < ERROR_MAP_ENTRIES && !bpf_map_get_next_key(fd, n ? &error_keys[n - 1] : NULL, &error_keys[n]))
+		n++;
+	for (i = 0; i < n; i++) {
+		int dead = process_gone(error_keys[i].tgid);
+
+		if (bpf_map_lookup_elem(fd, &error_keys[i], &rec.count))
+			continue;
+		rec.key = error_keys[i];
+		emit(&rec, RECORD_SYSCALL_ERRORS, sizeof(rec));
+		if (dead)
+			bpf_map_delete_elem(fd, &error_keys[i]);
+	}
+}
+
 /*
  * Pending stacks first (the agent has their verdicts when the histogram
  * records come), then one SYSCALL_HIST record per map entry (cumulative, never
@@ -124,6 +147,7 @@ static void snapshot(void)
 	}
 	for (i = 0; i < ndead; i++)
 		bpf_map_delete_elem(fd, &keys[i]);
+	snapshot_errors();
 }
 
 static void add_signal_drops(__u64 drops[DROP_REASON_COUNT])
@@ -154,6 +178,8 @@ static void destroy(void)
 	skel = NULL;
 	free(keys);
 	keys = NULL;
+	free(error_keys);
+	error_keys = NULL;
 }
 
 const struct signal syscalls_signal = {

@@ -13,5 +13,7 @@
 /* Distinct user stacks kept for verdicts; a full map falls back to the
  * syscall's own class (counted as DROP_STACK_MAP_FULL). */
 #define STACK_MAP_ENTRIES 32768
+/* (tgid, syscall, errno) keys of failed calls. */
+#define ERROR_MAP_ENTRIES 16384
 
 #endif /* STALLSCOPE_SYSCALLS_H */

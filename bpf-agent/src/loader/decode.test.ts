@@ -10,6 +10,7 @@ import {
   RecordType,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
+  SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   UserStackRecordLayout,
 } from '@stallscope/schemas';
@@ -75,6 +76,7 @@ function slowSyscall(comm: string): Buffer {
   b.writeBigUInt64LE(1n, L.args);
   b.writeBigUInt64LE(0xffff_ffff_ffff_ffffn, L.args + 8);
   b.writeBigUInt64LE(3n, L.args + 16);
+  b.writeBigUInt64LE(4n, L.args + 24);
   b.writeBigInt64LE(-110n, L.ret);
   b.writeBigUInt64LE(1000n, L.startNs);
   b.writeBigUInt64LE(250_000_000n, L.durationNs);
@@ -105,6 +107,16 @@ function offCpuHist(): Buffer {
   b.writeBigUInt64LE(4n, L.count);
   b.writeBigUInt64LE(2_000_000n, L.sumNs);
   b.writeBigUInt64LE(900_000n, L.maxNs);
+  return b;
+}
+
+function syscallErrors(): Buffer {
+  const L = SyscallErrorsRecordLayout;
+  const b = record(RecordType.syscallErrors, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(0, L.syscallNr);
+  b.writeUInt32LE(11, L.errno);
+  b.writeBigUInt64LE(12345n, L.count);
   return b;
 }
 
@@ -151,6 +163,7 @@ const expected: LoaderRecord[] = [
       stack_map_full: 4n,
       offcpu_map_full: 5n,
       process_ringbuf_full: 6n,
+      error_map_full: 7n,
     },
   },
   {
@@ -159,7 +172,7 @@ const expected: LoaderRecord[] = [
     tid: 78,
     syscallNr: 202,
     classKey: 0x702,
-    args: [1n, 0xffff_ffff_ffff_ffffn, 3n],
+    args: [1n, 0xffff_ffff_ffff_ffffn, 3n, 4n],
     returnValue: -110n,
     startNs: 1000n,
     durationNs: 250_000_000n,
@@ -170,9 +183,10 @@ const expected: LoaderRecord[] = [
   { type: 'user-stack', stackId: 5, tgid: 77, syscallNr: 202, ips: [0x401000n, 0x402000n] },
   { type: 'offcpu-hist', tgid: 77, state: 'run-queue', bucket: 20, count: 4n, sumNs: 2_000_000n, maxNs: 900_000n },
   { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh' },
+  { type: 'syscall-errors', tgid: 77, syscallNr: 0, errno: 11, count: 12345n },
 ];
 
-const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres'), userStack(), offCpuHist(), processEvent()]);
+const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres'), userStack(), offCpuHist(), processEvent(), syscallErrors()]);
 
 test('decodes every record type', () => {
   const decoder = new RecordDecoder();

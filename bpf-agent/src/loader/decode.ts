@@ -11,6 +11,7 @@ import {
   SLOW_SYSCALL_ARGS,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
+  SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
   UserStackRecordLayout,
@@ -37,6 +38,7 @@ const knownSizes = new Map<number, number>([
   [RecordType.userStack, UserStackRecordLayout.size],
   [RecordType.offcpuHist, OffCpuHistRecordLayout.size],
   [RecordType.processEvent, ProcessEventRecordLayout.size],
+  [RecordType.syscallErrors, SyscallErrorsRecordLayout.size],
 ]);
 
 const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
@@ -124,6 +126,16 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
       return decodeOffCpuHist(r);
     case RecordType.processEvent:
       return decodeProcessEvent(r);
+    case RecordType.syscallErrors: {
+      const L = SyscallErrorsRecordLayout;
+      return {
+        type: 'syscall-errors',
+        tgid: r.readUInt32LE(L.tgid),
+        syscallNr: r.readUInt32LE(L.syscallNr),
+        errno: r.readUInt32LE(L.errno),
+        count: r.readBigUInt64LE(L.count),
+      };
+    }
     default:
       return undefined;
   }

@@ -30,6 +30,15 @@ export interface SyscallHistRecord extends HistogramCounters {
   classKey: number;
 }
 
+/** Failed calls of one (process, syscall, errno), cumulative. */
+export interface SyscallErrorsRecord {
+  type: 'syscall-errors';
+  tgid: number;
+  syscallNr: number;
+  errno: number;
+  count: bigint;
+}
+
 export interface OffCpuHistRecord extends HistogramCounters {
   type: 'offcpu-hist';
   state: OffCpuState;
@@ -87,4 +96,5 @@ export type LoaderRecord =
   | SlowSyscallRecord
   | UserStackRecord
   | OffCpuHistRecord
-  | ProcessEventRecord;
+  | ProcessEventRecord
+  | SyscallErrorsRecord;
