@@ -29,6 +29,20 @@ export const SpanAttr = {
   errorType: 'error.type',
   /** Symbolized user stack, leaf first, when the call's class was decided by it. */
   userStack: 'stallscope.user_stack',
+  /** What the call's fd was: file, socket, pipe, eventfd, ... */
+  fdTarget: 'stallscope.fd.target',
+  filePath: 'file.path',
+  networkTransport: 'network.transport',
+  networkLocalAddress: 'network.local.address',
+  networkLocalPort: 'network.local.port',
+  networkPeerAddress: 'network.peer.address',
+  networkPeerPort: 'network.peer.port',
+  openFlags: 'stallscope.open.flags',
+  futexOp: 'stallscope.futex.op',
+  /** The futex wait had a timeout (not when it expires: that is behind a user pointer). */
+  futexTimed: 'stallscope.futex.timed',
+  /** epoll_wait/poll timeout in ms, -1 for none. */
+  waitTimeoutMs: 'stallscope.wait.timeout_ms',
 } as const;
 
 /** Attributes of syscall.duration data points (low cardinality: no pid, no tid). */

@@ -36,6 +36,7 @@ test('a slow syscall becomes a span with the process resource and its timing', (
       waitClass: 'lock',
       waitClassRule: 'glibc-mutex',
       userStack: ['__lll_lock_wait_private', 'pthread_mutex_lock', 'worker'],
+      callAttributes: { [SpanAttr.futexOp]: 'FUTEX_WAIT_PRIVATE' },
       startUnixNs: 1_700_000_000_123_456_789n,
     },
     resource,
@@ -52,6 +53,7 @@ test('a slow syscall becomes a span with the process resource and its timing', (
   assert.equal(span.attributes[SpanAttr.errnoName], 'ETIMEDOUT');
   assert.equal(span.attributes[SpanAttr.errorType], 'ETIMEDOUT');
   assert.equal(span.status.message, 'ETIMEDOUT');
+  assert.equal(span.attributes[SpanAttr.futexOp], 'FUTEX_WAIT_PRIVATE');
   assert.deepEqual(span.attributes[SpanAttr.userStack], ['__lll_lock_wait_private', 'pthread_mutex_lock', 'worker']);
   assert.deepEqual(span.attributes[SpanAttr.syscallArgs], ['0x7ffd1000', '0x0', '0x1']);
   assert.equal(span.resource.attributes[ResourceAttr.processPid], 4242);

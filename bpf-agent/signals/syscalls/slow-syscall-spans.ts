@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes } from '@opentelemetry/api';
 import { hrTimeOfNs } from '../../src/export/hr-time.js';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -15,6 +15,8 @@ export interface SlowSyscallContext {
   waitClassRule: string;
   /** Symbolized user stack, leaf first, when one decided the class. */
   userStack: readonly string[] | undefined;
+  /** What the call was about: its fd's target, flags, futex operation... */
+  callAttributes: Attributes;
   /** The event's start on the wall clock. */
   startUnixNs: bigint;
 }
@@ -43,6 +45,7 @@ export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallC
     duration: hrTimeOfNs(record.durationNs),
     status: failed ? { code: SpanStatusCode.ERROR, message: errnoName(errno) } : { code: SpanStatusCode.UNSET },
     attributes: {
+      ...context.callAttributes,
       [SpanAttr.syscallName]: context.syscallName,
       [SpanAttr.syscallNr]: record.syscallNr,
       [SpanAttr.syscallArgs]: record.args.map((arg) => `0x${arg.toString(16)}`),

@@ -5,6 +5,7 @@ import type { LoaderRecord, SlowSyscallRecord, SyscallErrorsRecord, SyscallHistR
 import { HistogramDeltas } from '../../src/metrics/histogram-deltas.js';
 import { histogramResourceMetrics } from '../../src/metrics/histogram-metrics.js';
 import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from '../../src/signal.js';
+import { CallContext } from './call-context.js';
 import { ErrorCounts, errorResourceMetrics } from './error-counts.js';
 import { processResource, slowSyscallSpan } from './slow-syscall-spans.js';
 import { StackVerdicts, type StackRules, type StackSymbolizer } from './stack-verdicts.js';
@@ -30,6 +31,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
   );
   const deltas = new HistogramDeltas<SyscallHistRecord>((r) => `${r.tgid}:${r.syscallNr}:${r.bucket}:${r.classKey}`);
   const errorCounts = new ErrorCounts();
+  const callContext = new CallContext();
   let snapshot: SyscallHistRecord[] = [];
   let errorSnapshot: SyscallErrorsRecord[] = [];
   let pendingSpans: ReadableSpan[] = [];
@@ -57,6 +59,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
           waitClass,
           waitClassRule: ruleId,
           userStack: record.stackId >= 0 ? verdicts.framesOf(record.stackId) : undefined,
+          callAttributes: callContext.attributes(name, record.args, record.tgid),
           startUnixNs: context.toUnixNs(record.startNs),
         },
         processResource(context.hostName, record.tgid, info),
@@ -95,6 +98,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       const spans = pendingSpans;
       pendingSpans = [];
       spansThisIntervalByTgid.clear();
+      callContext.endInterval();
       const where = { hostName: context.hostName, ...bounds };
       return {
         resourceMetrics: [
