@@ -42,7 +42,12 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const hostName = config.hostName || hostname();
   // A broken rules file fails the agent at creation, naming the file and rule.
   const serviceRules = loadServiceRules(config.serviceRulesFile);
-  const processes = new ProcessRegistry(config.maxTrackedProcesses, (tgid) => readProcessInfo(tgid, { rules: serviceRules }));
+  const processes = new ProcessRegistry(
+    config.maxTrackedProcesses,
+    (tgid) => readProcessInfo(tgid, { rules: serviceRules }),
+    undefined,
+    serviceRules,
+  );
 
   const recordsTotal = counter(deps.metrics, {
     name: 'stallscope_agent_loader_records_total',

@@ -15,6 +15,8 @@
 #define RECORD_ABI_VERSION 2
 
 #define TASK_COMM_LEN 16
+/* Of an exec'd program's path: enough to name it when /proc is gone already. */
+#define PROCESS_FILENAME_LEN 256
 #define SLOW_SYSCALL_ARGS 4
 /* Syscall numbers below this bound can be excluded from slow events. */
 #define MAX_SYSCALL_NR 512
@@ -231,6 +233,7 @@ struct process_event {
 	__u32 pad;
 	__u64 time_ns;
 	char comm[TASK_COMM_LEN];
+	char filename[PROCESS_FILENAME_LEN]; /* exec: the program run, else empty */
 };
 
 struct process_event_record {

@@ -38,6 +38,7 @@ export {
   SnapshotEndRecordLayout,
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
+  PROCESS_FILENAME_LEN,
   TASK_COMM_LEN,
   UserStackRecordLayout,
   WAIT_CLASS_CODES,

@@ -20,6 +20,7 @@ import {
   MAX_STACK_DEPTH,
   MAX_SYSCALL_NR,
   OFFCPU_STATES,
+  PROCESS_FILENAME_LEN,
   OffCpuHistRecordLayout,
   ProcessEventKind,
   ProcessEventRecordLayout,
@@ -128,6 +129,7 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       parentTgid: 'event.parent_tgid',
       timeNs: 'event.time_ns',
       comm: 'event.comm',
+      filename: 'event.filename',
     },
   },
 ];
@@ -196,6 +198,7 @@ test('TypeScript record layout matches schemas/loader/records.h', (t) => {
     MAX_SYSCALL_NR,
     MAX_HIST_BUCKET,
     MAX_STACK_DEPTH,
+    PROCESS_FILENAME_LEN,
     CLASS_RULE_SHIFT,
     CLASS_KEY_PENDING_STACK,
     FD_RULE_BASE,

@@ -4,6 +4,7 @@
 
 export const RECORD_ABI_VERSION = 2;
 export const TASK_COMM_LEN = 16;
+export const PROCESS_FILENAME_LEN = 256;
 export const SLOW_SYSCALL_ARGS = 4;
 export const MAX_SYSCALL_NR = 512;
 export const MAX_HIST_BUCKET = 63;
@@ -131,10 +132,11 @@ export const OffCpuHistRecordLayout = {
 } as const;
 
 export const ProcessEventRecordLayout = {
-  size: 48,
+  size: 48 + PROCESS_FILENAME_LEN,
   kind: 8,
   tgid: 12,
   parentTgid: 16,
   timeNs: 24,
   comm: 32,
+  filename: 48,
 } as const;

@@ -87,6 +87,7 @@ int main(void)
 	OFF(process_event_record, event.parent_tgid);
 	OFF(process_event_record, event.time_ns);
 	OFF(process_event_record, event.comm);
+	OFF(process_event_record, event.filename);
 
 	VAL(RECORD_ABI_VERSION);
 	VAL(TASK_COMM_LEN);
@@ -94,6 +95,7 @@ int main(void)
 	VAL(MAX_SYSCALL_NR);
 	VAL(MAX_HIST_BUCKET);
 	VAL(MAX_STACK_DEPTH);
+	VAL(PROCESS_FILENAME_LEN);
 	VAL(CLASS_RULE_SHIFT);
 	VAL(CLASS_KEY_PENDING_STACK);
 	VAL(FD_RULE_BASE);

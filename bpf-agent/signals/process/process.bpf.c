@@ -19,7 +19,7 @@ struct {
 	__uint(max_entries, PROCESS_RINGBUF_BYTES);
 } process_events SEC(".maps");
 
-static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 parent_tgid)
+static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 parent_tgid, const char *filename)
 {
 	struct process_event *e;
 
@@ -36,13 +36,17 @@ static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 parent
 	e->pad = 0;
 	e->time_ns = bpf_ktime_get_ns();
 	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+	/* Ring buffer space is not zeroed: an empty string where there is no file. */
+	e->filename[0] = '\0';
+	if (filename)
+		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
 	bpf_ringbuf_submit(e, 0);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	emit(PROCESS_EXEC, p, 0);
+	emit(PROCESS_EXEC, p, 0, BPF_CORE_READ(bprm, filename));
 	return 0;
 }
 
@@ -51,7 +55,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	/* A new thread of the same process is not a new process. */
 	if (child->pid == child->tgid)
-		emit(PROCESS_FORK, child, parent->tgid);
+		emit(PROCESS_FORK, child, parent->tgid, NULL);
 	return 0;
 }
 
@@ -61,7 +65,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	/* Only the leader's exit ends the process as the agent sees it; the
 	 * kernel counters of its last threads are read before its pid is dropped. */
 	if (p->pid == p->tgid)
-		emit(PROCESS_EXIT, p, 0);
+		emit(PROCESS_EXIT, p, 0, NULL);
 	return 0;
 }
 

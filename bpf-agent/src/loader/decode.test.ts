@@ -128,6 +128,7 @@ function processEvent(): Buffer {
   b.writeUInt32LE(77, L.parentTgid);
   b.writeBigUInt64LE(99n, L.timeNs);
   b.write('sh', L.comm, 'utf8');
+  b.write('/bin/sh', L.filename, 'utf8');
   return b;
 }
 
@@ -182,7 +183,7 @@ const expected: LoaderRecord[] = [
   },
   { type: 'user-stack', stackId: 5, tgid: 77, syscallNr: 202, ips: [0x401000n, 0x402000n] },
   { type: 'offcpu-hist', tgid: 77, state: 'run-queue', bucket: 20, count: 4n, sumNs: 2_000_000n, maxNs: 900_000n },
-  { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh' },
+  { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh', filename: '/bin/sh' },
   { type: 'syscall-errors', tgid: 77, syscallNr: 0, errno: 11, count: 12345n },
 ];
 

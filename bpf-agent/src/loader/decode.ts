@@ -4,6 +4,7 @@ import {
   OFFCPU_STATES,
   OffCpuHistRecordLayout,
   ProcessEventKind,
+  PROCESS_FILENAME_LEN,
   ProcessEventRecordLayout,
   RECORD_ABI_VERSION,
   RecordHeaderLayout,
@@ -141,11 +142,14 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
   }
 }
 
-function commAt(r: Buffer, offset: number): string {
-  const comm = r.subarray(offset, offset + TASK_COMM_LEN);
-  const nul = comm.indexOf(0);
-  return comm.subarray(0, nul === -1 ? comm.length : nul).toString('utf8');
+/** A NUL-terminated C string in a fixed-size field. */
+function stringAt(r: Buffer, offset: number, length: number): string {
+  const field = r.subarray(offset, offset + length);
+  const nul = field.indexOf(0);
+  return field.subarray(0, nul === -1 ? field.length : nul).toString('utf8');
 }
+
+const commAt = (r: Buffer, offset: number): string => stringAt(r, offset, TASK_COMM_LEN);
 
 function decodeUserStack(r: Buffer): UserStackRecord {
   const L = UserStackRecordLayout;
@@ -181,6 +185,7 @@ function decodeProcessEvent(r: Buffer): ProcessEventRecord | undefined {
     parentTgid: r.readUInt32LE(L.parentTgid),
     timeNs: r.readBigUInt64LE(L.timeNs),
     comm: commAt(r, L.comm),
+    filename: stringAt(r, L.filename, PROCESS_FILENAME_LEN),
   };
 }
 

@@ -130,6 +130,8 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
       [['fork', process.pid], ['exec', 0], ['exit', 0]],
       'the child was forked by this process, exec-ed sleep and exited',
     );
+    const exec = lifecycle.find((r) => r.type === 'process-event' && r.kind === 'exec');
+    assert.match(exec?.type === 'process-event' ? exec.filename : '', /\/sleep$/, 'the exec names the program it ran');
   } finally {
     await loader.stop();
     await loader.stop();

@@ -87,6 +87,8 @@ export interface ProcessEventRecord {
   parentTgid: number;
   timeNs: bigint;
   comm: string;
+  /** exec: the path of the program run (as passed to execve); empty otherwise. */
+  filename: string;
 }
 
 export type LoaderRecord =

@@ -125,7 +125,17 @@ test('a fork from an unknown parent reads the child itself', () => {
   assert.equal(registry.lookup(21).serviceName, 'child');
 });
 
-test('an exec whose process is already gone keeps the inherited identity', () => {
+test('an exec whose process is already gone is named from the exec itself, not after the program it replaced', () => {
+  const proc = new FakeProc();
+  proc.start(30, 'cron', 1);
+  const registry = proc.registry();
+  registry.onFork(30, 31);
+  registry.onExec(31, { filename: '/usr/local/bin/nightly-report', comm: 'nightly-report' });
+  assert.equal(registry.lookup(31).serviceName, 'nightly-report');
+  assert.equal(registry.lookup(31).executablePath, '/usr/local/bin/nightly-report');
+});
+
+test('an exec whose process is gone and whose exec said nothing keeps the inherited identity', () => {
   const proc = new FakeProc();
   proc.start(30, 'cron', 1);
   const registry = proc.registry();

@@ -1,5 +1,6 @@
 import { readProcessStartTime } from './proc-reader.js';
-import { readProcessInfo, type ProcessInfo } from './process-info.js';
+import { identifyProcess, readProcessInfo, type ProcessInfo } from './process-info.js';
+import type { ServiceRule } from './service-rules.js';
 
 /** Name used for a process that exited before the agent could read /proc. */
 export const UNKNOWN_PROCESS: ProcessInfo = {
@@ -41,6 +42,7 @@ export class ProcessRegistry {
     private readonly maxEntries: number,
     private readonly read: (tgid: number) => ProcessInfo | undefined = (tgid) => readProcessInfo(tgid),
     private readonly readStartTime: (tgid: number) => number | undefined = (tgid) => readProcessStartTime(tgid),
+    private readonly rules: readonly ServiceRule[] = [],
   ) {}
 
   lookup(tgid: number): ProcessInfo {
@@ -57,10 +59,13 @@ export class ProcessRegistry {
     return info;
   }
 
-  /** The process replaced its program: name it by the new one now, while it is surely alive. */
-  onExec(tgid: number): void {
-    const info = this.read(tgid);
-    // Already gone: the identity inherited at fork is the best there is.
+  /**
+   * The process replaced its program: name it by the new one now, while it is
+   * surely alive. Gone already (it lived less than the event took to arrive):
+   * named from what the kernel said at exec, never after the program it replaced.
+   */
+  onExec(tgid: number, atExec?: { filename: string; comm: string }): void {
+    const info = this.read(tgid) ?? (atExec ? this.identifyAtExec(atExec) : undefined);
     if (info !== undefined) this.remember(tgid, info);
   }
 
@@ -99,6 +104,13 @@ export class ProcessRegistry {
 
   get size(): number {
     return this.byTgid.size;
+  }
+
+  private identifyAtExec(atExec: { filename: string; comm: string }): ProcessInfo | undefined {
+    return identifyProcess(
+      { exeLink: atExec.filename || undefined, comm: atExec.comm, argv: [], environ: [], cgroup: undefined, cwd: undefined, startTimeTicks: undefined },
+      this.rules,
+    );
   }
 
   private stillSameProcess(tgid: number, entry: Entry): boolean {
