@@ -42,7 +42,8 @@ test('a 40 ms process is named, and its command-line secrets never reach the sto
       lifetimeMs = performance.now() - started;
       assert.equal(code, 0);
       t.diagnostic(`${serviceName} lived ${lifetimeMs.toFixed(1)} ms`);
-      assert.ok(lifetimeMs < 200, `the process is short-lived (${lifetimeMs.toFixed(1)} ms)`);
+      // The program itself runs ~35 ms; spawning it on a loaded machine may add more.
+      assert.ok(lifetimeMs < 1000, `the process is short-lived (${lifetimeMs.toFixed(1)} ms)`);
 
       const rows = await settledTop(
         stallscope.url,
