@@ -15,6 +15,7 @@ import { RUN_QUEUE_PSEUDO_SYSCALL } from '@stallscope/schemas';
 import { bpfSkipReason } from './fixtures/bpf-environment.js';
 import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
 import { regularFile, runWorkload } from './fixtures/class-workloads.js';
+import { runBlocker } from './fixtures/workload.js';
 import { fetchTop, settledTop } from './fixtures/query-api-client.js';
 
 const skipReason =
@@ -125,4 +126,22 @@ test('two threads sharing one CPU: run-queue time as the kernel schedstat counts
   assert.equal(runQueue.waitClass, 'run-queue');
   assert.equal(rows[0], runQueue, 'waiting for the CPU is what this service suffers most');
   within(runQueue.blockedSeconds, measured.runQueueNs, 0.25, 'run-queue');
+});
+
+test('threads contending on one pthread mutex: futex is lock, within 10% of what they measured', { skip: skipReason, timeout: 120_000 }, async () => {
+  const serviceName = `e2e-mutex-${randomUUID().slice(0, 8)}`;
+  const measured = await runBlocker(6_000, serviceName);
+  const { url, token } = stallscope!;
+  const rows = await settledTop(
+    url,
+    token,
+    { window: '15m', by: 'syscall', service: serviceName, limit: '50' },
+    (found) => found.some((row) => row.syscall === 'futex' && row.waitClass === 'lock' && isWithin(row.blockedSeconds, measured.futexNs, 0.1)),
+    SETTLE_TIMEOUT_MS,
+  );
+  const withIdle = await fetchTop(url, token, { window: '15m', by: 'syscall', service: serviceName, includeIdle: 'true', limit: '50' });
+  const futex = withIdle.filter((row) => row.syscall === 'futex');
+  assert.deepEqual(futex.map((row) => row.waitClass), ['lock'], 'all of the mutex waiting is lock, none of it idle');
+  assert.ok(rows.some((row) => row.syscall === 'futex'));
+  within(futex[0]!.blockedSeconds, measured.futexNs, 0.1, 'futex');
 });
