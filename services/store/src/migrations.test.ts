@@ -95,3 +95,8 @@ test('an empty chdbPath without a url is refused with a message', async () => {
   const store = createStore({ ...storeConfigDefaults, chdbPath: '' }, { logger: createLogger('silent') });
   await assert.rejects(store.start(), /store\.chdbPath/);
 });
+
+test('a cluster with the embedded engine is refused with a message', async () => {
+  const store = createStore({ ...storeConfigDefaults, chdbPath: '/nonexistent', cluster: 'stallscope' }, { logger: createLogger('silent') });
+  await assert.rejects(store.start(), /store\.cluster needs a ClickHouse server/);
+});
