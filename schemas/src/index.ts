@@ -45,5 +45,6 @@ export {
 } from './loader-records.js';
 export type { DropReason, FdKind, OffCpuState, RecordTypeCode, SignalName } from './loader-records.js';
 export { migrationsDir, otlpProtoDir, recordsHeaderPath } from './paths.js';
+export { DISTRIBUTED_SHARDING_KEYS, LOCAL_TABLE_SUFFIX, REPLICATED_TABLE_PATH_PREFIX, REPLICA_NAME } from './cluster-layout.js';
 export { errnoClass, errnoName } from './errno.js';
 export type { ErrnoClass } from './errno.js';

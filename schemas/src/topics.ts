@@ -1,6 +1,9 @@
 // Kafka topics and encodings. Names and payloads follow the OpenTelemetry
 // Collector's kafka exporter/receiver (encoding `otlp_proto`), so a Collector
-// can produce into or consume from these topics.
+// can produce into or consume from these topics. The ingest also reads
+// `otlp_json` payloads (a Collector exporter configured with that encoding):
+// the Collector's receiver takes one configured encoding per topic, we tell the
+// two apart per message, a JSON request being the only kind to start with `{`.
 
 export const Topics = {
   spans: 'otlp_spans',
@@ -10,7 +13,7 @@ export const Topics = {
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
-/** The payload encoding on the data topics: one OTLP Export*ServiceRequest per message. */
+/** The payload encoding stallscope writes on the data topics: one OTLP Export*ServiceRequest per message. */
 export const TOPIC_ENCODING = 'otlp_proto';
 
 /** Headers a dead-letter record carries, naming where it came from and why it failed. */

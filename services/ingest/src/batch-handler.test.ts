@@ -34,7 +34,7 @@ describe('batch handler', () => {
   it('dead-letters bad input and writes the rest', async () => {
     const { handler, written, deadLetters } = handlerWith((payload) => {
       if (payload.toString() === 'bad') throw new OtlpDecodeError('malformed ExportTraceServiceRequest: x');
-      return { rowsByTable: new Map([[Tables.traces, [{ from: payload.toString() }]]]), unsupportedPoints: {} };
+      return { rowsByTable: new Map([[Tables.traces, [{ from: payload.toString() }]]]), metricsWithoutData: 0 };
     });
     await handler(batch);
     assert.deepEqual(written, [{ from: 'good' }, { from: 'good' }]);
@@ -47,7 +47,7 @@ describe('batch handler', () => {
   it('fails the whole batch on any other exception, dead-lettering and writing nothing', async () => {
     const { handler, written, deadLetters } = handlerWith((payload) => {
       if (payload.toString() === 'bad') throw new TypeError("Cannot read properties of undefined (reading 'x')");
-      return { rowsByTable: new Map([[Tables.traces, [{}]]]), unsupportedPoints: {} };
+      return { rowsByTable: new Map([[Tables.traces, [{}]]]), metricsWithoutData: 0 };
     });
     await assert.rejects(handler(batch), TypeError);
     assert.deepEqual(written, []);

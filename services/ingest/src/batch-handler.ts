@@ -58,9 +58,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         for (const row of rows) queued.push(row);
         rowsByTable.set(table, queued);
       }
-      for (const [type, points] of Object.entries(messageRows.unsupportedPoints)) {
-        metrics.unsupportedMetricPoints.inc({ type }, points);
-      }
+      if (messageRows.metricsWithoutData > 0) metrics.metricsWithoutData.inc(messageRows.metricsWithoutData);
     }
     const decodedCount = batch.length - deadLetters.length;
     const written = deps.writeRows(batch, rowsByTable).then(

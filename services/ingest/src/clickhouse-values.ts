@@ -26,3 +26,14 @@ export function hexId(id: Uint8Array): string {
 export function uint64Text(value: bigint): string {
   return value.toString();
 }
+
+/**
+ * A Float64 for JSONEachRow: finite values as JSON numbers; NaN and the
+ * infinities, which JSON cannot carry (JSON.stringify would write null, read
+ * back as 0), as the quoted words ClickHouse parses into those values.
+ */
+export function float64Value(value: number): number | 'nan' | 'inf' | '-inf' {
+  if (Number.isFinite(value)) return value;
+  if (Number.isNaN(value)) return 'nan';
+  return value > 0 ? 'inf' : '-inf';
+}

@@ -2,11 +2,28 @@ export { createIngest } from './ingest.js';
 export type { IngestDeps } from './ingest.js';
 export { ingestConfigDefaults, ingestConfigSchema } from './config.js';
 export type { IngestConfig } from './config.js';
-export { OtlpDecodeError, decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
-export { Tables, metricRows, traceRows } from './rows.js';
-export type { MetricRows, OtelExponentialHistogramRow, OtelTraceRow, TableName } from './rows.js';
+export {
+  OtlpDecodeError,
+  decodeExportLogsServiceRequest,
+  decodeExportMetricsServiceRequest,
+  decodeExportTraceServiceRequest,
+} from './otlp-decode.js';
+export { Tables, traceRows } from './rows.js';
+export type { OtelTraceRow, TableName } from './rows.js';
+export { metricRows } from './metric-rows.js';
+export type {
+  MetricRows,
+  OtelExponentialHistogramRow,
+  OtelGaugeRow,
+  OtelHistogramRow,
+  OtelSumRow,
+  OtelSummaryRow,
+} from './metric-rows.js';
+export { logRows } from './log-rows.js';
+export type { OtelLogRow } from './log-rows.js';
 export type {
   AnyValue,
+  ExportLogsServiceRequest,
   ExportMetricsServiceRequest,
   ExportTraceServiceRequest,
   ExponentialHistogramDataPoint,

@@ -30,10 +30,9 @@ export function createIngestMetrics(registry: Registry) {
       help: 'Inserts tried again after a store error (the batch waits, is never dead-lettered), by table',
       labelNames: ['table'],
     }),
-    unsupportedMetricPoints: counter(registry, {
-      name: 'stallscope_ingest_unsupported_metric_points_total',
-      help: 'Metric points dropped because their type has no table yet, by metric type',
-      labelNames: ['type'],
+    metricsWithoutData: counter(registry, {
+      name: 'stallscope_ingest_metrics_without_data_total',
+      help: 'Metrics dropped because they carry no data kind we store (unset, or a kind newer than our OTLP .proto subset)',
     }),
     batchInsertSeconds: histogram(registry, {
       name: 'stallscope_ingest_batch_insert_seconds',

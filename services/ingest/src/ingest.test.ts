@@ -13,15 +13,24 @@ import { createStore, storeConfigDefaults, type Store } from '@stallscope/store'
 import { ingestConfigDefaults } from './config.js';
 import { fakeConsumer, fakeProducer } from './fake-transport.js';
 import { createIngest } from './ingest.js';
+import { logRows } from './log-rows.js';
+import { metricRows } from './metric-rows.js';
+import { decodeExportLogsServiceRequest, decodeExportMetricsServiceRequest } from './otlp-decode.js';
 import {
+  POINT_START_NS,
   TRACE_ID,
-  cpuGaugeMetrics,
+  appLogRecords,
+  everyMetricKindRequest,
   hrTimeNanos,
+  serializeLogs,
+  serializeLogsJson,
   serializeMetrics,
+  serializeMetricsJson,
   serializeSpans,
   slowSyscallSpan,
   syscallDurationMetrics,
 } from './otlp-fixtures.js';
+import { Tables } from './rows.js';
 
 const logger = createLogger('silent');
 const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-ingest-test-'));
@@ -33,6 +42,8 @@ const spanStart: HrTime = [nowSeconds - 120, 123_456_789];
 const spanEnd: HrTime = [nowSeconds - 119, 23_456_789];
 const eventTime: HrTime = [nowSeconds - 120, 500_000_001];
 const minuteStart = Math.floor((nowSeconds - 600) / 60) * 60;
+/** Moves the every-kind fixture's points to five minutes ago. */
+const recentShiftNs = BigInt(nowSeconds - 300) * 1_000_000_000n - POINT_START_NS;
 
 /** An ingest over a fake consumer and producer, the producer started first as the launcher does. */
 async function createTestIngest(client: Store['client'] = store.client) {
@@ -74,6 +85,70 @@ async function select<T>(query: string): Promise<T[]> {
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   });
   return result.json<T>();
+}
+
+/** The stored columns of a table (not the computed ones), in order. */
+async function storedColumns(table: string): Promise<{ name: string; type: string }[]> {
+  return select<{ name: string; type: string }>(
+    `SELECT name, type FROM system.columns
+     WHERE database = currentDatabase() AND table = '${table}' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS')
+     ORDER BY position`,
+  );
+}
+
+const DATETIME64 = 'DateTime64(9)';
+const DATETIME64_ARRAY = 'Array(DateTime64(9))';
+
+/**
+ * The rows of a table as JSON, DateTime64 columns as nanoseconds since the
+ * epoch (independent of the time zone), 64-bit integers quoted and NaN or the
+ * infinities as the words we insert them with.
+ */
+async function storedRows(table: string, where: string): Promise<Record<string, unknown>[]> {
+  const columns = (await storedColumns(table)).map(({ name, type }) => {
+    const column = `\`${name}\``;
+    if (type === DATETIME64) return `toString(toUnixTimestamp64Nano(${column})) AS ${column}`;
+    if (type === DATETIME64_ARRAY) return `arrayMap(t -> toString(toUnixTimestamp64Nano(t)), ${column}) AS ${column}`;
+    return column;
+  });
+  const result = await store.client.query({
+    query: `SELECT ${columns.join(', ')} FROM ${table} WHERE ${where}`,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1, output_format_json_quote_denormals: 1 },
+  });
+  return sortedRows(await result.json<Record<string, unknown>>());
+}
+
+/** "<seconds>.<nanoseconds>" as nanoseconds since the epoch. */
+function nanosText(secondsDotNanos: string): string {
+  const [seconds = '', nanos = ''] = secondsDotNanos.split('.');
+  return (BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString();
+}
+
+/** Inserted rows the way storedRows reads them back: every stored column, times in nanoseconds, in the same order. */
+async function asStored(table: string, rows: readonly object[]): Promise<Record<string, unknown>[]> {
+  const columns = await storedColumns(table);
+  const stored = rows.map((row) =>
+    Object.fromEntries(
+      columns.map(({ name, type }) => {
+        const value: unknown = (row as Record<string, unknown>)[name];
+        if (type === DATETIME64) return [name, nanosText(value as string)];
+        if (type === DATETIME64_ARRAY) return [name, (value as string[]).map(nanosText)];
+        return [name, value];
+      }),
+    ),
+  );
+  assert.deepEqual(
+    columns.map(({ name }) => name).filter((name) => rows.some((row) => !(name in row))),
+    [],
+    `${table}: every stored column is filled`,
+  );
+  return sortedRows(stored);
+}
+
+/** Rows in one order, whatever order they were read or built in. */
+function sortedRows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  return [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 function histogramRequest(serviceName: string, hostName: string) {
@@ -267,12 +342,77 @@ describe('ingest over chDB', () => {
     assert.deepEqual(services, [{ ServiceName: 'dlq-after' }, { ServiceName: 'dlq-before' }]);
   });
 
-  it('counts points of metric types without a table', async () => {
+  it('stores one request of every metric kind, every column read back as inserted; a metric without data is counted', async () => {
     const { ingest, consumer, metrics } = await createTestIngest();
     await ingest.start();
-    await consumer.deliver(Topics.metrics, [{ value: serializeMetrics(cpuGaugeMetrics()) }]);
+    const request = everyMetricKindRequest({ serviceName: 'every-kind', timeShiftNs: recentShiftNs });
+    await consumer.deliver(Topics.metrics, [{ value: request }], 20001);
     await ingest.stop();
-    assert.equal(await counterValue(metrics, 'stallscope_ingest_unsupported_metric_points_total', { type: 'gauge' }), 2);
+    const inserted = metricRows(decodeExportMetricsServiceRequest(request));
+    const tables = [
+      [Tables.gauges, inserted.gauges],
+      [Tables.sums, inserted.sums],
+      [Tables.histograms, inserted.histograms],
+      [Tables.summaries, inserted.summaries],
+    ] as const;
+    for (const [table, rows] of tables) {
+      assert.ok(rows.length > 0);
+      assert.deepEqual(await storedRows(table, `ServiceName = 'every-kind'`), await asStored(table, rows), table);
+    }
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_metrics_without_data_total', {}), 1);
+  });
+
+  it('an otlp_json payload stores the same rows as its otlp_proto twin', async () => {
+    const { ingest, consumer } = await createTestIngest();
+    await ingest.start();
+    const resourceMetrics = (serviceName: string) =>
+      syscallDurationMetrics({
+        serviceName,
+        hostName: 'host-a',
+        startTime: [minuteStart, 0],
+        endTime: [minuteStart + 10, 999_999_999],
+        points: [{ syscall: 'fsync', waitClass: 'disk', offset: 20, counts: [3, 0, 5], zeroCount: 2, sumNs: 9e6, minNs: 1.1e6, maxNs: 7.9e6 }],
+      });
+    await consumer.deliver(Topics.metrics, [{ value: serializeMetrics(resourceMetrics('twin-proto')) }], 20002);
+    await consumer.deliver(Topics.metrics, [{ value: serializeMetricsJson(resourceMetrics('twin-json')) }], 20003);
+    const logTime: HrTime = [nowSeconds - 90, 1];
+    await consumer.deliver(Topics.logs, [{ value: serializeLogs(appLogRecords({ serviceName: 'twin-proto', time: logTime, observedTime: eventTime })) }], 20004);
+    await consumer.deliver(Topics.logs, [{ value: serializeLogsJson(appLogRecords({ serviceName: 'twin-json', time: logTime, observedTime: eventTime })) }], 20005);
+    await ingest.stop();
+    for (const table of [Tables.exponentialHistograms, Tables.logs]) {
+      const withoutService = (rows: Record<string, unknown>[]) =>
+        rows.map(({ ServiceName, ResourceAttributes, ...rest }) => ({ ...rest, service: ServiceName === '' ? '' : 'twin' }));
+      const proto = await storedRows(table, `ServiceName = 'twin-proto'`);
+      const json = await storedRows(table, `ServiceName = 'twin-json'`);
+      assert.ok(proto.length > 0, table);
+      assert.deepEqual(withoutService(json), withoutService(proto), table);
+    }
+  });
+
+  it('stores log records from the logs topic, every column read back as inserted', async () => {
+    const { ingest, consumer } = await createTestIngest();
+    await ingest.start();
+    const payload = serializeLogs(appLogRecords({ serviceName: 'logs-topic', time: spanStart, observedTime: eventTime }));
+    await consumer.deliver(Topics.logs, [{ value: payload }], 20006);
+    await ingest.stop();
+    const inserted = logRows(decodeExportLogsServiceRequest(payload));
+    assert.equal(inserted.length, 2);
+    assert.deepEqual(await storedRows(Tables.logs, `ServiceName = 'logs-topic'`), await asStored(Tables.logs, inserted));
+  });
+
+  it('keeps one otel_traces_trace_id_ts row per trace with its first and last span start', async () => {
+    const { ingest, consumer } = await createTestIngest();
+    await ingest.start();
+    const traceId = '5b8efff798038103d269b633813fc60c';
+    const later: HrTime = [nowSeconds - 60, 999_999_999];
+    await consumer.deliver(Topics.spans, [{ value: serializeSpans([slowSyscallSpan({ traceId, startTime: later, endTime: [nowSeconds - 59, 0] })]) }], 20007);
+    await consumer.deliver(Topics.spans, [{ value: serializeSpans([slowSyscallSpan({ traceId, startTime: spanStart, endTime: spanEnd })]) }], 20008);
+    await ingest.stop();
+    const rows = await select<Record<string, unknown>>(
+      `SELECT TraceId, toUnixTimestamp(Start) AS Start, toUnixTimestamp(End) AS End
+       FROM otel_traces_trace_id_ts FINAL WHERE TraceId = '${traceId}'`,
+    );
+    assert.deepEqual(rows, [{ TraceId: traceId, Start: spanStart[0], End: later[0] }]);
   });
 
   it('a replayed batch (same offsets) changes neither the table nor the rollup', async () => {

@@ -10,7 +10,7 @@ import { deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
-import { rowsOfMessage, type IngestTopic } from './message-rows.js';
+import { INGEST_TOPICS, rowsOfMessage, type IngestTopic } from './message-rows.js';
 import { Tables } from './rows.js';
 
 export interface IngestDeps {
@@ -30,8 +30,8 @@ export interface IngestDeps {
 }
 
 /**
- * The ingest: OTLP requests from the spans and metrics topics -> rows of the
- * Collector-compatible ClickHouse tables. A batch's offsets may be committed
+ * The ingest: OTLP requests (otlp_proto or otlp_json) from the spans, metrics
+ * and logs topics -> rows of the Collector-compatible ClickHouse tables. A batch's offsets may be committed
  * once its handler resolves, which is after its rows are inserted and its
  * undecodable messages are recorded as dead letters (at-least-once); every
  * insert carries a deduplication token, so a redelivered batch changes nothing.
@@ -81,10 +81,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
 
   return withLifecycle({
     async start() {
-      subscribe(Topics.spans);
-      subscribe(Topics.metrics);
+      for (const topic of INGEST_TOPICS) subscribe(topic);
       await deps.consumer.start();
-      logger.info({ topics: [Topics.spans, Topics.metrics], batchMaxRows: config.batchMaxRows }, 'ingest started');
+      logger.info({ topics: INGEST_TOPICS, batchMaxRows: config.batchMaxRows }, 'ingest started');
     },
     async stop() {
       // Inserts still retrying give up, so their batches stay uncommitted and

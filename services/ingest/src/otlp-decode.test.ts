@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  BUCKET_COUNT_MAX,
   EVENT_TIME_NS,
+  EXEMPLAR_TIME_NS,
+  GAUGE_INT_VALUE,
+  HISTOGRAM_COUNT,
+  POINT_START_NS,
+  POINT_TIME_NS,
+  SUMMARY_COUNT,
   LARGE_INT_ATTRIBUTE,
   LINKED_SPAN_ID,
   LINKED_TRACE_ID,
@@ -11,6 +18,7 @@ import {
   SPAN_START_NS,
   TRACE_ID,
   cpuGaugeMetrics,
+  everyMetricKindRequest,
   serializeMetrics,
   serializeSpans,
   slowSyscallSpan,
@@ -231,9 +239,75 @@ describe('decodeExportMetricsServiceRequest', () => {
     );
   });
 
-  it('keeps metric types without a table as point counts', () => {
+  it('decodes gauge points with their values and attributes', () => {
     const metric = only(only(only(decodeExportMetricsServiceRequest(serializeMetrics(cpuGaugeMetrics())).resourceMetrics).scopeMetrics).metrics);
-    assert.deepEqual(metric.data, { type: 'gauge', dataPointCount: 2 });
+    assert.equal(metric.data.type, 'gauge');
+    assert.deepEqual(
+      metric.data.type === 'gauge' ? metric.data.dataPoints.map((point) => [point.attributes, point.value, point.timeUnixNano]) : [],
+      [
+        [[{ key: 'cpu', value: { type: 'int', value: 0n } }], { type: 'double', value: 0.5 }, 2_000_000_000n],
+        [[{ key: 'cpu', value: { type: 'int', value: 1n } }], { type: 'double', value: 0.25 }, 2_000_000_000n],
+      ],
+    );
+  });
+
+  it('decodes every point kind with 64-bit counts, times and int values exact', () => {
+    const metrics = only(only(decodeExportMetricsServiceRequest(everyMetricKindRequest()).resourceMetrics).scopeMetrics).metrics;
+    assert.deepEqual(
+      metrics.map((metric) => metric.data.type),
+      ['gauge', 'sum', 'histogram', 'summary', 'none'],
+    );
+    const [gauge, sum, histogram, summary] = metrics.map((metric) => metric.data);
+    assert.ok(gauge?.type === 'gauge' && sum?.type === 'sum' && histogram?.type === 'histogram' && summary?.type === 'summary');
+    const gaugePoint = gauge.dataPoints[0];
+    assert.deepEqual(gaugePoint?.value, { type: 'int', value: GAUGE_INT_VALUE });
+    assert.equal(gaugePoint?.startTimeUnixNano, POINT_START_NS);
+    assert.equal(gaugePoint?.timeUnixNano, POINT_TIME_NS);
+    assert.deepEqual(gaugePoint?.exemplars[0]?.value, { type: 'int', value: 7n });
+    assert.equal(gaugePoint?.exemplars[0]?.timeUnixNano, EXEMPLAR_TIME_NS);
+    assert.equal(gauge.dataPoints[1]?.flags, 1);
+    assert.deepEqual([sum.aggregationTemporality, sum.isMonotonic], [2, true]);
+    assert.equal(histogram.dataPoints[0]?.count, HISTOGRAM_COUNT);
+    assert.deepEqual(histogram.dataPoints[0]?.bucketCounts, [BUCKET_COUNT_MAX, 1n, 1n]);
+    assert.deepEqual(histogram.dataPoints[0]?.explicitBounds, [0.5, 2.5]);
+    assert.deepEqual([histogram.dataPoints[1]?.sum, histogram.dataPoints[1]?.min, histogram.dataPoints[1]?.max], [undefined, undefined, undefined]);
+    assert.equal(summary.dataPoints[0]?.count, SUMMARY_COUNT);
+    assert.deepEqual(summary.dataPoints[0]?.quantileValues.map(({ quantile }) => quantile), [0, 0.5, 0.99, 1]);
+  });
+
+  it('rejects a histogram whose bucket counts do not fit its bounds', () => {
+    const type = otlpMessageTypes().exportMetricsServiceRequest;
+    const payload = type
+      .encode(
+        type.fromObject({
+          resourceMetrics: [
+            { scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: [{ bucketCounts: [1, 2], explicitBounds: [1, 2] }] } }] }] },
+          ],
+        }),
+      )
+      .finish();
+    assert.throws(() => decodeExportMetricsServiceRequest(payload), {
+      name: 'OtlpDecodeError',
+      message: /histogram\.data_points\[0\] has 2 bucket_counts for 2 explicit_bounds/,
+    });
+  });
+
+  it('tells otlp_json from otlp_proto by the leading brace, and rejects ids that are not hex', () => {
+    const json = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'g', gauge: { dataPoints: [{ asInt: '9007199254740993', timeUnixNano: '1700000060987654321' }] } }] }] }] };
+    const point = only(only(only(decodeExportMetricsServiceRequest(Buffer.from(JSON.stringify(json))).resourceMetrics).scopeMetrics).metrics).data;
+    assert.deepEqual(point.type === 'gauge' ? [point.dataPoints[0]?.value, point.dataPoints[0]?.timeUnixNano] : [], [
+      { type: 'int', value: 9_007_199_254_740_993n },
+      1_700_000_060_987_654_321n,
+    ]);
+    const badId = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'not-hex', spanId: SPAN_ID }] }] }] };
+    assert.throws(() => decodeExportTraceServiceRequest(Buffer.from(JSON.stringify(badId))), {
+      name: 'OtlpDecodeError',
+      message: /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId is not a hex id/,
+    });
+    assert.throws(() => decodeExportMetricsServiceRequest(Buffer.from('{"resourceMetrics": [')), {
+      name: 'OtlpDecodeError',
+      message: /^malformed ExportMetricsServiceRequest: /,
+    });
   });
 
   it('rejects garbage', () => {

@@ -1,27 +1,33 @@
+import { isOtlpJsonPayload, otlpJsonMessage } from './otlp-json.js';
 import type {
   AnyValue,
   ExponentialHistogramBuckets,
   ExponentialHistogramDataPoint,
   Exemplar,
+  ExportLogsServiceRequest,
   ExportMetricsServiceRequest,
   ExportTraceServiceRequest,
+  HistogramDataPoint,
   InstrumentationScope,
   KeyValue,
+  LogRecord,
   Metric,
   MetricData,
+  NumberDataPoint,
+  NumberValue,
   Resource,
+  ResourceLogs,
   ResourceMetrics,
   ResourceSpans,
   Span,
   SpanEvent,
   SpanLink,
+  SummaryDataPoint,
 } from './otlp-model.js';
+import { OtlpDecodeError } from './otlp-decode-error.js';
 import { otlpMessageTypes } from './otlp-schema.js';
 
-/** The payload is not a well-formed OTLP request; retrying it cannot help. */
-export class OtlpDecodeError extends Error {
-  override name = 'OtlpDecodeError';
-}
+export { OtlpDecodeError };
 
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
@@ -118,25 +124,75 @@ interface PbExponentialHistogramDataPoint {
   max: number | null;
   zeroThreshold: number;
 }
-interface PbPoints {
-  dataPoints: unknown[];
+interface PbNumberDataPoint {
+  attributes: PbKeyValue[];
+  startTimeUnixNano: PbInt64;
+  timeUnixNano: PbInt64;
+  value?: 'asDouble' | 'asInt';
+  asDouble: number;
+  asInt: PbInt64;
+  exemplars: PbExemplar[];
+  flags: number;
+}
+interface PbHistogramDataPoint {
+  attributes: PbKeyValue[];
+  startTimeUnixNano: PbInt64;
+  timeUnixNano: PbInt64;
+  count: PbInt64;
+  sum: number | null;
+  bucketCounts: PbInt64[];
+  explicitBounds: number[];
+  exemplars: PbExemplar[];
+  flags: number;
+  min: number | null;
+  max: number | null;
+}
+interface PbSummaryDataPoint {
+  attributes: PbKeyValue[];
+  startTimeUnixNano: PbInt64;
+  timeUnixNano: PbInt64;
+  count: PbInt64;
+  sum: number;
+  quantileValues: { quantile: number; value: number }[];
+  flags: number;
 }
 interface PbMetric {
   name: string;
   description: string;
   unit: string;
   data?: 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
-  gauge: PbPoints | null;
-  sum: PbPoints | null;
-  histogram: PbPoints | null;
+  gauge: { dataPoints: PbNumberDataPoint[] } | null;
+  sum: { dataPoints: PbNumberDataPoint[]; aggregationTemporality: number; isMonotonic: boolean } | null;
+  histogram: { dataPoints: PbHistogramDataPoint[]; aggregationTemporality: number } | null;
   exponentialHistogram: { dataPoints: PbExponentialHistogramDataPoint[]; aggregationTemporality: number } | null;
-  summary: PbPoints | null;
+  summary: { dataPoints: PbSummaryDataPoint[] } | null;
   metadata: PbKeyValue[];
 }
 interface PbMetricsRequest {
   resourceMetrics: {
     resource: PbResource | null;
     scopeMetrics: { scope: PbScope | null; metrics: PbMetric[]; schemaUrl: string }[];
+    schemaUrl: string;
+  }[];
+}
+
+interface PbLogRecord {
+  timeUnixNano: PbInt64;
+  observedTimeUnixNano: PbInt64;
+  severityNumber: number;
+  severityText: string;
+  body: PbAnyValue | null;
+  attributes: PbKeyValue[];
+  droppedAttributesCount: number;
+  flags: number;
+  traceId: PbBytes;
+  spanId: PbBytes;
+  eventName: string;
+}
+interface PbLogsRequest {
+  resourceLogs: {
+    resource: PbResource | null;
+    scopeLogs: { scope: PbScope | null; logRecords: PbLogRecord[]; schemaUrl: string }[];
     schemaUrl: string;
   }[];
 }
@@ -253,16 +309,22 @@ function span(raw: PbSpan, path: string): Span {
   };
 }
 
+function numberValue(raw: { value?: 'asDouble' | 'asInt'; asDouble: number; asInt: PbInt64 }): NumberValue {
+  switch (raw.value) {
+    case 'asDouble':
+      return { type: 'double', value: raw.asDouble };
+    case 'asInt':
+      return { type: 'int', value: int64(raw.asInt) };
+    case undefined:
+      return undefined;
+  }
+}
+
 function exemplar(raw: PbExemplar, path: string): Exemplar {
   return {
     filteredAttributes: keyValues(raw.filteredAttributes),
     timeUnixNano: uint64(raw.timeUnixNano),
-    value:
-      raw.value === 'asDouble'
-        ? { type: 'double', value: raw.asDouble }
-        : raw.value === 'asInt'
-          ? { type: 'int', value: int64(raw.asInt) }
-          : undefined,
+    value: numberValue(raw),
     spanId: emptyOrLength(bytes(raw.spanId), SPAN_ID_BYTES, `${path}.span_id`),
     traceId: emptyOrLength(bytes(raw.traceId), TRACE_ID_BYTES, `${path}.trace_id`),
   };
@@ -284,10 +346,60 @@ function exponentialHistogramDataPoint(raw: PbExponentialHistogramDataPoint, pat
     positive: buckets(raw.positive),
     negative: buckets(raw.negative),
     flags: raw.flags,
-    exemplars: raw.exemplars.map((entry, index) => exemplar(entry, `${path}.exemplars[${index}]`)),
+    exemplars: exemplars(raw.exemplars, path),
     min: raw.min ?? undefined,
     max: raw.max ?? undefined,
     zeroThreshold: raw.zeroThreshold,
+  };
+}
+
+function exemplars(raw: readonly PbExemplar[], path: string): Exemplar[] {
+  return raw.map((entry, index) => exemplar(entry, `${path}.exemplars[${index}]`));
+}
+
+function numberDataPoint(raw: PbNumberDataPoint, path: string): NumberDataPoint {
+  return {
+    attributes: keyValues(raw.attributes),
+    startTimeUnixNano: uint64(raw.startTimeUnixNano),
+    timeUnixNano: uint64(raw.timeUnixNano),
+    value: numberValue(raw),
+    exemplars: exemplars(raw.exemplars, path),
+    flags: raw.flags,
+  };
+}
+
+function histogramDataPoint(raw: PbHistogramDataPoint, path: string): HistogramDataPoint {
+  const bucketCounts = raw.bucketCounts.map(uint64);
+  // The spec allows no buckets at all, else exactly one more than bounds.
+  if (bucketCounts.length !== 0 && bucketCounts.length !== raw.explicitBounds.length + 1) {
+    throw new OtlpDecodeError(
+      `${path} has ${bucketCounts.length} bucket_counts for ${raw.explicitBounds.length} explicit_bounds (want bounds + 1)`,
+    );
+  }
+  return {
+    attributes: keyValues(raw.attributes),
+    startTimeUnixNano: uint64(raw.startTimeUnixNano),
+    timeUnixNano: uint64(raw.timeUnixNano),
+    count: uint64(raw.count),
+    sum: raw.sum ?? undefined,
+    bucketCounts,
+    explicitBounds: [...raw.explicitBounds],
+    exemplars: exemplars(raw.exemplars, path),
+    flags: raw.flags,
+    min: raw.min ?? undefined,
+    max: raw.max ?? undefined,
+  };
+}
+
+function summaryDataPoint(raw: PbSummaryDataPoint): SummaryDataPoint {
+  return {
+    attributes: keyValues(raw.attributes),
+    startTimeUnixNano: uint64(raw.startTimeUnixNano),
+    timeUnixNano: uint64(raw.timeUnixNano),
+    count: uint64(raw.count),
+    sum: raw.sum,
+    quantileValues: raw.quantileValues.map(({ quantile, value }) => ({ quantile, value })),
+    flags: raw.flags,
   };
 }
 
@@ -295,6 +407,28 @@ function metricData(raw: PbMetric, path: string): MetricData {
   switch (raw.data) {
     case undefined:
       return { type: 'none' };
+    case 'gauge':
+      return {
+        type: 'gauge',
+        dataPoints: (raw.gauge?.dataPoints ?? []).map((point, index) => numberDataPoint(point, `${path}.gauge.data_points[${index}]`)),
+      };
+    case 'sum':
+      return {
+        type: 'sum',
+        aggregationTemporality: raw.sum?.aggregationTemporality ?? 0,
+        isMonotonic: raw.sum?.isMonotonic ?? false,
+        dataPoints: (raw.sum?.dataPoints ?? []).map((point, index) => numberDataPoint(point, `${path}.sum.data_points[${index}]`)),
+      };
+    case 'histogram':
+      return {
+        type: 'histogram',
+        aggregationTemporality: raw.histogram?.aggregationTemporality ?? 0,
+        dataPoints: (raw.histogram?.dataPoints ?? []).map((point, index) =>
+          histogramDataPoint(point, `${path}.histogram.data_points[${index}]`),
+        ),
+      };
+    case 'summary':
+      return { type: 'summary', dataPoints: (raw.summary?.dataPoints ?? []).map(summaryDataPoint) };
     case 'exponentialHistogram': {
       const histogram = raw.exponentialHistogram;
       return {
@@ -305,12 +439,23 @@ function metricData(raw: PbMetric, path: string): MetricData {
         ),
       };
     }
-    case 'gauge':
-    case 'sum':
-    case 'histogram':
-    case 'summary':
-      return { type: raw.data, dataPointCount: raw[raw.data]?.dataPoints.length ?? 0 };
   }
+}
+
+function logRecord(raw: PbLogRecord, path: string): LogRecord {
+  return {
+    timeUnixNano: uint64(raw.timeUnixNano),
+    observedTimeUnixNano: uint64(raw.observedTimeUnixNano),
+    severityNumber: raw.severityNumber,
+    severityText: raw.severityText,
+    body: anyValue(raw.body),
+    attributes: keyValues(raw.attributes),
+    droppedAttributesCount: raw.droppedAttributesCount,
+    flags: raw.flags,
+    traceId: emptyOrLength(bytes(raw.traceId), TRACE_ID_BYTES, `${path}.trace_id`),
+    spanId: emptyOrLength(bytes(raw.spanId), SPAN_ID_BYTES, `${path}.span_id`),
+    eventName: raw.eventName,
+  };
 }
 
 function metric(raw: PbMetric, path: string): Metric {
@@ -323,16 +468,19 @@ function metric(raw: PbMetric, path: string): Metric {
   };
 }
 
-/** protobuf decoding, then mapping to the model; both failures name the request type. */
+/**
+ * Decoding (otlp_json or otlp_proto, told apart per payload), then mapping to
+ * the model; both failures name the request type.
+ */
 function decodeRequest<Raw, Decoded>(
-  type: 'exportTraceServiceRequest' | 'exportMetricsServiceRequest',
+  type: 'exportTraceServiceRequest' | 'exportMetricsServiceRequest' | 'exportLogsServiceRequest',
   payload: Uint8Array,
   toModel: (raw: Raw) => Decoded,
 ): Decoded {
   const messageType = otlpMessageTypes()[type];
   let raw: Raw;
   try {
-    raw = messageType.decode(payload) as unknown as Raw;
+    raw = (isOtlpJsonPayload(payload) ? otlpJsonMessage(messageType, payload) : messageType.decode(payload)) as unknown as Raw;
   } catch (err) {
     throw new OtlpDecodeError(`malformed ${messageType.name}: ${(err as Error).message}`, { cause: err });
   }
@@ -345,8 +493,8 @@ function decodeRequest<Raw, Decoded>(
 }
 
 /**
- * Decodes an OTLP ExportTraceServiceRequest (the otlp_proto payload on
- * otlp_spans). Throws OtlpDecodeError on bytes that are not one, or on spans
+ * Decodes an OTLP ExportTraceServiceRequest (the otlp_proto or otlp_json
+ * payload on otlp_spans). Throws OtlpDecodeError on bytes that are not one, or on spans
  * whose ids or times make no sense.
  */
 export function decodeExportTraceServiceRequest(payload: Uint8Array): ExportTraceServiceRequest {
@@ -366,8 +514,8 @@ export function decodeExportTraceServiceRequest(payload: Uint8Array): ExportTrac
 }
 
 /**
- * Decodes an OTLP ExportMetricsServiceRequest (the otlp_proto payload on
- * otlp_metrics). Concatenated requests decode as one (protobuf merge of the
+ * Decodes an OTLP ExportMetricsServiceRequest (the otlp_proto or otlp_json
+ * payload on otlp_metrics). Concatenated requests decode as one (protobuf merge of the
  * repeated resource_metrics). Throws OtlpDecodeError on malformed input.
  */
 export function decodeExportMetricsServiceRequest(payload: Uint8Array): ExportMetricsServiceRequest {
@@ -381,6 +529,26 @@ export function decodeExportMetricsServiceRequest(payload: Uint8Array): ExportMe
           schemaUrl: scopeMetrics.schemaUrl,
         })),
         schemaUrl: resourceMetrics.schemaUrl,
+      }),
+    ),
+  }));
+}
+
+/**
+ * Decodes an OTLP ExportLogsServiceRequest (the otlp_proto or otlp_json
+ * payload on otlp_logs). Throws OtlpDecodeError on malformed input.
+ */
+export function decodeExportLogsServiceRequest(payload: Uint8Array): ExportLogsServiceRequest {
+  return decodeRequest('exportLogsServiceRequest', payload, (raw: PbLogsRequest) => ({
+    resourceLogs: raw.resourceLogs.map(
+      (resourceLogs, r): ResourceLogs => ({
+        resource: resource(resourceLogs.resource),
+        scopeLogs: resourceLogs.scopeLogs.map((scopeLogs, s) => ({
+          scope: scope(scopeLogs.scope),
+          logRecords: scopeLogs.logRecords.map((entry, i) => logRecord(entry, `resource_logs[${r}].scope_logs[${s}].log_records[${i}]`)),
+          schemaUrl: scopeLogs.schemaUrl,
+        })),
+        schemaUrl: resourceLogs.schemaUrl,
       }),
     ),
   }));

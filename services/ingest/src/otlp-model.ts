@@ -85,7 +85,7 @@ export interface ExportTraceServiceRequest {
 export interface Exemplar {
   readonly filteredAttributes: readonly KeyValue[];
   readonly timeUnixNano: bigint;
-  readonly value: { readonly type: 'double'; readonly value: number } | { readonly type: 'int'; readonly value: bigint } | undefined;
+  readonly value: NumberValue;
   /** Empty when the exemplar was not recorded in a sampled span. */
   readonly spanId: Uint8Array;
   readonly traceId: Uint8Array;
@@ -113,17 +113,65 @@ export interface ExponentialHistogramDataPoint {
   readonly zeroThreshold: number;
 }
 
-/** Metric kinds without a table yet: decoded, counted, not stored. */
-export type UnsupportedMetricType = 'gauge' | 'sum' | 'histogram' | 'summary';
+/** The value of a number point or an exemplar: OTLP's as_double | as_int oneof, undefined when unset. */
+export type NumberValue = { readonly type: 'double'; readonly value: number } | { readonly type: 'int'; readonly value: bigint } | undefined;
 
+export interface NumberDataPoint {
+  readonly attributes: readonly KeyValue[];
+  readonly startTimeUnixNano: bigint;
+  readonly timeUnixNano: bigint;
+  readonly value: NumberValue;
+  readonly exemplars: readonly Exemplar[];
+  readonly flags: number;
+}
+
+export interface HistogramDataPoint {
+  readonly attributes: readonly KeyValue[];
+  readonly startTimeUnixNano: bigint;
+  readonly timeUnixNano: bigint;
+  readonly count: bigint;
+  readonly sum: number | undefined;
+  /** One more entry than explicitBounds: the last counts values above the last bound. */
+  readonly bucketCounts: readonly bigint[];
+  readonly explicitBounds: readonly number[];
+  readonly exemplars: readonly Exemplar[];
+  readonly flags: number;
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+}
+
+export interface ValueAtQuantile {
+  readonly quantile: number;
+  readonly value: number;
+}
+
+export interface SummaryDataPoint {
+  readonly attributes: readonly KeyValue[];
+  readonly startTimeUnixNano: bigint;
+  readonly timeUnixNano: bigint;
+  readonly count: bigint;
+  readonly sum: number;
+  readonly quantileValues: readonly ValueAtQuantile[];
+  readonly flags: number;
+}
+
+/** OTLP AggregationTemporality: 0 unspecified, 1 delta, 2 cumulative. */
 export type MetricData =
+  | { readonly type: 'gauge'; readonly dataPoints: readonly NumberDataPoint[] }
+  | {
+      readonly type: 'sum';
+      readonly aggregationTemporality: number;
+      readonly isMonotonic: boolean;
+      readonly dataPoints: readonly NumberDataPoint[];
+    }
+  | { readonly type: 'histogram'; readonly aggregationTemporality: number; readonly dataPoints: readonly HistogramDataPoint[] }
   | {
       readonly type: 'exponentialHistogram';
-      /** OTLP AggregationTemporality: 0 unspecified, 1 delta, 2 cumulative. */
       readonly aggregationTemporality: number;
       readonly dataPoints: readonly ExponentialHistogramDataPoint[];
     }
-  | { readonly type: UnsupportedMetricType; readonly dataPointCount: number }
+  | { readonly type: 'summary'; readonly dataPoints: readonly SummaryDataPoint[] }
+  /** No data field we know: unset, or a kind newer than our .proto subset. */
   | { readonly type: 'none' };
 
 export interface Metric {
@@ -148,4 +196,37 @@ export interface ResourceMetrics {
 
 export interface ExportMetricsServiceRequest {
   readonly resourceMetrics: readonly ResourceMetrics[];
+}
+
+export interface LogRecord {
+  readonly timeUnixNano: bigint;
+  readonly observedTimeUnixNano: bigint;
+  /** OTLP SeverityNumber: 0 unspecified, 1-24 trace..fatal4. */
+  readonly severityNumber: number;
+  readonly severityText: string;
+  readonly body: AnyValue;
+  readonly attributes: readonly KeyValue[];
+  readonly droppedAttributesCount: number;
+  /** W3C trace flags in the low byte. */
+  readonly flags: number;
+  /** Empty when the record is outside any trace. */
+  readonly traceId: Uint8Array;
+  readonly spanId: Uint8Array;
+  readonly eventName: string;
+}
+
+export interface ScopeLogs {
+  readonly scope: InstrumentationScope;
+  readonly logRecords: readonly LogRecord[];
+  readonly schemaUrl: string;
+}
+
+export interface ResourceLogs {
+  readonly resource: Resource;
+  readonly scopeLogs: readonly ScopeLogs[];
+  readonly schemaUrl: string;
+}
+
+export interface ExportLogsServiceRequest {
+  readonly resourceLogs: readonly ResourceLogs[];
 }

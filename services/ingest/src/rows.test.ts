@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
+import { decodeExportTraceServiceRequest } from './otlp-decode.js';
 import {
   LINKED_SPAN_ID,
   LINKED_TRACE_ID,
   PARENT_SPAN_ID,
   SPAN_ID,
   TRACE_ID,
-  cpuGaugeMetrics,
-  serializeMetrics,
   serializeSpans,
+  serializeSpansJson,
   slowSyscallSpan,
-  syscallDurationMetrics,
 } from './otlp-fixtures.js';
-import { metricRows, traceRows, type OtelExponentialHistogramRow, type OtelTraceRow } from './rows.js';
+import { traceRows, type OtelTraceRow } from './rows.js';
 
 describe('traceRows', () => {
   it('fills every otel_traces column as the Collector exporter does', () => {
@@ -52,59 +50,11 @@ describe('traceRows', () => {
     };
     assert.deepEqual(rows, [expected]);
   });
-});
 
-describe('metricRows', () => {
-  it('fills every otel_metrics_exponential_histogram column', () => {
-    const request = decodeExportMetricsServiceRequest(
-      serializeMetrics(
-        syscallDurationMetrics({
-          serviceName: 'checkout',
-          hostName: 'host-a',
-          startTime: [1_700_000_000, 1],
-          endTime: [1_700_000_010, 999_999_999],
-          points: [{ syscall: 'fsync', waitClass: 'disk', offset: 20, counts: [3, 0, 5], zeroCount: 2, sumNs: 9e6, minNs: 1.1e6, maxNs: 7.9e6 }],
-        }),
-      ),
-    );
-    const expected: OtelExponentialHistogramRow = {
-      ResourceAttributes: { 'service.name': 'checkout', 'host.name': 'host-a' },
-      ResourceSchemaUrl: '',
-      ScopeName: 'stallscope.bpf-agent',
-      ScopeVersion: '0.1.0',
-      ScopeAttributes: {},
-      ScopeDroppedAttrCount: 0,
-      ScopeSchemaUrl: '',
-      ServiceName: 'checkout',
-      MetricName: 'syscall.duration',
-      MetricDescription: 'Time threads spent inside a syscall, from sys_enter to sys_exit',
-      MetricUnit: 'ns',
-      Attributes: { 'stallscope.syscall.name': 'fsync', 'stallscope.wait_class': 'disk' },
-      StartTimeUnix: '1700000000.000000001',
-      TimeUnix: '1700000010.999999999',
-      Count: '10',
-      Sum: 9e6,
-      Scale: 0,
-      ZeroCount: '2',
-      PositiveOffset: 20,
-      PositiveBucketCounts: ['3', '0', '5'],
-      NegativeOffset: 0,
-      NegativeBucketCounts: [],
-      'Exemplars.FilteredAttributes': [],
-      'Exemplars.TimeUnix': [],
-      'Exemplars.Value': [],
-      'Exemplars.SpanId': [],
-      'Exemplars.TraceId': [],
-      Flags: 0,
-      Min: 1.1e6,
-      Max: 7.9e6,
-      AggregationTemporality: 1,
-    };
-    assert.deepEqual(metricRows(request), { exponentialHistograms: [expected], unsupportedPoints: {} });
-  });
-
-  it('counts points of metric types without a table instead of mapping them', () => {
-    const request = decodeExportMetricsServiceRequest(serializeMetrics(cpuGaugeMetrics()));
-    assert.deepEqual(metricRows(request), { exponentialHistograms: [], unsupportedPoints: { gauge: 2 } });
+  it('maps an otlp_json payload of the same spans to the same rows', () => {
+    const spans = [slowSyscallSpan()];
+    const json = serializeSpansJson(spans);
+    assert.equal(json[0], '{'.charCodeAt(0));
+    assert.deepEqual(traceRows(decodeExportTraceServiceRequest(json)), traceRows(decodeExportTraceServiceRequest(serializeSpans(spans))));
   });
 });

@@ -10,6 +10,12 @@ export const storeConfigSchema = Type.Object(
     username: Type.String(),
     password: Type.String(),
     requestTimeoutMs: Type.Integer({ minimum: 1000 }),
+    /**
+     * ClickHouse cluster (remote_servers name, or a macro such as {cluster}) the
+     * migrations are rendered for: ON CLUSTER, Replicated engines, Distributed
+     * tables. Empty: a single node (and always with chDB).
+     */
+    cluster: Type.String({ pattern: '^([A-Za-z0-9_.{}-]+)?$' }),
   },
   { additionalProperties: false },
 );
@@ -22,4 +28,5 @@ export const storeConfigDefaults: StoreConfig = {
   username: 'default',
   password: '',
   requestTimeoutMs: 30_000,
+  cluster: '',
 };

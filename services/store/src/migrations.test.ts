@@ -19,6 +19,20 @@ test('migration files are ordered and split into statements', () => {
   assert.deepEqual(splitStatements('-- c\nCREATE A;\nCREATE B\n  ;\n'), ['CREATE A', 'CREATE B']);
 });
 
+/** Every table the ingest or a view inserts into, so every one needs the deduplication window. */
+const DEDUPLICATED_TABLES = [
+  'otel_traces',
+  'otel_traces_trace_id_ts',
+  'otel_metrics_gauge',
+  'otel_metrics_sum',
+  'otel_metrics_histogram',
+  'otel_metrics_exponential_histogram',
+  'otel_metrics_summary',
+  'otel_logs',
+  'kernel_syscall_minutely',
+  'stallscope_dead_letters',
+];
+
 test('migrations apply once on chDB and create the contract tables', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stallscope-store-'));
   const logger = createLogger('silent');
@@ -33,19 +47,42 @@ test('migrations apply once on chDB and create the contract tables', async () =>
     }
     const result = await store.client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
     const tables = (await result.json<{ name: string }>()).map((row) => row.name);
-    for (const table of ['otel_traces', 'otel_metrics_exponential_histogram', 'kernel_syscall_minutely', 'kernel_syscall_minutely_mv', 'stallscope_dead_letters']) {
+    for (const table of [...DEDUPLICATED_TABLES, 'kernel_syscall_minutely_mv', 'otel_traces_trace_id_ts_mv']) {
       assert.ok(tables.includes(table), `${table} missing from ${tables.join(', ')}`);
     }
     const windows = await store.client.query({
       query: `SELECT name, extract(create_table_query, 'non_replicated_deduplication_window = (\\d+)') AS window
-              FROM system.tables WHERE database = currentDatabase() AND name IN ('otel_traces', 'otel_metrics_exponential_histogram', 'kernel_syscall_minutely')
+              FROM system.tables WHERE database = currentDatabase() AND name IN {tables:Array(String)}
+              ORDER BY name`,
+      query_params: { tables: DEDUPLICATED_TABLES },
+      format: 'JSONEachRow',
+    });
+    assert.deepEqual(
+      await windows.json(),
+      [...DEDUPLICATED_TABLES].sort().map((name) => ({ name, window: '10000' })),
+      'every table the ingest inserts into (or a view writes) remembers its insert tokens',
+    );
+    const drift = await store.client.query({
+      query: `SELECT table, name, type, default_kind FROM system.columns
+              WHERE database = currentDatabase() AND table = 'otel_traces' AND name LIKE '%AttributeItems'
               ORDER BY name`,
       format: 'JSONEachRow',
     });
-    assert.deepEqual(await windows.json(), [
-      { name: 'kernel_syscall_minutely', window: '10000' },
-      { name: 'otel_metrics_exponential_histogram', window: '10000' },
-      { name: 'otel_traces', window: '10000' },
+    assert.deepEqual(await drift.json(), [
+      { table: 'otel_traces', name: 'ResourceAttributeItems', type: 'Array(String)', default_kind: 'ALIAS' },
+      { table: 'otel_traces', name: 'SpanAttributeItems', type: 'Array(String)', default_kind: 'ALIAS' },
+    ]);
+    const indexes = await store.client.query({
+      query: `SELECT table, name FROM system.data_skipping_indices
+              WHERE database = currentDatabase() AND name IN ('idx_lower_span_name', 'idx_scope_attr_key', 'idx_scope_attr_value')
+                AND table IN ('otel_traces', 'otel_metrics_exponential_histogram')
+              ORDER BY table, name`,
+      format: 'JSONEachRow',
+    });
+    assert.deepEqual(await indexes.json(), [
+      { table: 'otel_metrics_exponential_histogram', name: 'idx_scope_attr_key' },
+      { table: 'otel_metrics_exponential_histogram', name: 'idx_scope_attr_value' },
+      { table: 'otel_traces', name: 'idx_lower_span_name' },
     ]);
   } finally {
     await store.stop();
@@ -57,4 +94,9 @@ test('migrations apply once on chDB and create the contract tables', async () =>
 test('an empty chdbPath without a url is refused with a message', async () => {
   const store = createStore({ ...storeConfigDefaults, chdbPath: '' }, { logger: createLogger('silent') });
   await assert.rejects(store.start(), /store\.chdbPath/);
+});
+
+test('a cluster with the embedded engine is refused with a message', async () => {
+  const store = createStore({ ...storeConfigDefaults, chdbPath: '/nonexistent', cluster: 'stallscope' }, { logger: createLogger('silent') });
+  await assert.rejects(store.start(), /store\.cluster needs a ClickHouse server/);
 });

@@ -50,8 +50,9 @@ export function createStore(config: StoreConfig, deps: StoreDeps): Store {
         await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
         await bootstrap.close();
       }
+      if (kind === 'chdb' && config.cluster !== '') throw new Error('store.cluster needs a ClickHouse server (store.url); chDB is one node');
       client = connect(config);
-      await applyMigrations(client, logger);
+      await applyMigrations(client, logger, { cluster: config.cluster, database: config.database });
       logger.info({ kind, target: kind === 'chdb' ? resolve(config.chdbPath) : config.url }, 'store ready');
     },
     async stop() {
