@@ -7,6 +7,7 @@ export {
   FD_CLASSIFIED_SYSCALLS,
   FD_KIND_RULES,
   STACK_CLASSIFIED_SYSCALLS,
+  PROCESS_EXIT_RULE_ID,
   SYSCALL_NAME_RULE_ID,
   decodeClassKey,
   kernelClassifyCode,
