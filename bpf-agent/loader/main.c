@@ -20,11 +20,13 @@
 #include <bpf/bpf.h>
 #include "loader.h"
 #include "syscalls/syscalls.h"
+#include "offcpu/offcpu.h"
 
 struct loader_options opt = {
 	.interval_ms = 1000,
 	.slow_threshold_ns = SLOW_THRESHOLD_NS,
 	.stack_min_ns = STACK_MIN_NS,
+	.offcpu_stack_every = STACK_SAMPLE_EVERY,
 	.max_hist_entries = HIST_MAP_ENTRIES,
 	.ringbuf_bytes = RINGBUF_BYTES,
 };
@@ -45,6 +47,7 @@ static const char usage[] =
 	"  --slow-threshold-ns N    send syscalls at least this slow as events (default 10000000)\n"
 	"  --slow-events-for-idle   also send slow events for idle waits\n"
 	"  --stack-min-ns N         class stack-dependent calls by stack from this duration (default 10000)\n"
+	"  --offcpu-stack-every N   off-CPU stacks for 1 in N short sleeps (default 16)\n"
 	"  --syscall-classes NR=C,. per-syscall class code | 16 (by fd) | 32 (by stack)\n"
 	"  --max-hist-entries N     size of the histogram map (default 65536)\n"
 	"  --ringbuf-bytes N        slow-event ring buffer, a power of 2 (default 4194304)\n"
@@ -123,6 +126,7 @@ static int parse_args(int argc, char **argv)
 		{ "slow-threshold-ns", required_argument, NULL, 't' },
 		{ "slow-events-for-idle", no_argument, NULL, 'I' },
 		{ "stack-min-ns", required_argument, NULL, 'k' },
+		{ "offcpu-stack-every", required_argument, NULL, 'o' },
 		{ "syscall-classes", required_argument, NULL, 'c' },
 		{ "max-hist-entries", required_argument, NULL, 'm' },
 		{ "ringbuf-bytes", required_argument, NULL, 'r' },
@@ -153,6 +157,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			if (parse_u64(optarg, 0, UINT64_MAX, &opt.stack_min_ns))
+				goto bad;
+			break;
+		case 'o':
+			if (parse_u64(optarg, 1, 65536, &opt.offcpu_stack_every))
 				goto bad;
 			break;
 		case 'c':

@@ -9,10 +9,11 @@ import {
 } from '@stallscope/common';
 import { DROP_REASONS, SignalBit, Topics, syscallArchOf, type SignalName } from '@stallscope/schemas';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TransportProducer } from '@stallscope/transport';
 import type { AgentConfig } from './config.js';
-import { MAX_MESSAGE_BYTES, encodeMetricsRequests, encodeTraceRequests } from './export/otlp-encode.js';
+import { MAX_MESSAGE_BYTES, encodeLogsRequests, encodeMetricsRequests, encodeTraceRequests } from './export/otlp-encode.js';
 import { defaultLoaderPath } from './loader/default-loader-path.js';
 import { spawnLoader } from './loader/loader-process.js';
 import type { HelloRecord, LoaderRecord, SnapshotEndRecord } from './loader/records.js';
@@ -111,7 +112,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const signalOf = new Map<LoaderRecord['type'], AgentSignal>();
   for (const signal of signals) for (const type of signal.recordTypes) signalOf.set(type, signal);
 
-  function send(signal: 'metrics' | 'traces', topic: string, value: Buffer): void {
+  function send(signal: 'metrics' | 'traces' | 'logs', topic: string, value: Buffer): void {
     const sent = deps.producer.send(topic, [{ value }]).then(
       () => void exportedTotal.inc({ signal }),
       (error: unknown) => {
@@ -140,11 +141,13 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
 
     const resourceMetrics: ResourceMetrics[] = [];
     const spans: ReadableSpan[] = [];
+    const logRecords: ReadableLogRecord[] = [];
     const exited = new Set<number>();
     for (const signal of signals) {
       const output = signal.endInterval(bounds);
       resourceMetrics.push(...output.resourceMetrics);
       spans.push(...output.spans);
+      logRecords.push(...output.logRecords);
       for (const tgid of output.exitedTgids) exited.add(tgid);
     }
     // Their last counters are in this snapshot's output: now they can go.
@@ -167,6 +170,10 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     for (const request of encodeTraceRequests(spans)) {
       if (request.length > MAX_MESSAGE_BYTES) oversizedTotal.inc({ signal: 'traces' });
       send('traces', Topics.spans, request);
+    }
+    for (const request of encodeLogsRequests(logRecords)) {
+      if (request.length > MAX_MESSAGE_BYTES) oversizedTotal.inc({ signal: 'logs' });
+      send('logs', Topics.logs, request);
     }
   }
 

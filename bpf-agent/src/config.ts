@@ -16,6 +16,14 @@ export const agentConfigSchema = Type.Object(
      * class (they carry little blocked time). 0 takes a stack for every such call.
      */
     stackMinUs: Type.Number({ minimum: 0 }),
+    /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
+    offCpuStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
+    /**
+     * Off-CPU stacks cost a stack walk per sleep: a thread whose last sleep was
+     * long (>= 1 ms) gets one every sleep, others 1 sleep in this many (counted
+     * as many times, so the time estimate has no bias). 1 takes every sleep.
+     */
+    offCpuStackSampleEvery: Type.Integer({ minimum: 1, maximum: 65_536 }),
     /** Each signal can be switched off; one the kernel lacks a hook for is off with one log line. */
     signals: Type.Object(
       { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean() },
@@ -46,6 +54,8 @@ export const agentConfigDefaults: AgentConfig = {
   slowSyscallThresholdMs: 10,
   slowSpansForIdleSyscalls: false,
   stackMinUs: 10,
+  offCpuStacksPerService: 20,
+  offCpuStackSampleEvery: 16,
   signals: { syscalls: true, offcpu: true, process: true },
   maxSlowSpansPerProcessPerInterval: 50,
   maxHistEntries: 65_536,

@@ -1,5 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SignalName } from '@stallscope/schemas';
 import type { LoaderRecord } from './loader/records.js';
@@ -23,6 +24,7 @@ export interface IntervalBounds {
 export interface IntervalOutput {
   resourceMetrics: ResourceMetrics[];
   spans: ReadableSpan[];
+  logRecords: ReadableLogRecord[];
   /** Processes whose kernel entries vanished: they exited. */
   exitedTgids: number[];
 }

@@ -6,7 +6,7 @@ import { createSyscallsSignal } from '../signals/syscalls/syscalls-signal.js';
 import type { AgentConfig } from './config.js';
 import type { LoaderOptions } from './loader/loader-process.js';
 import type { AgentSignal, SignalContext } from './signal.js';
-import { Symbolizer } from './symbols/index.js';
+import { Symbolizer, readKernelSymbols } from './symbols/index.js';
 
 /** Spans waiting for the next export, across all processes. */
 const MAX_PENDING_SPANS = 10_000;
@@ -41,7 +41,19 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
       }),
     );
   }
-  if (config.signals.offcpu) signals.push(createOffCpuSignal(deps.contextFor('offcpu')));
+  if (config.signals.offcpu) {
+    const kernelSymbols = readKernelSymbols();
+    const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES });
+    signals.push(
+      createOffCpuSignal(deps.contextFor('offcpu'), {
+        symbolizers: {
+          kernel: (address) => kernelSymbols.lookup(address),
+          user: (pid, addresses) => symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol),
+        },
+        maxStacksPerService: config.offCpuStacksPerService,
+      }),
+    );
+  }
   if (config.signals.process) signals.push(createProcessSignal(deps.contextFor('process')));
   return signals;
 }
@@ -63,6 +75,7 @@ export function loaderOptionsOf(
     slowThresholdNs: BigInt(Math.round(config.slowSyscallThresholdMs * 1e6)),
     slowEventsForIdle: config.slowSpansForIdleSyscalls,
     stackMinNs: BigInt(Math.round(config.stackMinUs * 1e3)),
+    offCpuStackSampleEvery: config.offCpuStackSampleEvery,
     syscallClassifyCodes,
     maxHistEntries: config.maxHistEntries,
   };

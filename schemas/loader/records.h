@@ -95,6 +95,9 @@ enum record_type {
 	RECORD_OFFCPU_HIST = 6,
 	RECORD_PROCESS_EVENT = 7,
 	RECORD_SYSCALL_ERRORS = 8,
+	RECORD_STACK_TRACE = 9,
+	RECORD_OFFCPU_STACK = 10,
+	RECORD_STACKS_RESET = 11,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -106,7 +109,8 @@ enum drop_reason {
 	DROP_OFFCPU_MAP_FULL = 4,
 	DROP_PROCESS_RINGBUF_FULL = 5,
 	DROP_ERROR_MAP_FULL = 6,
-	DROP_REASON_COUNT = 7,
+	DROP_OFFCPU_STACK_FULL = 7,
+	DROP_REASON_COUNT = 8,
 };
 
 struct record_header {
@@ -223,6 +227,43 @@ struct syscall_errors_record {
 	struct record_header hdr;
 	struct syscall_error_key key;
 	__u64 count;
+};
+
+/* The addresses behind an off-CPU stack id, sent once per id (until a reset). */
+struct stack_trace_record {
+	struct record_header hdr;
+	__u32 stack_id;
+	__u32 depth;
+	__u64 ips[MAX_STACK_DEPTH];
+};
+
+/*
+ * Off-CPU time of one (process, state, kernel stack, user stack) in one
+ * interval (not cumulative). Stacks are taken at switch-out for every sleep
+ * of a thread whose last sleep was long (or that never slept), and for 1 in N others; each sampled
+ * sleep counts N times, so the figures estimate all sleeps without bias.
+ */
+struct offcpu_stack_key {
+	__u32 tgid;
+	__u32 state;        /* enum offcpu_state: sleep or uninterruptible */
+	__s32 kernel_stack; /* < 0: none */
+	__s32 user_stack;   /* < 0: none */
+};
+
+struct offcpu_stack_value {
+	__u64 off_cpu_ns;
+	__u64 count;
+};
+
+struct offcpu_stack_record {
+	struct record_header hdr;
+	struct offcpu_stack_key key;
+	struct offcpu_stack_value value;
+};
+
+/* Stack ids sent before this record may be reused from now on. */
+struct stacks_reset_record {
+	struct record_header hdr;
 };
 
 /* exec, fork (of a new process, not a thread) and exit of a thread group. */

@@ -82,3 +82,15 @@ export const AGENT_SCOPE_NAME = 'stallscope.bpf-agent';
 
 /** The pseudo-syscall under which the rollup keeps run-queue time (migration 0006). */
 export const RUN_QUEUE_PSEUDO_SYSCALL = '[run-queue]';
+
+/** Event name of the log records that carry one folded off-CPU stack each. */
+export const OFFCPU_STACK_EVENT = 'stallscope.offcpu.stack';
+
+/** Attributes of off-CPU stack log records (the body is the folded stack). */
+export const LogAttr = {
+  threadState: 'stallscope.thread.state',
+  /** Off-CPU time under the stack in the interval, ns (estimated from sampled sleeps). */
+  offCpuNs: 'stallscope.offcpu.ns',
+  /** Sleeps the figure stands for. */
+  sleeps: 'stallscope.offcpu.sleeps',
+} as const;

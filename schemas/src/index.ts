@@ -1,4 +1,13 @@
-export { AGENT_SCOPE_NAME, MetricAttr, Metrics, RUN_QUEUE_PSEUDO_SYSCALL, ResourceAttr, SpanAttr } from './attributes.js';
+export {
+  AGENT_SCOPE_NAME,
+  LogAttr,
+  MetricAttr,
+  Metrics,
+  OFFCPU_STACK_EVENT,
+  RUN_QUEUE_PSEUDO_SYSCALL,
+  ResourceAttr,
+  SpanAttr,
+} from './attributes.js';
 export { DeadLetterHeaders, INGEST_CONSUMER_GROUP, TOPIC_ENCODING, Topics } from './topics.js';
 export type { TopicName } from './topics.js';
 export { WAIT_CLASSES, isWaitClass, waitClassOfSyscall } from './wait-class.js';
@@ -28,6 +37,7 @@ export {
   MAX_SYSCALL_NR,
   OFFCPU_STATES,
   OffCpuHistRecordLayout,
+  OffCpuStackRecordLayout,
   ProcessEventKind,
   ProcessEventRecordLayout,
   RECORD_ABI_VERSION,
@@ -36,6 +46,8 @@ export {
   SLOW_SYSCALL_ARGS,
   SignalBit,
   SlowSyscallRecordLayout,
+  StackTraceRecordLayout,
+  StacksResetRecordLayout,
   SnapshotEndRecordLayout,
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,

@@ -43,6 +43,9 @@ export const RecordType = {
   offcpuHist: 6,
   processEvent: 7,
   syscallErrors: 8,
+  stackTrace: 9,
+  offcpuStack: 10,
+  stacksReset: 11,
 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
@@ -55,6 +58,7 @@ export const DROP_REASONS = [
   'offcpu_map_full',
   'process_ringbuf_full',
   'error_map_full',
+  'offcpu_stack_full',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -140,3 +144,22 @@ export const ProcessEventRecordLayout = {
   comm: 32,
   filename: 48,
 } as const;
+
+export const StackTraceRecordLayout = {
+  size: 16 + 8 * MAX_STACK_DEPTH,
+  stackId: 8,
+  depth: 12,
+  ips: 16,
+} as const;
+
+export const OffCpuStackRecordLayout = {
+  size: 40,
+  tgid: 8,
+  state: 12,
+  kernelStack: 16,
+  userStack: 20,
+  offCpuNs: 24,
+  count: 32,
+} as const;
+
+export const StacksResetRecordLayout = { size: 8 } as const;

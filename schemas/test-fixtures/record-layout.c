@@ -66,6 +66,21 @@ int main(void)
 	OFF(syscall_errors_record, key.errno_value);
 	OFF(syscall_errors_record, count);
 
+	SIZE(stack_trace_record);
+	OFF(stack_trace_record, stack_id);
+	OFF(stack_trace_record, depth);
+	OFF(stack_trace_record, ips);
+
+	SIZE(offcpu_stack_record);
+	OFF(offcpu_stack_record, key.tgid);
+	OFF(offcpu_stack_record, key.state);
+	OFF(offcpu_stack_record, key.kernel_stack);
+	OFF(offcpu_stack_record, key.user_stack);
+	OFF(offcpu_stack_record, value.off_cpu_ns);
+	OFF(offcpu_stack_record, value.count);
+
+	SIZE(stacks_reset_record);
+
 	SIZE(user_stack_record);
 	OFF(user_stack_record, stack_id);
 	OFF(user_stack_record, tgid);
@@ -130,6 +145,9 @@ int main(void)
 	VAL(RECORD_OFFCPU_HIST);
 	VAL(RECORD_PROCESS_EVENT);
 	VAL(RECORD_SYSCALL_ERRORS);
+	VAL(RECORD_STACK_TRACE);
+	VAL(RECORD_OFFCPU_STACK);
+	VAL(RECORD_STACKS_RESET);
 	VAL(RECORD_HELLO);
 	VAL(RECORD_SYSCALL_HIST);
 	VAL(RECORD_SNAPSHOT_END);
@@ -141,6 +159,7 @@ int main(void)
 	VAL(DROP_OFFCPU_MAP_FULL);
 	VAL(DROP_PROCESS_RINGBUF_FULL);
 	VAL(DROP_ERROR_MAP_FULL);
+	VAL(DROP_OFFCPU_STACK_FULL);
 	VAL(DROP_REASON_COUNT);
 	puts("}");
 	return 0;

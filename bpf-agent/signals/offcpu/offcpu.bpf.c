@@ -5,6 +5,8 @@
  * its wake-up (or preemption) to its switch-in it waits on a run queue. Both go
  * into per (tgid, state, log2 bucket) counters read by the loader every
  * interval; each thread's run-queue total is kept for the syscalls signal.
+ * The heaviest sleeps get their kernel and user stacks (see offcpu_stack_key
+ * in records.h for the sampling), counted per interval in the kernel.
  * Kernel threads are left out.
  */
 #include "vmlinux.h"
@@ -20,6 +22,8 @@
 #define PF_KTHREAD 0x00200000
 
 const volatile __u32 exclude_tgid = 0;
+const volatile __u32 stack_sample_every = STACK_SAMPLE_EVERY;
+const volatile __u64 long_sleep_ns = LONG_SLEEP_NS;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -34,6 +38,28 @@ struct {
 	__type(key, struct offcpu_hist_key);
 	__type(value, struct syscall_hist_value);
 } offcpu_hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, OFFCPU_STACK_ENTRIES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+} offcpu_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OFFCPU_STACK_KEYS);
+	__type(key, struct offcpu_stack_key);
+	__type(value, struct offcpu_stack_value);
+} offcpu_stack_time SEC(".maps");
+
+/* Sleeps seen per CPU, for 1-in-N sampling without atomics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sleeps_seen SEC(".maps");
 
 /* task_struct::state was renamed __state in 5.14. */
 struct task_struct___pre_5_14 {
@@ -63,16 +89,75 @@ static __always_inline void count(struct task_struct *t, __u32 state, __u64 dur)
 		count_drop(DROP_OFFCPU_MAP_FULL);
 }
 
+/* How often this sleep's stacks count: every time after a long (or no) sleep, else 1 in N. */
+static __always_inline __u32 stack_weight(struct thread_sched *ts)
+{
+	__u32 zero = 0, *seen;
+
+	if (!ts->last_sleep_short)
+		return 1;
+	seen = bpf_map_lookup_elem(&sleeps_seen, &zero);
+	if (!seen)
+		return 0;
+	*seen += 1;
+	return *seen % stack_sample_every == 0 ? stack_sample_every : 0;
+}
+
+static __always_inline void take_stacks(void *ctx, struct thread_sched *ts)
+{
+	ts->stack_weight = stack_weight(ts);
+	if (!ts->stack_weight)
+		return;
+	/* prev is current in sched_switch: its kernel stack is the way into schedule(). */
+	ts->kernel_stack = bpf_get_stackid(ctx, &offcpu_stacks, 0);
+	ts->user_stack = bpf_get_stackid(ctx, &offcpu_stacks, BPF_F_USER_STACK);
+	if (ts->kernel_stack < 0 && ts->user_stack < 0) {
+		ts->stack_weight = 0;
+		count_drop(DROP_OFFCPU_STACK_FULL);
+	}
+}
+
+static __always_inline void count_stacks(struct task_struct *p, struct thread_sched *ts, __u64 dur)
+{
+	struct offcpu_stack_key key = {
+		.tgid = p->tgid,
+		.state = ts->off_state,
+		.kernel_stack = ts->kernel_stack,
+		.user_stack = ts->user_stack,
+	};
+	static const struct offcpu_stack_value zero;
+	struct offcpu_stack_value *v;
+	long err;
+
+	v = bpf_map_lookup_elem(&offcpu_stack_time, &key);
+	if (!v) {
+		err = bpf_map_update_elem(&offcpu_stack_time, &key, &zero, BPF_NOEXIST);
+		v = err && err != -EEXIST ? NULL : bpf_map_lookup_elem(&offcpu_stack_time, &key);
+	}
+	if (!v) {
+		count_drop(DROP_OFFCPU_STACK_FULL);
+		return;
+	}
+	__sync_fetch_and_add(&v->off_cpu_ns, dur * ts->stack_weight);
+	__sync_fetch_and_add(&v->count, ts->stack_weight);
+}
+
 static __always_inline void wake(struct task_struct *p, __u64 now)
 {
 	struct thread_sched *ts;
+	__u64 dur;
 
 	if (!traced(p))
 		return;
 	ts = bpf_task_storage_get(&thread_sched, p, 0, 0);
 	if (!ts || !ts->off_ns)
 		return;
-	count(p, ts->off_state, now - ts->off_ns);
+	dur = now - ts->off_ns;
+	count(p, ts->off_state, dur);
+	if (ts->stack_weight)
+		count_stacks(p, ts, dur);
+	ts->last_sleep_short = dur < long_sleep_ns;
+	ts->stack_weight = 0;
 	ts->off_ns = 0;
 	ts->runnable_since_ns = now;
 }
@@ -116,6 +201,7 @@ int BPF_PROG(handle_sched_switch, bool preempt, struct task_struct *prev, struct
 				ts->off_ns = now;
 				ts->off_state = (state & TASK_UNINTERRUPTIBLE) ? OFFCPU_UNINTERRUPTIBLE : OFFCPU_SLEEP;
 				ts->runnable_since_ns = 0;
+				take_stacks(ctx, ts);
 			}
 		} else {
 			count_drop(DROP_OFFCPU_MAP_FULL);

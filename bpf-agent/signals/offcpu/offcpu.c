@@ -13,16 +13,22 @@ int thread_sched_map_fd = -1;
 
 static struct offcpu_bpf *skel;
 static struct offcpu_hist_key *keys; /* OFFCPU_MAP_ENTRIES slots */
+static struct offcpu_stack_key *stack_keys; /* OFFCPU_STACK_KEYS slots */
+/* Stack ids whose addresses the agent has; reset with the stack map. */
+static __u8 stack_sent[OFFCPU_STACK_ENTRIES];
+static size_t stacks_sent;
 
 static int start(struct ring_buffer **rb)
 {
 	keys = calloc(OFFCPU_MAP_ENTRIES, sizeof(*keys));
+	stack_keys = calloc(OFFCPU_STACK_KEYS, sizeof(*stack_keys));
 	skel = offcpu_bpf__open();
-	if (!keys || !skel) {
+	if (!keys || !stack_keys || !skel) {
 		LOG("cannot open the offcpu BPF object: %s", strerror(errno));
 		return -1;
 	}
 	skel->rodata->exclude_tgid = getpid();
+	skel->rodata->stack_sample_every = opt.offcpu_stack_every;
 	if (offcpu_bpf__load(skel)) {
 		LOG("cannot load the offcpu BPF programs: %s", strerror(errno));
 		return -1;
@@ -31,6 +37,57 @@ static int start(struct ring_buffer **rb)
 		return -1;
 	thread_sched_map_fd = bpf_map__fd(skel->maps.thread_sched);
 	return 0;
+}
+
+static void send_stack(__s32 id)
+{
+	struct stack_trace_record rec = {};
+
+	if (id < 0 || id >= OFFCPU_STACK_ENTRIES || stack_sent[id])
+		return;
+	if (bpf_map__lookup_elem(skel->maps.offcpu_stacks, &id, sizeof(id), rec.ips, sizeof(rec.ips), 0))
+		return;
+	for (rec.depth = 0; rec.depth < MAX_STACK_DEPTH && rec.ips[rec.depth]; rec.depth++)
+		;
+	rec.stack_id = id;
+	emit(&rec, RECORD_STACK_TRACE, sizeof(rec));
+	stack_sent[id] = 1;
+	stacks_sent++;
+}
+
+/*
+ * The interval's OFFCPU_STACK records (each taken out of the map: the counts
+ * are per interval), each after the addresses of stacks not sent before. A
+ * stack map three quarters full is emptied, and the agent told, so new stacks
+ * keep finding room; a sleep that spans the reset may name a reused id.
+ */
+static void snapshot_stacks(void)
+{
+	int fd = bpf_map__fd(skel->maps.offcpu_stack_time);
+	struct offcpu_stack_record rec = {};
+	struct stacks_reset_record reset = {};
+	size_t n = 0, i;
+	__u32 next;
+
+	while (n < OFFCPU_STACK_KEYS && !bpf_map_get_next_key(fd, n ? &stack_keys[n - 1] : NULL, &stack_keys[n]))
+		n++;
+	for (i = 0; i < n; i++) {
+		/* Taken out at once, so a sleep ending meanwhile goes to the next interval. */
+		if (bpf_map_lookup_and_delete_elem(fd, &stack_keys[i], &rec.value))
+			continue;
+		rec.key = stack_keys[i];
+		send_stack(rec.key.kernel_stack);
+		send_stack(rec.key.user_stack);
+		emit(&rec, RECORD_OFFCPU_STACK, sizeof(rec));
+	}
+	if (stacks_sent * 4 < OFFCPU_STACK_ENTRIES * 3)
+		return;
+	fd = bpf_map__fd(skel->maps.offcpu_stacks);
+	while (!bpf_map_get_next_key(fd, NULL, &next))
+		bpf_map_delete_elem(fd, &next);
+	memset(stack_sent, 0, sizeof(stack_sent));
+	stacks_sent = 0;
+	emit(&reset, RECORD_STACKS_RESET, sizeof(reset));
 }
 
 /* One OFFCPU_HIST record per entry (cumulative); exited processes' entries go after. */
@@ -52,6 +109,7 @@ static void snapshot(void)
 		if (dead)
 			bpf_map_delete_elem(fd, &keys[i]);
 	}
+	snapshot_stacks();
 }
 
 static void add_signal_drops(__u64 drops[DROP_REASON_COUNT])
@@ -65,6 +123,8 @@ static void destroy(void)
 	skel = NULL;
 	free(keys);
 	keys = NULL;
+	free(stack_keys);
+	stack_keys = NULL;
 	thread_sched_map_fd = -1;
 }
 

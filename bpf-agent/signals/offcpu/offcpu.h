@@ -5,6 +5,15 @@
 
 /* (tgid, state, bucket) keys; the loader resizes with --max-hist-entries. */
 #define OFFCPU_MAP_ENTRIES 16384
+/* Distinct off-CPU stacks kept (kernel and user); the loader resets the map
+ * when it is three quarters full. */
+#define OFFCPU_STACK_ENTRIES 16384
+/* (tgid, state, stacks) keys of one interval. */
+#define OFFCPU_STACK_KEYS 16384
+/* A thread whose last sleep lasted this long (or that never slept) gets a stack for every sleep. */
+#define LONG_SLEEP_NS 1000000ULL
+/* Other sleeps: one in this many gets stacks (and counts this many times). */
+#define STACK_SAMPLE_EVERY 16
 
 /*
  * Per-thread scheduler state in task-local storage. The syscalls program reads
@@ -16,6 +25,10 @@ struct thread_sched {
 	__u64 runnable_since_ns;  /* when it became runnable; 0 = not waiting */
 	__u64 run_queue_total_ns; /* all run-queue time of the thread so far */
 	__u32 off_state;          /* enum offcpu_state of the current sleep */
+	__u32 stack_weight;       /* the current sleep's stacks count this often; 0 = none taken */
+	__s32 kernel_stack;
+	__s32 user_stack;
+	__u32 last_sleep_short;   /* 0 for a thread's first sleep: unknown counts as long */
 	__u32 pad;
 };
 

@@ -17,7 +17,7 @@ export function createProcessSignal(context: SignalContext): AgentSignal {
       else context.processes.onExit(record.tgid);
     },
     endInterval() {
-      return { resourceMetrics: [], spans: [], exitedTgids: [] };
+      return { resourceMetrics: [], spans: [], logRecords: [], exitedTgids: [] };
     },
   };
 }

@@ -68,6 +68,7 @@ test('the kernel counts every failed call of a fast EAGAIN storm', { skip: skipR
     slowThresholdNs: 10_000_000n,
     slowEventsForIdle: false,
     stackMinNs: 10_000n,
+    offCpuStackSampleEvery: 16,
     syscallClassifyCodes: new Map(),
     maxHistEntries: 65536,
     logger: createLogger('warn'),

@@ -106,6 +106,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
           ...(errorDeltas.length > 0 ? errorResourceMetrics(errorDeltas, where) : []),
         ],
         spans,
+        logRecords: [],
         exitedTgids,
       };
     },

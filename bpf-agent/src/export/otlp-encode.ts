@@ -1,7 +1,8 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 
 /**
  * Bound of one encoded request: under Kafka's default max.message.bytes
@@ -123,4 +124,18 @@ export function encodeTraceRequests(spans: readonly ReadableSpan[], maxMessageBy
   }
   if (pending.length > 0) encodeUnder(pending, maxMessageBytes, requests);
   return requests;
+}
+
+/**
+ * The log records as ExportLogsServiceRequests under the bound, halving a run
+ * whose request came out too large (the serializer groups records by their
+ * resource object: callers share one object per resource). A single record
+ * larger than the bound goes alone: the caller sees its length and counts it.
+ */
+export function encodeLogsRequests(records: readonly ReadableLogRecord[], maxMessageBytes: number = MAX_MESSAGE_BYTES): Buffer[] {
+  if (records.length === 0) return [];
+  const encoded = Buffer.from(ProtobufLogsSerializer.serializeRequest([...records]) ?? new Uint8Array());
+  if (encoded.length <= maxMessageBytes || records.length === 1) return [encoded];
+  const half = Math.ceil(records.length / 2);
+  return [...encodeLogsRequests(records.slice(0, half), maxMessageBytes), ...encodeLogsRequests(records.slice(half), maxMessageBytes)];
 }

@@ -10,6 +10,9 @@ import {
   RecordType,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
+  OffCpuStackRecordLayout,
+  StackTraceRecordLayout,
+  StacksResetRecordLayout,
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   UserStackRecordLayout,
@@ -120,6 +123,27 @@ function syscallErrors(): Buffer {
   return b;
 }
 
+function stackTrace(): Buffer {
+  const L = StackTraceRecordLayout;
+  const b = record(RecordType.stackTrace, L.size);
+  b.writeUInt32LE(3, L.stackId);
+  b.writeUInt32LE(1, L.depth);
+  b.writeBigUInt64LE(0xffffffff81000000n, L.ips);
+  return b;
+}
+
+function offCpuStack(): Buffer {
+  const L = OffCpuStackRecordLayout;
+  const b = record(RecordType.offcpuStack, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(2, L.state);
+  b.writeInt32LE(3, L.kernelStack);
+  b.writeInt32LE(-1, L.userStack);
+  b.writeBigUInt64LE(5_000_000n, L.offCpuNs);
+  b.writeBigUInt64LE(16n, L.count);
+  return b;
+}
+
 function processEvent(): Buffer {
   const L = ProcessEventRecordLayout;
   const b = record(RecordType.processEvent, L.size);
@@ -165,6 +189,7 @@ const expected: LoaderRecord[] = [
       offcpu_map_full: 5n,
       process_ringbuf_full: 6n,
       error_map_full: 7n,
+      offcpu_stack_full: 8n,
     },
   },
   {
@@ -185,9 +210,12 @@ const expected: LoaderRecord[] = [
   { type: 'offcpu-hist', tgid: 77, state: 'run-queue', bucket: 20, count: 4n, sumNs: 2_000_000n, maxNs: 900_000n },
   { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh', filename: '/bin/sh' },
   { type: 'syscall-errors', tgid: 77, syscallNr: 0, errno: 11, count: 12345n },
+  { type: 'stack-trace', stackId: 3, ips: [0xffffffff81000000n] },
+  { type: 'offcpu-stack', tgid: 77, state: 'uninterruptible', kernelStack: 3, userStack: -1, offCpuNs: 5_000_000n, count: 16n },
+  { type: 'stacks-reset' },
 ];
 
-const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres'), userStack(), offCpuHist(), processEvent(), syscallErrors()]);
+const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres'), userStack(), offCpuHist(), processEvent(), syscallErrors(), stackTrace(), offCpuStack(), record(RecordType.stacksReset, StacksResetRecordLayout.size)]);
 
 test('decodes every record type', () => {
   const decoder = new RecordDecoder();

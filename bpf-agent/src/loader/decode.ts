@@ -3,6 +3,7 @@ import {
   HelloRecordLayout,
   OFFCPU_STATES,
   OffCpuHistRecordLayout,
+  OffCpuStackRecordLayout,
   ProcessEventKind,
   PROCESS_FILENAME_LEN,
   ProcessEventRecordLayout,
@@ -12,6 +13,8 @@ import {
   SLOW_SYSCALL_ARGS,
   SlowSyscallRecordLayout,
   SnapshotEndRecordLayout,
+  StackTraceRecordLayout,
+  StacksResetRecordLayout,
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
@@ -40,6 +43,9 @@ const knownSizes = new Map<number, number>([
   [RecordType.offcpuHist, OffCpuHistRecordLayout.size],
   [RecordType.processEvent, ProcessEventRecordLayout.size],
   [RecordType.syscallErrors, SyscallErrorsRecordLayout.size],
+  [RecordType.stackTrace, StackTraceRecordLayout.size],
+  [RecordType.offcpuStack, OffCpuStackRecordLayout.size],
+  [RecordType.stacksReset, StacksResetRecordLayout.size],
 ]);
 
 const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
@@ -127,6 +133,29 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
       return decodeOffCpuHist(r);
     case RecordType.processEvent:
       return decodeProcessEvent(r);
+    case RecordType.stackTrace: {
+      const L = StackTraceRecordLayout;
+      const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
+      const ips: bigint[] = [];
+      for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
+      return { type: 'stack-trace', stackId: r.readUInt32LE(L.stackId), ips };
+    }
+    case RecordType.offcpuStack: {
+      const L = OffCpuStackRecordLayout;
+      const state = OFFCPU_STATES[r.readUInt32LE(L.state)];
+      if (state === undefined) return undefined;
+      return {
+        type: 'offcpu-stack',
+        tgid: r.readUInt32LE(L.tgid),
+        state,
+        kernelStack: r.readInt32LE(L.kernelStack),
+        userStack: r.readInt32LE(L.userStack),
+        offCpuNs: r.readBigUInt64LE(L.offCpuNs),
+        count: r.readBigUInt64LE(L.count),
+      };
+    }
+    case RecordType.stacksReset:
+      return { type: 'stacks-reset' };
     case RecordType.syscallErrors: {
       const L = SyscallErrorsRecordLayout;
       return {

@@ -51,6 +51,7 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
     // clock_nanosleep is idle: its slow events only on request.
     slowEventsForIdle: true,
     stackMinNs: 10_000n,
+    offCpuStackSampleEvery: 16,
     syscallClassifyCodes: new Map(),
     maxHistEntries: 65536,
     logger: createLogger('warn'),

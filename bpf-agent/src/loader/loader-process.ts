@@ -14,6 +14,8 @@ export interface LoaderOptions {
   slowEventsForIdle: boolean;
   /** Calls classed by their user stack take it when they blocked at least this long. */
   stackMinNs: bigint;
+  /** Sleeps of threads whose last sleep was short take off-CPU stacks 1 in this many times. */
+  offCpuStackSampleEvery: number;
   /** Syscall number -> classify code (schemas' kernelClassifyCode), non-zero entries only. */
   syscallClassifyCodes: ReadonlyMap<number, number>;
   maxHistEntries: number;
@@ -41,6 +43,7 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
     '--interval-ms', String(options.intervalMs),
     '--slow-threshold-ns', options.slowThresholdNs.toString(),
     '--stack-min-ns', options.stackMinNs.toString(),
+    '--offcpu-stack-every', String(options.offCpuStackSampleEvery),
     '--max-hist-entries', String(options.maxHistEntries),
   ];
   if (options.slowEventsForIdle) args.push('--slow-events-for-idle');

@@ -39,6 +39,30 @@ export interface SyscallErrorsRecord {
   count: bigint;
 }
 
+/** The return addresses behind a stack id of the offcpu signal, leaf first. */
+export interface StackTraceRecord {
+  type: 'stack-trace';
+  stackId: number;
+  ips: bigint[];
+}
+
+/** One interval's off-CPU time under one (process, state, kernel stack, user stack). */
+export interface OffCpuStackRecord {
+  type: 'offcpu-stack';
+  tgid: number;
+  state: OffCpuState;
+  /** Stack ids, -1 where none was taken. */
+  kernelStack: number;
+  userStack: number;
+  offCpuNs: bigint;
+  count: bigint;
+}
+
+/** Stack ids sent so far may name other stacks from now on. */
+export interface StacksResetRecord {
+  type: 'stacks-reset';
+}
+
 export interface OffCpuHistRecord extends HistogramCounters {
   type: 'offcpu-hist';
   state: OffCpuState;
@@ -99,4 +123,7 @@ export type LoaderRecord =
   | UserStackRecord
   | OffCpuHistRecord
   | ProcessEventRecord
-  | SyscallErrorsRecord;
+  | SyscallErrorsRecord
+  | StackTraceRecord
+  | OffCpuStackRecord
+  | StacksResetRecord;

@@ -7,3 +7,4 @@ export { SymbolTable } from './symbol-table.js';
 export type { FunctionSymbol } from './symbol-table.js';
 export { Symbolizer } from './symbolizer.js';
 export type { SymbolizedFrame, SymbolizerOptions } from './symbolizer.js';
+export { readKernelSymbols } from './kallsyms.js';

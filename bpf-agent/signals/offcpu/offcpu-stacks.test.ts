@@ -1,0 +1,124 @@
+// Starts (real-kernel test): the stallscope-loader with the offcpu signal and a
+// C program sleeping in read(2) on a pipe inside a function of known name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@stallscope/common';
+import { LogAttr, OFFCPU_STACK_EVENT } from '@stallscope/schemas';
+import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
+import { spawnLoader } from '../../src/loader/loader-process.js';
+import type { LoaderRecord } from '../../src/loader/records.js';
+import { Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
+import { OffCpuStacks, offCpuStackLogRecords, type FoldedStackTime } from './offcpu-stacks.js';
+
+const names = new Map([
+  [0x10n, 'main'],
+  [0x20n, 'handler'],
+  [0x30n, 'read'],
+  [0xf1n, 'schedule'],
+  [0xf2n, 'pipe_read'],
+  [0xb0n, 'bpf_prog_05b99cd879f9e8b0_handle_sched_switch'],
+]);
+const fakeSymbolizers = {
+  kernel: (address: bigint) => names.get(address),
+  user: (_pid: number, addresses: readonly bigint[]) => addresses.map((address) => names.get(address)),
+};
+
+test('folds user frames then kernel frames, root first, without the tracing frames; sums by service; keeps the heaviest', () => {
+  const stacks = new OffCpuStacks(fakeSymbolizers, 1);
+  stacks.onStackTrace({ type: 'stack-trace', stackId: 1, ips: [0x30n, 0x20n, 0x10n] });
+  stacks.onStackTrace({ type: 'stack-trace', stackId: 2, ips: [0xb0n, 0xf1n, 0xf2n] });
+  stacks.onStackTrace({ type: 'stack-trace', stackId: 3, ips: [0x99n] });
+  const record = { type: 'offcpu-stack', state: 'sleep', kernelStack: 2, userStack: 1, count: 1n } as const;
+  stacks.onOffCpuStack({ ...record, tgid: 10, offCpuNs: 3_000n });
+  stacks.onOffCpuStack({ ...record, tgid: 11, offCpuNs: 4_000n, count: 16n });
+  stacks.onOffCpuStack({ ...record, tgid: 10, kernelStack: 3, offCpuNs: 500n });
+  const folded = stacks.endInterval((tgid) => (tgid < 20 ? 'api' : 'db'));
+  assert.deepEqual(folded, [
+    { serviceName: 'api', state: 'sleep', folded: 'main;handler;read;[k] pipe_read;[k] schedule', offCpuNs: 7_000, sleeps: 17 },
+  ]);
+  assert.deepEqual(stacks.endInterval(() => 'api'), [], 'counts are per interval');
+
+  const [log] = offCpuStackLogRecords(folded, { hostName: 'h', time: [5, 0] });
+  assert.equal(log!.eventName, OFFCPU_STACK_EVENT);
+  assert.equal(log!.body, 'main;handler;read;[k] pipe_read;[k] schedule');
+  assert.equal(log!.attributes[LogAttr.offCpuNs], 7_000);
+});
+
+test('after a reset, stack ids no longer resolve to the old addresses', () => {
+  const stacks = new OffCpuStacks(fakeSymbolizers, 5);
+  stacks.onStackTrace({ type: 'stack-trace', stackId: 1, ips: [0x10n] });
+  stacks.onReset();
+  stacks.onOffCpuStack({ type: 'offcpu-stack', tgid: 1, state: 'sleep', kernelStack: -1, userStack: 1, offCpuNs: 1n, count: 1n });
+  assert.equal(stacks.endInterval(() => 'x')[0]!.folded, '[unknown user stack]');
+});
+
+const loaderPath = defaultLoaderPath();
+const skipReason =
+  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+
+test('a thread sleeping on a pipe: its off-CPU stack names its function and the kernel pipe read', { skip: skipReason, timeout: 60_000 }, async (t) => {
+  const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-sleeper-')), 'pipe-sleeper');
+  const source = join(import.meta.dirname, '..', '..', '..', 'signals', 'offcpu', 'test-fixtures', 'pipe-sleeper.c');
+  execFileSync('cc', ['-O1', '-fno-omit-frame-pointer', '-pthread', '-o', exe, source]);
+  const records: LoaderRecord[] = [];
+  const loader = spawnLoader({
+    loaderPath,
+    signals: ['offcpu'],
+    intervalMs: 250,
+    slowThresholdNs: 10_000_000n,
+    slowEventsForIdle: false,
+    stackMinNs: 10_000n,
+    offCpuStackSampleEvery: 16,
+    syscallClassifyCodes: new Map(),
+    maxHistEntries: 65536,
+    logger: createLogger('warn'),
+    onRecord: (record) => records.push(record),
+    onExit: () => {},
+  });
+  const symbolizer = new Symbolizer({ maxFiles: 16 });
+  const kernelSymbols = readKernelSymbols();
+  const stacks = new OffCpuStacks(
+    {
+      kernel: (address) => kernelSymbols.lookup(address),
+      user: (pid, addresses) => symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol),
+    },
+    10,
+  );
+  try {
+    while (!records.some((r) => r.type === 'hello')) await sleep(20);
+    const child = spawn(exe, ['2000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    // Fold while the process lives: its maps are needed to name user frames.
+    const folded: FoldedStackTime[] = [];
+    const drain = () => {
+      for (const record of records.splice(0)) {
+        if (record.type === 'stack-trace') stacks.onStackTrace(record);
+        if (record.type === 'offcpu-stack' && record.tgid === child.pid) stacks.onOffCpuStack(record);
+      }
+      folded.push(...stacks.endInterval(() => 'sleeper'));
+    };
+    while (child.exitCode === null) {
+      await sleep(100);
+      drain();
+    }
+    // The last sleeps are in the interval after the exit: named from what was learnt while it lived.
+    await sleep(600);
+    drain();
+    const { readNs } = JSON.parse(output) as { readNs: number };
+    const pipeStacks = folded.filter((stack) => stack.folded.includes('wait_for_feed'));
+    for (const stack of pipeStacks.slice(0, 3)) t.diagnostic(`${stack.offCpuNs} ns ${stack.folded}`);
+    assert.ok(pipeStacks.length > 0, 'a folded stack through wait_for_feed');
+    assert.ok(pipeStacks.every((stack) => /;\[k\] [a-z_]*pipe_read;.*\[k\] __schedule$/.test(stack.folded)), 'down to the kernel pipe read and __schedule, nothing of the tracer below');
+    const sleptNs = pipeStacks.reduce((sum, stack) => sum + stack.offCpuNs, 0);
+    t.diagnostic(`off-CPU under wait_for_feed ${sleptNs} ns; the program read for ${readNs} ns`);
+    assert.ok(Math.abs(sleptNs / readNs - 1) <= 0.25, `off-CPU ${sleptNs} ns vs ${readNs} ns measured`);
+  } finally {
+    await loader.stop();
+  }
+});

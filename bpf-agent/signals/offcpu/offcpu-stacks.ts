@@ -1,0 +1,139 @@
+import type { HrTime } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { AGENT_SCOPE_NAME, LogAttr, OFFCPU_STACK_EVENT, ResourceAttr, type OffCpuState } from '@stallscope/schemas';
+import type { OffCpuStackRecord, StackTraceRecord } from '../../src/loader/records.js';
+
+/** Kernel addresses -> names; user addresses of a process -> names (undefined where unknown). */
+export interface StackSymbolizers {
+  kernel(address: bigint): string | undefined;
+  user(pid: number, addresses: readonly bigint[]): (string | undefined)[];
+}
+
+export interface FoldedStackTime {
+  serviceName: string;
+  state: OffCpuState;
+  /** Root first, frames joined by ';', kernel frames marked with a `[k] ` prefix (flame graph tools' folded format). */
+  folded: string;
+  offCpuNs: number;
+  /** Sleeps it stands for (an estimate: sampled sleeps count several times). */
+  sleeps: number;
+}
+
+/** Bounds the addresses kept per stack id (the kernel's map is bounded; this only follows it). */
+const MAX_KEPT_STACK_IDS = 32_768;
+
+const hex = (address: bigint): string => `0x${address.toString(16)}`;
+
+/** The tracing machinery the stack was taken from (the tracepoint's BPF program and its trampolines), not why the thread slept. */
+const TRACING_FRAME = /^(bpf_prog_|bpf_trace_run\d|__traceiter_|__bpf_trace_)/;
+
+/**
+ * Folds the kernel's per-interval off-CPU stack counts into flame-graph
+ * stacks per service: user frames (root first) then the kernel frames down to
+ * schedule(). Keeps the heaviest per service and state.
+ */
+export class OffCpuStacks {
+  private readonly addresses = new Map<number, bigint[]>();
+  /** (process, user stack id) -> frames, named while the process lived: its last interval comes after it exited. */
+  private readonly userFrames = new Map<string, string[]>();
+  private pending: OffCpuStackRecord[] = [];
+
+  constructor(
+    private readonly symbolizers: StackSymbolizers,
+    private readonly maxStacksPerService: number,
+  ) {}
+
+  onStackTrace(record: StackTraceRecord): void {
+    if (this.addresses.size >= MAX_KEPT_STACK_IDS) this.addresses.delete(this.addresses.keys().next().value!);
+    this.addresses.set(record.stackId, record.ips);
+  }
+
+  /** The kernel emptied its stack map: ids will name other stacks. */
+  onReset(): void {
+    this.addresses.clear();
+    this.userFrames.clear();
+  }
+
+  /** Names the user stack at once, while its process surely lives. */
+  onOffCpuStack(record: OffCpuStackRecord): void {
+    if (record.userStack >= 0) this.userFramesOf(record.tgid, record.userStack);
+    this.pending.push(record);
+  }
+
+  endInterval(serviceOf: (tgid: number) => string): FoldedStackTime[] {
+    const byStack = new Map<string, FoldedStackTime>();
+    for (const record of this.pending) {
+      const folded = this.fold(record);
+      const serviceName = serviceOf(record.tgid);
+      const key = `${serviceName}\0${record.state}\0${folded}`;
+      const entry = byStack.get(key) ?? { serviceName, state: record.state, folded, offCpuNs: 0, sleeps: 0 };
+      entry.offCpuNs += Number(record.offCpuNs);
+      entry.sleeps += Number(record.count);
+      byStack.set(key, entry);
+    }
+    this.pending = [];
+    const groups = new Map<string, FoldedStackTime[]>();
+    for (const entry of byStack.values()) {
+      const group = `${entry.serviceName}\0${entry.state}`;
+      groups.set(group, [...(groups.get(group) ?? []), entry]);
+    }
+    return [...groups.values()].flatMap((entries) =>
+      entries.sort((a, b) => b.offCpuNs - a.offCpuNs).slice(0, this.maxStacksPerService),
+    );
+  }
+
+  private fold(record: OffCpuStackRecord): string {
+    const kernel = this.addresses.get(record.kernelStack);
+    const userFrames = record.userStack < 0 ? [] : this.userFramesOf(record.tgid, record.userStack);
+    const kernelFrames = (kernel ?? [])
+      .map((address) => this.symbolizers.kernel(address) ?? hex(address))
+      .filter((name) => !TRACING_FRAME.test(name))
+      .map((name) => `[k] ${name}`);
+    return [...[...userFrames].reverse(), ...kernelFrames.reverse()].join(';') || '[no stack]';
+  }
+
+  private userFramesOf(tgid: number, stackId: number): string[] {
+    const key = `${tgid}:${stackId}`;
+    const known = this.userFrames.get(key);
+    if (known) return known;
+    const user = this.addresses.get(stackId);
+    if (!user) return ['[unknown user stack]'];
+    const frames = this.symbolizers.user(tgid, user).map((name, i) => name ?? hex(user[i]!));
+    // Kept only when something resolved: an unnamed stack may name itself next time.
+    if (frames.some((frame, i) => frame !== hex(user[i]!))) {
+      if (this.userFrames.size >= MAX_KEPT_STACK_IDS) this.userFrames.delete(this.userFrames.keys().next().value!);
+      this.userFrames.set(key, frames);
+    }
+    return frames;
+  }
+}
+
+/** One log record per folded stack: the OTel-native carrier until a profiles signal lands. */
+export function offCpuStackLogRecords(
+  stacks: readonly FoldedStackTime[],
+  options: { hostName: string; time: HrTime },
+): ReadableLogRecord[] {
+  const resources = new Map<string, ReturnType<typeof resourceFromAttributes>>();
+  return stacks.map((stack) => {
+    let resource = resources.get(stack.serviceName);
+    if (!resource) {
+      resource = resourceFromAttributes({ [ResourceAttr.serviceName]: stack.serviceName, [ResourceAttr.hostName]: options.hostName });
+      resources.set(stack.serviceName, resource);
+    }
+    return {
+      hrTime: options.time,
+      hrTimeObserved: options.time,
+      eventName: OFFCPU_STACK_EVENT,
+      body: stack.folded,
+      resource,
+      instrumentationScope: { name: AGENT_SCOPE_NAME },
+      attributes: {
+        [LogAttr.threadState]: stack.state,
+        [LogAttr.offCpuNs]: stack.offCpuNs,
+        [LogAttr.sleeps]: stack.sleeps,
+      },
+      droppedAttributesCount: 0,
+    };
+  });
+}
