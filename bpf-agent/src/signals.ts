@@ -28,28 +28,27 @@ export interface SignalDeps {
 /** The agent's signals, in the order they are listed here; each is one folder under signals/. */
 export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSignal[] {
   const signals: AgentSignal[] = [];
+  // One cache of parsed ELF files for every signal that names user frames.
+  const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES });
+  const userFrames = (pid: number, addresses: readonly bigint[]) =>
+    symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol);
   if (config.signals.syscalls) {
-    const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES });
     signals.push(
       createSyscallsSignal(deps.contextFor('syscalls'), {
         arch: deps.arch,
         maxSlowSpansPerProcessPerInterval: config.maxSlowSpansPerProcessPerInterval,
         maxPendingSpans: MAX_PENDING_SPANS,
         stackRules: { ruleIds: STACK_RULE_IDS, classify: classifyByStack },
-        symbolize: (pid, addresses) => symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol),
+        symbolize: userFrames,
         spansDropped: deps.spansDropped,
       }),
     );
   }
   if (config.signals.offcpu) {
     const kernelSymbols = readKernelSymbols();
-    const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES });
     signals.push(
       createOffCpuSignal(deps.contextFor('offcpu'), {
-        symbolizers: {
-          kernel: (address) => kernelSymbols.lookup(address),
-          user: (pid, addresses) => symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol),
-        },
+        symbolizers: { kernel: (address) => kernelSymbols.lookup(address), user: userFrames },
         maxStacksPerService: config.offCpuStacksPerService,
       }),
     );

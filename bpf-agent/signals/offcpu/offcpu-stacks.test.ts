@@ -19,6 +19,7 @@ const names = new Map([
   [0x10n, 'main'],
   [0x20n, 'handler'],
   [0x30n, 'read'],
+  [0xf0n, '__schedule'],
   [0xf1n, 'schedule'],
   [0xf2n, 'pipe_read'],
   [0xb0n, 'bpf_prog_05b99cd879f9e8b0_handle_sched_switch'],
@@ -31,7 +32,7 @@ const fakeSymbolizers = {
 test('folds user frames then kernel frames, root first, without the tracing frames; sums by service; keeps the heaviest', () => {
   const stacks = new OffCpuStacks(fakeSymbolizers, 1);
   stacks.onStackTrace({ type: 'stack-trace', stackId: 1, ips: [0x30n, 0x20n, 0x10n] });
-  stacks.onStackTrace({ type: 'stack-trace', stackId: 2, ips: [0xb0n, 0xf1n, 0xf2n] });
+  stacks.onStackTrace({ type: 'stack-trace', stackId: 2, ips: [0xb0n, 0xf0n, 0xf1n, 0xf2n] });
   stacks.onStackTrace({ type: 'stack-trace', stackId: 3, ips: [0x99n] });
   const record = { type: 'offcpu-stack', state: 'sleep', kernelStack: 2, userStack: 1, count: 1n } as const;
   stacks.onOffCpuStack({ ...record, tgid: 10, offCpuNs: 3_000n });
@@ -39,13 +40,13 @@ test('folds user frames then kernel frames, root first, without the tracing fram
   stacks.onOffCpuStack({ ...record, tgid: 10, kernelStack: 3, offCpuNs: 500n });
   const folded = stacks.endInterval((tgid) => (tgid < 20 ? 'api' : 'db'));
   assert.deepEqual(folded, [
-    { serviceName: 'api', state: 'sleep', folded: 'main;handler;read;[k] pipe_read;[k] schedule', offCpuNs: 7_000, sleeps: 17 },
+    { serviceName: 'api', state: 'sleep', folded: 'main;handler;read;[k] pipe_read;[k] schedule;[k] __schedule', offCpuNs: 7_000, sleeps: 17 },
   ]);
   assert.deepEqual(stacks.endInterval(() => 'api'), [], 'counts are per interval');
 
   const [log] = offCpuStackLogRecords(folded, { hostName: 'h', time: [5, 0] });
   assert.equal(log!.eventName, OFFCPU_STACK_EVENT);
-  assert.equal(log!.body, 'main;handler;read;[k] pipe_read;[k] schedule');
+  assert.equal(log!.body, 'main;handler;read;[k] pipe_read;[k] schedule;[k] __schedule');
   assert.equal(log!.attributes[LogAttr.offCpuNs], 7_000);
 });
 

@@ -25,8 +25,13 @@ const MAX_KEPT_STACK_IDS = 32_768;
 
 const hex = (address: bigint): string => `0x${address.toString(16)}`;
 
-/** The tracing machinery the stack was taken from (the tracepoint's BPF program and its trampolines), not why the thread slept. */
-const TRACING_FRAME = /^(bpf_prog_|bpf_trace_run\d|__traceiter_|__bpf_trace_)/;
+/**
+ * Stacks are taken in the sched_switch tracepoint: the leaf frames above
+ * __schedule are the tracing machinery (trampolines, the BPF program, which
+ * kallsyms names only if it was read after the program loaded), not why the
+ * thread slept.
+ */
+const SCHEDULER_FRAME = '__schedule';
 
 /**
  * Folds the kernel's per-interval off-CPU stack counts into flame-graph
@@ -86,10 +91,9 @@ export class OffCpuStacks {
   private fold(record: OffCpuStackRecord): string {
     const kernel = this.addresses.get(record.kernelStack);
     const userFrames = record.userStack < 0 ? [] : this.userFramesOf(record.tgid, record.userStack);
-    const kernelFrames = (kernel ?? [])
-      .map((address) => this.symbolizers.kernel(address) ?? hex(address))
-      .filter((name) => !TRACING_FRAME.test(name))
-      .map((name) => `[k] ${name}`);
+    const kernelNames = (kernel ?? []).map((address) => this.symbolizers.kernel(address) ?? hex(address));
+    const scheduler = kernelNames.indexOf(SCHEDULER_FRAME);
+    const kernelFrames = kernelNames.slice(Math.max(scheduler, 0)).map((name) => `[k] ${name}`);
     return [...[...userFrames].reverse(), ...kernelFrames.reverse()].join(';') || '[no stack]';
   }
 
