@@ -50,9 +50,14 @@ cmd_build() {
   rm -rf "$stamp" "$cache/build"
   mkdir -p "$cache/build"
   # -modcacherw: Go writes its module cache read-only, which would make the cache undeletable.
+  # The module cache's download dir serves as the first proxy: `go run pkg@version`
+  # looks up the module's latest version even when this one is cached, and
+  # with the cache warm that answer and every module come from disk.
+  local proxy
+  proxy="file://$cache/gomod/cache/download,$(go env GOPROXY)"
   (
     cd "$here"
-    GOMODCACHE="$cache/gomod" GOCACHE="$cache/gocache" GOFLAGS=-modcacherw \
+    GOMODCACHE="$cache/gomod" GOCACHE="$cache/gocache" GOFLAGS=-modcacherw GOPROXY="$proxy" \
       go run "go.opentelemetry.io/collector/cmd/builder@$builder_version" --config "$manifest"
   ) >"$cache/build.log" 2>&1 || { tail -n 40 "$cache/build.log" >&2; die "ocb build failed (full log: $cache/build.log)"; }
   [[ -x "$binary" ]] || die "ocb finished but $binary is missing"
