@@ -3,7 +3,8 @@
 # the pinned Node.js LTS (scripts/node-runtime.sh), system packages (installed
 # when missing, as root), npm dependencies, the
 # TypeScript build and the BPF objects + loader. Idempotent and quiet when
-# nothing is to do. `--for-tests` also installs Java/Maven and fetches Kafka.
+# nothing is to do. `--for-tests` also installs Java/Maven, fetches Kafka and
+# builds the OpenTelemetry Collector of the interop suite (with Go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,4 +53,11 @@ make -s -C bpf-agent
 
 if $for_tests; then
   bash infra/kafka/kafka.sh fetch
+  # The interop suite's OpenTelemetry Collector, built from source (minutes on
+  # a cold cache, nothing once built). Without Go that suite skips, saying why.
+  if command -v go >/dev/null 2>&1; then
+    bash infra/otelcol/otelcol.sh build
+  else
+    say "go not found: the OpenTelemetry Collector interop suite will skip (infra/otelcol needs Go 1.25+)"
+  fi
 fi

@@ -1,0 +1,5 @@
+// Stand-in for a module the Go module proxy refuses (see ../README.md); only
+// the fileexporter's own tests need it, so it is never compiled into the Collector.
+module github.com/open-telemetry/opentelemetry-collector-contrib/extension/encoding
+
+go 1.25
