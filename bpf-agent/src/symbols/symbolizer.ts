@@ -23,6 +23,18 @@ export interface SymbolizerOptions {
   procRoot?: string;
 }
 
+/**
+ * How long a process's parsed /proc/PID/maps is reused: reading and parsing it
+ * per stack was most of the agent's busy time. An address it does not cover
+ * (a library loaded since) re-reads it at once, so staleness costs one read.
+ */
+const MAPS_REUSE_MS = 10_000;
+
+interface CachedMaps {
+  mappings: MemoryMapping[];
+  readAtMs: number;
+}
+
 interface PerfMapEntry {
   sizeBytes: number;
   symbols: SymbolTable;
@@ -48,11 +60,13 @@ export class Symbolizer {
   /** Keyed by dev:inode of the mapping: one entry serves every process mapping the same file. */
   private readonly elfByFile: LruCache<string, ElfSymbols | typeof NOT_ELF>;
   private readonly perfMapByPid: LruCache<number, PerfMapEntry>;
+  private readonly mapsByPid: LruCache<number, CachedMaps>;
 
   constructor(opts: SymbolizerOptions) {
     this.procRoot = opts.procRoot ?? '/proc';
     this.elfByFile = new LruCache(opts.maxFiles);
     this.perfMapByPid = new LruCache(opts.maxFiles);
+    this.mapsByPid = new LruCache(opts.maxFiles);
   }
 
   /**
@@ -61,10 +75,11 @@ export class Symbolizer {
    * is named after that function, not the next one.
    */
   symbolize(pid: number, addresses: bigint[]): SymbolizedFrame[] {
-    const mapsText = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8'));
-    const mappings = mapsText === undefined ? [] : parseProcMaps(mapsText);
+    const lookupAddresses = addresses.map((address, index) => (index === 0 || address === 0n ? address : address - 1n));
+    let mappings = this.mappingsOf(pid, false);
+    if (lookupAddresses.some((address) => !findMapping(mappings, address))) mappings = this.mappingsOf(pid, true);
     return addresses.map((address, index) => {
-      const lookupAddress = index === 0 || address === 0n ? address : address - 1n;
+      const lookupAddress = lookupAddresses[index]!;
       const mapping = findMapping(mappings, lookupAddress);
       if (!mapping) return { address };
       const frame: SymbolizedFrame = { address };
@@ -73,6 +88,22 @@ export class Symbolizer {
       if (symbol !== undefined) frame.symbol = symbol;
       return frame;
     });
+  }
+
+  /** The process's mappings, parsed at most once per MAPS_REUSE_MS unless fresh ones are asked for. */
+  private mappingsOf(pid: number, fresh: boolean): MemoryMapping[] {
+    const cached = this.mapsByPid.get(pid);
+    const nowMs = Date.now();
+    if (cached && !fresh && nowMs - cached.readAtMs < MAPS_REUSE_MS) return cached.mappings;
+    const mapsText = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8'));
+    // Gone: its pid may already be another process's, so nothing is named from old maps.
+    if (mapsText === undefined) {
+      this.mapsByPid.delete(pid);
+      return [];
+    }
+    const mappings = parseProcMaps(mapsText);
+    this.mapsByPid.set(pid, { mappings, readAtMs: nowMs });
+    return mappings;
   }
 
   private symbolOf(pid: number, mapping: MemoryMapping, address: bigint): string | undefined {
