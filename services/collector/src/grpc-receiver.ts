@@ -3,7 +3,7 @@ import { withLifecycle } from '@stallscope/common';
 import { bearerAuthorized } from './bearer-auth.js';
 import type { CollectorConfig } from './config.js';
 import { ExportRefusal, type RefusalReason } from './collector-metrics.js';
-import type { Receiver, ReceiverDeps } from './http-receiver.js';
+import type { Receiver, ReceiverDeps } from './receiver.js';
 import { exportResponse } from './responses.js';
 import { SIGNALS, type SignalShape } from './signals.js';
 

@@ -1,28 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { withLifecycle, type Component, type Logger } from '@stallscope/common';
+import { withLifecycle } from '@stallscope/common';
 import { bearerAuthorized } from './bearer-auth.js';
 import type { CollectorConfig } from './config.js';
-import { ExportRefusal, type CollectorMetrics, type RefusalReason } from './collector-metrics.js';
-import type { BodyFormat, ExportPipeline } from './export-pipeline.js';
-import type { InFlightBytes } from './in-flight-bytes.js';
+import { ExportRefusal, type RefusalReason } from './collector-metrics.js';
+import type { BodyFormat } from './export-pipeline.js';
+import type { Receiver, ReceiverDeps } from './receiver.js';
 import { exportResponse, GrpcCode, statusBody, type ResponseBody } from './responses.js';
 import { SIGNALS, type SignalShape } from './signals.js';
 
 const gunzipBounded = promisify(gunzip);
-
-export interface Receiver extends Component {
-  /** The port listened on, once started (the configured one, or the one picked for 0). */
-  readonly port: number;
-}
-
-export interface ReceiverDeps {
-  pipeline: ExportPipeline;
-  inFlight: InFlightBytes;
-  metrics: CollectorMetrics;
-  logger: Logger;
-}
 
 const REQUEST_TIMEOUT_MS = 30_000;
 

@@ -15,7 +15,7 @@ import {
 import type { AnyValue, ExportTraceServiceRequest, KeyValue } from '@stallscope/ingest';
 
 /** Attributes of every type OTLP carries from JS: string, bool, int, double and arrays of each. */
-export const SAMPLE_ATTRIBUTES: Attributes = {
+const SAMPLE_ATTRIBUTES: Attributes = {
   'http.route': '/checkout/{id}',
   'app.cache_hit': true,
   'app.items': 42,
@@ -28,14 +28,14 @@ export const SAMPLE_ATTRIBUTES: Attributes = {
   'app.flags': [true, false],
 };
 
-export const SAMPLE_RESOURCE: Attributes = {
+const SAMPLE_RESOURCE: Attributes = {
   'service.name': 'collector-test-app',
   'service.version': '1.2.3',
   'host.name': 'app-host-1',
   'process.pid': 4242,
 };
 
-export const SAMPLE_SCOPE = { name: 'collector-test', version: '0.0.1' };
+const SAMPLE_SCOPE = { name: 'collector-test', version: '0.0.1' };
 
 /** 1700000000.123456789 s: past 2^53 ns, so a trip through a JS number would show. */
 const START: HrTime = [1_700_000_000, 123_456_789];
@@ -105,7 +105,7 @@ export async function exportSampleSpans(exporter: SpanExporter): Promise<Readabl
 }
 
 /** The AnyValue the JS SDK's OTLP serializers make of an attribute value. */
-export function expectedAnyValue(value: AttributeValue | null | undefined): AnyValue {
+function expectedAnyValue(value: AttributeValue | null | undefined): AnyValue {
   if (Array.isArray(value)) return { type: 'array', values: value.map((entry) => expectedAnyValue(entry)) };
   switch (typeof value) {
     case 'string':
