@@ -10,14 +10,17 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 test('--list-targets names every user-facing target and what it runs', () => {
   const result = run(['--list-targets']);
   assert.equal(result.status, 0);
-  assert.match(result.stdout, /^all\t-> agent, ingest, query-api$/m);
+  assert.match(result.stdout, /^all\t-> agent, ingest, query-api, collector$/m);
   assert.match(result.stdout, /^agent\t-> server, transport$/m);
+  assert.match(result.stdout, /^collector\t-> server, transport$/m);
 });
 
 test('a split target on the in-process transport is refused before anything starts', () => {
-  const result = run(['--target', 'agent']);
-  assert.equal(result.status, 2);
-  assert.match(result.stderr, /in-process transport only connects an agent and an ingest in the same process/);
+  for (const target of ['agent', 'collector', 'ingest']) {
+    const result = run(['--target', target]);
+    assert.equal(result.status, 2, target);
+    assert.match(result.stderr, /in-process transport only connects producers \(agent, collector\) and an ingest in the same process/);
+  }
 });
 
 test('unknown targets and bad configuration exit with a message', () => {

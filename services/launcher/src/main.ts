@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import type { Collector } from '@stallscope/collector';
 import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@stallscope/common';
 import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } from './config.js';
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
@@ -8,7 +9,7 @@ import { moduleDependencies, userTargets, type Built } from './modules.js';
 /** STALLSCOPE_* variables that are not settings: the config file, and the test suites' own. */
 const LAUNCHER_ENV_NAMES = ['STALLSCOPE_CONFIG', 'STALLSCOPE_TEST_LOG_LEVEL'];
 
-const USAGE = `usage: stallscope [--target all|agent|ingest|query-api[,...]] [--config file.yaml] [--list-targets]
+const USAGE = `usage: stallscope [--target all|agent|ingest|query-api|collector[,...]] [--config file.yaml] [--list-targets]
 
 Runs the chosen stallscope modules in one process. Configuration comes from
 defaults, then the YAML file (--config or STALLSCOPE_CONFIG), then environment
@@ -17,6 +18,12 @@ variables STALLSCOPE_<SECTION>_<KEY> (e.g. STALLSCOPE_SERVER_PORT=8470).`;
 function exampleLine(url: string, config: LauncherConfig): string {
   const token = config.server.authToken !== '' ? '$STALLSCOPE_SERVER_AUTH_TOKEN' : `$(cat ${config.dataDir}/auth-token)`;
   return `curl -H "Authorization: Bearer ${token}" '${url}/v1/syscalls/top?window=15m&by=service&limit=10'`;
+}
+
+/** Where applications point their OTLP exporters. */
+function collectorEndpoints(config: LauncherConfig, collector: Collector): { otlpGrpc: string; otlpHttp: string } {
+  const host = config.collector.host.includes(':') ? `[${config.collector.host}]` : config.collector.host;
+  return { otlpGrpc: `http://${host}:${collector.grpcPort}`, otlpHttp: `http://${host}:${collector.httpPort}` };
 }
 
 async function main(): Promise<number> {
@@ -54,9 +61,10 @@ async function main(): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
   const modules = resolveModules(parseTargets(config.target));
-  if (config.transport.kind === 'in-process' && modules.includes('agent') !== modules.includes('ingest')) {
+  const producesData = modules.includes('agent') || modules.includes('collector');
+  if (config.transport.kind === 'in-process' && producesData !== modules.includes('ingest')) {
     console.error(
-      'stallscope: the in-process transport only connects an agent and an ingest in the same process; ' +
+      'stallscope: the in-process transport only connects producers (agent, collector) and an ingest in the same process; ' +
         'run them together (--target all) or set STALLSCOPE_TRANSPORT_KIND=kafka',
     );
     return 2;
@@ -83,7 +91,9 @@ async function main(): Promise<number> {
     shutdown(1);
   };
   running = await startModules(modules, { config, logger, metrics, built, fail });
-  logger.info({ modules, url: built.server?.url }, 'stallscope ready');
+  const otlp = built.collector && collectorEndpoints(config, built.collector);
+  logger.info({ modules, url: built.server?.url, ...otlp }, 'stallscope ready');
+  if (otlp) console.log(`stallscope OTLP endpoints: gRPC ${otlp.otlpGrpc}, HTTP ${otlp.otlpHttp}/v1/traces (/v1/metrics, /v1/logs)`);
   if (modules.includes('query-api') && built.server) {
     console.log(`stallscope query API: ${built.server.url}\n  try: ${exampleLine(built.server.url, config)}`);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseTargets, resolveModules } from './module-manager.js';
 
 test('targets resolve to their modules, dependencies first', () => {
-  assert.deepEqual(resolveModules(parseTargets('all')), ['server', 'transport', 'agent', 'store', 'ingest', 'query-api', 'all']);
+  assert.deepEqual(resolveModules(parseTargets('all')), ['server', 'transport', 'agent', 'store', 'ingest', 'query-api', 'collector', 'all']);
   assert.deepEqual(resolveModules(parseTargets('agent')), ['server', 'transport', 'agent']);
   assert.deepEqual(resolveModules(parseTargets('ingest,query-api')), ['server', 'transport', 'store', 'ingest', 'query-api']);
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Component, Logger, Registry } from '@stallscope/common';
 import { createAgent } from '@stallscope/bpf-agent';
+import { createCollector, type Collector } from '@stallscope/collector';
 import { createIngest } from '@stallscope/ingest';
 import { queryApiPlugin } from '@stallscope/query-api';
 import { createStore, type Store } from '@stallscope/store';
@@ -17,6 +18,7 @@ export const ModuleName = {
   agent: 'agent',
   ingest: 'ingest',
   queryApi: 'query-api',
+  collector: 'collector',
   all: 'all',
 } as const;
 export type ModuleName = (typeof ModuleName)[keyof typeof ModuleName];
@@ -29,17 +31,19 @@ export const moduleDependencies: Record<ModuleName, readonly ModuleName[]> = {
   agent: ['server', 'transport'],
   ingest: ['server', 'transport', 'store'],
   'query-api': ['server', 'store'],
-  all: ['agent', 'ingest', 'query-api'],
+  collector: ['server', 'transport'],
+  all: ['agent', 'ingest', 'query-api', 'collector'],
 };
 
 /** Targets a user may name (the rest are internal). */
-export const userTargets: readonly ModuleName[] = ['all', 'agent', 'ingest', 'query-api'];
+export const userTargets: readonly ModuleName[] = ['all', 'agent', 'ingest', 'query-api', 'collector'];
 
 /** Built modules, filled in dependency order; each init reads what its dependencies built. */
 export interface Built {
   server?: Server;
   store?: Store;
   transport?: Transport;
+  collector?: Collector;
 }
 
 export interface ModuleContext {
@@ -110,6 +114,11 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
     const server = need(built.server, 'server');
     void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger });
     return undefined;
+  },
+  collector({ config, logger, metrics, built }) {
+    const producer = need(built.transport, 'transport').createProducer();
+    built.collector = createCollector(config.collector, { logger, metrics, producer });
+    return sequence([producer, built.collector]);
   },
   all() {
     return undefined;
