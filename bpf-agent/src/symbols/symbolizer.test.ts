@@ -135,7 +135,7 @@ test('JIT code in anonymous memory is named from the process\'s perf map (node -
   }
 });
 
-test('an exited process, an address in no mapping and a [vdso] address give frames without symbols', { skip: cSkipReason }, async () => {
+test('an exited process never seen alive, an address in no mapping and a [vdso] address give frames without symbols', { skip: cSkipReason }, async () => {
   const symbolizer = new Symbolizer({ maxFiles: 4 });
   let exitedPid = 0;
   let address = 0n;
@@ -148,5 +148,8 @@ test('an exited process, an address in no mapping and a [vdso] address give fram
     const frames = symbolizer.symbolize(fixture.pid, [0x10n, ...inVdso]);
     assert.deepEqual(frames, [{ address: 0x10n }, ...inVdso.map((address) => ({ address, module: '[vdso]' }))]);
   });
-  assert.deepEqual(symbolizer.symbolize(exitedPid, [address]), [{ address }]);
+  // Never seen alive: nothing to name it by.
+  assert.deepEqual(new Symbolizer({ maxFiles: 4 }).symbolize(exitedPid, [address]), [{ address }]);
+  // Seen alive moments ago: its last maps still name the frames of its final interval.
+  assert.equal(symbolizer.symbolize(exitedPid, [address])[0]?.symbol, 'fixture_wait_for_kill');
 });

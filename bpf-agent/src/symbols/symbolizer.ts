@@ -26,7 +26,9 @@ export interface SymbolizerOptions {
 /**
  * How long a process's parsed /proc/PID/maps is reused: reading and parsing it
  * per stack was most of the agent's busy time. An address it does not cover
- * (a library loaded since) re-reads it at once, so staleness costs one read.
+ * (a library loaded since) re-reads it at once, so staleness costs one read;
+ * and a process that exited within the window is still named by its last maps,
+ * which its final interval's stacks need (a pid is not reused that fast).
  */
 const MAPS_REUSE_MS = 10_000;
 
@@ -96,7 +98,7 @@ export class Symbolizer {
     const nowMs = Date.now();
     if (cached && !fresh && nowMs - cached.readAtMs < MAPS_REUSE_MS) return cached.mappings;
     const mapsText = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8'));
-    // Gone: its pid may already be another process's, so nothing is named from old maps.
+    // Gone and past the window: its pid may be another process's by now.
     if (mapsText === undefined) {
       this.mapsByPid.delete(pid);
       return [];

@@ -97,7 +97,16 @@ test('metrics and logs: JSON bodies go to otlp_metrics and otlp_logs as protobuf
   assert.equal((await post('/v1/metrics', JSON.stringify(metrics), { 'content-type': 'application/json' })).status, 200);
   const [metricMessage] = (await harness.waitForMessages(Topics.metrics, metricsBefore + 1)).slice(metricsBefore);
   const metric = decodeExportMetricsServiceRequest(metricMessage!.value).resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!;
-  assert.deepEqual({ name: metric.name, data: metric.data }, { name: 'queue.depth', data: { type: 'gauge', dataPointCount: 2 } });
+  assert.equal(metric.name, 'queue.depth');
+  assert.equal(metric.data.type, 'gauge');
+  assert.deepEqual(
+    metric.data.type === 'gauge' ? metric.data.dataPoints.map((point) => [point.timeUnixNano, point.value]) : [],
+    [
+      [1700000000000000000n, { type: 'int', value: 5n }],
+      [0n, { type: 'double', value: 1.5 }],
+    ],
+    'int64 kept exact from its JSON string, doubles as numbers',
+  );
   assert.equal(await metricValue(harness.registry, 'stallscope_collector_accepted_items_total', { signal: 'metrics' }), 2);
 
   const logs = {
