@@ -1,8 +1,10 @@
 // What the harnesses in bench/ share: progress lines, medians, tables, the
 // bench-only builds, tracer processes, and per-program BPF run-time counters.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -186,3 +188,90 @@ export function memoryOf(pid) {
 }
 
 export const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+const kafkaScript = join(repoRoot, 'infra', 'kafka', 'kafka.sh');
+
+/** Why a local Kafka broker cannot run here, or undefined when it can. */
+export function kafkaSkipReason() {
+  for (const tool of ['java', 'mvn']) {
+    if (!hasCommand(tool)) return `${tool} not found; the local Kafka broker (infra/kafka) needs Java 17+ and Maven (scripts/setup.sh --for-bench)`;
+  }
+  return undefined;
+}
+
+async function freePortPair() {
+  const listen = (port) =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const bound = server.address().port;
+        server.close(() => resolve(bound));
+      });
+    });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await listen(0);
+    if (port && port < 65535 && (await listen(port + 1))) return port;
+  }
+  throw new Error('no two consecutive free ports on 127.0.0.1');
+}
+
+/** A single-node broker (infra/kafka) in a temp dir; stop() ends it and removes the dir. */
+export async function startKafkaBroker() {
+  await run('bash', [kafkaScript, 'fetch'], { timeout: 300_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'stallscope-bench-kafka-'));
+  const port = await freePortPair();
+  await run('bash', [kafkaScript, 'start', '--dir', dir, '--port', String(port)], { timeout: 180_000 });
+  return {
+    brokers: `127.0.0.1:${port}`,
+    async stop() {
+      await run('bash', [kafkaScript, 'stop', '--dir', dir], { timeout: 60_000 });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The real agent: `node services/launcher/dist/main.js --target agent` on the
+ * Kafka transport. Resolves once it logged "stallscope ready", with its pid and
+ * its loader child's pid.
+ */
+export async function startAgent(brokers, env = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-bench-agent-'));
+  const child = spawn(process.execPath, [join(repoRoot, 'services', 'launcher', 'dist', 'main.js'), '--target', 'agent'], {
+    env: {
+      ...process.env,
+      STALLSCOPE_TRANSPORT_KIND: 'kafka',
+      STALLSCOPE_TRANSPORT_KAFKA_BROKERS: brokers,
+      STALLSCOPE_DATA_DIR: dataDir,
+      STALLSCOPE_SERVER_PORT: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const loaderPid = await new Promise((resolve, reject) => {
+    let seen = '';
+    let loader;
+    const onData = (chunk) => {
+      seen += chunk.toString();
+      loader ??= /"loaderPid":(\d+)/.exec(seen)?.[1];
+      if (/"msg":"stallscope ready"/.test(seen)) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve(Number(loader));
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => reject(new Error(`the agent exited with ${code} before it was ready:\n${seen}`)));
+  });
+  return {
+    pid: child.pid,
+    loaderPid,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
