@@ -9,7 +9,8 @@
 //               per 100k syscalls/s of the server, counted by our own kernel
 //               histogram filtered to the server's pid in a separate run
 // The agent is the real one, `--target agent`, exporting to a local Kafka broker.
-// usage: node bench/http-server-overhead.mjs [rounds] [seconds-per-run]   (root)
+// usage: node bench/http-server-overhead.mjs [rounds] [seconds-per-run] [rate-fraction]   (root)
+//   rate-fraction: the fixed rate as a fraction of the untraced maximum (0.5)
 import { agentConfigDefaults } from '@stallscope/bpf-agent';
 import { createLogger } from '@stallscope/common';
 import { syscallArchOf } from '@stallscope/schemas';
@@ -40,6 +41,7 @@ import {
 const NAME = 'http-server-overhead';
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
+const rateFraction = Number(process.argv[4] ?? 0.5);
 
 requireRoot(NAME);
 const missing = [
@@ -138,7 +140,7 @@ try {
     progress(NAME, `saturated round ${round}/${rounds} traced ${fixed(tracedRun.result.rps, 0)} req/s`);
   }
   const maxRps = median(saturatedRuns.untraced.map((r) => r.rps));
-  const rate = Math.round(maxRps / 2);
+  const rate = Math.round(maxRps * rateFraction);
 
   const rateRuns = { untraced: [], traced: [] };
   const agentCores = [];
@@ -173,7 +175,7 @@ try {
       ['req/s runs', saturatedRuns.untraced.map((r) => fixed(r.rps, 0)).join(', '), saturatedRuns.traced.map((r) => fixed(r.rps, 0)).join(', '), '', ''],
     ],
   );
-  console.log(`\nfixed rate: ${rate} req/s (half the untraced maximum), goload, latency from each request's due time`);
+  console.log(`\nfixed rate: ${rate} req/s (${rateFraction} x the untraced maximum), goload, latency from each request's due time`);
   printTable(
     ['', 'untraced', 'traced', 'traced/untraced', 'target'],
     [
