@@ -1,51 +1,139 @@
-// What the syscall tracer costs a traced process: ns per syscall for a tight
-// getppid loop, alternating runs without and with the stallscope loader
-// attached (baseline and subject in the same run; ratios, since machines are noisy).
+// What raw_syscalls tracing costs a traced process: ns per syscall for a tight
+// getppid loop, untraced and under three tracers, alternating within each round
+// (baseline and subjects in the same run; ratios, since machines are noisy):
+//   floor      two tp_btf programs on sys_enter/sys_exit that return at once
+//   stallscope the loader with every default signal and the agent's own options
+//   bpftrace   a per-(pid, syscall) latency histogram, the manual way
+// Then, with kernel.bpf_stats_enabled, the ns each program spends per run.
 // usage: node bench/syscall-overhead.mjs [rounds] [calls-per-run]   (root)
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { agentConfigDefaults } from '@stallscope/bpf-agent';
+import { createLogger } from '@stallscope/common';
+import { syscallArchOf } from '@stallscope/schemas';
+import { defaultLoaderPath } from '../bpf-agent/dist/src/loader/default-loader-path.js';
+import { spawnLoader } from '../bpf-agent/dist/src/loader/loader-process.js';
+import { loaderOptionsOf } from '../bpf-agent/dist/src/signals.js';
+import {
+  bpfProgramDeltas,
+  bpfProgramsOf,
+  buildC,
+  buildEmptyProbes,
+  fixed,
+  hasCommand,
+  median,
+  printTable,
+  progress,
+  progressDone,
+  requireRoot,
+  run,
+  startTracer,
+  withBpfStats,
+} from './lib/kit.mjs';
 
-const root = join(import.meta.dirname, '..');
-const loaderPath = join(root, 'bpf-agent', 'build', 'stallscope-loader');
+const NAME = 'syscall-overhead';
 const rounds = Number(process.argv[2] ?? 5);
 const calls = Number(process.argv[3] ?? 2_000_000);
+const BPFTRACE_SCRIPT =
+  'tracepoint:raw_syscalls:sys_enter { @s[tid] = nsecs; } ' +
+  'tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @h[pid, args->id] = hist(nsecs - @s[tid]); delete(@s[tid]); }';
 
-if (process.getuid?.() !== 0) {
-  console.error('syscall-overhead: needs root to attach BPF programs');
-  process.exit(1);
-}
-const loop = join(mkdtempSync(join(tmpdir(), 'stallscope-bench-')), 'syscall-loop');
-execFileSync('cc', ['-O2', '-o', loop, join(root, 'bench', 'syscall-loop.c')]);
-const nsPerCall = () => Number(execFileSync(loop, [String(calls)]).toString().trim());
+requireRoot(NAME);
+const loop = buildC('syscall-loop.c', 'syscall-loop');
+const emptyProbes = buildEmptyProbes();
+const nsPerCall = async () => Number((await run(loop, [String(calls)])).stdout.trim());
 
-async function withLoader(run) {
-  const loader = spawn(loaderPath, ['--interval-ms', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  // The first bytes on stdout are the hello record: programs are attached.
-  await new Promise((resolve, reject) => {
-    loader.stdout.once('data', resolve);
-    loader.once('exit', (code) => reject(new Error(`loader exited with ${code}`)));
+/** The loader as the agent starts it: every default signal, the agent's own options (syscall classes included). */
+async function startStallscope() {
+  const signals = Object.entries(agentConfigDefaults.signals).filter(([, on]) => on).map(([name]) => ({ name }));
+  let helloSeen;
+  const hello = new Promise((resolve) => (helloSeen = resolve));
+  const exited = new Promise((resolve) => {
+    const handle = spawnLoader({
+      loaderPath: defaultLoaderPath(),
+      ...loaderOptionsOf(agentConfigDefaults, syscallArchOf(process.arch), signals),
+      logger: createLogger('warn'),
+      onRecord: (record) => record.type === 'hello' && helloSeen(handle),
+      onExit: (code) => resolve(new Error(`stallscope-loader exited with ${code} before it was ready`)),
+    });
   });
-  loader.stdout.resume();
+  const handle = await Promise.race([hello, exited.then((error) => Promise.reject(error))]);
+  return { pid: handle.pid, stop: () => handle.stop() };
+}
+
+const tracers = {
+  untraced: undefined,
+  floor: () => startTracer(emptyProbes.loader, [emptyProbes.object], { ready: /attached/ }),
+  stallscope: startStallscope,
+  // bpftrace says "Attaching N probes..." just before it attaches; the pause covers the attach.
+  bpftrace: () => startTracer('bpftrace', ['-e', BPFTRACE_SCRIPT], { ready: /Attaching/, stopSignal: 'SIGINT', settleMs: 1500 }),
+};
+const skipped = new Map();
+if (!hasCommand('bpftrace')) {
+  skipped.set('bpftrace', 'bpftrace not installed (scripts/setup.sh --for-bench installs it)');
+  delete tracers.bpftrace;
+}
+
+async function timed(start) {
+  if (!start) return nsPerCall();
+  const tracer = await start();
   try {
-    return run();
+    return await nsPerCall();
   } finally {
-    loader.kill('SIGTERM');
-    await new Promise((resolve) => loader.once('exit', resolve));
+    await tracer.stop();
   }
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const baseline = [];
-const traced = [];
-for (let round = 0; round < rounds; round++) {
-  baseline.push(nsPerCall());
-  traced.push(await withLoader(nsPerCall));
+const runs = Object.fromEntries(Object.keys(tracers).map((name) => [name, []]));
+for (let round = 1; round <= rounds; round++) {
+  for (const [name, start] of Object.entries(tracers)) {
+    const ns = await timed(start);
+    runs[name].push(ns);
+    progress(NAME, `round ${round}/${rounds} ${name} ${fixed(ns)} ns/syscall`);
+  }
 }
-const base = median(baseline);
-const subject = median(traced);
-console.log(`syscall-overhead: ${rounds} rounds x ${calls} getppid calls`);
-console.log(`  untraced  median ${base.toFixed(1)} ns/syscall  (runs: ${baseline.join(', ')})`);
-console.log(`  traced    median ${subject.toFixed(1)} ns/syscall  (runs: ${traced.join(', ')})`);
-console.log(`  added     ${(subject - base).toFixed(1)} ns/syscall, ratio traced/untraced ${(subject / base).toFixed(2)}`);
+
+// Attribution, apart from the timed rounds: bpf_stats adds its own clock reads to every run.
+const perProgram = [];
+await withBpfStats(async () => {
+  for (const name of ['floor', 'stallscope', 'bpftrace'].filter((name) => tracers[name])) {
+    progress(NAME, `bpf_stats run: ${name}`);
+    const tracer = await tracers[name]();
+    try {
+      const before = await bpfProgramsOf([tracer.pid]);
+      await nsPerCall();
+      const after = await bpfProgramsOf([tracer.pid]);
+      for (const program of bpfProgramDeltas(before, after)) perProgram.push({ tracer: name, ...program });
+    } finally {
+      await tracer.stop();
+    }
+  }
+});
+progressDone();
+
+const medians = Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, median(values)]));
+const added = (name) => medians[name] - medians.untraced;
+console.log(`${NAME}: ${rounds} rounds x ${calls} getppid calls, tracers alternating within each round`);
+printTable(
+  ['tracer', 'median ns/syscall', 'added ns', 'added / floor added', 'runs (ns/syscall)'],
+  Object.keys(runs).map((name) => [
+    name,
+    fixed(medians[name]),
+    name === 'untraced' ? '-' : fixed(added(name)),
+    name === 'untraced' || !runs.floor ? '-' : fixed(added(name) / added('floor'), 2),
+    runs[name].map((ns) => fixed(ns)).join(', '),
+  ]),
+);
+for (const [name, reason] of skipped) console.log(`  ${name}: skipped, ${reason}`);
+
+const verdict = (ok) => (ok ? 'met' : 'MISSED');
+const floorRatio = added('stallscope') / added('floor');
+console.log(`target: stallscope added <= 1.5x floor added: ${fixed(floorRatio, 2)}x, ${verdict(floorRatio <= 1.5)}`);
+if (runs.bpftrace) {
+  const bpftraceRatio = added('stallscope') / added('bpftrace');
+  console.log(`target: stallscope added <= 1/3 of bpftrace added: ${fixed(bpftraceRatio, 2)}, ${verdict(bpftraceRatio <= 1 / 3)}`);
+}
+
+console.log('\nper program, kernel.bpf_stats_enabled=1 (one run each; time inside the program, without the hook dispatch)');
+printTable(
+  ['tracer', 'program', 'runs', 'ns/run'],
+  perProgram.map(({ tracer, name, runs: count, nsPerRun }) => [tracer, name, count, fixed(nsPerRun)]),
+);

@@ -4,12 +4,19 @@
 # when missing, as root), npm dependencies, the
 # TypeScript build and the BPF objects + loader. Idempotent and quiet when
 # nothing is to do. `--for-tests` also installs Java/Maven, fetches Kafka and
-# builds the OpenTelemetry Collector of the interop suite (with Go).
+# builds the OpenTelemetry Collector of the interop suite (with Go);
+# `--for-bench` does the Java/Kafka part too (the agent benchmark runs a broker)
+# and installs the load generator and the tracer the benchmarks compare against
+# (wrk, bpftrace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 for_tests=false
-[ "${1:-}" = "--for-tests" ] && for_tests=true
+for_bench=false
+case "${1:-}" in
+  --for-tests) for_tests=true ;;
+  --for-bench) for_tests=true; for_bench=true ;;
+esac
 
 say() { echo "stallscope setup: $*"; }
 
@@ -19,6 +26,10 @@ if ! command -v bpftool >/dev/null 2>&1 && [ ! -x /usr/sbin/bpftool ]; then need
 if $for_tests; then
   command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
+fi
+if $for_bench; then
+  command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
+  command -v bpftrace >/dev/null 2>&1 || need_pkgs+=(bpftrace)
 fi
 missing=()
 for pkg in "${need_pkgs[@]}"; do

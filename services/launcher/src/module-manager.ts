@@ -38,7 +38,7 @@ export async function startModules(modules: readonly ModuleName[], context: Modu
   const logger: Logger = context.logger;
   const components: Array<{ name: ModuleName; component: Component }> = [];
   for (const name of modules) {
-    const component = moduleInits[name](context);
+    const component = await moduleInits[name](context);
     if (component) components.push({ name, component });
   }
   const started: typeof components = [];

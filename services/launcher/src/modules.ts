@@ -1,10 +1,7 @@
 import { join } from 'node:path';
 import type { Component, Logger, Registry } from '@stallscope/common';
-import { createAgent } from '@stallscope/bpf-agent';
-import { createCollector, type Collector } from '@stallscope/collector';
-import { createIngest } from '@stallscope/ingest';
-import { queryApiPlugin } from '@stallscope/query-api';
-import { createStore, type Store } from '@stallscope/store';
+import type { Collector } from '@stallscope/collector';
+import type { Store } from '@stallscope/store';
 import { createInProcessTransport, createKafkaTransport, type Transport } from '@stallscope/transport';
 import { resolveAuthToken } from './auth-token.js';
 import type { LauncherConfig } from './config.js';
@@ -72,31 +69,38 @@ function sequence(components: Component[]): Component {
   };
 }
 
-type ModuleInit = (context: ModuleContext) => Component | undefined;
+/**
+ * Each init imports its component's package itself, so a target loads only the
+ * modules it runs: the agent never loads the store's embedded engine (chdb).
+ */
+type ModuleInit = (context: ModuleContext) => Promise<Component | undefined>;
 
 export const moduleInits: Record<ModuleName, ModuleInit> = {
-  server({ config, logger, metrics, built }) {
+  async server({ config, logger, metrics, built }) {
     const authToken = resolveAuthToken(config.server.authToken, join(config.dataDir, 'auth-token'));
     built.server = createServer(config.server, { logger, metrics, authToken });
     return built.server;
   },
-  store({ config, logger, built }) {
+  async store({ config, logger, built }) {
+    const { createStore } = await import('@stallscope/store');
     const chdbPath = config.store.chdbPath || join(config.dataDir, 'chdb');
     built.store = createStore({ ...config.store, chdbPath }, { logger });
     return built.store;
   },
-  transport({ config, logger, metrics, built }) {
+  async transport({ config, logger, metrics, built }) {
     built.transport =
       config.transport.kind === 'kafka'
         ? createKafkaTransport(config.transport.kafka, { logger, metrics })
         : createInProcessTransport(config.transport.inProcess, { logger, metrics });
     return undefined;
   },
-  agent({ config, logger, metrics, built, fail }) {
+  async agent({ config, logger, metrics, built, fail }) {
+    const { createAgent } = await import('@stallscope/bpf-agent');
     const producer = need(built.transport, 'transport').createProducer();
     return sequence([producer, createAgent(config.agent, { logger, metrics, producer, onFatal: fail })]);
   },
-  ingest({ config, logger, metrics, built }) {
+  async ingest({ config, logger, metrics, built }) {
+    const { createIngest } = await import('@stallscope/ingest');
     const transport = need(built.transport, 'transport');
     // In-process, nobody reads a dead-letter topic: the store's table is their sink.
     const deadLetter = transport.kind === 'kafka' ? transport.createProducer() : undefined;
@@ -110,17 +114,19 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
     });
     return deadLetter ? sequence([deadLetter, ingest]) : ingest;
   },
-  'query-api'({ logger, built }) {
+  async 'query-api'({ logger, built }) {
+    const { queryApiPlugin } = await import('@stallscope/query-api');
     const server = need(built.server, 'server');
     void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger });
     return undefined;
   },
-  collector({ config, logger, metrics, built }) {
+  async collector({ config, logger, metrics, built }) {
+    const { createCollector } = await import('@stallscope/collector');
     const producer = need(built.transport, 'transport').createProducer();
     built.collector = createCollector(config.collector, { logger, metrics, producer });
     return sequence([producer, built.collector]);
   },
-  all() {
+  async all() {
     return undefined;
   },
 };

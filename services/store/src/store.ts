@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import { withLifecycle, type Component, type Logger } from '@stallscope/common';
 import type { StoreConfig } from './config.js';
 import { applyMigrations } from './migrations.js';
@@ -19,7 +18,7 @@ export interface StoreDeps {
   logger: Logger;
 }
 
-function connect(config: StoreConfig): ClickHouseClient {
+async function connect(config: StoreConfig): Promise<ClickHouseClient> {
   if (config.url !== '') {
     return createClient({
       url: config.url,
@@ -32,6 +31,9 @@ function connect(config: StoreConfig): ClickHouseClient {
   if (config.chdbPath === '') throw new Error('store.chdbPath must name a directory when store.url is empty');
   const path = resolve(config.chdbPath);
   mkdirSync(path, { recursive: true });
+  // Imported here, not at the top: the engine is ~140 MB resident, and a
+  // process that only reads the store's config or talks HTTP must not map it.
+  const { createChdbConnection } = await import('chdb/connection');
   // chdb types its connection against @clickhouse/client-common, which the
   // client bundles under another path; the runtime contract is the same.
   const connection = createChdbConnection({ path }) as unknown as ClientConnection;
@@ -51,7 +53,7 @@ export function createStore(config: StoreConfig, deps: StoreDeps): Store {
         await bootstrap.close();
       }
       if (kind === 'chdb' && config.cluster !== '') throw new Error('store.cluster needs a ClickHouse server (store.url); chDB is one node');
-      client = connect(config);
+      client = await connect(config);
       await applyMigrations(client, logger, { cluster: config.cluster, database: config.database });
       logger.info({ kind, target: kind === 'chdb' ? resolve(config.chdbPath) : config.url }, 'store ready');
     },

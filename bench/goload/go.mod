@@ -1,0 +1,3 @@
+module stallscope.dev/bench/goload
+
+go 1.22

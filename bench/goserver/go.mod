@@ -1,0 +1,3 @@
+module stallscope.dev/bench/goserver
+
+go 1.22

@@ -1,0 +1,206 @@
+// What the running agent costs a Go HTTP service (bench/goserver: 50 sha256
+// rounds, a sync.Mutex and a pwrite per request), untraced and traced rounds
+// alternating:
+//   saturated   wrk -t1 -c32: throughput and p99, traced/untraced
+//   fixed rate  half the untraced maximum, from bench/goload (latency counted
+//               from each request's due time): p99 traced/untraced
+//   added CPU   the agent's user+system time (launcher and its loader child,
+//               /proc/PID/stat) plus its BPF programs' run time (bpf_stats),
+//               per 100k syscalls/s of the server, counted by our own kernel
+//               histogram filtered to the server's pid in a separate run
+// The agent is the real one, `--target agent`, exporting to a local Kafka broker.
+// usage: node bench/http-server-overhead.mjs [rounds] [seconds-per-run] [rate-fraction]   (root)
+//   rate-fraction: the fixed rate as a fraction of the untraced maximum (0.5)
+import { agentConfigDefaults } from '@stallscope/bpf-agent';
+import { createLogger } from '@stallscope/common';
+import { syscallArchOf } from '@stallscope/schemas';
+import { spawn } from 'node:child_process';
+import { defaultLoaderPath } from '../bpf-agent/dist/src/loader/default-loader-path.js';
+import { spawnLoader } from '../bpf-agent/dist/src/loader/loader-process.js';
+import { loaderOptionsOf } from '../bpf-agent/dist/src/signals.js';
+import {
+  bpfProgramDeltas,
+  bpfProgramsOf,
+  buildGo,
+  cpuSecondsOf,
+  fixed,
+  hasCommand,
+  kafkaSkipReason,
+  median,
+  memoryOf,
+  printTable,
+  progress,
+  progressDone,
+  requireRoot,
+  run,
+  startAgent,
+  startKafkaBroker,
+  withBpfStats,
+} from './lib/kit.mjs';
+
+const NAME = 'http-server-overhead';
+const rounds = Number(process.argv[2] ?? 3);
+const seconds = Number(process.argv[3] ?? 10);
+const rateFraction = Number(process.argv[4] ?? 0.5);
+
+requireRoot(NAME);
+const missing = [
+  !hasCommand('go') && 'no Go toolchain to build the server and the load generator',
+  !hasCommand('wrk') && 'wrk not installed (scripts/setup.sh --for-bench installs it)',
+  kafkaSkipReason(),
+].filter(Boolean);
+if (missing.length > 0) {
+  console.log(`${NAME}: skipped, ${missing.join('; ')}`);
+  process.exit(0);
+}
+
+progress(NAME, 'building the Go server and load generator, starting a Kafka broker');
+const serverBinary = buildGo('goserver');
+const loadBinary = buildGo('goload');
+const broker = await startKafkaBroker();
+const server = spawn(serverBinary, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+const cleanups = [() => broker.stop(), async () => server.kill()];
+const url = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(chunk.toString().trim())));
+
+const durationMs = (value, unit) => Number(value) * { us: 1e-3, ms: 1, s: 1e3 }[unit];
+async function saturated() {
+  const { stdout } = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, '--latency', url]);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(stdout);
+  return { rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)[1]), p99Ms: durationMs(p99[1], p99[2]) };
+}
+async function atRate(rate) {
+  const { stdout } = await run(loadBinary, ['-url', url, '-rate', String(rate), '-duration', `${seconds}s`]);
+  return JSON.parse(stdout);
+}
+
+/** fn() while the agent runs, with the agent's CPU seconds and memory over it. */
+async function traced(fn) {
+  const agent = await startAgent(broker.brokers);
+  try {
+    const pids = [agent.pid, agent.loaderPid];
+    const cpuBefore = pids.map(cpuSecondsOf);
+    const programsBefore = await bpfProgramsOf([agent.loaderPid]);
+    const startedAt = performance.now();
+    const result = await fn();
+    const elapsedS = (performance.now() - startedAt) / 1000;
+    const programs = bpfProgramDeltas(programsBefore, await bpfProgramsOf([agent.loaderPid]));
+    const agentCpuS = pids.map(cpuSecondsOf).reduce((sum, now, index) => sum + now - cpuBefore[index], 0);
+    return { result, elapsedS, agentCpuS, programs, memory: memoryOf(agent.pid) };
+  } finally {
+    await agent.stop();
+  }
+}
+
+/**
+ * The server's own syscalls/s at this rate: our loader alone (the agent's
+ * options), its cumulative per-(tgid, syscall) counts summed for the server's
+ * pid and compared between the first and the last snapshot of the run.
+ */
+async function serverSyscallsPerSecond(rate) {
+  const snapshots = [];
+  let pending = 0n;
+  let helloSeen;
+  const hello = new Promise((resolve) => (helloSeen = resolve));
+  const loader = spawnLoader({
+    loaderPath: defaultLoaderPath(),
+    ...loaderOptionsOf({ ...agentConfigDefaults, intervalMs: 1000 }, syscallArchOf(process.arch), [{ name: 'syscalls' }]),
+    logger: createLogger('warn'),
+    onRecord(record) {
+      if (record.type === 'hello') helloSeen();
+      if (record.type === 'syscall-hist' && record.tgid === server.pid) pending += record.count;
+      if (record.type === 'snapshot-end') {
+        snapshots.push({ count: pending, atNs: record.monotonicNs });
+        pending = 0n;
+      }
+    },
+    onExit() {},
+  });
+  try {
+    await hello;
+    await atRate(rate);
+  } finally {
+    await loader.stop();
+  }
+  // The first and last snapshots may straddle the load's start and end: leave them out.
+  const inside = snapshots.slice(1, -1);
+  const first = inside[0];
+  const last = inside.at(-1);
+  return Number(last.count - first.count) / (Number(last.atNs - first.atNs) / 1e9);
+}
+
+try {
+  const saturatedRuns = { untraced: [], traced: [] };
+  const memory = [];
+  for (let round = 1; round <= rounds; round++) {
+    saturatedRuns.untraced.push(await saturated());
+    progress(NAME, `saturated round ${round}/${rounds} untraced ${fixed(saturatedRuns.untraced.at(-1).rps, 0)} req/s`);
+    const tracedRun = await traced(saturated);
+    saturatedRuns.traced.push(tracedRun.result);
+    memory.push(tracedRun.memory);
+    progress(NAME, `saturated round ${round}/${rounds} traced ${fixed(tracedRun.result.rps, 0)} req/s`);
+  }
+  const maxRps = median(saturatedRuns.untraced.map((r) => r.rps));
+  const rate = Math.round(maxRps * rateFraction);
+
+  const rateRuns = { untraced: [], traced: [] };
+  const agentCores = [];
+  for (let round = 1; round <= rounds; round++) {
+    rateRuns.untraced.push(await atRate(rate));
+    progress(NAME, `${rate} req/s round ${round}/${rounds} untraced p99 ${rateRuns.untraced.at(-1).p99Ms} ms`);
+    const tracedRun = await traced(() => atRate(rate));
+    rateRuns.traced.push(tracedRun.result);
+    agentCores.push(tracedRun.agentCpuS / tracedRun.elapsedS);
+    memory.push(tracedRun.memory);
+    progress(NAME, `${rate} req/s round ${round}/${rounds} traced p99 ${tracedRun.result.p99Ms} ms`);
+  }
+
+  // bpf_stats adds its own clock reads to every program run: only in this extra run.
+  progress(NAME, `${rate} req/s traced with kernel.bpf_stats_enabled=1`);
+  const accounted = await withBpfStats(() => traced(() => atRate(rate)));
+  const bpfCores = accounted.programs.reduce((sum, program) => sum + program.runTimeNs, 0) / 1e9 / accounted.elapsedS;
+  const hostSyscallsPerS = (accounted.programs.find((program) => program.name === 'handle_sys_exit')?.runs ?? NaN) / accounted.elapsedS;
+  progress(NAME, `${rate} req/s counting the server's syscalls`);
+  const serverSyscallsPerS = await serverSyscallsPerSecond(rate);
+  progressDone();
+
+  const ratio = (a, b) => fixed(a / b, 3);
+  const med = (runs, key) => median(runs.map((r) => r[key]));
+  console.log(`${NAME}: ${rounds} rounds x ${seconds} s each, untraced and traced alternating; agent = --target agent on Kafka`);
+  console.log(`\nsaturated: wrk -t1 -c32 -d${seconds}s`);
+  printTable(
+    ['', 'untraced', 'traced', 'traced/untraced', 'target'],
+    [
+      ['req/s (median)', fixed(maxRps, 0), fixed(med(saturatedRuns.traced, 'rps'), 0), ratio(med(saturatedRuns.traced, 'rps'), maxRps), '>= 0.95'],
+      ['p99 ms (median)', fixed(med(saturatedRuns.untraced, 'p99Ms'), 2), fixed(med(saturatedRuns.traced, 'p99Ms'), 2), ratio(med(saturatedRuns.traced, 'p99Ms'), med(saturatedRuns.untraced, 'p99Ms')), '-'],
+      ['req/s runs', saturatedRuns.untraced.map((r) => fixed(r.rps, 0)).join(', '), saturatedRuns.traced.map((r) => fixed(r.rps, 0)).join(', '), '', ''],
+    ],
+  );
+  console.log(`\nfixed rate: ${rate} req/s (${rateFraction} x the untraced maximum), goload, latency from each request's due time`);
+  printTable(
+    ['', 'untraced', 'traced', 'traced/untraced', 'target'],
+    [
+      ['p99 ms (median)', fixed(med(rateRuns.untraced, 'p99Ms'), 2), fixed(med(rateRuns.traced, 'p99Ms'), 2), ratio(med(rateRuns.traced, 'p99Ms'), med(rateRuns.untraced, 'p99Ms')), '<= 1.05'],
+      ['p50 ms (median)', fixed(med(rateRuns.untraced, 'p50Ms'), 2), fixed(med(rateRuns.traced, 'p50Ms'), 2), ratio(med(rateRuns.traced, 'p50Ms'), med(rateRuns.untraced, 'p50Ms')), '-'],
+      ['p99 runs', rateRuns.untraced.map((r) => r.p99Ms).join(', '), rateRuns.traced.map((r) => r.p99Ms).join(', '), '', ''],
+      ['errors', rateRuns.untraced.reduce((s, r) => s + r.errors, 0), rateRuns.traced.reduce((s, r) => s + r.errors, 0), '', ''],
+    ],
+  );
+  const agentCore = median(agentCores);
+  const per100k = (cores) => (cores / serverSyscallsPerS) * 1e5 * 100;
+  console.log(`\nadded CPU at ${rate} req/s: server ${fixed(serverSyscallsPerS, 0)} syscalls/s (our histogram, its pid), host ${fixed(hostSyscallsPerS, 0)} traced syscalls/s (handle_sys_exit runs)`);
+  printTable(
+    ['', '% of one core', '% of one core per 100k server syscalls/s'],
+    [
+      ['agent user+system (launcher + loader), median of traced rounds', fixed(agentCore * 100, 2), fixed(per100k(agentCore), 2)],
+      ['BPF programs (bpf_stats run time)', fixed(bpfCores * 100, 2), fixed(per100k(bpfCores), 2)],
+      ['total (target <= 2)', fixed((agentCore + bpfCores) * 100, 2), fixed(per100k(agentCore + bpfCores), 2)],
+    ],
+  );
+  printTable(
+    ['BPF program', 'runs/s', 'ns/run', '% of one core'],
+    accounted.programs.map((p) => [p.name, fixed(p.runs / accounted.elapsedS, 0), fixed(p.nsPerRun), fixed((p.runTimeNs / 1e9 / accounted.elapsedS) * 100, 2)]),
+  );
+  console.log(`\nagent memory at the end of each traced run (--target agent): VmRSS max ${fixed(Math.max(...memory.map((m) => m.rssMb)), 0)} MB, VmHWM max ${fixed(Math.max(...memory.map((m) => m.hwmMb)), 0)} MB`);
+} finally {
+  for (const cleanup of cleanups) await cleanup();
+}
