@@ -48,7 +48,6 @@ struct signal {
 	void (*destroy)(void);
 };
 
-/* In start order: offcpu before syscalls, which shares its per-thread map. */
 extern const struct signal offcpu_signal, syscalls_signal, process_signal;
 
 /* Set by offcpu's start: the per-thread scheduler map syscalls reuses. */

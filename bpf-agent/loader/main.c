@@ -31,7 +31,10 @@ struct loader_options opt = {
 	.ringbuf_bytes = RINGBUF_BYTES,
 };
 
-static const struct signal *const signals[] = { &offcpu_signal, &syscalls_signal, &process_signal };
+/* Started, and their rings read, in this order: process events first, so a
+ * process is named before its other records are handled; offcpu before
+ * syscalls, which shares its per-thread map. */
+static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal };
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
 static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS;

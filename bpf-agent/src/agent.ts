@@ -21,6 +21,7 @@ import { hrTimeOfNs } from './export/hr-time.js';
 import { loadServiceRules, ProcessRegistry, readProcessInfo } from './process/index.js';
 import type { AgentSignal, SignalContext } from './signal.js';
 import { createSignals, loaderOptionsOf } from './signals.js';
+import { SymbolizeBudget } from './symbols/index.js';
 
 export interface AgentDeps {
   logger: Logger;
@@ -108,7 +109,8 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
       loader?.command(name, line);
     },
   });
-  const signals: AgentSignal[] = createSignals(config, { arch, contextFor, spansDropped: spansDroppedTotal });
+  const symbolizeBudget = new SymbolizeBudget(config.symbolizeBudgetMsPerInterval);
+  const signals: AgentSignal[] = createSignals(config, { arch, contextFor, spansDropped: spansDroppedTotal, symbolizeBudget });
   const signalOf = new Map<LoaderRecord['type'], AgentSignal>();
   for (const signal of signals) for (const type of signal.recordTypes) signalOf.set(type, signal);
 
@@ -150,6 +152,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
       logRecords.push(...output.logRecords);
       for (const tgid of output.exitedTgids) exited.add(tgid);
     }
+    symbolizeBudget.reset();
     // Their last counters are in this snapshot's output: now they can go.
     for (const tgid of exited) processes.forget(tgid);
     processes.retireExited();

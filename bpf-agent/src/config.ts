@@ -16,6 +16,11 @@ export const agentConfigSchema = Type.Object(
      * class (they carry little blocked time). 0 takes a stack for every such call.
      */
     stackMinUs: Type.Number({ minimum: 0 }),
+    /**
+     * Wall time per interval the agent may spend naming new stacks; the rest
+     * wait for later intervals (a host's first interval brings thousands).
+     */
+    symbolizeBudgetMsPerInterval: Type.Integer({ minimum: 1, maximum: 60_000 }),
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
     offCpuStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
     /**
@@ -55,6 +60,7 @@ export const agentConfigDefaults: AgentConfig = {
   slowSpansForIdleSyscalls: false,
   stackMinUs: 10,
   offCpuStacksPerService: 20,
+  symbolizeBudgetMsPerInterval: 200,
   offCpuStackSampleEvery: 16,
   signals: { syscalls: true, offcpu: true, process: true },
   maxSlowSpansPerProcessPerInterval: 50,

@@ -6,7 +6,7 @@ import { createSyscallsSignal } from '../signals/syscalls/syscalls-signal.js';
 import type { AgentConfig } from './config.js';
 import type { LoaderOptions } from './loader/loader-process.js';
 import type { AgentSignal, SignalContext } from './signal.js';
-import { Symbolizer, readKernelSymbols } from './symbols/index.js';
+import { Symbolizer, readKernelSymbols, type SymbolizeBudget } from './symbols/index.js';
 
 /** Spans waiting for the next export, across all processes. */
 const MAX_PENDING_SPANS = 10_000;
@@ -23,6 +23,8 @@ export interface SignalDeps {
   arch: SyscallArch;
   contextFor(name: SignalName): SignalContext;
   spansDropped: Counter<'reason'>;
+  /** Shared by every signal that names stacks; the agent renews it each interval. */
+  symbolizeBudget: SymbolizeBudget;
 }
 
 /** The agent's signals, in the order they are listed here; each is one folder under signals/. */
@@ -41,6 +43,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
         stackRules: { ruleIds: STACK_RULE_IDS, classify: classifyByStack },
         symbolize: userFrames,
         spansDropped: deps.spansDropped,
+        symbolizeBudget: deps.symbolizeBudget,
       }),
     );
   }
@@ -50,6 +53,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
       createOffCpuSignal(deps.contextFor('offcpu'), {
         symbolizers: { kernel: (address) => kernelSymbols.lookup(address), user: userFrames },
         maxStacksPerService: config.offCpuStacksPerService,
+        symbolizeBudget: deps.symbolizeBudget,
       }),
     );
   }

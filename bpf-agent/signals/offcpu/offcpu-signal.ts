@@ -3,12 +3,14 @@ import type { LoaderRecord, OffCpuHistRecord } from '../../src/loader/records.js
 import { HistogramDeltas } from '../../src/metrics/histogram-deltas.js';
 import { histogramResourceMetrics } from '../../src/metrics/histogram-metrics.js';
 import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from '../../src/signal.js';
+import type { SymbolizeBudget } from '../../src/symbols/index.js';
 import { OffCpuStacks, offCpuStackLogRecords, type StackSymbolizers } from './offcpu-stacks.js';
 
 export interface OffCpuSignalOptions {
   symbolizers: StackSymbolizers;
   /** The heaviest stacks kept per service and state each interval. */
   maxStacksPerService: number;
+  symbolizeBudget: SymbolizeBudget;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface OffCpuSignalOptions {
  * The heaviest off-CPU stacks of each service go out as folded stacks.
  */
 export function createOffCpuSignal(context: SignalContext, options: OffCpuSignalOptions): AgentSignal {
-  const stacks = new OffCpuStacks(options.symbolizers, options.maxStacksPerService);
+  const stacks = new OffCpuStacks(options.symbolizers, options.maxStacksPerService, options.symbolizeBudget);
   const deltas = new HistogramDeltas<OffCpuHistRecord>((r) => `${r.tgid}:${r.state}:${r.bucket}`);
   let snapshot: OffCpuHistRecord[] = [];
   return {

@@ -12,7 +12,7 @@ import { LogAttr, OFFCPU_STACK_EVENT } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import { spawnLoader } from '../../src/loader/loader-process.js';
 import type { LoaderRecord } from '../../src/loader/records.js';
-import { Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
+import { SymbolizeBudget, Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
 import { OffCpuStacks, offCpuStackLogRecords, type FoldedStackTime } from './offcpu-stacks.js';
 
 const names = new Map([
@@ -30,7 +30,7 @@ const fakeSymbolizers = {
 };
 
 test('folds user frames then kernel frames, root first, without the tracing frames; sums by service; keeps the heaviest', () => {
-  const stacks = new OffCpuStacks(fakeSymbolizers, 1);
+  const stacks = new OffCpuStacks(fakeSymbolizers, 1, new SymbolizeBudget(60_000));
   stacks.onStackTrace({ type: 'stack-trace', stackId: 1, ips: [0x30n, 0x20n, 0x10n] });
   stacks.onStackTrace({ type: 'stack-trace', stackId: 2, ips: [0xb0n, 0xf0n, 0xf1n, 0xf2n] });
   stacks.onStackTrace({ type: 'stack-trace', stackId: 3, ips: [0x99n] });
@@ -51,7 +51,7 @@ test('folds user frames then kernel frames, root first, without the tracing fram
 });
 
 test('after a reset, stack ids no longer resolve to the old addresses', () => {
-  const stacks = new OffCpuStacks(fakeSymbolizers, 5);
+  const stacks = new OffCpuStacks(fakeSymbolizers, 5, new SymbolizeBudget(60_000));
   stacks.onStackTrace({ type: 'stack-trace', stackId: 1, ips: [0x10n] });
   stacks.onReset();
   stacks.onOffCpuStack({ type: 'offcpu-stack', tgid: 1, state: 'sleep', kernelStack: -1, userStack: 1, offCpuNs: 1n, count: 1n });
@@ -89,6 +89,7 @@ test('a thread sleeping on a pipe: its off-CPU stack names its function and the 
       user: (pid, addresses) => symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol),
     },
     10,
+    new SymbolizeBudget(60_000),
   );
   try {
     while (!records.some((r) => r.type === 'hello')) await sleep(20);

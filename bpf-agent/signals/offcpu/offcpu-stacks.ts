@@ -3,6 +3,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AGENT_SCOPE_NAME, LogAttr, OFFCPU_STACK_EVENT, ResourceAttr, type OffCpuState } from '@stallscope/schemas';
 import type { OffCpuStackRecord, StackTraceRecord } from '../../src/loader/records.js';
+import type { SymbolizeBudget } from '../../src/symbols/index.js';
 
 /** Kernel addresses -> names; user addresses of a process -> names (undefined where unknown). */
 export interface StackSymbolizers {
@@ -47,6 +48,7 @@ export class OffCpuStacks {
   constructor(
     private readonly symbolizers: StackSymbolizers,
     private readonly maxStacksPerService: number,
+    private readonly budget: SymbolizeBudget,
   ) {}
 
   onStackTrace(record: StackTraceRecord): void {
@@ -103,12 +105,13 @@ export class OffCpuStacks {
     if (known) return known;
     const user = this.addresses.get(stackId);
     if (!user) return ['[unknown user stack]'];
-    const frames = this.symbolizers.user(tgid, user).map((name, i) => name ?? hex(user[i]!));
-    // Kept only when something resolved: an unnamed stack may name itself next time.
-    if (frames.some((frame, i) => frame !== hex(user[i]!))) {
-      if (this.userFrames.size >= MAX_KEPT_STACK_IDS) this.userFrames.delete(this.userFrames.keys().next().value!);
-      this.userFrames.set(key, frames);
-    }
+    const names = this.budget.spend(() => this.symbolizers.user(tgid, user));
+    // Over budget: unnamed this time, and not remembered, so a later interval names it.
+    if (names === undefined) return user.map(hex);
+    const frames = names.map((name, i) => name ?? hex(user[i]!));
+    // Kept named or not: symbolizing the same unnamed JIT stack every interval was a large share of the agent's CPU.
+    if (this.userFrames.size >= MAX_KEPT_STACK_IDS) this.userFrames.delete(this.userFrames.keys().next().value!);
+    this.userFrames.set(key, frames);
     return frames;
   }
 }

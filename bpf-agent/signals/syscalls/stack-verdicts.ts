@@ -1,5 +1,6 @@
 import { decodeClassKey, stackVerdictClassKey, type WaitClass } from '@stallscope/schemas';
 import type { UserStackRecord } from '../../src/loader/records.js';
+import type { SymbolizeBudget } from '../../src/symbols/index.js';
 
 /** Function names of a process's return addresses, leaf first (undefined where unknown). */
 export type StackSymbolizer = (pid: number, addresses: readonly bigint[]) => (string | undefined)[];
@@ -34,12 +35,25 @@ export class StackVerdicts {
     private readonly symbolize: StackSymbolizer,
     private readonly syscallNameOf: (nr: number) => string,
     private readonly tell: (stackId: number, classKey: number) => void,
+    private readonly budget: SymbolizeBudget,
   ) {}
 
+  /** A class_key whose stack has no verdict yet: its counts are held back rather than misclassed. */
+  isPending(classKey: number): boolean {
+    const decoded = decodeClassKey(classKey, () => undefined);
+    return 'pendingStackId' in decoded && !this.verdicts.has(decoded.pendingStackId);
+  }
+
+  /**
+   * Classes a stack the kernel sent. When the symbolize budget is spent it is
+   * left pending: the kernel sends it again with the next snapshot, and the
+   * calls counted under it wait for their class (see isPending).
+   */
   onUserStack(record: UserStackRecord): void {
     if (this.verdicts.has(record.stackId)) return;
     const syscallName = this.syscallNameOf(record.syscallNr);
-    const frames = this.symbolize(record.tgid, record.ips);
+    const frames = this.budget.spend(() => this.symbolize(record.tgid, record.ips));
+    if (frames === undefined) return;
     const { waitClass, ruleId } = this.rules.classify(syscallName, frames);
     const index = this.rules.ruleIds.indexOf(ruleId);
     const classKey = stackVerdictClassKey(waitClass, index < 0 ? this.rules.ruleIds.length : index);

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Counter } from 'prom-client';
 import { MetricAttr, Metrics, syscallName, type SyscallArch } from '@stallscope/schemas';
+import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { LoaderRecord, SlowSyscallRecord, SyscallErrorsRecord, SyscallHistRecord } from '../../src/loader/records.js';
 import { HistogramDeltas } from '../../src/metrics/histogram-deltas.js';
@@ -8,6 +10,7 @@ import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from 
 import { CallContext } from './call-context.js';
 import { ErrorCounts, errorResourceMetrics } from './error-counts.js';
 import { processResource, slowSyscallSpan } from './slow-syscall-spans.js';
+import type { SymbolizeBudget } from '../../src/symbols/index.js';
 import { StackVerdicts, type StackRules, type StackSymbolizer } from './stack-verdicts.js';
 
 export interface SyscallsSignalOptions {
@@ -18,6 +21,7 @@ export interface SyscallsSignalOptions {
   stackRules: StackRules;
   symbolize: StackSymbolizer;
   spansDropped: Counter<'reason'>;
+  symbolizeBudget: SymbolizeBudget;
 }
 
 /**
@@ -26,16 +30,26 @@ export interface SyscallsSignalOptions {
  */
 export function createSyscallsSignal(context: SignalContext, options: SyscallsSignalOptions): AgentSignal {
   const nameOf = (nr: number) => syscallName(options.arch, nr);
-  const verdicts = new StackVerdicts(options.stackRules, options.symbolize, nameOf, (stackId, classKey) =>
-    context.command(`verdict ${stackId} ${classKey}`),
+  const verdicts = new StackVerdicts(
+    options.stackRules,
+    options.symbolize,
+    nameOf,
+    (stackId, classKey) => context.command(`verdict ${stackId} ${classKey}`),
+    options.symbolizeBudget,
   );
   const deltas = new HistogramDeltas<SyscallHistRecord>((r) => `${r.tgid}:${r.syscallNr}:${r.bucket}:${r.classKey}`);
   const errorCounts = new ErrorCounts();
   const callContext = new CallContext();
   let snapshot: SyscallHistRecord[] = [];
   let errorSnapshot: SyscallErrorsRecord[] = [];
-  let pendingSpans: ReadableSpan[] = [];
   const spansThisIntervalByTgid = new Map<number, number>();
+
+  /** What must be read while the call's process surely lives: its fd's target. */
+  interface PendingSlowCall {
+    record: SlowSyscallRecord;
+    callAttributes: Attributes;
+  }
+  let pendingCalls: PendingSlowCall[] = [];
 
   function onSlowSyscall(record: SlowSyscallRecord): void {
     const seen = spansThisIntervalByTgid.get(record.tgid) ?? 0;
@@ -43,28 +57,35 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       options.spansDropped.inc({ reason: 'rate_limit' });
       return;
     }
-    if (pendingSpans.length >= options.maxPendingSpans) {
+    if (pendingCalls.length >= options.maxPendingSpans) {
       options.spansDropped.inc({ reason: 'queue_full' });
       return;
     }
     spansThisIntervalByTgid.set(record.tgid, seen + 1);
-    const name = nameOf(record.syscallNr);
-    const info = context.processes.lookup(record.tgid);
-    const { waitClass, ruleId } = verdicts.classOf(record.classKey, name);
-    pendingSpans.push(
-      slowSyscallSpan(
+    pendingCalls.push({ record, callAttributes: callContext.attributes(nameOf(record.syscallNr), record.args, record.tgid) });
+  }
+
+  /**
+   * Spans are made at the interval's end: by then the lifecycle events that
+   * name a short-lived process (read from another ring, maybe later) are in.
+   */
+  function spansOf(calls: readonly PendingSlowCall[]): ReadableSpan[] {
+    return calls.map(({ record, callAttributes }) => {
+      const name = nameOf(record.syscallNr);
+      const { waitClass, ruleId } = verdicts.classOf(record.classKey, name);
+      return slowSyscallSpan(
         record,
         {
           syscallName: name,
           waitClass,
           waitClassRule: ruleId,
           userStack: record.stackId >= 0 ? verdicts.framesOf(record.stackId) : undefined,
-          callAttributes: callContext.attributes(name, record.args, record.tgid),
+          callAttributes,
           startUnixNs: context.toUnixNs(record.startNs),
         },
-        processResource(context.hostName, record.tgid, info),
-      ),
-    );
+        processResource(context.hostName, record.tgid, context.processes.lookup(record.tgid)),
+      );
+    });
   }
 
   return {
@@ -78,6 +99,8 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
     },
     endInterval(bounds: IntervalBounds): IntervalOutput {
       const { deltas: intervalDeltas, exitedTgids } = deltas.next(snapshot, (record) => {
+        // A stack not yet classed (over the symbolize budget) of a live process waits for its class.
+        if (verdicts.isPending(record.classKey) && existsSync(`/proc/${record.tgid}`)) return undefined;
         const syscall = nameOf(record.syscallNr);
         const { waitClass, ruleId } = verdicts.classOf(record.classKey, syscall);
         return {
@@ -95,8 +118,8 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
         syscallName: nameOf(record.syscallNr),
       }));
       errorSnapshot = [];
-      const spans = pendingSpans;
-      pendingSpans = [];
+      const spans = spansOf(pendingCalls);
+      pendingCalls = [];
       spansThisIntervalByTgid.clear();
       callContext.endInterval();
       const where = { hostName: context.hostName, ...bounds };

@@ -108,11 +108,12 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
     assert.equal(childSlow.comm, 'sleep');
     assert.equal(childSlow.returnValue, 0n);
 
+    // The cadence holds: one late tick (a busy machine) is made up by the next, not carried on.
     const ends = records.filter((r) => r.type === 'snapshot-end');
-    for (let i = 1; i < ends.length; i++) {
-      const gapMs = Number((ends[i]?.monotonicNs ?? 0n) - (ends[i - 1]?.monotonicNs ?? 0n)) / 1e6;
-      assert.ok(gapMs >= intervalMs / 2 && gapMs <= intervalMs * 1.5, `snapshot gap ${gapMs} ms`);
-    }
+    const gapsMs = ends.slice(1).map((end, i) => Number(end.monotonicNs - ends[i]!.monotonicNs) / 1e6);
+    for (const gapMs of gapsMs) assert.ok(gapMs >= intervalMs / 4 && gapMs <= intervalMs * 2, `snapshot gap ${gapMs} ms`);
+    const meanGapMs = gapsMs.reduce((sum, gap) => sum + gap, 0) / gapsMs.length;
+    assert.ok(Math.abs(meanGapMs / intervalMs - 1) <= 0.2, `mean snapshot gap ${meanGapMs} ms`);
 
     // The snapshot in flight at the child's exit may predate it; the one after emits
     // its final values and deletes them, so later snapshots must not have it.

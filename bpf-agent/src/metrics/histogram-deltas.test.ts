@@ -63,3 +63,16 @@ test('kernel bucket 0 (0..1 ns) is the zero bucket; positive buckets are dense f
   assert.deepEqual(point.positive, { offset: 2, bucketCounts: [1, 0, 0, 4] });
   assert.equal(point.max, 60);
 });
+
+test('counts held back (no group yet) go out whole in the interval that first names them', () => {
+  const deltas = newDeltas();
+  let named = false;
+  const maybe = (record: SyscallHistRecord) => (named ? names(record) : undefined);
+  assert.deepEqual(deltas.next([hist(10, 21, 3, 3_000_000)], maybe).deltas, []);
+  assert.deepEqual(deltas.next([hist(10, 21, 5, 5_000_000)], maybe).deltas, []);
+  named = true;
+  const [delta] = deltas.next([hist(10, 21, 6, 6_000_000)], maybe).deltas;
+  assert.equal(delta!.count, 6, 'nothing lost while held');
+  assert.equal(delta!.sumNs, 6_000_000);
+  assert.equal(deltas.next([hist(10, 21, 7, 7_000_000)], maybe).deltas[0]!.count, 1);
+});

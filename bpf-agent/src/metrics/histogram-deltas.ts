@@ -43,23 +43,29 @@ export class HistogramDeltas<R extends HistogramCounters> {
 
   /**
    * @param records every record of one snapshot of the map
-   * @param groupOf the group a record's counts go to
+   * @param groupOf the group a record's counts go to; undefined holds them
+   *   back (they go out, all of them, in the interval that first names a group)
    */
-  next(records: readonly R[], groupOf: (record: R) => HistogramGroup): SnapshotDeltas {
+  next(records: readonly R[], groupOf: (record: R) => HistogramGroup | undefined): SnapshotDeltas {
     const current = new Map<string, Cumulative>();
     const tgids = new Set<number>();
     const grouped = new Map<string, HistogramDelta & { maxBucket: number }>();
     for (const record of records) {
       const key = this.keyOf(record);
       tgids.add(record.tgid);
-      current.set(key, { count: record.count, sumNs: record.sumNs });
       const before = this.previous.get(key);
+      const group = groupOf(record);
+      if (group === undefined) {
+        // Held back: the baseline stays, so the next delta carries these counts too.
+        current.set(key, before ?? { count: 0n, sumNs: 0n });
+        continue;
+      }
+      current.set(key, { count: record.count, sumNs: record.sumNs });
       // A counter that went down belongs to a new key (tgid reused): count it whole.
       const reset = before === undefined || record.count < before.count;
       const count = Number(reset ? record.count : record.count - before.count);
       if (count === 0) continue;
       const sumNs = Number(reset ? record.sumNs : record.sumNs - before.sumNs);
-      const group = groupOf(record);
       const groupKey = JSON.stringify([group.serviceName, Object.entries(group.attributes).sort()]);
       let delta = grouped.get(groupKey);
       if (!delta) {

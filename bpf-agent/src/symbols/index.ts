@@ -8,3 +8,4 @@ export type { FunctionSymbol } from './symbol-table.js';
 export { Symbolizer } from './symbolizer.js';
 export type { SymbolizedFrame, SymbolizerOptions } from './symbolizer.js';
 export { readKernelSymbols } from './kallsyms.js';
+export { SymbolizeBudget } from './symbolize-budget.js';

@@ -31,10 +31,15 @@ export interface SymbolizerOptions {
  * which its final interval's stacks need (a pid is not reused that fast).
  */
 const MAPS_REUSE_MS = 10_000;
+/** An unwinder's garbage frame misses every mapping: re-read on a miss at most this often. */
+const MAPS_MISS_REREAD_MS = 1_000;
 
 interface CachedMaps {
   mappings: MemoryMapping[];
   readAtMs: number;
+  /** The JIT perf map's path, looked up once per read of the maps (undefined: none). */
+  perfMapPath?: string | undefined;
+  perfMapLooked?: boolean;
 }
 
 interface PerfMapEntry {
@@ -78,8 +83,8 @@ export class Symbolizer {
    */
   symbolize(pid: number, addresses: bigint[]): SymbolizedFrame[] {
     const lookupAddresses = addresses.map((address, index) => (index === 0 || address === 0n ? address : address - 1n));
-    let mappings = this.mappingsOf(pid, false);
-    if (lookupAddresses.some((address) => !findMapping(mappings, address))) mappings = this.mappingsOf(pid, true);
+    let mappings = this.mappingsOf(pid, 'reuse');
+    if (lookupAddresses.some((address) => !findMapping(mappings, address))) mappings = this.mappingsOf(pid, 'after-miss');
     return addresses.map((address, index) => {
       const lookupAddress = lookupAddresses[index]!;
       const mapping = findMapping(mappings, lookupAddress);
@@ -92,11 +97,12 @@ export class Symbolizer {
     });
   }
 
-  /** The process's mappings, parsed at most once per MAPS_REUSE_MS unless fresh ones are asked for. */
-  private mappingsOf(pid: number, fresh: boolean): MemoryMapping[] {
+  /** The process's mappings, parsed at most once per MAPS_REUSE_MS, or per MAPS_MISS_REREAD_MS after a miss. */
+  private mappingsOf(pid: number, why: 'reuse' | 'after-miss'): MemoryMapping[] {
     const cached = this.mapsByPid.get(pid);
     const nowMs = Date.now();
-    if (cached && !fresh && nowMs - cached.readAtMs < MAPS_REUSE_MS) return cached.mappings;
+    const reuseMs = why === 'reuse' ? MAPS_REUSE_MS : MAPS_MISS_REREAD_MS;
+    if (cached && nowMs - cached.readAtMs < reuseMs) return cached.mappings;
     const mapsText = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8'));
     // Gone and past the window: its pid may be another process's by now.
     if (mapsText === undefined) {
@@ -170,8 +176,20 @@ export class Symbolizer {
     return symbols;
   }
 
-  /** A JIT names its map by the pid it sees, which inside a container is the namespace pid, under the container's /tmp. */
+  /**
+   * A JIT names its map by the pid it sees, which inside a container is the
+   * namespace pid, under the container's /tmp. Looked up once per read of the
+   * process's maps: it was a status read and two stats per JIT frame.
+   */
   private perfMapPathOf(pid: number): string | undefined {
+    const cached = this.mapsByPid.get(pid);
+    if (cached?.perfMapLooked) return cached.perfMapPath;
+    const path = this.findPerfMapPath(pid);
+    if (cached) Object.assign(cached, { perfMapPath: path, perfMapLooked: true });
+    return path;
+  }
+
+  private findPerfMapPath(pid: number): string | undefined {
     const status = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/status`, 'utf8'));
     const namespacePid = /^NStgid:.*?(\d+)\s*$/m.exec(status ?? '')?.[1] ?? String(pid);
     const candidates = [`${this.procRoot}/${pid}/root/tmp/perf-${namespacePid}.map`, `/tmp/perf-${pid}.map`];

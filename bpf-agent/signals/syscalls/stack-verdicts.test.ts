@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLASS_KEY_PENDING_STACK } from '@stallscope/schemas';
+import { SymbolizeBudget } from '../../src/symbols/index.js';
+import type { UserStackRecord } from '../../src/loader/records.js';
+import { StackVerdicts, type StackRules } from './stack-verdicts.js';
+
+const rules: StackRules = {
+  ruleIds: ['go-scheduler-idle'],
+  classify: (_syscall, frames) =>
+    frames.includes('runtime.stopm') ? { waitClass: 'idle', ruleId: 'go-scheduler-idle' } : { waitClass: 'lock', ruleId: 'futex-default' },
+};
+const stack = (stackId: number): UserStackRecord => ({ type: 'user-stack', stackId, tgid: 1, syscallNr: 202, ips: [0x401000n] });
+
+test('a stack is classed once, told to the kernel, and names the counts kept under its pending id', () => {
+  const told: [number, number][] = [];
+  let symbolized = 0;
+  const verdicts = new StackVerdicts(
+    rules,
+    () => (symbolized++, ['runtime.futex', 'runtime.stopm']),
+    () => 'futex',
+    (id, key) => told.push([id, key]),
+    new SymbolizeBudget(60_000),
+  );
+  verdicts.onUserStack(stack(7));
+  verdicts.onUserStack(stack(7));
+  assert.equal(symbolized, 1, 'one symbolization per stack');
+  assert.equal(told.length, 1);
+  assert.deepEqual(verdicts.classOf(CLASS_KEY_PENDING_STACK + 7, 'futex'), { waitClass: 'idle', ruleId: 'go-scheduler-idle' });
+  assert.deepEqual(verdicts.classOf(told[0]![1], 'futex'), { waitClass: 'idle', ruleId: 'go-scheduler-idle' }, 'the kernel key decodes the same');
+  assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 7), false);
+});
+
+test('past the symbolize budget a stack stays pending: nothing is told, its counts wait', () => {
+  const told: number[] = [];
+  const budget = new SymbolizeBudget(5);
+  const verdicts = new StackVerdicts(
+    rules,
+    () => {
+      const until = performance.now() + 10;
+      while (performance.now() < until);
+      return ['runtime.stopm'];
+    },
+    () => 'futex',
+    (id) => told.push(id),
+    budget,
+  );
+  verdicts.onUserStack(stack(1));
+  verdicts.onUserStack(stack(2));
+  assert.deepEqual(told, [1], 'the first spent the budget; the second waits');
+  assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 2), true);
+  budget.reset();
+  verdicts.onUserStack(stack(2));
+  assert.deepEqual(told, [1, 2], 'named in the next interval');
+});
