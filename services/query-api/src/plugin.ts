@@ -4,6 +4,7 @@ import type { Store } from '@stallscope/store';
 import { createErrorHandler } from './error-handler.js';
 import { deadLetterRoutes } from './routes/dead-letters/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
+import { traceRoutes } from './routes/traces/index.js';
 
 export interface QueryApiPluginOptions {
   /** Started before the server takes requests. */
@@ -22,4 +23,5 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   app.setErrorHandler(createErrorHandler(options.logger?.child({ component: 'query-api' })));
   await app.register(syscallRoutes, { prefix: '/v1/syscalls', store: options.store });
   await app.register(deadLetterRoutes, { prefix: '/v1/dead-letters', store: options.store });
+  await app.register(traceRoutes, { prefix: '/v1/traces', store: options.store });
 };
