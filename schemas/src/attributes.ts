@@ -43,6 +43,11 @@ export const SpanAttr = {
   futexTimed: 'stallscope.futex.timed',
   /** epoll_wait/poll timeout in ms, -1 for none. */
   waitTimeoutMs: 'stallscope.wait.timeout_ms',
+  /**
+   * Set (true) by the query API on spans it serves that the BPF agent made, e.g. a
+   * slow syscall shown as the child of the application span it blocked; never stored.
+   */
+  kernelDerived: 'stallscope.kernel',
 } as const;
 
 /** Attributes of syscall.duration data points (low cardinality: no pid, no tid). */

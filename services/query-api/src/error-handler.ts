@@ -3,18 +3,20 @@ import type { Logger } from '@stallscope/common';
 import { ApiError, ApiErrors, type ApiErrorEntry } from './errors.js';
 import type { ErrorResponse } from './schemas/error-response.js';
 
-function answer(reply: FastifyReply, entry: ApiErrorEntry, message: string, status = entry.status): FastifyReply {
-  const body: ErrorResponse = { error: { code: entry.code, message } };
-  return reply.status(status).send(body);
-}
+/** The body of an error answer; routes that speak another API's dialect (Jaeger's) bring their own. */
+export type ErrorBody = (entry: ApiErrorEntry, message: string, status: number) => unknown;
+
+const apiErrorBody: ErrorBody = (entry, message): ErrorResponse => ({ error: { code: entry.code, message } });
 
 /**
- * Answers every error of the plugin's routes as `{ error: { code, message } }`.
+ * Answers every error of the plugin's routes, by default as `{ error: { code, message } }`.
  * Client errors say what was wrong (validation messages name the parameter,
  * e.g. "querystring/limit must be <= 1000"); server errors are logged with
  * the request and answered without detail.
  */
-export function createErrorHandler(logger: Logger | undefined) {
+export function createErrorHandler(logger: Logger | undefined, errorBody: ErrorBody = apiErrorBody) {
+  const answer = (reply: FastifyReply, entry: ApiErrorEntry, message: string, status = entry.status): FastifyReply =>
+    reply.status(status).send(errorBody(entry, message, status));
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (error.validation) return answer(reply, ApiErrors.invalidParameter, error.message);
     if (error instanceof ApiError) {

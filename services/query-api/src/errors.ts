@@ -10,6 +10,7 @@ export const ApiErrors = {
   invalidParameter: { code: 'INVALID_PARAMETER', status: 400, message: 'a request parameter is invalid' },
   windowOutOfRange: { code: 'WINDOW_OUT_OF_RANGE', status: 400, message: 'window is out of range' },
   badRequest: { code: 'BAD_REQUEST', status: 400, message: 'the request cannot be served' },
+  traceNotFound: { code: 'TRACE_NOT_FOUND', status: 404, message: 'no trace with this id' },
   internal: { code: 'INTERNAL', status: 500, message: 'internal error; the server log has the details' },
 } as const satisfies Record<string, ApiErrorEntry>;
 

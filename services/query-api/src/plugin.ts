@@ -3,7 +3,10 @@ import type { Logger } from '@stallscope/common';
 import type { Store } from '@stallscope/store';
 import { createErrorHandler } from './error-handler.js';
 import { deadLetterRoutes } from './routes/dead-letters/index.js';
+import { jaegerRoutes } from './routes/jaeger/index.js';
+import { jaegerV3Routes } from './routes/jaeger-v3/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
+import { traceRoutes } from './routes/traces/index.js';
 
 export interface QueryApiPluginOptions {
   /** Started before the server takes requests. */
@@ -19,7 +22,11 @@ export interface QueryApiPluginOptions {
  * with fastify's default Ajv (type coercion and defaults on).
  */
 export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = async (app, options) => {
-  app.setErrorHandler(createErrorHandler(options.logger?.child({ component: 'query-api' })));
+  const logger = options.logger?.child({ component: 'query-api' });
+  app.setErrorHandler(createErrorHandler(logger));
   await app.register(syscallRoutes, { prefix: '/v1/syscalls', store: options.store });
   await app.register(deadLetterRoutes, { prefix: '/v1/dead-letters', store: options.store });
+  await app.register(traceRoutes, { prefix: '/v1/traces', store: options.store });
+  await app.register(jaegerRoutes, { prefix: '/api', store: options.store, logger });
+  await app.register(jaegerV3Routes, { prefix: '/api/v3', store: options.store, logger });
 };
