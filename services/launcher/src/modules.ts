@@ -106,9 +106,9 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
     });
     return deadLetter ? sequence([deadLetter, ingest]) : ingest;
   },
-  'query-api'({ logger, built }) {
+  'query-api'({ config, logger, built }) {
     const server = need(built.server, 'server');
-    void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger });
+    void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger, limits: config.queryApi });
     return undefined;
   },
   all() {

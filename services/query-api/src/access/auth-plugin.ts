@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+import { createErrorHandler } from '../error-handler.js';
 import { ApiError, ApiErrors, type ApiErrorEntry } from '../errors.js';
 import type { ErrorResponse } from '../schemas/error-response.js';
 import { principalOf, type ApiKeys } from './api-keys.js';
@@ -25,11 +26,13 @@ function refuse(reply: FastifyReply, entry: ApiErrorEntry, message: string): Fas
  * Authenticates every request but the public paths by its API key (401
  * without one), refuses routes that do not apply service scopes to keys that
  * have one (403), and limits each key to its requests per minute (429).
- * Registered at the root, before any route, so that it guards all of them.
+ * Registered at the root, before any route, so that it guards all of them;
+ * it also makes the root's errors (a 429 on /metrics) the API's coded ones.
  */
 export const apiKeyAuth = fastifyPlugin<ApiKeyAuthOptions>(
   async (app, options) => {
     app.decorateRequest('principal', undefined);
+    app.setErrorHandler(createErrorHandler(undefined));
     const isPublic = (request: FastifyRequest) => options.publicPaths.has(request.routeOptions.url ?? '');
     app.addHook('onRequest', async (request, reply) => {
       if (isPublic(request)) return;
