@@ -5,6 +5,7 @@ import type { Logger } from '@stallscope/common';
 import type { Store } from '@stallscope/store';
 import { queryApiConfigDefaults, type QueryApiConfig } from './config.js';
 import { createErrorHandler } from './error-handler.js';
+import { ApiError, ApiErrors } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters/index.js';
 import { errorRoutes } from './routes/errors/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
@@ -31,6 +32,15 @@ export const DOCS_PREFIX = '/docs';
 export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = async (app, options) => {
   app.setErrorHandler(createErrorHandler(options.logger?.child({ component: 'query-api' })));
   const deps = { store: options.store, limits: { ...queryApiConfigDefaults, ...options.limits } };
+  // Ajv coerces "1e309" to Infinity and lets it through integer, minimum and
+  // maximum alike; no number of ours is infinite.
+  app.addHook('preHandler', async (request) => {
+    for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw new ApiError(ApiErrors.invalidParameter, `querystring/${name} must be a finite number`);
+      }
+    }
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'stallscope query API', version: '1' },

@@ -207,6 +207,7 @@ describe('GET /v1/syscalls/top over chDB', () => {
       ['?limit=0', 'INVALID_PARAMETER', /^querystring\/limit must be >= 1$/],
       ['?limit=1001', 'INVALID_PARAMETER', /^querystring\/limit must be <= 1000$/],
       ['?limit=2.5', 'INVALID_PARAMETER', /^querystring\/limit must be integer$/],
+      ['?limit=1e309', 'INVALID_PARAMETER', /^querystring\/limit must be a finite number$/],
       ['?by=bogus', 'INVALID_PARAMETER', /^querystring\/by must be equal to one of the allowed values$/],
       ['?waitClass=sleepy', 'INVALID_PARAMETER', /^querystring\/waitClass must be equal to one of the allowed values$/],
       ['?includeIdle=maybe', 'INVALID_PARAMETER', /^querystring\/includeIdle must be boolean$/],
