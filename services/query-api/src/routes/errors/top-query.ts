@@ -22,15 +22,15 @@ export interface TopErrorsFilter {
 
 export function topErrorsSql(filter: TopErrorsFilter, scope: ServiceScope): BoundQuery {
   assertServiceInScope(scope, filter.service);
+  const errnoAttribute = filter.by === 'errno' ? MetricAttr.errnoName : MetricAttr.errorType;
   const conditions = new Conditions()
     .add('MetricName = {metric:String} AND AggregationTemporality = 1', { metric: Metrics.syscallErrors.name })
     .add('TimeUnix >= now() - toIntervalSecond({windowSeconds:UInt32})', { windowSeconds: filter.windowSeconds })
     .equals('ServiceName', 'service', filter.service)
     .equals(`ResourceAttributes['${ResourceAttr.hostName}']`, 'host', filter.host)
     .equals(`Attributes['${MetricAttr.syscallName}']`, 'syscall', filter.syscall)
-    .equals(`Attributes['${filter.by === 'errno' ? MetricAttr.errnoName : MetricAttr.errorType}']`, 'errno', filter.errno)
+    .equals(`Attributes['${errnoAttribute}']`, 'errno', filter.errno)
     .scope(scope, 'ServiceName');
-  const errnoAttribute = filter.by === 'errno' ? MetricAttr.errnoName : MetricAttr.errorType;
   const query = `
     SELECT ServiceName AS service, Attributes['${MetricAttr.syscallName}'] AS syscall, Attributes['${errnoAttribute}'] AS errno,
       sum(Value) AS errors, uniqExact(ResourceAttributes['${ResourceAttr.hostName}']) AS hosts
