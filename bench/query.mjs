@@ -16,9 +16,9 @@ import { createLogger } from '@stallscope/common';
 import { queryApiPlugin } from '@stallscope/query-api';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 
-const hosts = Number(process.argv[2] ?? 1000);
+const hosts = Number(process.argv[2] ?? 250);
 const hours = Number(process.argv[3] ?? 24);
-const rounds = Number(process.argv[4] ?? 20);
+const rounds = Number(process.argv[4] ?? 10);
 const SERVICES = 20;
 const SERVICES_PER_HOST = 2;
 const SYSCALLS = [
