@@ -29,5 +29,7 @@ export const DISTRIBUTED_SHARDING_KEYS: Readonly<Record<string, string>> = {
   otel_metrics_summary: 'cityHash64(ServiceName)',
   otel_logs: 'cityHash64(ServiceName)',
   kernel_syscall_minutely: 'cityHash64(ServiceName)',
+  kernel_syscall_rollup_1m: 'cityHash64(ServiceName)',
+  kernel_syscall_rollup_1h: 'cityHash64(ServiceName)',
   stallscope_dead_letters: 'rand()',
 };

@@ -3,6 +3,7 @@ import { LOG_LEVELS } from '@stallscope/common';
 import { agentConfigDefaults, agentConfigSchema } from '@stallscope/bpf-agent';
 import { collectorConfigDefaults, collectorConfigSchema } from '@stallscope/collector';
 import { ingestConfigDefaults, ingestConfigSchema } from '@stallscope/ingest';
+import { queryApiConfigDefaults, queryApiConfigSchema } from '@stallscope/query-api';
 import { storeConfigDefaults, storeConfigSchema } from '@stallscope/store';
 import {
   inProcessTransportConfigDefaults,
@@ -34,6 +35,7 @@ export const launcherConfigSchema = Type.Object(
     store: storeConfigSchema,
     ingest: ingestConfigSchema,
     collector: collectorConfigSchema,
+    queryApi: queryApiConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -54,4 +56,5 @@ export const launcherConfigDefaults: LauncherConfig = {
   store: { ...storeConfigDefaults, chdbPath: '' },
   ingest: ingestConfigDefaults,
   collector: collectorConfigDefaults,
+  queryApi: queryApiConfigDefaults,
 };

@@ -114,10 +114,10 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
     });
     return deadLetter ? sequence([deadLetter, ingest]) : ingest;
   },
-  async 'query-api'({ logger, built }) {
+  async 'query-api'({ config, logger, built }) {
     const { queryApiPlugin } = await import('@stallscope/query-api');
     const server = need(built.server, 'server');
-    void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger });
+    void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger, limits: config.queryApi });
     return undefined;
   },
   async collector({ config, logger, metrics, built }) {

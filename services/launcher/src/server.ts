@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { withLifecycle, type Component, type Logger, type Registry } from '@stallscope/common';
-import { isAuthorized } from './auth-token.js';
+import { DOCS_PREFIX, adminKey, apiKeyAuth, apiKeysFromFile, type ApiKeys } from '@stallscope/query-api';
 import type { ServerConfig } from './server-config.js';
 
 export interface Server extends Component {
@@ -12,9 +12,18 @@ export interface Server extends Component {
 
 const PUBLIC_PATHS = new Set(['/healthz']);
 
+/** The admin token (every service, every route) and the file's scoped keys. */
+function apiKeysOf(config: ServerConfig, authToken: string): ApiKeys {
+  const keys = new Map(config.apiKeysFile === '' ? [] : apiKeysFromFile(config.apiKeysFile, config.rateLimitPerMinute));
+  const [hash, admin] = adminKey(authToken, config.rateLimitPerMinute);
+  keys.set(hash, admin);
+  return keys;
+}
+
 /**
  * The process's one HTTP listener (as in Loki/Tempo, every module shares it):
- * /healthz (open), /metrics and every module's routes (bearer token).
+ * /healthz (open), /metrics and every module's routes (an API key: the admin
+ * bearer token, or a key from server.apiKeysFile scoped to services).
  */
 export function createServer(
   config: ServerConfig,
@@ -24,19 +33,14 @@ export function createServer(
     loggerInstance: deps.logger.child({ component: 'server' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (PUBLIC_PATHS.has(request.routeOptions.url ?? '')) return;
-    if (!isAuthorized(request.headers.authorization, deps.authToken)) {
-      await reply
-        .code(401)
-        .header('www-authenticate', 'Bearer')
-        .send({ error: { code: 'unauthorized', message: 'missing or wrong bearer token (Authorization: Bearer <token>)' } });
-    }
-  });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', deps.metrics.contentType);
-    return deps.metrics.metrics();
+  // Before every route (modules register theirs later): its hooks guard them all.
+  void app.register(apiKeyAuth, { keys: apiKeysOf(config, deps.authToken), publicPaths: PUBLIC_PATHS, anyKeyPathPrefixes: [DOCS_PREFIX] });
+  void app.register(async (routes) => {
+    routes.get('/healthz', async () => ({ status: 'ok' }));
+    routes.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', deps.metrics.contentType);
+      return deps.metrics.metrics();
+    });
   });
 
   let url = '';

@@ -9,10 +9,33 @@ export type ErrorBody = (entry: ApiErrorEntry, message: string, status: number) 
 const apiErrorBody: ErrorBody = (entry, message): ErrorResponse => ({ error: { code: entry.code, message } });
 
 /**
+ * ClickHouse failures that are the request's or the store's load, not a bug:
+ * by ClickHouse error code (both the HTTP client's and chDB's errors carry it).
+ */
+const STORE_ERRORS: Readonly<Record<string, ApiErrorEntry>> = {
+  '159': ApiErrors.queryTimeout, // TIMEOUT_EXCEEDED: max_execution_time
+  '396': ApiErrors.queryTooLarge, // TOO_MANY_ROWS_OR_BYTES: max_result_rows
+  '158': ApiErrors.queryTooLarge, // TOO_MANY_ROWS: max_rows_to_read
+  '202': ApiErrors.storeUnavailable, // TOO_MANY_SIMULTANEOUS_QUERIES
+  '241': ApiErrors.storeUnavailable, // MEMORY_LIMIT_EXCEEDED
+};
+
+/** Errors of the connection to a ClickHouse server (refused, reset, timed out). */
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
+
+function storeErrorOf(error: FastifyError): ApiErrorEntry | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  if (CONNECTION_ERRORS.has(code)) return ApiErrors.storeUnavailable;
+  return 'type' in error ? STORE_ERRORS[code] : undefined;
+}
+
+/**
  * Answers every error of the plugin's routes, by default as `{ error: { code, message } }`.
  * Client errors say what was wrong (validation messages name the parameter,
  * e.g. "querystring/limit must be <= 1000"); server errors are logged with
- * the request and answered without detail.
+ * the request and answered without detail: a ClickHouse timeout as 504, an
+ * overloaded or unreachable store as 503, each with its code.
  */
 export function createErrorHandler(logger: Logger | undefined, errorBody: ErrorBody = apiErrorBody) {
   const answer = (reply: FastifyReply, entry: ApiErrorEntry, message: string, status = entry.status): FastifyReply =>
@@ -24,10 +47,12 @@ export function createErrorHandler(logger: Logger | undefined, errorBody: ErrorB
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return answer(reply, ApiErrors.badRequest, error.message, error.statusCode);
     }
-    (logger ?? request.log).error(
+    const storeError = storeErrorOf(error);
+    (logger ?? request.log)[storeError ? 'warn' : 'error'](
       { err: error, reqId: request.id, method: request.method, url: request.url },
       'query API request failed',
     );
+    if (storeError) return answer(reply, storeError, storeError.message);
     return answer(reply, ApiErrors.internal, ApiErrors.internal.message);
   };
 }

@@ -11,6 +11,12 @@ export const ApiErrors = {
   windowOutOfRange: { code: 'WINDOW_OUT_OF_RANGE', status: 400, message: 'window is out of range' },
   badRequest: { code: 'BAD_REQUEST', status: 400, message: 'the request cannot be served' },
   traceNotFound: { code: 'TRACE_NOT_FOUND', status: 404, message: 'no trace with this id' },
+  queryTooLarge: { code: 'QUERY_TOO_LARGE', status: 400, message: 'the request asks for more than one query may read or return' },
+  unauthorized: { code: 'UNAUTHORIZED', status: 401, message: 'missing or unknown API key' },
+  forbidden: { code: 'FORBIDDEN', status: 403, message: "outside this key's scope" },
+  rateLimited: { code: 'RATE_LIMITED', status: 429, message: 'too many requests for this key' },
+  storeUnavailable: { code: 'STORE_UNAVAILABLE', status: 503, message: 'the store is unavailable or overloaded; retry later' },
+  queryTimeout: { code: 'QUERY_TIMEOUT', status: 504, message: 'the query ran out of time; narrow the window or the filters' },
   internal: { code: 'INTERNAL', status: 500, message: 'internal error; the server log has the details' },
 } as const satisfies Record<string, ApiErrorEntry>;
 
@@ -18,10 +24,13 @@ export const ApiErrors = {
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly entry: ApiErrorEntry;
+  /** Read by fastify's own error handler, for routes outside the query API plugin. */
+  readonly statusCode: number;
 
   /** `message` replaces the entry's generic message; it must name what was wrong. */
   constructor(entry: ApiErrorEntry, message?: string) {
     super(message ?? entry.message);
     this.entry = entry;
+    this.statusCode = entry.status;
   }
 }

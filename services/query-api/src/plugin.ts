@@ -1,8 +1,13 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Logger } from '@stallscope/common';
 import type { Store } from '@stallscope/store';
+import { queryApiConfigDefaults, type QueryApiConfig } from './config.js';
 import { createErrorHandler } from './error-handler.js';
+import { ApiError, ApiErrors } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters/index.js';
+import { errorRoutes } from './routes/errors/index.js';
 import { jaegerRoutes } from './routes/jaeger/index.js';
 import { jaegerV3Routes } from './routes/jaeger-v3/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
@@ -13,19 +18,44 @@ export interface QueryApiPluginOptions {
   store: Store;
   /** Where failed requests are logged; the request's own logger when absent. */
   logger?: Logger;
+  /** Bounds on every query; the defaults where absent. */
+  limits?: Partial<QueryApiConfig>;
 }
+
+/** Where the OpenAPI document (JSON at /docs/json) and its browsable UI are served. */
+export const DOCS_PREFIX = '/docs';
 
 /**
  * The query API's routes, as one encapsulated fastify plugin: the server
  * module registers it (`app.register(queryApiPlugin, { store, logger })`) and
- * owns listening, auth, /healthz and /metrics. Query strings are validated
- * with fastify's default Ajv (type coercion and defaults on).
+ * owns listening, authentication (apiKeyAuth), /healthz and /metrics. Query
+ * strings are validated with fastify's default Ajv (type coercion and
+ * defaults on); the OpenAPI document is generated from the same schemas.
  */
 export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = async (app, options) => {
   const logger = options.logger?.child({ component: 'query-api' });
   app.setErrorHandler(createErrorHandler(logger));
-  await app.register(syscallRoutes, { prefix: '/v1/syscalls', store: options.store });
-  await app.register(deadLetterRoutes, { prefix: '/v1/dead-letters', store: options.store });
+  const deps = { store: options.store, limits: { ...queryApiConfigDefaults, ...options.limits } };
+  // Ajv coerces "1e309" to Infinity and lets it through integer, minimum and
+  // maximum alike; no number of ours is infinite.
+  app.addHook('preHandler', async (request) => {
+    for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw new ApiError(ApiErrors.invalidParameter, `querystring/${name} must be a finite number`);
+      }
+    }
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'stallscope query API', version: '1' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  await app.register(syscallRoutes, { prefix: '/v1/syscalls', ...deps });
+  await app.register(errorRoutes, { prefix: '/v1/errors', ...deps });
+  await app.register(deadLetterRoutes, { prefix: '/v1/dead-letters', ...deps });
   await app.register(traceRoutes, { prefix: '/v1/traces', store: options.store });
   await app.register(jaegerRoutes, { prefix: '/api', store: options.store, logger });
   await app.register(jaegerV3Routes, { prefix: '/api/v3', store: options.store, logger });

@@ -16,6 +16,7 @@ export interface ClusterTarget {
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)/;
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)/;
+const INSERT_SELECT = /^INSERT INTO \w+[\s\S]*\bSELECT\b/;
 const MERGE_TREE_ENGINE = /ENGINE = (\w*MergeTree)\b(?:\(([^)]*)\))?/;
 
 function quoted(text: string): string {
@@ -62,6 +63,9 @@ ENGINE = Distributed(${quoted(target.cluster)}, ${quoted(target.database)}, ${qu
   }
   if (CREATE_VIEW.test(statement)) return [local.replace(CREATE_VIEW, (head) => `${head} ${onCluster}`)];
   if (ALTER_TABLE.test(local)) return [local.replace(ALTER_TABLE, (head) => `${head} ${onCluster}`)];
+  // A backfill runs once, from the migrating node, between the Distributed
+  // tables: it reads every shard and writes each row to its own shard.
+  if (INSERT_SELECT.test(statement)) return [statement];
   throw new Error(`cluster mode: cannot render statement: ${statement.slice(0, 80)}`);
 }
 
@@ -70,7 +74,8 @@ ENGINE = Distributed(${quoted(target.cluster)}, ${quoted(target.database)}, ${qu
  * ON CLUSTER on every CREATE and ALTER; each table created as <name>_local
  * with the Replicated engine of its family (Keeper path per shard, database
  * and table) plus a Distributed table under its public name, sharded by the
- * key in DISTRIBUTED_SHARDING_KEYS; views and ALTERs work on the local tables.
+ * key in DISTRIBUTED_SHARDING_KEYS; views and ALTERs work on the local tables;
+ * INSERT ... SELECT backfills stay as written, on the Distributed tables.
  * Versions and names stay those of the files, so the version table records
  * the same history in both modes.
  */

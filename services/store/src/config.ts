@@ -16,6 +16,11 @@ export const storeConfigSchema = Type.Object(
      * tables. Empty: a single node (and always with chDB).
      */
     cluster: Type.String({ pattern: '^([A-Za-z0-9_.{}-]+)?$' }),
+    /**
+     * Apply the migrations on start. Off for a process that only reads (a
+     * query-api target connecting as a SELECT-only user): another one migrates.
+     */
+    migrate: Type.Boolean(),
   },
   { additionalProperties: false },
 );
@@ -29,4 +34,5 @@ export const storeConfigDefaults: StoreConfig = {
   password: '',
   requestTimeoutMs: 30_000,
   cluster: '',
+  migrate: true,
 };

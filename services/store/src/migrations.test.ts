@@ -30,6 +30,8 @@ const DEDUPLICATED_TABLES = [
   'otel_metrics_summary',
   'otel_logs',
   'kernel_syscall_minutely',
+  'kernel_syscall_rollup_1m',
+  'kernel_syscall_rollup_1h',
   'stallscope_dead_letters',
 ];
 

@@ -47,14 +47,14 @@ export function createStore(config: StoreConfig, deps: StoreDeps): Store {
   let client: ClickHouseClient | undefined;
   const lifecycle = withLifecycle({
     async start() {
-      if (kind === 'http' && config.database !== 'default') {
+      if (kind === 'http' && config.database !== 'default' && config.migrate) {
         const bootstrap = createClient({ url: config.url, username: config.username, password: config.password });
         await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
         await bootstrap.close();
       }
       if (kind === 'chdb' && config.cluster !== '') throw new Error('store.cluster needs a ClickHouse server (store.url); chDB is one node');
       client = await connect(config);
-      await applyMigrations(client, logger, { cluster: config.cluster, database: config.database });
+      if (config.migrate) await applyMigrations(client, logger, { cluster: config.cluster, database: config.database });
       logger.info({ kind, target: kind === 'chdb' ? resolve(config.chdbPath) : config.url }, 'store ready');
     },
     async stop() {

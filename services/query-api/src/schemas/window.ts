@@ -10,7 +10,8 @@ export const MAX_WINDOW = '30d';
 /** A look-back window such as 15m, 6h or 7d; its range is checked by windowSeconds. */
 export const Window = Type.String({ pattern: '^\\d+(m|h|d)$', maxLength: 16, default: '15m' });
 
-function secondsOf(window: string): number {
+/** Seconds of a duration such as 15m, 6h or 7d (already matched by its pattern). */
+export function secondsOf(window: string): number {
   const unit = window.at(-1) as WindowUnit;
   return Number(window.slice(0, -1)) * SECONDS_PER_UNIT[unit];
 }

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Store } from '@stallscope/store';
+import type { RouteDeps } from '../../route-deps.js';
 import { listDeadLettersRoute } from './list.js';
 
 /** Routes under /dead-letters. */
-export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
-  await app.register(listDeadLettersRoute, { store });
+export const deadLetterRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, limits }) => {
+  // Only the dependencies: the options also hold this plugin's own prefix.
+  const deps: RouteDeps = { store, limits };
+  await app.register(listDeadLettersRoute, deps);
 };

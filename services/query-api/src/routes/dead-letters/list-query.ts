@@ -1,4 +1,6 @@
 import type { Store } from '@stallscope/store';
+import type { QueryApiConfig } from '../../config.js';
+import { queryRows } from '../../store/run-query.js';
 
 export interface DeadLettersFilter {
   windowSeconds: number;
@@ -43,14 +45,7 @@ export interface DeadLetterRow {
 /** A result row; 64-bit integers arrive as strings (output_format_json_quote_64bit_integers). */
 type StoredRow = Omit<DeadLetterRow, 'time'> & { timeMs: string };
 
-export async function queryDeadLetters(client: Store['client'], filter: DeadLettersFilter): Promise<DeadLetterRow[]> {
-  const { query, params } = deadLettersSql(filter);
-  const result = await client.query({
-    query,
-    query_params: params,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
-  });
-  const rows = await result.json<StoredRow>();
+export async function queryDeadLetters(client: Store['client'], filter: DeadLettersFilter, limits: QueryApiConfig): Promise<DeadLetterRow[]> {
+  const rows = await queryRows<StoredRow>(client, deadLettersSql(filter), limits);
   return rows.map(({ timeMs, ...row }) => ({ time: new Date(Number(timeMs)).toISOString(), ...row }));
 }

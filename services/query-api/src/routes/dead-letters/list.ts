@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import type { Store } from '@stallscope/store';
+import type { RouteDeps } from '../../route-deps.js';
 import { ErrorResponse } from '../../schemas/error-response.js';
 import { Window, windowSeconds } from '../../schemas/window.js';
 import { queryDeadLetters } from './list-query.js';
@@ -40,7 +40,7 @@ const DeadLettersResponse = Type.Object(
 export type DeadLettersResponse = Static<typeof DeadLettersResponse>;
 
 /** GET /: the messages the ingest dead-lettered in the window, newest first. */
-export const listDeadLettersRoute: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+export const listDeadLettersRoute: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, limits }) => {
   app.get(
     '/',
     {
@@ -52,7 +52,7 @@ export const listDeadLettersRoute: FastifyPluginAsyncTypebox<{ store: Store }> =
     },
     async (request) => {
       const { window, topic, limit } = request.query;
-      const rows = await queryDeadLetters(store.client, { windowSeconds: windowSeconds(window), topic, limit });
+      const rows = await queryDeadLetters(store.client, { windowSeconds: windowSeconds(window), topic, limit }, limits);
       return { window, rows };
     },
   );

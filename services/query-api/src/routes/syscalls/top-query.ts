@@ -1,90 +1,70 @@
 import type { Store } from '@stallscope/store';
-import type { WaitClass } from '@stallscope/schemas';
+import type { ServiceScope } from '../../access/principal.js';
+import type { QueryApiConfig } from '../../config.js';
 import { quantileFromScale0Buckets } from '../../histogram/quantile.js';
+import { rollupForWindow, type Rollup } from '../../store/rollup.js';
+import { queryRows, type BoundQuery } from '../../store/run-query.js';
+import { syscallConditions, type SyscallFilter } from './filters.js';
 
-export const TOP_SYSCALLS_DIMENSIONS = ['service', 'host', 'syscall'] as const;
+export const TOP_SYSCALLS_DIMENSIONS = ['service', 'host', 'container', 'syscall', 'waitClass'] as const;
 export type TopSyscallsDimension = (typeof TOP_SYSCALLS_DIMENSIONS)[number];
 
+type RowKey = 'service' | 'host' | 'container' | 'syscall' | 'waitClass';
+
 /**
- * The rollup column each dimension groups by. SQL text comes only from this
- * fixed map, keyed by the validated enum; every user value is a bound parameter.
- * `syscall` needs no extra column: rows are always per (Syscall, WaitClass).
+ * The rollup columns each dimension groups by, as output names. SQL text comes
+ * only from this fixed map, keyed by the validated enum; every user value is a
+ * bound parameter. Rows are per (dimension, syscall, wait class), or per
+ * (syscall, wait class) by syscall, or per wait class alone.
  */
-const groupColumnOf: Record<TopSyscallsDimension, string | undefined> = {
-  service: 'ServiceName',
-  host: 'HostName',
-  syscall: undefined,
+const groupColumnsOf: Record<TopSyscallsDimension, readonly (readonly [column: string, key: RowKey])[]> = {
+  service: [['ServiceName', 'service'], ['Syscall', 'syscall'], ['WaitClass', 'waitClass']],
+  host: [['HostName', 'host'], ['Syscall', 'syscall'], ['WaitClass', 'waitClass']],
+  container: [['ContainerId', 'container'], ['Syscall', 'syscall'], ['WaitClass', 'waitClass']],
+  syscall: [['Syscall', 'syscall'], ['WaitClass', 'waitClass']],
+  waitClass: [['WaitClass', 'waitClass']],
 };
 
-const IDLE: WaitClass = 'idle';
-
-export interface TopSyscallsFilter {
-  windowSeconds: number;
+export interface TopSyscallsFilter extends SyscallFilter {
   by: TopSyscallsDimension;
-  service?: string | undefined;
-  host?: string | undefined;
-  waitClass?: WaitClass | undefined;
-  includeIdle: boolean;
   limit: number;
 }
 
-export interface TopSyscallsSql {
-  query: string;
-  params: Record<string, string | number>;
-}
-
-export function topSyscallsSql(filter: TopSyscallsFilter): TopSyscallsSql {
-  const groupColumn = groupColumnOf[filter.by];
-  const params: Record<string, string | number> = { windowSeconds: filter.windowSeconds, limit: filter.limit };
-  const conditions = ['Minute >= toStartOfMinute(now() - toIntervalSecond({windowSeconds:UInt32}))'];
-  if (filter.service !== undefined) {
-    conditions.push('ServiceName = {service:String}');
-    params.service = filter.service;
-  }
-  if (filter.host !== undefined) {
-    conditions.push('HostName = {host:String}');
-    params.host = filter.host;
-  }
-  if (filter.waitClass !== undefined) {
-    conditions.push('WaitClass = {waitClass:String}');
-    params.waitClass = filter.waitClass;
-  } else if (!filter.includeIdle) {
-    // Idle threads (Go netpoller, parked JVM threads) block by design; rank real waits.
-    conditions.push('WaitClass != {idleWaitClass:String}');
-    params.idleWaitClass = IDLE;
-  }
-  const dimension = groupColumn ? `${groupColumn} AS dimension, ` : '';
-  const groupDimension = groupColumn ? 'dimension, ' : '';
+export function topSyscallsSql(filter: TopSyscallsFilter, scope: ServiceScope, rollup: Rollup): BoundQuery {
+  const conditions = syscallConditions(filter, scope, rollup);
+  const groups = groupColumnsOf[filter.by];
+  const selected = groups.map(([column, key]) => `${column} AS ${key}`).join(', ');
+  const grouped = groups.map(([, key]) => key).join(', ');
   const query = `
-    SELECT ${dimension}Syscall AS syscall, WaitClass AS waitClass,
+    SELECT ${selected},
       sum(Calls) AS calls, sum(BlockedNs) AS blockedNs, max(MaxNs) AS maxNs,
       sum(ZeroCount) AS zeroCount, sumMap(Buckets) AS buckets, uniqExact(HostName) AS hosts
-    FROM kernel_syscall_minutely
-    WHERE ${conditions.join(' AND ')}
-    GROUP BY ${groupDimension}syscall, waitClass
-    ORDER BY blockedNs DESC, calls DESC, ${groupDimension}syscall, waitClass
+    FROM ${rollup.table}
+    WHERE ${conditions.toSql()}
+    GROUP BY ${grouped}
+    ORDER BY blockedNs DESC, calls DESC, ${grouped}
     LIMIT {limit:UInt32}`;
-  return { query, params };
+  return { query, params: { ...conditions.params, limit: filter.limit } };
 }
 
-/** One ranked (dimension, syscall, wait class) group. */
+/** One ranked group: the keys of its dimension, then its figures. */
 export interface TopSyscallRow {
   service?: string;
   host?: string;
-  syscall: string;
+  container?: string;
+  syscall?: string;
   waitClass: string;
   calls: number;
   blockedSeconds: number;
   p50Ms: number;
+  p90Ms: number;
   p99Ms: number;
   maxMs: number;
   hosts: number;
 }
 
 /** A result row; 64-bit integers arrive as strings (output_format_json_quote_64bit_integers). */
-interface RollupRow {
-  dimension?: string;
-  syscall: string;
+type RollupRow = Partial<Record<RowKey, string>> & {
   waitClass: string;
   calls: string;
   blockedNs: number;
@@ -92,7 +72,7 @@ interface RollupRow {
   zeroCount: string;
   buckets: [number[], string[]];
   hosts: string;
-}
+};
 
 const NS_PER_MS = 1e6;
 const NS_PER_SECOND = 1e9;
@@ -101,30 +81,37 @@ function toTopSyscallRow(row: RollupRow, by: TopSyscallsDimension): TopSyscallRo
   const [indexes, counts] = row.buckets;
   const histogram = { indexes, counts: counts.map(Number), zeroCount: Number(row.zeroCount) };
   // The interpolated value can overshoot inside the last bucket; no quantile exceeds the max.
-  const atMostMax = (ns: number): number => (row.maxNs > 0 ? Math.min(ns, row.maxNs) : ns);
+  const quantileMs = (quantile: number): number => {
+    const ns = quantileFromScale0Buckets(histogram, quantile);
+    return (row.maxNs > 0 ? Math.min(ns, row.maxNs) : ns) / NS_PER_MS;
+  };
+  const keys: Partial<Record<RowKey, string>> = {};
+  for (const [, key] of groupColumnsOf[by]) keys[key] = row[key] ?? '';
   return {
-    ...(by === 'service' ? { service: row.dimension ?? '' } : {}),
-    ...(by === 'host' ? { host: row.dimension ?? '' } : {}),
-    syscall: row.syscall,
+    ...keys,
     waitClass: row.waitClass,
     calls: Number(row.calls),
     blockedSeconds: row.blockedNs / NS_PER_SECOND,
-    p50Ms: atMostMax(quantileFromScale0Buckets(histogram, 0.5)) / NS_PER_MS,
-    p99Ms: atMostMax(quantileFromScale0Buckets(histogram, 0.99)) / NS_PER_MS,
+    p50Ms: quantileMs(0.5),
+    p90Ms: quantileMs(0.9),
+    p99Ms: quantileMs(0.99),
     maxMs: row.maxNs / NS_PER_MS,
     hosts: Number(row.hosts),
   };
 }
 
-/** Top blocked (dimension, syscall, wait class) groups from the per-minute rollup, most blocked time first. */
-export async function queryTopSyscalls(client: Store['client'], filter: TopSyscallsFilter): Promise<TopSyscallRow[]> {
-  const { query, params } = topSyscallsSql(filter);
-  const result = await client.query({
-    query,
-    query_params: params,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
-  });
-  const rows = await result.json<RollupRow>();
-  return rows.map((row) => toTopSyscallRow(row, filter.by));
+/**
+ * Top blocked groups from the rollup the window calls for, most blocked time
+ * first. Buckets are summed across hosts before any quantile is taken, so
+ * quantiles are of the fleet's calls, not averages of per-host quantiles.
+ */
+export async function queryTopSyscalls(
+  client: Store['client'],
+  filter: TopSyscallsFilter,
+  scope: ServiceScope,
+  limits: QueryApiConfig,
+): Promise<{ rollup: Rollup; rows: TopSyscallRow[] }> {
+  const rollup = rollupForWindow(filter.windowSeconds);
+  const rows = await queryRows<RollupRow>(client, topSyscallsSql(filter, scope, rollup), limits);
+  return { rollup, rows: rows.map((row) => toTopSyscallRow(row, filter.by)) };
 }

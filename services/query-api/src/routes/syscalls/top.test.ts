@@ -21,6 +21,7 @@ let app: FastifyInstance;
 interface Point {
   service: string;
   host: string;
+  container?: string;
   syscall: string;
   waitClass: string;
   ageSeconds: number;
@@ -33,7 +34,11 @@ interface Point {
 function histogramRow(point: Point) {
   const timeUnix = Math.floor(Date.now() / 1000) - point.ageSeconds;
   return {
-    ResourceAttributes: { 'service.name': point.service, 'host.name': point.host },
+    ResourceAttributes: {
+      'service.name': point.service,
+      'host.name': point.host,
+      ...(point.container === undefined ? {} : { 'container.id': point.container }),
+    },
     ServiceName: point.service,
     MetricName: 'syscall.duration',
     MetricUnit: 'ns',
@@ -54,7 +59,7 @@ function histogramRow(point: Point) {
 
 const recent = 120;
 const points: Point[] = [
-  { service: 'api', host: 'host-a', syscall: 'fsync', waitClass: 'disk', ageSeconds: recent, offset: 20, counts: [10], sumNs: 1.5e7, maxNs: 2e6 },
+  { service: 'api', host: 'host-a', container: 'c-1', syscall: 'fsync', waitClass: 'disk', ageSeconds: recent, offset: 20, counts: [10], sumNs: 1.5e7, maxNs: 2e6 },
   { service: 'api', host: 'host-b', syscall: 'fsync', waitClass: 'disk', ageSeconds: recent, offset: 20, counts: [10], sumNs: 1.5e7, maxNs: 2.05e6 },
   { service: 'api', host: 'host-a', syscall: 'futex', waitClass: 'idle', ageSeconds: recent, offset: 26, counts: [100], sumNs: 5e9, maxNs: 1e8 },
   { service: 'billing', host: 'host-a', syscall: 'flock', waitClass: 'lock', ageSeconds: recent, offset: 24, counts: [4], sumNs: 8e7, maxNs: 3e7 },
@@ -96,6 +101,7 @@ describe('GET /v1/syscalls/top over chDB', () => {
     assert.equal(status, 200);
     assert.equal(body.window, '15m');
     assert.equal(body.by, 'service');
+    assert.equal(body.rollup, '1m');
     assert.deepEqual(keysOf(body), [
       ['billing', 'flock', 'lock'],
       ['api', 'fsync', 'disk'],
@@ -107,8 +113,10 @@ describe('GET /v1/syscalls/top over chDB', () => {
     assert.equal(fsync.hosts, 2);
     assert.equal(fsync.host, undefined);
     assert.ok(Math.abs(fsync.blockedSeconds - 0.03) < 1e-12);
-    // 20 values in (2^20, 2^21] ns: median halfway through the bucket; p99 capped by the max.
-    assert.equal(fsync.p50Ms, 1.572864);
+    // 20 values in (2^20, 2^21] ns, merged across both hosts: the median halfway
+    // through the bucket in log space; p99 (2^20.99 ns) capped by the max.
+    assert.equal(fsync.p50Ms, 2 ** 20.5 / 1e6);
+    assert.equal(fsync.p90Ms, 2 ** 20.9 / 1e6);
     assert.equal(fsync.p99Ms, 2.05);
     assert.equal(fsync.maxMs, 2.05);
     const flock = body.rows[0];
@@ -155,9 +163,34 @@ describe('GET /v1/syscalls/top over chDB', () => {
 
   it('reads as far back as the window', async () => {
     const { body } = await top('?window=3h&service=api');
+    assert.equal(body.rollup, '1m');
     assert.deepEqual(keysOf(body), [['api', 'fsync', 'disk']]);
     assert.equal(body.rows[0]?.calls, 70);
     assert.equal(body.rows[0]?.maxMs, 2000);
+  });
+
+  it('groups by container or wait class, and reads the hourly rollup for long windows', async () => {
+    const byContainer = await top('?by=container&service=api');
+    assert.deepEqual(
+      byContainer.body.rows.map((row) => [row.container, row.calls]),
+      [
+        ['', 10],
+        ['c-1', 10],
+      ],
+    );
+    const byWaitClass = await top('?by=waitClass');
+    assert.deepEqual(
+      byWaitClass.body.rows.map((row) => [row.waitClass, row.syscall, row.calls]),
+      [
+        ['lock', undefined, 4],
+        ['disk', undefined, 20],
+        ['network', undefined, 2],
+      ],
+    );
+    const twoDays = await top('?window=2d&service=api');
+    assert.equal(twoDays.body.rollup, '1h');
+    assert.deepEqual(keysOf(twoDays.body), [['api', 'fsync', 'disk']]);
+    assert.equal(twoDays.body.rows[0]?.calls, 70);
   });
 
   it('treats an SQL injection attempt as a plain value', async () => {
@@ -174,6 +207,7 @@ describe('GET /v1/syscalls/top over chDB', () => {
       ['?limit=0', 'INVALID_PARAMETER', /^querystring\/limit must be >= 1$/],
       ['?limit=1001', 'INVALID_PARAMETER', /^querystring\/limit must be <= 1000$/],
       ['?limit=2.5', 'INVALID_PARAMETER', /^querystring\/limit must be integer$/],
+      ['?limit=1e309', 'INVALID_PARAMETER', /^querystring\/limit must be a finite number$/],
       ['?by=bogus', 'INVALID_PARAMETER', /^querystring\/by must be equal to one of the allowed values$/],
       ['?waitClass=sleepy', 'INVALID_PARAMETER', /^querystring\/waitClass must be equal to one of the allowed values$/],
       ['?includeIdle=maybe', 'INVALID_PARAMETER', /^querystring\/includeIdle must be boolean$/],
