@@ -10,6 +10,9 @@ export const ApiErrors = {
   invalidParameter: { code: 'INVALID_PARAMETER', status: 400, message: 'a request parameter is invalid' },
   windowOutOfRange: { code: 'WINDOW_OUT_OF_RANGE', status: 400, message: 'window is out of range' },
   badRequest: { code: 'BAD_REQUEST', status: 400, message: 'the request cannot be served' },
+  invalidSlo: { code: 'INVALID_SLO', status: 400, message: 'the OpenSLO document cannot be computed by stallscope' },
+  sloNotFound: { code: 'SLO_NOT_FOUND', status: 404, message: 'no SLO by that name' },
+  sloDefinedInFile: { code: 'SLO_DEFINED_IN_FILE', status: 409, message: 'the SLO is loaded from a file; change the file' },
   internal: { code: 'INTERNAL', status: 500, message: 'internal error; the server log has the details' },
 } as const satisfies Record<string, ApiErrorEntry>;
 
