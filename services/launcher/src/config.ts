@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { LOG_LEVELS } from '@stallscope/common';
 import { agentConfigDefaults, agentConfigSchema } from '@stallscope/bpf-agent';
 import { ingestConfigDefaults, ingestConfigSchema } from '@stallscope/ingest';
+import { sloConfigDefaults, sloConfigSchema } from '@stallscope/query-api';
 import { storeConfigDefaults, storeConfigSchema } from '@stallscope/store';
 import {
   inProcessTransportConfigDefaults,
@@ -32,6 +33,7 @@ export const launcherConfigSchema = Type.Object(
     ),
     store: storeConfigSchema,
     ingest: ingestConfigSchema,
+    slo: sloConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -51,4 +53,5 @@ export const launcherConfigDefaults: LauncherConfig = {
   // An empty chdbPath follows dataDir.
   store: { ...storeConfigDefaults, chdbPath: '' },
   ingest: ingestConfigDefaults,
+  slo: sloConfigDefaults,
 };

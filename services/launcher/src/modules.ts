@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Component, Logger, Registry } from '@stallscope/common';
 import { createAgent } from '@stallscope/bpf-agent';
 import { createIngest } from '@stallscope/ingest';
-import { queryApiPlugin } from '@stallscope/query-api';
+import { createSloCatalog, createSloEvaluator, queryApiPlugin } from '@stallscope/query-api';
 import { createStore, type Store } from '@stallscope/store';
 import { createInProcessTransport, createKafkaTransport, type Transport } from '@stallscope/transport';
 import { resolveAuthToken } from './auth-token.js';
@@ -106,10 +106,12 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
     });
     return deadLetter ? sequence([deadLetter, ingest]) : ingest;
   },
-  'query-api'({ logger, built }) {
+  'query-api'({ config, logger, built }) {
     const server = need(built.server, 'server');
-    void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger });
-    return undefined;
+    const store = need(built.store, 'store');
+    const sloCatalog = createSloCatalog({ files: config.slo.files }, { store, logger });
+    void server.app.register(queryApiPlugin, { store, logger, sloCatalog });
+    return createSloEvaluator(config.slo, { store, catalog: sloCatalog, logger });
   },
   all() {
     return undefined;

@@ -1,5 +1,6 @@
 /**
- * OpenSLO's duration shorthand: a positive integer and one of m, h, d, w
+ * OpenSLO's duration shorthand: an integer (0 only where a field allows it,
+ * as alertAfter's default 0m) and one of m, h, d, w
  * (fixed lengths) or M, Q, Y (calendar lengths). Fixed units have seconds;
  * calendar units count months, because a month has no fixed length.
  */
@@ -9,7 +10,7 @@ export type DurationShorthand =
 
 const SECONDS_PER_UNIT = { m: 60, h: 3_600, d: 86_400, w: 604_800 } as const;
 const MONTHS_PER_UNIT = { M: 1, Q: 3, Y: 12 } as const;
-const SHORTHAND = /^([1-9]\d{0,5})([mhdwMQY])$/;
+const SHORTHAND = /^(0|[1-9]\d{0,5})([mhdwMQY])$/;
 
 /** The parsed shorthand, or undefined when the text is not one. */
 export function parseDurationShorthand(text: string): DurationShorthand | undefined {

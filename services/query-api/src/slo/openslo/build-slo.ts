@@ -44,10 +44,11 @@ class ObjectIndex {
   }
 }
 
-function fixedDuration(node: YamlNode): DurationShorthand & { kind: 'fixed' } {
+function fixedDuration(node: YamlNode, zero: 'allowed' | 'refused' = 'refused'): DurationShorthand & { kind: 'fixed' } {
   const duration = parseDurationShorthand(node.string());
   if (!duration) node.fail('must be a duration shorthand such as 5m, 1h, 7d');
   if (duration.kind !== 'fixed') node.fail('must be in m, h, d or w: a fixed length');
+  if (duration.seconds === 0 && zero === 'refused') node.fail('must be longer than 0');
   return duration;
 }
 
@@ -84,6 +85,7 @@ function timeWindow(spec: YamlNode): TimeWindow {
   const window = items[0] as YamlNode;
   const durationNode = window.child('duration');
   const duration = parseDurationShorthand(durationNode.string()) ?? durationNode.fail('must be a duration shorthand such as 28d, 4w, 1M');
+  if (duration.text.startsWith('0')) durationNode.fail('must be longer than 0');
   const calendar = window.child('calendar');
   const isRolling = window.child('isRolling').optionalBoolean() ?? !calendar.present;
   if (isRolling) {
@@ -137,7 +139,7 @@ function burnRateCondition(node: YamlNode, index: ObjectIndex): BurnRateConditio
     op: condition.child('op').oneOf(COMPARISON_OPS),
     threshold: threshold.number(),
     lookbackSeconds: fixedDuration(condition.child('lookbackWindow')).seconds,
-    alertAfterSeconds: alertAfter.present ? fixedDuration(alertAfter).seconds : 0,
+    alertAfterSeconds: alertAfter.present ? fixedDuration(alertAfter, 'allowed').seconds : 0,
   };
 }
 
