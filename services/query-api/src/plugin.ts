@@ -3,6 +3,7 @@ import type { Logger } from '@stallscope/common';
 import type { Store } from '@stallscope/store';
 import { createErrorHandler } from './error-handler.js';
 import { deadLetterRoutes } from './routes/dead-letters/index.js';
+import { diagnoseRoutes } from './routes/diagnose/index.js';
 import { sloRoutes } from './routes/slo/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
 import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
@@ -14,7 +15,7 @@ export interface QueryApiPluginOptions {
   logger?: Logger;
   /** SLOs from files and the store; one without files when absent. */
   sloCatalog?: SloCatalog;
-  /** Unix ms that SLO reports end at; the wall clock when absent (tests pin it). */
+  /** Unix ms that SLO reports and diagnoses end at; the wall clock when absent (tests pin it). */
   now?: () => number;
 }
 
@@ -30,4 +31,5 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   await app.register(deadLetterRoutes, { prefix: '/v1/dead-letters', store: options.store });
   const catalog = options.sloCatalog ?? createSloCatalog({ files: [] }, { store: options.store, logger: options.logger ?? app.log });
   await app.register(sloRoutes, { prefix: '/v1/slos', store: options.store, catalog, now: options.now ?? Date.now });
+  await app.register(diagnoseRoutes, { prefix: '/v1/diagnose', store: options.store, now: options.now ?? Date.now });
 };
