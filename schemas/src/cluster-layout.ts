@@ -17,7 +17,8 @@ export const REPLICA_NAME = '{replica}';
  * The sharding key of each table's Distributed table. A trace's spans and its
  * lookup row share a shard (the lookup view runs per shard, on the spans it
  * sees); a service's metric points share one, so the rollup views fold each
- * service's minute on one shard. Dead letters have no locality to keep.
+ * service's minute on one shard. Dead letters have no locality to keep; an
+ * SLO's rows (its versions and its delete) share a shard.
  */
 export const DISTRIBUTED_SHARDING_KEYS: Readonly<Record<string, string>> = {
   otel_traces: 'cityHash64(TraceId)',
@@ -32,4 +33,5 @@ export const DISTRIBUTED_SHARDING_KEYS: Readonly<Record<string, string>> = {
   kernel_syscall_rollup_1m: 'cityHash64(ServiceName)',
   kernel_syscall_rollup_1h: 'cityHash64(ServiceName)',
   stallscope_dead_letters: 'rand()',
+  stallscope_slos: 'cityHash64(Name)',
 };

@@ -3,7 +3,7 @@ import { LOG_LEVELS } from '@stallscope/common';
 import { agentConfigDefaults, agentConfigSchema } from '@stallscope/bpf-agent';
 import { collectorConfigDefaults, collectorConfigSchema } from '@stallscope/collector';
 import { ingestConfigDefaults, ingestConfigSchema } from '@stallscope/ingest';
-import { queryApiConfigDefaults, queryApiConfigSchema } from '@stallscope/query-api';
+import { queryApiConfigDefaults, queryApiConfigSchema, sloConfigDefaults, sloConfigSchema } from '@stallscope/query-api';
 import { storeConfigDefaults, storeConfigSchema } from '@stallscope/store';
 import {
   inProcessTransportConfigDefaults,
@@ -36,6 +36,7 @@ export const launcherConfigSchema = Type.Object(
     ingest: ingestConfigSchema,
     collector: collectorConfigSchema,
     queryApi: queryApiConfigSchema,
+    slo: sloConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -57,4 +58,5 @@ export const launcherConfigDefaults: LauncherConfig = {
   ingest: ingestConfigDefaults,
   collector: collectorConfigDefaults,
   queryApi: queryApiConfigDefaults,
+  slo: sloConfigDefaults,
 };

@@ -115,10 +115,12 @@ export const moduleInits: Record<ModuleName, ModuleInit> = {
     return deadLetter ? sequence([deadLetter, ingest]) : ingest;
   },
   async 'query-api'({ config, logger, built }) {
-    const { queryApiPlugin } = await import('@stallscope/query-api');
+    const { createSloCatalog, createSloEvaluator, queryApiPlugin } = await import('@stallscope/query-api');
     const server = need(built.server, 'server');
-    void server.app.register(queryApiPlugin, { store: need(built.store, 'store'), logger, limits: config.queryApi });
-    return undefined;
+    const store = need(built.store, 'store');
+    const sloCatalog = createSloCatalog({ files: config.slo.files }, { store, logger });
+    void server.app.register(queryApiPlugin, { store, logger, limits: config.queryApi, sloCatalog });
+    return createSloEvaluator(config.slo, { store, catalog: sloCatalog, logger });
   },
   async collector({ config, logger, metrics, built }) {
     const { createCollector } = await import('@stallscope/collector');

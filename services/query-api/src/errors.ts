@@ -17,6 +17,9 @@ export const ApiErrors = {
   rateLimited: { code: 'RATE_LIMITED', status: 429, message: 'too many requests for this key' },
   storeUnavailable: { code: 'STORE_UNAVAILABLE', status: 503, message: 'the store is unavailable or overloaded; retry later' },
   queryTimeout: { code: 'QUERY_TIMEOUT', status: 504, message: 'the query ran out of time; narrow the window or the filters' },
+  invalidSlo: { code: 'INVALID_SLO', status: 400, message: 'the OpenSLO document cannot be computed by stallscope' },
+  sloNotFound: { code: 'SLO_NOT_FOUND', status: 404, message: 'no SLO by that name' },
+  sloDefinedInFile: { code: 'SLO_DEFINED_IN_FILE', status: 409, message: 'the SLO is loaded from a file; change the file' },
   internal: { code: 'INTERNAL', status: 500, message: 'internal error; the server log has the details' },
 } as const satisfies Record<string, ApiErrorEntry>;
 

@@ -12,6 +12,9 @@ import { jaegerRoutes } from './routes/jaeger/index.js';
 import { jaegerV3Routes } from './routes/jaeger-v3/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
 import { traceRoutes } from './routes/traces/index.js';
+import { diagnoseRoutes } from './routes/diagnose/index.js';
+import { sloRoutes } from './routes/slo/index.js';
+import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
 
 export interface QueryApiPluginOptions {
   /** Started before the server takes requests. */
@@ -20,6 +23,10 @@ export interface QueryApiPluginOptions {
   logger?: Logger;
   /** Bounds on every query; the defaults where absent. */
   limits?: Partial<QueryApiConfig>;
+  /** SLOs from files and the store; one without files when absent. */
+  sloCatalog?: SloCatalog;
+  /** Unix ms that SLO reports and diagnoses end at; the wall clock when absent (tests pin it). */
+  now?: () => number;
 }
 
 /** Where the OpenAPI document (JSON at /docs/json) and its browsable UI are served. */
@@ -59,4 +66,7 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   await app.register(traceRoutes, { prefix: '/v1/traces', store: options.store });
   await app.register(jaegerRoutes, { prefix: '/api', store: options.store, logger });
   await app.register(jaegerV3Routes, { prefix: '/api/v3', store: options.store, logger });
+  const catalog = options.sloCatalog ?? createSloCatalog({ files: [] }, { store: options.store, logger: options.logger ?? app.log });
+  await app.register(sloRoutes, { prefix: '/v1/slos', ...deps, catalog, now: options.now ?? Date.now });
+  await app.register(diagnoseRoutes, { prefix: '/v1/diagnose', ...deps, now: options.now ?? Date.now });
 };

@@ -1,0 +1,63 @@
+import { secondsText } from '../slo/format-figures.js';
+import { markdownCell } from '../slo/render-markdown.js';
+import type { Diagnosis } from './diagnosis.js';
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(markdownCell).join(' | ')} |`)];
+}
+
+function section(title: string, empty: string, rows: readonly (readonly string[])[], header: readonly string[]): string[] {
+  return [`## ${title}`, '', ...(rows.length === 0 ? [empty] : table(header, rows)), ''];
+}
+
+/** The diagnosis as Markdown, to paste into an incident document. */
+export function renderDiagnosisMarkdown(diagnosis: Diagnosis): string {
+  const lines = [
+    `# Diagnosis of ${markdownCell(diagnosis.service)}, last ${diagnosis.window}`,
+    '',
+    `${diagnosis.from} to ${diagnosis.to}`,
+    '',
+    ...section(
+      'Slowest calls',
+      'No slow syscalls recorded.',
+      diagnosis.slowestCalls.map((call) => [
+        `${call.durationMs.toFixed(2)} ms`,
+        call.syscall,
+        call.waitClass,
+        call.waitClassRule,
+        [call.fdTarget, call.filePath || call.peer].filter((part) => part !== '').join(' '),
+        call.errno,
+        call.host,
+        call.pid,
+        call.threadId,
+        call.time,
+      ]),
+      ['duration', 'syscall', 'wait class', 'rule', 'target', 'errno', 'host', 'pid', 'thread', 'time'],
+    ),
+    ...section(
+      'Waits by class',
+      'No non-idle waits recorded.',
+      diagnosis.waitsByClass.map((total) => [
+        total.waitClass,
+        secondsText(total.blockedSeconds),
+        total.topSyscalls.map((top) => `${top.syscall} ${secondsText(top.blockedSeconds)}`).join(', '),
+      ]),
+      ['wait class', 'blocked', 'top syscalls'],
+    ),
+    `Idle waits (threads waiting for work, by design): ${secondsText(diagnosis.idleBlockedSeconds)}.`,
+    '',
+    ...section(
+      'Off-CPU stacks',
+      'No off-CPU stacks recorded.',
+      diagnosis.offCpuStacks.map((stack) => [secondsText(stack.offCpuSeconds), stack.threadState, stack.stack]),
+      ['off-CPU', 'state', 'stack (leaf last)'],
+    ),
+    ...section(
+      'Error storms',
+      'No failed syscalls recorded.',
+      diagnosis.errorStorms.map((storm) => [storm.syscall, storm.errno, storm.errorType, String(storm.errors), storm.errorsPerSecond.toFixed(2)]),
+      ['syscall', 'errno', 'error.type', 'errors', 'per second'],
+    ),
+  ];
+  return `${lines.join('\n')}`;
+}

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Store } from '@stallscope/store';
+import { diagnoseService } from '../../diagnose/diagnosis.js';
+import { renderDiagnosisMarkdown } from '../../diagnose/render-markdown.js';
+import { ErrorResponse } from '../../schemas/error-response.js';
+import { StringEnum } from '../../schemas/string-enum.js';
+import { Window, windowSeconds } from '../../schemas/window.js';
+
+const MAX_NAME_LENGTH = 256;
+
+const DiagnosisResponse = Type.Object({
+  service: Type.String(),
+  window: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  slowestCalls: Type.Array(
+    Type.Object({
+      time: Type.String(),
+      durationMs: Type.Number(),
+      syscall: Type.String(),
+      waitClass: Type.String(),
+      waitClassRule: Type.String(),
+      fdTarget: Type.String(),
+      filePath: Type.String(),
+      peer: Type.String(),
+      errno: Type.String(),
+      threadId: Type.String(),
+      host: Type.String(),
+      pid: Type.String(),
+      traceId: Type.String(),
+    }),
+  ),
+  waitsByClass: Type.Array(
+    Type.Object({
+      waitClass: Type.String(),
+      blockedSeconds: Type.Number(),
+      topSyscalls: Type.Array(Type.Object({ syscall: Type.String(), blockedSeconds: Type.Number() })),
+    }),
+  ),
+  idleBlockedSeconds: Type.Number(),
+  offCpuStacks: Type.Array(Type.Object({ stack: Type.String(), threadState: Type.String(), offCpuSeconds: Type.Number() })),
+  errorStorms: Type.Array(
+    Type.Object({ syscall: Type.String(), errno: Type.String(), errorType: Type.String(), errors: Type.Number(), errorsPerSecond: Type.Number() }),
+  ),
+});
+
+/** GET /diagnose/:service: one service's slowest calls, waits, off-CPU stacks and error storms over the last window. */
+export const diagnoseRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => number }> = async (app, { store, now }) => {
+  app.get(
+    '/:service',
+    {
+      schema: {
+        description: "One service's slowest syscalls with context, waits by class, off-CPU stacks and error storms",
+        params: Type.Object({ service: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }) }, { additionalProperties: false }),
+        querystring: Type.Object({ window: Window, format: StringEnum(['json', 'markdown'] as const, { default: 'json' }) }, { additionalProperties: false }),
+        response: { 200: Type.Union([DiagnosisResponse, Type.String()]), '4xx': ErrorResponse, '5xx': ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { window, format } = request.query;
+      const toSeconds = Math.floor(now() / 1000);
+      const diagnosis = await diagnoseService(store.client, request.params.service, window, {
+        fromSeconds: toSeconds - windowSeconds(window),
+        toSeconds,
+      });
+      if (format === 'markdown') return reply.type('text/markdown; charset=utf-8').serializer((text: string) => text).send(renderDiagnosisMarkdown(diagnosis));
+      return diagnosis;
+    },
+  );
+};

@@ -1,0 +1,272 @@
+// Test fixtures: OTLP requests as the agent and applications send them, turned
+// into rows by the ingest's own row builders and inserted into the store, so
+// the query API is tested against the rows the pipeline writes. Tests only.
+import {
+  Tables,
+  logRows,
+  metricRows,
+  traceRows,
+  type AnyValue,
+  type ExportLogsServiceRequest,
+  type ExportMetricsServiceRequest,
+  type ExportTraceServiceRequest,
+  type KeyValue,
+} from '@stallscope/ingest';
+import { AGENT_SCOPE_NAME, LogAttr, MetricAttr, Metrics, OFFCPU_STACK_EVENT, ResourceAttr } from '@stallscope/schemas';
+import type { Store } from '@stallscope/store';
+
+const NS_PER_SECOND = 1_000_000_000n;
+const DELTA = 1;
+
+function anyValue(value: string | number): AnyValue {
+  if (typeof value === 'string') return { type: 'string', value };
+  return Number.isInteger(value) ? { type: 'int', value: BigInt(value) } : { type: 'double', value };
+}
+
+function keyValues(attributes: Record<string, string | number>): KeyValue[] {
+  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+}
+
+function resource(service: string, host: string, extra: Record<string, string | number> = {}) {
+  return {
+    attributes: keyValues({ [ResourceAttr.serviceName]: service, [ResourceAttr.hostName]: host, ...extra }),
+    droppedAttributesCount: 0,
+  };
+}
+
+const agentScope = { name: AGENT_SCOPE_NAME, version: '0.1.0', attributes: [], droppedAttributesCount: 0 };
+
+export interface HistogramPoint {
+  service: string;
+  host: string;
+  metric: 'syscall.duration' | 'offcpu.duration';
+  attributes: Record<string, string>;
+  /** End of the point's interval, unix seconds. */
+  timeSeconds: number;
+  /** Scale-0 buckets: counts[i] counts values in (2^(offset+i), 2^(offset+i+1)] ns. */
+  offset: number;
+  counts: number[];
+  sumNs: number;
+  maxNs: number;
+}
+
+export function syscallPoint(
+  service: string,
+  timeSeconds: number,
+  syscall: string,
+  waitClass: string,
+  bucket: { offset: number; counts: number[]; sumNs: number; maxNs: number },
+  host = 'host-a',
+): HistogramPoint {
+  return {
+    service,
+    host,
+    metric: 'syscall.duration',
+    attributes: { [MetricAttr.syscallName]: syscall, [MetricAttr.waitClass]: waitClass, [MetricAttr.waitClassRule]: 'syscall' },
+    timeSeconds,
+    ...bucket,
+  };
+}
+
+export async function insertHistograms(store: Store, points: readonly HistogramPoint[]): Promise<void> {
+  const request: ExportMetricsServiceRequest = {
+    resourceMetrics: points.map((point) => ({
+      resource: resource(point.service, point.host),
+      schemaUrl: '',
+      scopeMetrics: [
+        {
+          scope: agentScope,
+          schemaUrl: '',
+          metrics: [
+            {
+              name: point.metric,
+              description: '',
+              unit: 'ns',
+              metadata: [],
+              data: {
+                type: 'exponentialHistogram',
+                aggregationTemporality: DELTA,
+                dataPoints: [
+                  {
+                    attributes: keyValues(point.attributes),
+                    startTimeUnixNano: BigInt(point.timeSeconds - 10) * NS_PER_SECOND,
+                    timeUnixNano: BigInt(point.timeSeconds) * NS_PER_SECOND,
+                    count: BigInt(point.counts.reduce((sum, count) => sum + count, 0)),
+                    sum: point.sumNs,
+                    scale: 0,
+                    zeroCount: 0n,
+                    positive: { offset: point.offset, bucketCounts: point.counts.map(BigInt) },
+                    negative: { offset: 0, bucketCounts: [] },
+                    flags: 0,
+                    exemplars: [],
+                    min: 0,
+                    max: point.maxNs,
+                    zeroThreshold: 0,
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    })),
+  };
+  const rows = metricRows(request).exponentialHistograms;
+  await store.client.insert({ table: Tables.exponentialHistograms, values: rows, format: 'JSONEachRow' });
+}
+
+export interface ErrorCountPoint {
+  service: string;
+  host: string;
+  timeSeconds: number;
+  syscall: string;
+  errno: string;
+  errorType: string;
+  count: number;
+}
+
+export async function insertErrorCounts(store: Store, points: readonly ErrorCountPoint[]): Promise<void> {
+  const request: ExportMetricsServiceRequest = {
+    resourceMetrics: points.map((point) => ({
+      resource: resource(point.service, point.host),
+      schemaUrl: '',
+      scopeMetrics: [
+        {
+          scope: agentScope,
+          schemaUrl: '',
+          metrics: [
+            {
+              name: Metrics.syscallErrors.name,
+              description: '',
+              unit: Metrics.syscallErrors.unit,
+              metadata: [],
+              data: {
+                type: 'sum',
+                aggregationTemporality: DELTA,
+                isMonotonic: true,
+                dataPoints: [
+                  {
+                    attributes: keyValues({
+                      [MetricAttr.syscallName]: point.syscall,
+                      [MetricAttr.errnoName]: point.errno,
+                      [MetricAttr.errorType]: point.errorType,
+                    }),
+                    startTimeUnixNano: BigInt(point.timeSeconds - 10) * NS_PER_SECOND,
+                    timeUnixNano: BigInt(point.timeSeconds) * NS_PER_SECOND,
+                    value: { type: 'int', value: BigInt(point.count) },
+                    exemplars: [],
+                    flags: 0,
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    })),
+  };
+  await store.client.insert({ table: Tables.sums, values: metricRows(request).sums, format: 'JSONEachRow' });
+}
+
+export interface SpanSpec {
+  service: string;
+  host?: string;
+  name: string;
+  /** The agent's scope for slow-syscall spans, an application's otherwise. */
+  scope?: string;
+  startSeconds: number;
+  durationMs: number;
+  /** OTLP StatusCode: 0 unset, 1 ok, 2 error. */
+  statusCode?: number;
+  kind?: number;
+  attributes?: Record<string, string | number>;
+  resource?: Record<string, string | number>;
+}
+
+let spanCounter = 0;
+
+function idBytes(length: number): Uint8Array {
+  spanCounter += 1;
+  const bytes = new Uint8Array(length);
+  new DataView(bytes.buffer).setUint32(length - 4, spanCounter);
+  return bytes;
+}
+
+export async function insertSpans(store: Store, spans: readonly SpanSpec[]): Promise<void> {
+  const request: ExportTraceServiceRequest = {
+    resourceSpans: spans.map((span) => {
+      const startNs = BigInt(span.startSeconds) * NS_PER_SECOND;
+      return {
+        resource: resource(span.service, span.host ?? 'host-a', span.resource),
+        schemaUrl: '',
+        scopeSpans: [
+          {
+            scope: { ...agentScope, name: span.scope ?? 'app.http' },
+            schemaUrl: '',
+            spans: [
+              {
+                traceId: idBytes(16),
+                spanId: idBytes(8),
+                traceState: '',
+                parentSpanId: new Uint8Array(0),
+                flags: 1,
+                name: span.name,
+                kind: span.kind ?? 2,
+                startTimeUnixNano: startNs,
+                endTimeUnixNano: startNs + BigInt(Math.round(span.durationMs * 1e6)),
+                attributes: keyValues(span.attributes ?? {}),
+                droppedAttributesCount: 0,
+                events: [],
+                droppedEventsCount: 0,
+                links: [],
+                droppedLinksCount: 0,
+                status: { message: '', code: span.statusCode ?? 0 },
+              },
+            ],
+          },
+        ],
+      };
+    }),
+  };
+  await store.client.insert({ table: Tables.traces, values: traceRows(request), format: 'JSONEachRow' });
+}
+
+export interface OffCpuStackLog {
+  service: string;
+  host?: string;
+  timeSeconds: number;
+  stack: string;
+  threadState: string;
+  offCpuNs: number;
+}
+
+export async function insertOffCpuStacks(store: Store, stacks: readonly OffCpuStackLog[]): Promise<void> {
+  const request: ExportLogsServiceRequest = {
+    resourceLogs: stacks.map((stack) => ({
+      resource: resource(stack.service, stack.host ?? 'host-a'),
+      schemaUrl: '',
+      scopeLogs: [
+        {
+          scope: agentScope,
+          schemaUrl: '',
+          logRecords: [
+            {
+              timeUnixNano: BigInt(stack.timeSeconds) * NS_PER_SECOND,
+              observedTimeUnixNano: BigInt(stack.timeSeconds) * NS_PER_SECOND,
+              severityNumber: 0,
+              severityText: '',
+              body: { type: 'string', value: stack.stack },
+              attributes: keyValues({ [LogAttr.threadState]: stack.threadState, [LogAttr.offCpuNs]: stack.offCpuNs, [LogAttr.sleeps]: 1 }),
+              droppedAttributesCount: 0,
+              flags: 0,
+              traceId: new Uint8Array(0),
+              spanId: new Uint8Array(0),
+              eventName: OFFCPU_STACK_EVENT,
+            },
+          ],
+        },
+      ],
+    })),
+  };
+  await store.client.insert({ table: Tables.logs, values: logRows(request), format: 'JSONEachRow' });
+}
