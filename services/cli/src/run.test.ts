@@ -16,14 +16,14 @@ interface Run {
 }
 
 /** Runs the CLI against a fake API answering `status` and `body` to every request, recording the URLs asked for. */
-async function run(argv: string[], status = 200, body: unknown = {}): Promise<Run> {
+async function run(argv: string[], status = 200, body: unknown = {}, terminal: { isTTY?: boolean; columns?: number; env?: Record<string, string> } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const urls: string[] = [];
   const io: CliIo = {
-    stdout: { write: (text: string) => (stdout += text) },
+    stdout: { write: (text: string) => (stdout += text), isTTY: terminal.isTTY ?? false, columns: terminal.columns ?? 80 },
     stderr: { write: (text: string) => (stderr += text) },
-    env: {},
+    env: terminal.env ?? {},
     cwd: dir,
     homeDir: dir,
     fetch: async (input) => {
@@ -90,4 +90,24 @@ test('API errors exit 1 with the API\'s message, and a hint for the key on 401 a
   assert.match(forbidden.stderr, /^stallscope: service x is outside key k \(403 FORBIDDEN\): the key's scope does not cover this/);
   const gateway = await run(['top'], 502, 'bad gateway');
   assert.equal(gateway.stderr, 'stallscope: HTTP 502\n');
+});
+
+const errorsAnswer = {
+  window: '15m',
+  by: 'errno',
+  rows: [{ service: 'checkout-payments-gateway-eu-west-1', syscall: 'connect', errno: 'ECONNREFUSED', errors: 1234, hosts: 2 }],
+};
+
+test('on a terminal a table fits its width and is coloured unless NO_COLOR is set', async () => {
+  const coloured = await run(['errors'], 200, errorsAnswer, { isTTY: true, columns: 50 });
+  assert.equal(coloured.code, 0, coloured.stderr);
+  const plainLines = coloured.stdout.replace(/\x1b\[\d+m/g, '').trimEnd().split('\n');
+  assert.equal(plainLines[0], 'top failed syscalls by errno, last 15m');
+  assert.equal(plainLines[2], 'checkout-pa…  connect  ECONNREFUSED   1,234      2');
+  assert.ok(plainLines.every((line) => line.length <= 50));
+  assert.match(coloured.stdout, /\x1b\[1mSERVICE/);
+  const noColour = await run(['errors'], 200, errorsAnswer, { isTTY: true, columns: 50, env: { NO_COLOR: '1' } });
+  assert.doesNotMatch(noColour.stdout, /\x1b\[/);
+  const piped = await run(['errors'], 200, errorsAnswer);
+  assert.match(piped.stdout, /^checkout-payments-gateway-eu-west-1  connect  ECONNREFUSED   1,234      2$/m);
 });
