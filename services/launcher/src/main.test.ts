@@ -31,3 +31,10 @@ test('unknown targets and bad configuration exit with a message', () => {
   assert.equal(config.status, 2);
   assert.match(config.stderr, /server\.port/);
 });
+
+test("the command line's STALLSCOPE_API_URL and STALLSCOPE_API_KEY do not stop the launcher", () => {
+  // Past the environment check, an unknown target is the next thing refused.
+  const result = run(['--target', 'frontend'], { STALLSCOPE_API_URL: 'http://127.0.0.1:8470', STALLSCOPE_API_KEY: 'secret' });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /unknown target frontend/);
+});

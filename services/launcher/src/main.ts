@@ -6,14 +6,21 @@ import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } fro
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
 import { moduleDependencies, userTargets, type Built } from './modules.js';
 
-/** STALLSCOPE_* variables that are not settings: the config file, and the test suites' own. */
-const LAUNCHER_ENV_NAMES = ['STALLSCOPE_CONFIG', 'STALLSCOPE_TEST_LOG_LEVEL'];
+/**
+ * STALLSCOPE_* variables that are not settings: the config file, the test
+ * suites' own, and the command line's API URL and key (a shell that exports
+ * them for `stallscope top` must still be able to start the modules).
+ */
+const LAUNCHER_ENV_NAMES = ['STALLSCOPE_CONFIG', 'STALLSCOPE_TEST_LOG_LEVEL', 'STALLSCOPE_API_URL', 'STALLSCOPE_API_KEY'];
 
 const USAGE = `usage: stallscope [--target all|agent|ingest|query-api|collector[,...]] [--config file.yaml] [--list-targets]
 
 Runs the chosen stallscope modules in one process. Configuration comes from
 defaults, then the YAML file (--config or STALLSCOPE_CONFIG), then environment
-variables STALLSCOPE_<SECTION>_<KEY> (e.g. STALLSCOPE_SERVER_PORT=8470).`;
+variables STALLSCOPE_<SECTION>_<KEY> (e.g. STALLSCOPE_SERVER_PORT=8470).
+
+stallscope <top|errors|trace|series> [options] queries a running query API
+instead; stallscope help lists those commands.`;
 
 function exampleLine(url: string, config: LauncherConfig): string {
   const token = config.server.authToken !== '' ? '$STALLSCOPE_SERVER_AUTH_TOKEN' : `$(cat ${config.dataDir}/auth-token)`;
@@ -27,6 +34,13 @@ function collectorEndpoints(config: LauncherConfig, collector: Collector): { otl
 }
 
 async function main(): Promise<number> {
+  // A first word that is not a flag is a command for a running query API;
+  // the command line module is loaded only then, the modules only otherwise.
+  const [first] = process.argv.slice(2);
+  if (first !== undefined && !first.startsWith('-')) {
+    const { runCli } = await import('@stallscope/cli');
+    return runCli(process.argv.slice(2));
+  }
   const { values } = parseArgs({
     options: {
       target: { type: 'string' },

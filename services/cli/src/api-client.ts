@@ -1,0 +1,56 @@
+import type { ApiTarget } from './api-target.js';
+import { API_KEY_ENV, API_URL_ENV } from './api-target.js';
+import { CliError } from './cli-error.js';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ApiAnswer {
+  /** The body as the API sent it, for --json. */
+  text: string;
+  body: unknown;
+}
+
+/** The API's coded error message, or the status line when the body is not one. */
+function apiMessage(status: number, text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    if (body.error?.message) return `${body.error.message} (${status} ${body.error.code ?? ''})`.replace(' )', ')');
+  } catch {
+    // Not JSON: a proxy's page or an empty body; the status says enough.
+  }
+  return `HTTP ${status}`;
+}
+
+function failure(status: number, text: string, target: ApiTarget): CliError {
+  const message = apiMessage(status, text);
+  if (status === 401) {
+    const given = target.key === undefined ? 'no key was given' : 'the key was not accepted';
+    return new CliError(`${message}: ${given}; pass --key, --key-file or ${API_KEY_ENV} (the all-in-one's admin key is in data/auth-token)`);
+  }
+  if (status === 403) return new CliError(`${message}: the key's scope does not cover this; use a key for these services or the admin key`);
+  return new CliError(message);
+}
+
+/** GET path?query with the bearer key; the parsed body, or a CliError saying what went wrong and what to try. */
+export async function getJson(target: ApiTarget, path: string, query: URLSearchParams, fetchImpl: typeof fetch = fetch): Promise<ApiAnswer> {
+  const search = query.size > 0 ? `?${query.toString()}` : '';
+  const url = `${target.url}${path}${search}`;
+  let response: Response;
+  try {
+    response = await fetchImpl(url, {
+      headers: { accept: 'application/json', ...(target.key === undefined ? {} : { authorization: `Bearer ${target.key}` }) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new CliError(`cannot reach the query API at ${target.url} (${reason}); is stallscope running? set --url or ${API_URL_ENV}`);
+  }
+  const text = await response.text();
+  if (!response.ok) throw failure(response.status, text, target);
+  try {
+    return { text, body: JSON.parse(text) };
+  } catch {
+    throw new CliError(`${url} answered ${response.status} with a body that is not JSON; is ${target.url} a stallscope query API?`);
+  }
+}

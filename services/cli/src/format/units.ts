@@ -1,0 +1,27 @@
+// Numbers as an SRE reads them in a table: durations in s, ms or µs with three
+// significant digits, counts with thousands separators.
+
+const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** Three significant digits, without the trailing zeros toPrecision keeps; whole numbers from 100 up. */
+function threeDigits(value: number): string {
+  return value >= 100 ? String(Math.round(value)) : String(Number(value.toPrecision(3)));
+}
+
+/** A duration in seconds as `1.23 s`, `45.6 ms` or `789 µs`; `0` for nothing. */
+export function formatSeconds(seconds: number): string {
+  if (seconds === 0) return '0';
+  if (seconds >= 1) return `${threeDigits(seconds)} s`;
+  if (seconds >= 1e-3) return `${threeDigits(seconds * 1e3)} ms`;
+  return `${threeDigits(seconds * 1e6)} µs`;
+}
+
+/** A duration given in milliseconds (the API's p50Ms, maxMs...), in the same units. */
+export function formatMilliseconds(ms: number): string {
+  return formatSeconds(ms / 1e3);
+}
+
+/** A count with thousands separators: 48,211. */
+export function formatCount(count: number): string {
+  return counts.format(count);
+}
