@@ -49,7 +49,8 @@ test('the per-minute and per-hour rollups are backfilled once from kernel_syscal
       ],
       format: 'JSONEachRow',
     });
-    assert.deepEqual(await applyMigrations(client, logger), [14, 15]);
+    const applied = await applyMigrations(client, logger);
+    assert.deepEqual(applied.slice(0, 2), [14, 15], 'the rollup migrations run next');
     for (const statement of readMigrations().flatMap((migration) => migration.statements)) await client.command({ query: statement });
     const result = await client.query({
       query: `SELECT * FROM (
