@@ -25,7 +25,7 @@ export const agentConfigSchema = Type.Object(
     offCpuStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
     /**
      * Off-CPU stacks cost a stack walk per sleep: a thread whose last sleep was
-     * long (>= 1 ms) gets one every sleep, others 1 sleep in this many (counted
+     * long (>= 10 ms) gets one every sleep, others 1 sleep in this many (counted
      * as many times, so the time estimate has no bias). 1 takes every sleep.
      */
     offCpuStackSampleEvery: Type.Integer({ minimum: 1, maximum: 65_536 }),

@@ -43,7 +43,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, OFFCPU_STACK_ENTRIES);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+	__uint(value_size, OFFCPU_STACK_DEPTH * sizeof(__u64));
 } offcpu_stacks SEC(".maps");
 
 struct {

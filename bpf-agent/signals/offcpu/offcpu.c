@@ -45,7 +45,9 @@ static void send_stack(__s32 id)
 
 	if (id < 0 || id >= OFFCPU_STACK_ENTRIES || stack_sent[id])
 		return;
-	if (bpf_map__lookup_elem(skel->maps.offcpu_stacks, &id, sizeof(id), rec.ips, sizeof(rec.ips), 0))
+	/* The map keeps fewer frames than the record holds: the rest stay zero. */
+	if (bpf_map__lookup_elem(skel->maps.offcpu_stacks, &id, sizeof(id), rec.ips,
+				 bpf_map__value_size(skel->maps.offcpu_stacks), 0))
 		return;
 	for (rec.depth = 0; rec.depth < MAX_STACK_DEPTH && rec.ips[rec.depth]; rec.depth++)
 		;

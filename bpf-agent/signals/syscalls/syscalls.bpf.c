@@ -99,7 +99,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, STACK_MAP_ENTRIES);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+	__uint(value_size, CLASSIFY_STACK_DEPTH * sizeof(__u64));
 } user_stacks SEC(".maps");
 
 /* stack id -> class_key, written by the loader on the agent's word. */

@@ -78,7 +78,9 @@ static void send_stack(const struct syscall_hist_key *key, size_t *nsent)
 	/* Answered since the key was made: the agent classes it from the verdict. */
 	if (!bpf_map__lookup_elem(skel->maps.stack_verdicts, &id, sizeof(id), &verdict, sizeof(verdict), 0))
 		return;
-	if (bpf_map__lookup_elem(skel->maps.user_stacks, &id, sizeof(id), rec.ips, sizeof(rec.ips), 0))
+	/* The map keeps fewer frames than the record holds: the rest stay zero. */
+	if (bpf_map__lookup_elem(skel->maps.user_stacks, &id, sizeof(id), rec.ips,
+				 bpf_map__value_size(skel->maps.user_stacks), 0))
 		return;
 	for (rec.depth = 0; rec.depth < MAX_STACK_DEPTH && rec.ips[rec.depth]; rec.depth++)
 		;

@@ -10,6 +10,9 @@
 #define SLOW_THRESHOLD_NS 10000000ULL
 /* Calls classed by their stack take it only when they blocked this long. */
 #define STACK_MIN_NS 10000ULL
+/* Frames walked for a verdict: the runtime and libc frames that decide a
+ * class sit next to the leaf, and a walk costs per frame (deep Go stacks). */
+#define CLASSIFY_STACK_DEPTH 32
 /* Distinct user stacks kept for verdicts; a full map falls back to the
  * syscall's own class (counted as DROP_STACK_MAP_FULL). */
 #define STACK_MAP_ENTRIES 32768
