@@ -17,6 +17,7 @@ struct loader_options {
 	__u64 interval_ms;
 	__u64 slow_threshold_ns;
 	__u64 stack_min_ns;
+	__u64 fd_class_min_ns;
 	__u64 offcpu_stack_every;
 	__u64 max_hist_entries;
 	__u64 ringbuf_bytes;

@@ -26,6 +26,7 @@ struct loader_options opt = {
 	.interval_ms = 1000,
 	.slow_threshold_ns = SLOW_THRESHOLD_NS,
 	.stack_min_ns = STACK_MIN_NS,
+	.fd_class_min_ns = FD_CLASS_MIN_NS,
 	.offcpu_stack_every = STACK_SAMPLE_EVERY,
 	.max_hist_entries = HIST_MAP_ENTRIES,
 	.ringbuf_bytes = RINGBUF_BYTES,
@@ -51,6 +52,7 @@ static const char usage[] =
 	"  --slow-events-for-idle   also send slow events for idle waits\n"
 	"  --stack-min-ns N         class stack-dependent calls by stack from this duration (default 10000)\n"
 	"  --offcpu-stack-every N   off-CPU stacks for 1 in N short sleeps (default 16)\n"
+	"  --fd-class-min-ns N      class fd-taking calls by their fd from this duration (default 2000)\n"
 	"  --syscall-classes NR=C,. per-syscall class code | 16 (by fd) | 32 (by stack)\n"
 	"  --max-hist-entries N     size of the histogram map (default 65536)\n"
 	"  --ringbuf-bytes N        slow-event ring buffer, a power of 2 (default 4194304)\n"
@@ -130,6 +132,7 @@ static int parse_args(int argc, char **argv)
 		{ "slow-events-for-idle", no_argument, NULL, 'I' },
 		{ "stack-min-ns", required_argument, NULL, 'k' },
 		{ "offcpu-stack-every", required_argument, NULL, 'o' },
+		{ "fd-class-min-ns", required_argument, NULL, 'f' },
 		{ "syscall-classes", required_argument, NULL, 'c' },
 		{ "max-hist-entries", required_argument, NULL, 'm' },
 		{ "ringbuf-bytes", required_argument, NULL, 'r' },
@@ -160,6 +163,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			if (parse_u64(optarg, 0, UINT64_MAX, &opt.stack_min_ns))
+				goto bad;
+			break;
+		case 'f':
+			if (parse_u64(optarg, 0, UINT64_MAX, &opt.fd_class_min_ns))
 				goto bad;
 			break;
 		case 'o':

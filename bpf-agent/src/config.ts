@@ -17,6 +17,13 @@ export const agentConfigSchema = Type.Object(
      */
     stackMinUs: Type.Number({ minimum: 0 }),
     /**
+     * Calls classed by their fd's target (read, write, recv, send...) look it
+     * up when they took at least this long; shorter ones keep the syscall's
+     * default class (they carry next to no blocked time, and the lookup is most
+     * of their tracing cost). 0 looks up every call.
+     */
+    fdClassMinUs: Type.Number({ minimum: 0 }),
+    /**
      * Wall time per interval the agent may spend naming new stacks; the rest
      * wait for later intervals (a host's first interval brings thousands).
      */
@@ -59,6 +66,7 @@ export const agentConfigDefaults: AgentConfig = {
   slowSyscallThresholdMs: 10,
   slowSpansForIdleSyscalls: false,
   stackMinUs: 10,
+  fdClassMinUs: 2,
   offCpuStacksPerService: 20,
   symbolizeBudgetMsPerInterval: 200,
   offCpuStackSampleEvery: 16,

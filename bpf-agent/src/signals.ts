@@ -79,6 +79,7 @@ export function loaderOptionsOf(
     slowEventsForIdle: config.slowSpansForIdleSyscalls,
     stackMinNs: BigInt(Math.round(config.stackMinUs * 1e3)),
     offCpuStackSampleEvery: config.offCpuStackSampleEvery,
+    fdClassMinNs: BigInt(Math.round(config.fdClassMinUs * 1e3)),
     syscallClassifyCodes,
     maxHistEntries: config.maxHistEntries,
   };

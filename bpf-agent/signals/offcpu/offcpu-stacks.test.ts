@@ -75,6 +75,7 @@ test('a thread sleeping on a pipe: its off-CPU stack names its function and the 
     slowEventsForIdle: false,
     stackMinNs: 10_000n,
     offCpuStackSampleEvery: 16,
+    fdClassMinNs: 2_000n,
     syscallClassifyCodes: new Map(),
     maxHistEntries: 65536,
     logger: createLogger('warn'),

@@ -69,6 +69,7 @@ test('the kernel counts every failed call of a fast EAGAIN storm', { skip: skipR
     slowEventsForIdle: false,
     stackMinNs: 10_000n,
     offCpuStackSampleEvery: 16,
+    fdClassMinNs: 2_000n,
     syscallClassifyCodes: new Map(),
     maxHistEntries: 65536,
     logger: createLogger('warn'),

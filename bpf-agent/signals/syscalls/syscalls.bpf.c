@@ -35,6 +35,7 @@
 const volatile __u32 exclude_tgid = 0;
 const volatile __u64 slow_threshold_ns = SLOW_THRESHOLD_NS;
 const volatile __u64 stack_min_ns = STACK_MIN_NS;
+const volatile __u64 fd_class_min_ns = FD_CLASS_MIN_NS;
 /* Per syscall: a wait_class_code, optionally | CLASSIFY_BY_FD or CLASSIFY_BY_STACK. */
 const volatile __u8 syscall_classify[MAX_SYSCALL_NR] = {};
 /* Idle waits are slow by design: slow events for them only on request. */
@@ -164,7 +165,7 @@ static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, s
 	__u32 kind, sid, *verdict;
 	long id;
 
-	if (rule & CLASSIFY_BY_FD) {
+	if ((rule & CLASSIFY_BY_FD) && dur >= fd_class_min_ns) {
 		kind = fd_kind(task, start->args[0]);
 		return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
 	}

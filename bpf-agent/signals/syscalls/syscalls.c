@@ -37,6 +37,7 @@ static int start(struct ring_buffer **rb)
 	skel->rodata->exclude_tgid = getpid();
 	skel->rodata->slow_threshold_ns = opt.slow_threshold_ns;
 	skel->rodata->stack_min_ns = opt.stack_min_ns;
+	skel->rodata->fd_class_min_ns = opt.fd_class_min_ns;
 	skel->rodata->slow_events_for_idle = opt.slow_events_for_idle;
 	memcpy((void *)skel->rodata->syscall_classify, opt.syscall_classify, sizeof(opt.syscall_classify));
 	bpf_map__set_max_entries(skel->maps.syscall_hist, opt.max_hist_entries);

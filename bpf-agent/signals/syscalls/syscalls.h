@@ -10,6 +10,10 @@
 #define SLOW_THRESHOLD_NS 10000000ULL
 /* Calls classed by their stack take it only when they blocked this long. */
 #define STACK_MIN_NS 10000ULL
+/* Calls classed by their fd's target look it up only when they took this
+ * long: the walk to the inode is most of a short call's tracing cost, and a
+ * call this short carries next to no blocked time (it keeps the default). */
+#define FD_CLASS_MIN_NS 2000ULL
 /* Frames walked for a verdict: the runtime and libc frames that decide a
  * class sit next to the leaf, and a walk costs per frame (deep Go stacks). */
 #define CLASSIFY_STACK_DEPTH 32

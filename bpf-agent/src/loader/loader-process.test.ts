@@ -52,6 +52,7 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
     slowEventsForIdle: true,
     stackMinNs: 10_000n,
     offCpuStackSampleEvery: 16,
+    fdClassMinNs: 2_000n,
     syscallClassifyCodes: new Map(),
     maxHistEntries: 65536,
     logger: createLogger('warn'),

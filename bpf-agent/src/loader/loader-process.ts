@@ -14,6 +14,8 @@ export interface LoaderOptions {
   slowEventsForIdle: boolean;
   /** Calls classed by their user stack take it when they blocked at least this long. */
   stackMinNs: bigint;
+  /** Calls classed by their fd look it up when they took at least this long. */
+  fdClassMinNs: bigint;
   /** Sleeps of threads whose last sleep was short take off-CPU stacks 1 in this many times. */
   offCpuStackSampleEvery: number;
   /** Syscall number -> classify code (schemas' kernelClassifyCode), non-zero entries only. */
@@ -44,6 +46,7 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
     '--slow-threshold-ns', options.slowThresholdNs.toString(),
     '--stack-min-ns', options.stackMinNs.toString(),
     '--offcpu-stack-every', String(options.offCpuStackSampleEvery),
+    '--fd-class-min-ns', options.fdClassMinNs.toString(),
     '--max-hist-entries', String(options.maxHistEntries),
   ];
   if (options.slowEventsForIdle) args.push('--slow-events-for-idle');
