@@ -26,6 +26,8 @@ if ! command -v bpftool >/dev/null 2>&1 && [ ! -x /usr/sbin/bpftool ]; then need
 if $for_tests; then
   command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
+  # The tcp signal's lossy-link test drops packets between two namespaces with nft.
+  command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
 fi
 if $for_bench; then
   command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <bpf/libbpf.h>
 #include "records.h"
+#include "tcp/tcp.h"
 
 #define LOG(fmt, ...) fprintf(stderr, "stallscope-loader: " fmt "\n", ##__VA_ARGS__)
 
@@ -23,6 +24,9 @@ struct loader_options {
 	__u64 ringbuf_bytes;
 	__u8 slow_events_for_idle;
 	__u8 syscall_classify[MAX_SYSCALL_NR];
+	__u64 tcp_events_per_sec;
+	/* Peer ports of 1024 and above that are their own class, one bit each. */
+	__u8 tcp_classed_ports[TCP_PORT_BITMAP_BYTES];
 };
 
 extern struct loader_options opt;
@@ -49,7 +53,7 @@ struct signal {
 	void (*destroy)(void);
 };
 
-extern const struct signal offcpu_signal, syscalls_signal, process_signal;
+extern const struct signal offcpu_signal, syscalls_signal, process_signal, tcp_signal;
 
 /* Set by offcpu's start: the per-thread scheduler map syscalls reuses. */
 extern int thread_sched_map_fd;

@@ -30,15 +30,16 @@ struct loader_options opt = {
 	.offcpu_stack_every = STACK_SAMPLE_EVERY,
 	.max_hist_entries = HIST_MAP_ENTRIES,
 	.ringbuf_bytes = RINGBUF_BYTES,
+	.tcp_events_per_sec = TCP_EVENTS_PER_SEC,
 };
 
 /* Started, and their rings read, in this order: process events first, so a
  * process is named before its other records are handled; offcpu before
  * syscalls, which shares its per-thread map. */
-static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal };
+static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal };
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
-static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS;
+static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP;
 static __u32 running;
 static volatile sig_atomic_t exiting;
 static int ncpus;
@@ -46,7 +47,7 @@ static int ncpus;
 static const char usage[] =
 	"Usage: stallscope-loader [options]\n"
 	"Loads the stallscope BPF programs and writes binary records to stdout.\n"
-	"  --signals NAME,...       signals to load: syscalls, offcpu, process (default all)\n"
+	"  --signals NAME,...       signals to load: syscalls, offcpu, process, tcp (default all)\n"
 	"  --interval-ms N          snapshot interval (default 1000)\n"
 	"  --slow-threshold-ns N    send syscalls at least this slow as events (default 10000000)\n"
 	"  --slow-events-for-idle   also send slow events for idle waits\n"
@@ -56,6 +57,8 @@ static const char usage[] =
 	"  --syscall-classes NR=C,. per-syscall class code | 16 (by fd) | 32 (by stack)\n"
 	"  --max-hist-entries N     size of the histogram map (default 65536)\n"
 	"  --ringbuf-bytes N        slow-event ring buffer, a power of 2 (default 4194304)\n"
+	"  --tcp-ports PORT,...     peer ports >= 1024 counted as their own class (others: one class)\n"
+	"  --tcp-events-per-sec N   notable TCP connections sent per second (default 100)\n"
 	"  --help                   show this text\n"
 	"Commands on stdin, one a line: syscalls verdict STACK_ID CLASS_KEY\n";
 
@@ -123,6 +126,21 @@ bad:
 	return -1;
 }
 
+static int parse_tcp_ports(char *list)
+{
+	char *item, *save;
+	__u64 port;
+
+	for (item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (parse_u64(item, 1, 65535, &port)) {
+			LOG("invalid --tcp-ports entry: %s (want a port number)", item);
+			return -1;
+		}
+		opt.tcp_classed_ports[port >> 3] |= 1 << (port & 7);
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -136,6 +154,8 @@ static int parse_args(int argc, char **argv)
 		{ "syscall-classes", required_argument, NULL, 'c' },
 		{ "max-hist-entries", required_argument, NULL, 'm' },
 		{ "ringbuf-bytes", required_argument, NULL, 'r' },
+		{ "tcp-ports", required_argument, NULL, 'p' },
+		{ "tcp-events-per-sec", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -185,6 +205,14 @@ static int parse_args(int argc, char **argv)
 			/* The kernel wants a power of 2 that is a multiple of the page size. */
 			if (parse_u64(optarg, page, 1U << 31, &opt.ringbuf_bytes) ||
 			    (opt.ringbuf_bytes & (opt.ringbuf_bytes - 1)))
+				goto bad;
+			break;
+		case 'p':
+			if (parse_tcp_ports(optarg))
+				return -1;
+			break;
+		case 'e':
+			if (parse_u64(optarg, 0, UINT32_MAX, &opt.tcp_events_per_sec))
 				goto bad;
 			break;
 		case 'h':

@@ -38,9 +38,16 @@ export const agentConfigSchema = Type.Object(
     offCpuStackSampleEvery: Type.Integer({ minimum: 1, maximum: 65_536 }),
     /** Each signal can be switched off; one the kernel lacks a hook for is off with one log line. */
     signals: Type.Object(
-      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean() },
+      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean(), tcp: Type.Boolean() },
       { additionalProperties: false },
     ),
+    /**
+     * Peer ports of 1024 and above that TCP metrics name by number (a database's
+     * 5432, ...); ports below 1024 always are, all others share the class 'other'.
+     */
+    tcpServicePorts: Type.Array(Type.Integer({ minimum: 1024, maximum: 65_535 }), { maxItems: 1024 }),
+    /** Notable TCP connections (failed, reset, retransmitting) sent per second, host-wide; the rest are counted as dropped. */
+    tcpConnectionEventsPerSecond: Type.Integer({ minimum: 0, maximum: 100_000 }),
     /** Bounds span volume from one noisy process. */
     maxSlowSpansPerProcessPerInterval: Type.Integer({ minimum: 0 }),
     /** Size of the kernel histogram map: (process, syscall, bucket) entries. */
@@ -70,7 +77,9 @@ export const agentConfigDefaults: AgentConfig = {
   offCpuStacksPerService: 20,
   symbolizeBudgetMsPerInterval: 200,
   offCpuStackSampleEvery: 16,
-  signals: { syscalls: true, offcpu: true, process: true },
+  signals: { syscalls: true, offcpu: true, process: true, tcp: true },
+  tcpServicePorts: [],
+  tcpConnectionEventsPerSecond: 100,
   maxSlowSpansPerProcessPerInterval: 50,
   maxHistEntries: 65_536,
   hostName: '',

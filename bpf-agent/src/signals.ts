@@ -3,6 +3,7 @@ import { WAIT_CLASS_RULES, STACK_CLASSIFIED_SYSCALLS, classifyByStack, kernelCla
 import { createOffCpuSignal } from '../signals/offcpu/offcpu-signal.js';
 import { createProcessSignal } from '../signals/process/process-signal.js';
 import { createSyscallsSignal } from '../signals/syscalls/syscalls-signal.js';
+import { createTcpSignal } from '../signals/tcp/tcp-signal.js';
 import type { AgentConfig } from './config.js';
 import type { LoaderOptions } from './loader/loader-process.js';
 import type { AgentSignal, SignalContext } from './signal.js';
@@ -58,6 +59,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
     );
   }
   if (config.signals.process) signals.push(createProcessSignal(deps.contextFor('process')));
+  if (config.signals.tcp) signals.push(createTcpSignal(deps.contextFor('tcp')));
   return signals;
 }
 
@@ -82,5 +84,7 @@ export function loaderOptionsOf(
     fdClassMinNs: BigInt(Math.round(config.fdClassMinUs * 1e3)),
     syscallClassifyCodes,
     maxHistEntries: config.maxHistEntries,
+    tcpServicePorts: config.tcpServicePorts,
+    tcpConnectionEventsPerSecond: config.tcpConnectionEventsPerSecond,
   };
 }

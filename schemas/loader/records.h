@@ -12,7 +12,7 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 2
+#define RECORD_ABI_VERSION 3
 
 #define TASK_COMM_LEN 16
 /* Of an exec'd program's path: enough to name it when /proc is gone already. */
@@ -71,6 +71,7 @@ enum signal_bit {
 	SIGNAL_SYSCALLS = 1 << 0,
 	SIGNAL_OFFCPU = 1 << 1,
 	SIGNAL_PROCESS = 1 << 2,
+	SIGNAL_TCP = 1 << 3,
 };
 
 /* Thread states of off-CPU time (offcpu_hist_key.state). */
@@ -98,6 +99,9 @@ enum record_type {
 	RECORD_STACK_TRACE = 9,
 	RECORD_OFFCPU_STACK = 10,
 	RECORD_STACKS_RESET = 11,
+	RECORD_TCP_COUNT = 12,
+	RECORD_TCP_CONNECT_HIST = 13,
+	RECORD_TCP_CONNECTION = 14,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -110,7 +114,10 @@ enum drop_reason {
 	DROP_PROCESS_RINGBUF_FULL = 5,
 	DROP_ERROR_MAP_FULL = 6,
 	DROP_OFFCPU_STACK_FULL = 7,
-	DROP_REASON_COUNT = 8,
+	DROP_TCP_MAP_FULL = 8,       /* a tcp counter, histogram or socket entry found no room */
+	DROP_TCP_EVENT_RATE = 9,     /* notable connections over the per-second bound */
+	DROP_TCP_RINGBUF_FULL = 10,
+	DROP_REASON_COUNT = 11,
 };
 
 struct record_header {
@@ -280,6 +287,76 @@ struct process_event {
 struct process_event_record {
 	struct record_header hdr;
 	struct process_event event;
+};
+
+/* What the tcp signal counts (tcp_count_key.kind). */
+enum tcp_count_kind {
+	TCP_RETRANSMIT = 0,         /* segments, as the kernel's RetransSegs counts them */
+	TCP_RESET_RECEIVED = 1,
+	TCP_RESET_SENT = 2,
+	TCP_CONNECT_REFUSED = 3,    /* SYN_SENT -> CLOSE after a reset */
+	TCP_CONNECT_UNANSWERED = 4, /* SYN_SENT -> CLOSE without one: timed out or given up */
+};
+/* Peer ports below 1024 and the configured ones are their own class; all
+ * others (ephemeral ports included) share this one, so cardinality stays bounded. */
+#define TCP_PORT_CLASS_OTHER 0
+
+/* Per (process, kind, peer port class), cumulative. tgid 0: a socket whose
+ * owner was never seen in process context (e.g. a reset for no socket). */
+struct tcp_count_key {
+	__u32 tgid;
+	__u32 kind; /* enum tcp_count_kind */
+	__u32 port_class;
+	__u32 pad;
+};
+
+struct tcp_count_record {
+	struct record_header hdr;
+	struct tcp_count_key key;
+	__u64 count;
+};
+
+/* Connect latency (SYN_SENT -> ESTABLISHED), log2 buckets as syscall_hist_key. */
+struct tcp_connect_hist_key {
+	__u32 tgid;
+	__u32 port_class;
+	__u32 bucket;
+	__u32 pad;
+};
+
+struct tcp_connect_hist_record {
+	struct record_header hdr;
+	struct tcp_connect_hist_key key;
+	struct syscall_hist_value value;
+};
+
+/* Why a connection is notable (tcp_connection_event.flags). */
+#define TCP_CONN_CONNECT_FAILED 0x1
+#define TCP_CONN_REFUSED 0x2
+#define TCP_CONN_RESET_RECEIVED 0x4
+#define TCP_CONN_RESET_SENT 0x8
+#define TCP_CONN_RETRANSMITS 0x10
+
+/* A notable connection at its close, sent through a rate-bounded ring buffer. */
+struct tcp_connection_event {
+	__u32 tgid;
+	__u32 flags;
+	__u64 close_ns;
+	__u64 connect_ns; /* SYN_SENT -> ESTABLISHED, 0 if it never got there */
+	__u32 retransmits; /* segments */
+	__u16 family;      /* AF_INET or AF_INET6 */
+	__u16 local_port;
+	__u16 peer_port;
+	__u16 last_state;  /* the TCP state it closed from */
+	__u32 pad;
+	__u8 local_addr[16]; /* IPv4: the first 4 bytes */
+	__u8 peer_addr[16];
+	char comm[TASK_COMM_LEN]; /* of the owner, when it was first seen */
+};
+
+struct tcp_connection_record {
+	struct record_header hdr;
+	struct tcp_connection_event event;
 };
 
 #endif /* STALLSCOPE_RECORDS_H */

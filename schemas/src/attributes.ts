@@ -60,8 +60,15 @@ export const MetricAttr = {
   threadState: 'stallscope.thread.state',
   /** errno name of failed calls (bounded: Linux has ~130). */
   errnoName: 'stallscope.syscall.errno',
-  /** OTel's error.type: EINTR, EAGAIN, ETIMEDOUT or other. */
+  /** OTel's error.type: EINTR, EAGAIN, ETIMEDOUT or other; of tcp.connect.failures: refused or unanswered. */
   errorType: 'error.type',
+  /**
+   * The peer's TCP port when it is below 1024 or configured (a service's port),
+   * else 'other' (ephemeral ports and the rest): bounded, unlike the port itself.
+   */
+  tcpPeerPortClass: 'stallscope.tcp.peer_port_class',
+  /** Of tcp.resets: received (the peer reset) or sent (this host did). */
+  tcpResetDirection: 'stallscope.tcp.reset.direction',
 } as const;
 
 export const Metrics = {
@@ -74,6 +81,26 @@ export const Metrics = {
     name: 'syscall.errors',
     unit: '{error}',
     description: 'Syscalls that failed, by errno: retry storms of EAGAIN or EINTR show here though each call is fast',
+  },
+  tcpConnectDuration: {
+    name: 'tcp.connect.duration',
+    unit: 'ns',
+    description: 'Time from a TCP connect\'s SYN to the established connection',
+  },
+  tcpRetransmits: {
+    name: 'tcp.retransmits',
+    unit: '{segment}',
+    description: 'TCP segments sent again, as the kernel\'s RetransSegs counts them',
+  },
+  tcpResets: {
+    name: 'tcp.resets',
+    unit: '{reset}',
+    description: 'TCP resets received from peers or sent to them',
+  },
+  tcpConnectFailures: {
+    name: 'tcp.connect.failures',
+    unit: '{connect}',
+    description: 'TCP connects that never got established: refused (reset) or unanswered (timed out or given up)',
   },
   offCpuDuration: {
     name: 'offcpu.duration',
@@ -90,6 +117,26 @@ export const RUN_QUEUE_PSEUDO_SYSCALL = '[run-queue]';
 
 /** Event name of the log records that carry one folded off-CPU stack each. */
 export const OFFCPU_STACK_EVENT = 'stallscope.offcpu.stack';
+
+/** Event name of the log records that carry one notable TCP connection each. */
+export const TCP_CONNECTION_EVENT = 'stallscope.tcp.connection';
+
+/** Attributes of TCP connection log records (OTel network.* where one exists). */
+export const TcpLogAttr = {
+  networkTransport: 'network.transport',
+  networkType: 'network.type',
+  networkPeerAddress: 'network.peer.address',
+  networkPeerPort: 'network.peer.port',
+  networkLocalAddress: 'network.local.address',
+  networkLocalPort: 'network.local.port',
+  processPid: 'process.pid',
+  /** Why it is notable: connect_failed, refused, reset_received, reset_sent, retransmits. */
+  reasons: 'stallscope.tcp.notable',
+  /** The TCP state it closed from (SYN_SENT, ESTABLISHED, ...). */
+  lastState: 'stallscope.tcp.state',
+  connectNs: 'stallscope.tcp.connect_ns',
+  retransmits: 'stallscope.tcp.retransmits',
+} as const;
 
 /** Attributes of off-CPU stack log records (the body is the folded stack). */
 export const LogAttr = {

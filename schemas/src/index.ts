@@ -7,6 +7,8 @@ export {
   RUN_QUEUE_PSEUDO_SYSCALL,
   ResourceAttr,
   SpanAttr,
+  TCP_CONNECTION_EVENT,
+  TcpLogAttr,
 } from './attributes.js';
 export { DeadLetterHeaders, INGEST_CONSUMER_GROUP, TOPIC_ENCODING, Topics } from './topics.js';
 export type { TopicName } from './topics.js';
@@ -53,10 +55,16 @@ export {
   SyscallHistRecordLayout,
   PROCESS_FILENAME_LEN,
   TASK_COMM_LEN,
+  TCP_COUNT_KINDS,
+  TCP_PORT_CLASS_OTHER,
+  TcpConnectHistRecordLayout,
+  TcpConnectionFlag,
+  TcpConnectionRecordLayout,
+  TcpCountRecordLayout,
   UserStackRecordLayout,
   WAIT_CLASS_CODES,
 } from './loader-records.js';
-export type { DropReason, FdKind, OffCpuState, RecordTypeCode, SignalName } from './loader-records.js';
+export type { DropReason, FdKind, OffCpuState, RecordTypeCode, SignalName, TcpCountKind } from './loader-records.js';
 export { migrationsDir, otlpProtoDir, recordsHeaderPath } from './paths.js';
 export { DISTRIBUTED_SHARDING_KEYS, LOCAL_TABLE_SUFFIX, REPLICATED_TABLE_PATH_PREFIX, REPLICA_NAME } from './cluster-layout.js';
 export { errnoClass, errnoName } from './errno.js';

@@ -40,6 +40,12 @@ import {
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
+  TCP_COUNT_KINDS,
+  TCP_PORT_CLASS_OTHER,
+  TcpConnectHistRecordLayout,
+  TcpConnectionFlag,
+  TcpConnectionRecordLayout,
+  TcpCountRecordLayout,
 } from './loader-records.js';
 import { recordsHeaderPath } from './paths.js';
 
@@ -153,6 +159,41 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       filename: 'event.filename',
     },
   },
+  {
+    struct: 'tcp_count_record',
+    layout: TcpCountRecordLayout,
+    members: { tgid: 'key.tgid', kind: 'key.kind', portClass: 'key.port_class', count: 'count' },
+  },
+  {
+    struct: 'tcp_connect_hist_record',
+    layout: TcpConnectHistRecordLayout,
+    members: {
+      tgid: 'key.tgid',
+      portClass: 'key.port_class',
+      bucket: 'key.bucket',
+      count: 'value.count',
+      sumNs: 'value.sum_ns',
+      maxNs: 'value.max_ns',
+    },
+  },
+  {
+    struct: 'tcp_connection_record',
+    layout: TcpConnectionRecordLayout,
+    members: {
+      tgid: 'event.tgid',
+      flags: 'event.flags',
+      closeNs: 'event.close_ns',
+      connectNs: 'event.connect_ns',
+      retransmits: 'event.retransmits',
+      family: 'event.family',
+      localPort: 'event.local_port',
+      peerPort: 'event.peer_port',
+      lastState: 'event.last_state',
+      localAddr: 'event.local_addr',
+      peerAddr: 'event.peer_addr',
+      comm: 'event.comm',
+    },
+  },
 ];
 
 function compilerMissing(): boolean {
@@ -212,7 +253,14 @@ test('TypeScript record layout matches schemas/loader/records.h', (t) => {
   for (const [name, bit] of Object.entries(SignalBit)) assert.equal(bit, c[`SIGNAL_${name.toUpperCase()}`], name);
   for (const [name, code] of Object.entries(ProcessEventKind)) assert.equal(code, c[`PROCESS_${name.toUpperCase()}`], name);
 
+  TCP_COUNT_KINDS.forEach((kind, code) => assert.equal(code, c[`TCP_${kind.toUpperCase()}`], `enum tcp_count_kind of ${kind}`));
+  for (const [name, flag] of Object.entries(TcpConnectionFlag)) {
+    const cName = `TCP_CONN_${name.replace(/[A-Z]/g, (ch) => `_${ch}`).toUpperCase()}`;
+    assert.equal(flag, c[cName], cName);
+  }
+
   const constants = {
+    TCP_PORT_CLASS_OTHER,
     RECORD_ABI_VERSION,
     TASK_COMM_LEN,
     SLOW_SYSCALL_ARGS,

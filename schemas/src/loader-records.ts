@@ -2,7 +2,7 @@
 // A test compiles a C program against that header and compares every size and
 // offset below, so the two cannot drift apart.
 
-export const RECORD_ABI_VERSION = 2;
+export const RECORD_ABI_VERSION = 3;
 export const TASK_COMM_LEN = 16;
 export const PROCESS_FILENAME_LEN = 256;
 export const SLOW_SYSCALL_ARGS = 4;
@@ -24,7 +24,7 @@ export const CLASSIFY_BY_FD = 0x10;
 export const CLASSIFY_BY_STACK = 0x20;
 
 /** Signals the loader can load, with their bit in hello_record.signals (enum signal_bit). */
-export const SignalBit = { syscalls: 1, offcpu: 2, process: 4 } as const;
+export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8 } as const;
 export type SignalName = keyof typeof SignalBit;
 
 /** Off-CPU thread states by code (enum offcpu_state). */
@@ -46,6 +46,9 @@ export const RecordType = {
   stackTrace: 9,
   offcpuStack: 10,
   stacksReset: 11,
+  tcpCount: 12,
+  tcpConnectHist: 13,
+  tcpConnection: 14,
 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
@@ -59,6 +62,9 @@ export const DROP_REASONS = [
   'process_ringbuf_full',
   'error_map_full',
   'offcpu_stack_full',
+  'tcp_map_full',
+  'tcp_event_rate',
+  'tcp_ringbuf_full',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -163,3 +169,52 @@ export const OffCpuStackRecordLayout = {
 } as const;
 
 export const StacksResetRecordLayout = { size: 8 } as const;
+
+/** What the tcp signal counts, by code (enum tcp_count_kind). */
+export const TCP_COUNT_KINDS = ['retransmit', 'reset_received', 'reset_sent', 'connect_refused', 'connect_unanswered'] as const;
+export type TcpCountKind = (typeof TCP_COUNT_KINDS)[number];
+/** The port class of every peer port that is not its own class. */
+export const TCP_PORT_CLASS_OTHER = 0;
+
+/** Why a connection is notable (tcp_connection_event.flags). */
+export const TcpConnectionFlag = {
+  connectFailed: 0x1,
+  refused: 0x2,
+  resetReceived: 0x4,
+  resetSent: 0x8,
+  retransmits: 0x10,
+} as const;
+
+export const TcpCountRecordLayout = {
+  size: 32,
+  tgid: 8,
+  kind: 12,
+  portClass: 16,
+  count: 24,
+} as const;
+
+export const TcpConnectHistRecordLayout = {
+  size: 48,
+  tgid: 8,
+  portClass: 12,
+  bucket: 16,
+  count: 24,
+  sumNs: 32,
+  maxNs: 40,
+} as const;
+
+export const TcpConnectionRecordLayout = {
+  size: 96,
+  tgid: 8,
+  flags: 12,
+  closeNs: 16,
+  connectNs: 24,
+  retransmits: 32,
+  family: 36,
+  localPort: 38,
+  peerPort: 40,
+  lastState: 42,
+  localAddr: 48,
+  peerAddr: 64,
+  comm: 80,
+} as const;

@@ -104,6 +104,34 @@ int main(void)
 	OFF(process_event_record, event.comm);
 	OFF(process_event_record, event.filename);
 
+	SIZE(tcp_count_record);
+	OFF(tcp_count_record, key.tgid);
+	OFF(tcp_count_record, key.kind);
+	OFF(tcp_count_record, key.port_class);
+	OFF(tcp_count_record, count);
+
+	SIZE(tcp_connect_hist_record);
+	OFF(tcp_connect_hist_record, key.tgid);
+	OFF(tcp_connect_hist_record, key.port_class);
+	OFF(tcp_connect_hist_record, key.bucket);
+	OFF(tcp_connect_hist_record, value.count);
+	OFF(tcp_connect_hist_record, value.sum_ns);
+	OFF(tcp_connect_hist_record, value.max_ns);
+
+	SIZE(tcp_connection_record);
+	OFF(tcp_connection_record, event.tgid);
+	OFF(tcp_connection_record, event.flags);
+	OFF(tcp_connection_record, event.close_ns);
+	OFF(tcp_connection_record, event.connect_ns);
+	OFF(tcp_connection_record, event.retransmits);
+	OFF(tcp_connection_record, event.family);
+	OFF(tcp_connection_record, event.local_port);
+	OFF(tcp_connection_record, event.peer_port);
+	OFF(tcp_connection_record, event.last_state);
+	OFF(tcp_connection_record, event.local_addr);
+	OFF(tcp_connection_record, event.peer_addr);
+	OFF(tcp_connection_record, event.comm);
+
 	VAL(RECORD_ABI_VERSION);
 	VAL(TASK_COMM_LEN);
 	VAL(SLOW_SYSCALL_ARGS);
@@ -138,6 +166,21 @@ int main(void)
 	VAL(SIGNAL_SYSCALLS);
 	VAL(SIGNAL_OFFCPU);
 	VAL(SIGNAL_PROCESS);
+	VAL(SIGNAL_TCP);
+	VAL(TCP_RETRANSMIT);
+	VAL(TCP_RESET_RECEIVED);
+	VAL(TCP_RESET_SENT);
+	VAL(TCP_CONNECT_REFUSED);
+	VAL(TCP_CONNECT_UNANSWERED);
+	VAL(TCP_PORT_CLASS_OTHER);
+	VAL(TCP_CONN_CONNECT_FAILED);
+	VAL(TCP_CONN_REFUSED);
+	VAL(TCP_CONN_RESET_RECEIVED);
+	VAL(TCP_CONN_RESET_SENT);
+	VAL(TCP_CONN_RETRANSMITS);
+	VAL(RECORD_TCP_COUNT);
+	VAL(RECORD_TCP_CONNECT_HIST);
+	VAL(RECORD_TCP_CONNECTION);
 	VAL(PROCESS_EXEC);
 	VAL(PROCESS_FORK);
 	VAL(PROCESS_EXIT);
@@ -160,6 +203,9 @@ int main(void)
 	VAL(DROP_PROCESS_RINGBUF_FULL);
 	VAL(DROP_ERROR_MAP_FULL);
 	VAL(DROP_OFFCPU_STACK_FULL);
+	VAL(DROP_TCP_MAP_FULL);
+	VAL(DROP_TCP_EVENT_RATE);
+	VAL(DROP_TCP_RINGBUF_FULL);
 	VAL(DROP_REASON_COUNT);
 	puts("}");
 	return 0;

@@ -16,6 +16,9 @@ import {
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   UserStackRecordLayout,
+  TcpConnectHistRecordLayout,
+  TcpConnectionRecordLayout,
+  TcpCountRecordLayout,
 } from '@stallscope/schemas';
 import { RecordDecoder } from './decode.js';
 import type { LoaderRecord } from './records.js';
@@ -190,6 +193,9 @@ const expected: LoaderRecord[] = [
       process_ringbuf_full: 6n,
       error_map_full: 7n,
       offcpu_stack_full: 8n,
+      tcp_map_full: 9n,
+      tcp_event_rate: 10n,
+      tcp_ringbuf_full: 11n,
     },
   },
   {
@@ -257,7 +263,7 @@ test('skips and counts records of unknown types by their header size', () => {
 test('rejects a corrupt or mismatched header', () => {
   assert.throws(() => new RecordDecoder().push(header(RecordType.hello, 4)), /size 4 /);
   assert.throws(() => new RecordDecoder().push(header(99, 0)), /size 0 .*corrupt/);
-  assert.throws(() => new RecordDecoder().push(header(RecordType.hello, HelloRecordLayout.size, 1)), /ABI version 1, expected 2/);
+  assert.throws(() => new RecordDecoder().push(header(RecordType.hello, HelloRecordLayout.size, 1)), new RegExp(`ABI version 1, expected ${RECORD_ABI_VERSION}`));
   assert.throws(() => new RecordDecoder().push(header(RecordType.syscallHist, 56)), /size 56 \(expected 48\)/);
   // Only the header has arrived, yet the size is already known to be absurd.
   assert.throws(() => new RecordDecoder().push(header(99, 0x7fff_ffff)), /corrupt/);
@@ -265,4 +271,83 @@ test('rejects a corrupt or mismatched header', () => {
   const decoder = new RecordDecoder();
   assert.deepEqual(decoder.push(Buffer.concat([hello(), header(RecordType.hello, 4).subarray(0, 5)])), [expected[0]]);
   assert.throws(() => decoder.push(header(RecordType.hello, 4).subarray(5)), /size 4 /);
+});
+
+function tcpCount(): Buffer {
+  const L = TcpCountRecordLayout;
+  const b = record(RecordType.tcpCount, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(3, L.kind);
+  b.writeUInt32LE(5432, L.portClass);
+  b.writeBigUInt64LE(12n, L.count);
+  return b;
+}
+
+function tcpConnectHist(): Buffer {
+  const L = TcpConnectHistRecordLayout;
+  const b = record(RecordType.tcpConnectHist, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(0, L.portClass);
+  b.writeUInt32LE(17, L.bucket);
+  b.writeBigUInt64LE(2n, L.count);
+  b.writeBigUInt64LE(150_000n, L.sumNs);
+  b.writeBigUInt64LE(90_000n, L.maxNs);
+  return b;
+}
+
+function tcpConnection(family: number, local: number[], peer: number[]): Buffer {
+  const L = TcpConnectionRecordLayout;
+  const b = record(RecordType.tcpConnection, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeUInt32LE(0x7, L.flags);
+  b.writeBigUInt64LE(5_000n, L.closeNs);
+  b.writeBigUInt64LE(0n, L.connectNs);
+  b.writeUInt32LE(4, L.retransmits);
+  b.writeUInt16LE(family, L.family);
+  b.writeUInt16LE(40_000, L.localPort);
+  b.writeUInt16LE(443, L.peerPort);
+  b.writeUInt16LE(2, L.lastState);
+  Buffer.from(local).copy(b, L.localAddr);
+  Buffer.from(peer).copy(b, L.peerAddr);
+  b.write('curl', L.comm);
+  return b;
+}
+
+test('decodes the tcp records: counts, connect latency and connections of both families', () => {
+  const v6Peer = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+  const v6Local = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+  const records = new RecordDecoder().push(
+    Buffer.concat([
+      tcpCount(),
+      tcpConnectHist(),
+      tcpConnection(2, [127, 0, 0, 1], [10, 1, 2, 3]),
+      tcpConnection(10, v6Local, v6Peer),
+      tcpConnection(1, [], []), // AF_UNIX: not a TCP peer, skipped
+    ]),
+  );
+  assert.deepEqual(records.slice(0, 3), [
+    { type: 'tcp-count', tgid: 77, kind: 'connect_refused', portClass: 5432, count: 12n },
+    { type: 'tcp-connect-hist', tgid: 77, portClass: 0, bucket: 17, count: 2n, sumNs: 150_000n, maxNs: 90_000n },
+    {
+      type: 'tcp-connection',
+      tgid: 77,
+      flags: 0x7,
+      closeNs: 5_000n,
+      connectNs: 0n,
+      retransmits: 4,
+      family: 'ipv4',
+      localPort: 40_000,
+      localAddress: '127.0.0.1',
+      peerPort: 443,
+      peerAddress: '10.1.2.3',
+      lastState: 2,
+      comm: 'curl',
+    },
+  ]);
+  const v6 = records[3];
+  assert.ok(v6?.type === 'tcp-connection');
+  assert.equal(v6.family, 'ipv6');
+  assert.equal(v6.peerAddress, '2001:db8::1');
+  assert.equal(v6.localAddress, '::1');
+  assert.equal(records.length, 4);
 });

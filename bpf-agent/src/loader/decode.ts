@@ -18,6 +18,10 @@ import {
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
   TASK_COMM_LEN,
+  TCP_COUNT_KINDS,
+  TcpConnectHistRecordLayout,
+  TcpConnectionRecordLayout,
+  TcpCountRecordLayout,
   UserStackRecordLayout,
 } from '@stallscope/schemas';
 import type { DropReason } from '@stallscope/schemas';
@@ -27,6 +31,9 @@ import type {
   ProcessEventRecord,
   SlowSyscallRecord,
   SnapshotEndRecord,
+  TcpConnectHistRecord,
+  TcpConnectionRecord,
+  TcpCountRecord,
   UserStackRecord,
 } from './records.js';
 
@@ -46,6 +53,9 @@ const knownSizes = new Map<number, number>([
   [RecordType.stackTrace, StackTraceRecordLayout.size],
   [RecordType.offcpuStack, OffCpuStackRecordLayout.size],
   [RecordType.stacksReset, StacksResetRecordLayout.size],
+  [RecordType.tcpCount, TcpCountRecordLayout.size],
+  [RecordType.tcpConnectHist, TcpConnectHistRecordLayout.size],
+  [RecordType.tcpConnection, TcpConnectionRecordLayout.size],
 ]);
 
 const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
@@ -166,6 +176,12 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
         count: r.readBigUInt64LE(L.count),
       };
     }
+    case RecordType.tcpCount:
+      return decodeTcpCount(r);
+    case RecordType.tcpConnectHist:
+      return decodeTcpConnectHist(r);
+    case RecordType.tcpConnection:
+      return decodeTcpConnection(r);
     default:
       return undefined;
   }
@@ -248,6 +264,74 @@ function decodeSlowSyscall(r: Buffer): SlowSyscallRecord {
     durationNs: r.readBigUInt64LE(L.durationNs),
     runQueueNs: r.readBigUInt64LE(L.runQueueNs),
     stackId: r.readInt32LE(L.stackId),
+    comm: commAt(r, L.comm),
+  };
+}
+
+function decodeTcpCount(r: Buffer): TcpCountRecord | undefined {
+  const L = TcpCountRecordLayout;
+  const kind = TCP_COUNT_KINDS[r.readUInt32LE(L.kind)];
+  if (kind === undefined) return undefined;
+  return {
+    type: 'tcp-count',
+    tgid: r.readUInt32LE(L.tgid),
+    kind,
+    portClass: r.readUInt32LE(L.portClass),
+    count: r.readBigUInt64LE(L.count),
+  };
+}
+
+function decodeTcpConnectHist(r: Buffer): TcpConnectHistRecord {
+  const L = TcpConnectHistRecordLayout;
+  return {
+    type: 'tcp-connect-hist',
+    tgid: r.readUInt32LE(L.tgid),
+    portClass: r.readUInt32LE(L.portClass),
+    bucket: r.readUInt32LE(L.bucket),
+    count: r.readBigUInt64LE(L.count),
+    sumNs: r.readBigUInt64LE(L.sumNs),
+    maxNs: r.readBigUInt64LE(L.maxNs),
+  };
+}
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** An address field of 16 bytes: IPv4 in the first 4, IPv6 in all, compressed as RFC 5952. */
+function ipAt(r: Buffer, offset: number, family: 'ipv4' | 'ipv6'): string {
+  if (family === 'ipv4') return [...r.subarray(offset, offset + 4)].join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i++) groups.push(r.readUInt16BE(offset + 2 * i).toString(16));
+  // The longest run of at least two zero groups becomes '::'.
+  let best = { start: -1, length: 0 };
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.length && j - i >= 2) best = { start: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  if (best.start < 0) return groups.join(':');
+  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.length).join(':')}`;
+}
+
+function decodeTcpConnection(r: Buffer): TcpConnectionRecord | undefined {
+  const L = TcpConnectionRecordLayout;
+  const familyCode = r.readUInt16LE(L.family);
+  if (familyCode !== AF_INET && familyCode !== AF_INET6) return undefined;
+  const family = familyCode === AF_INET ? 'ipv4' : 'ipv6';
+  return {
+    type: 'tcp-connection',
+    tgid: r.readUInt32LE(L.tgid),
+    flags: r.readUInt32LE(L.flags),
+    closeNs: r.readBigUInt64LE(L.closeNs),
+    connectNs: r.readBigUInt64LE(L.connectNs),
+    retransmits: r.readUInt32LE(L.retransmits),
+    family,
+    localPort: r.readUInt16LE(L.localPort),
+    localAddress: ipAt(r, L.localAddr, family),
+    peerPort: r.readUInt16LE(L.peerPort),
+    peerAddress: ipAt(r, L.peerAddr, family),
+    lastState: r.readUInt16LE(L.lastState),
     comm: commAt(r, L.comm),
   };
 }

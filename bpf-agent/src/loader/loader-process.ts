@@ -21,6 +21,10 @@ export interface LoaderOptions {
   /** Syscall number -> classify code (schemas' kernelClassifyCode), non-zero entries only. */
   syscallClassifyCodes: ReadonlyMap<number, number>;
   maxHistEntries: number;
+  /** Peer ports of 1024 and above that are their own port class in TCP metrics (default none). */
+  tcpServicePorts?: readonly number[];
+  /** Notable TCP connections sent per second (the loader's default when unset). */
+  tcpConnectionEventsPerSecond?: number;
   logger: Logger;
   onRecord: (record: LoaderRecord) => void;
   /** Called once, after the last record has been delivered. */
@@ -50,6 +54,10 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
     '--max-hist-entries', String(options.maxHistEntries),
   ];
   if (options.slowEventsForIdle) args.push('--slow-events-for-idle');
+  if (options.tcpServicePorts?.length) args.push('--tcp-ports', options.tcpServicePorts.join(','));
+  if (options.tcpConnectionEventsPerSecond !== undefined) {
+    args.push('--tcp-events-per-sec', String(options.tcpConnectionEventsPerSecond));
+  }
   if (options.syscallClassifyCodes.size > 0) {
     args.push('--syscall-classes', [...options.syscallClassifyCodes].map(([nr, code]) => `${nr}=${code}`).join(','));
   }

@@ -1,4 +1,4 @@
-import type { DropReason, OffCpuState } from '@stallscope/schemas';
+import type { DropReason, OffCpuState, TcpCountKind } from '@stallscope/schemas';
 
 /** Decoded loader records (schemas/loader/records.h). 64-bit counters are bigint. */
 export interface HelloRecord {
@@ -115,6 +115,44 @@ export interface ProcessEventRecord {
   filename: string;
 }
 
+/** One (process, kind, peer port class) counter of the tcp signal, cumulative. */
+export interface TcpCountRecord {
+  type: 'tcp-count';
+  /** 0: sockets whose owner was never seen in process context. */
+  tgid: number;
+  kind: TcpCountKind;
+  /** The peer port when it is its own class, else 0 (TCP_PORT_CLASS_OTHER). */
+  portClass: number;
+  count: bigint;
+}
+
+export interface TcpConnectHistRecord extends HistogramCounters {
+  type: 'tcp-connect-hist';
+  portClass: number;
+}
+
+/** A notable connection (failed, reset or with retransmits), at its close. */
+export interface TcpConnectionRecord {
+  type: 'tcp-connection';
+  tgid: number;
+  /** TcpConnectionFlag bits. */
+  flags: number;
+  /** CLOCK_MONOTONIC ns. */
+  closeNs: bigint;
+  /** SYN_SENT -> ESTABLISHED; 0n when it never got there (or was not connected from here). */
+  connectNs: bigint;
+  retransmits: number;
+  family: 'ipv4' | 'ipv6';
+  /** 0 where unknown. */
+  localPort: number;
+  localAddress: string;
+  peerPort: number;
+  peerAddress: string;
+  /** Kernel TCP state code it closed from. */
+  lastState: number;
+  comm: string;
+}
+
 export type LoaderRecord =
   | HelloRecord
   | SyscallHistRecord
@@ -126,4 +164,7 @@ export type LoaderRecord =
   | SyscallErrorsRecord
   | StackTraceRecord
   | OffCpuStackRecord
-  | StacksResetRecord;
+  | StacksResetRecord
+  | TcpCountRecord
+  | TcpConnectHistRecord
+  | TcpConnectionRecord;
