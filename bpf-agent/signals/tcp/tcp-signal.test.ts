@@ -48,6 +48,7 @@ async function startLoader(tcpServicePorts: number[] = []): Promise<Capture> {
     slowEventsForIdle: false,
     stackMinNs: 10_000n,
     offCpuStackSampleEvery: 16,
+    fdClassMinNs: 2_000n,
     syscallClassifyCodes: new Map(),
     maxHistEntries: 65536,
     tcpServicePorts,
