@@ -20,7 +20,9 @@ esac
 
 say() { echo "stallscope setup: $*"; }
 
-need_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev make gcc pkg-config)
+# libc6-dbg: glibc's own function names (its futex and lock waits), by build id:
+# without them a thread parked in a condition wait is classed by default, not idle.
+need_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev make gcc pkg-config libc6-dbg)
 # bpftool is its own package on Debian 12; Ubuntu ships it in linux-tools.
 if ! command -v bpftool >/dev/null 2>&1 && [ ! -x /usr/sbin/bpftool ]; then need_pkgs+=(bpftool); fi
 if $for_tests; then

@@ -215,13 +215,42 @@ export interface ElfSymbols {
   inode: bigint;
 }
 
-export function readElfSymbols(path: string): ElfSymbols {
+/**
+ * The function symbols of a separate debug file found by build id under one of
+ * `debugDirs` (`<dir>/.build-id/ab/cdef….debug`, as Debian's -dbg packages
+ * install them), or none. Stripped libraries keep only .dynsym: glibc's futex
+ * wait (`__futex_abstimed_wait_common`) and lock wait (`__lll_lock_wait`) are
+ * named only there, and those leaves tell an idle pool thread from a lock wait.
+ */
+function debugFileSymbols(buildId: string | undefined, debugDirs: readonly string[]): FunctionSymbol[] {
+  if (buildId === undefined || buildId.length < 3) return [];
+  for (const dir of debugDirs) {
+    let debug: ElfFile;
+    try {
+      debug = ElfFile.open(`${dir}/.build-id/${buildId.slice(0, 2)}/${buildId.slice(2)}.debug`);
+    } catch {
+      continue;
+    }
+    try {
+      return readFunctionSymbols(debug);
+    } catch {
+      return [];
+    } finally {
+      debug.close();
+    }
+  }
+  return [];
+}
+
+/** @param debugDirs where to look for a separate debug file by build id, first match wins */
+export function readElfSymbols(path: string, debugDirs: readonly string[] = []): ElfSymbols {
   const elf = ElfFile.open(path);
   try {
+    const buildId = readBuildId(elf);
     return {
       loadSegments: elf.loadSegments,
-      buildId: readBuildId(elf),
-      symbols: new SymbolTable(readFunctionSymbols(elf)),
+      buildId,
+      symbols: new SymbolTable([...readFunctionSymbols(elf), ...debugFileSymbols(buildId, debugDirs)]),
       inode: elf.inode,
     };
   } finally {

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findMapping, isExecutable, isFileBacked, parseProcMaps } from './proc-maps.js';
+import { ElfFile, readBuildId, readFunctionSymbols } from './elf.js';
 import { Symbolizer } from './symbolizer.js';
 import {
   buildCFixture,
@@ -152,4 +153,27 @@ test('an exited process never seen alive, an address in no mapping and a [vdso] 
   assert.deepEqual(new Symbolizer({ maxFiles: 4 }).symbolize(exitedPid, [address]), [{ address }]);
   // Seen alive moments ago: its last maps still name the frames of its final interval.
   assert.equal(symbolizer.symbolize(exitedPid, [address])[0]?.symbol, 'fixture_wait_for_kill');
+});
+
+test("glibc's internal wait functions are named from its debug file (libc6-dbg), found by build id", { skip: cSkipReason }, async () => {
+  await withFixture(buildCFixture(), (fixture) => {
+    const maps = parseProcMaps(readFileSync(`/proc/${fixture.pid}/maps`, 'utf8'));
+    const libc = maps.find((mapping) => mapping.path.endsWith('/libc.so.6') && mapping.perms.includes('x'));
+    assert.ok(libc, 'the fixture maps libc');
+    const libcFile = ElfFile.open(`/proc/${fixture.pid}/root${libc.path}`);
+    const buildId = readBuildId(libcFile);
+    const segments = libcFile.loadSegments;
+    libcFile.close();
+    assert.ok(buildId, 'libc has a build id');
+    const debugPath = `/usr/lib/debug/.build-id/${buildId.slice(0, 2)}/${buildId.slice(2)}.debug`;
+    const debugFile = ElfFile.open(debugPath);
+    const wait = readFunctionSymbols(debugFile).find((symbol) => symbol.name === '__futex_abstimed_wait_common');
+    debugFile.close();
+    assert.ok(wait, `${debugPath} names __futex_abstimed_wait_common`);
+    // The process address of the function's first byte: through the load segment holding it.
+    const segment = segments.find((candidate) => candidate.vaddr <= wait.start && wait.start < candidate.vaddr + candidate.fileSize)!;
+    const address = libc.start + (wait.start - segment.vaddr + segment.offset) - libc.offset;
+    const [frame] = new Symbolizer({ maxFiles: 4 }).symbolize(fixture.pid, [address + 4n]);
+    assert.equal(frame?.symbol, '__futex_abstimed_wait_common');
+  });
 });

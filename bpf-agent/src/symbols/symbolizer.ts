@@ -131,7 +131,8 @@ export class Symbolizer {
     for (const candidate of this.elfPathCandidates(pid, mapping)) {
       let elf: ElfSymbols;
       try {
-        elf = readElfSymbols(candidate.path);
+        // The process's own debug files first (a container's), then the host's.
+        elf = readElfSymbols(candidate.path, [`${this.procRoot}/${pid}/root/usr/lib/debug`, '/usr/lib/debug']);
       } catch (error) {
         // Not there or not allowed: try the next way in. Anything else is a file we cannot parse.
         if (isSystemError(error)) continue;
