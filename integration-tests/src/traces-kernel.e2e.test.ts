@@ -125,7 +125,12 @@ test('a traced request that blocks in read() comes back with the read as a kerne
   assert.deepEqual(attribute(read, SpanAttr.kernelDerived), { boolValue: true });
   assert.deepEqual(attribute(read, SpanAttr.waitClass), { stringValue: 'ipc' });
   const readDurationNs = Number(BigInt(read.endTimeUnixNano) - BigInt(read.startTimeUnixNano));
-  assert.ok(Math.abs(readDurationNs - traced.readNs) < 5e6, `the kernel saw ${readDurationNs} ns, the program measured ${traced.readNs} ns`);
+  // The program's own timing wraps the call (and, on a busy machine, its event loop's delays): the
+  // kernel's figure is at most that, and most of it.
+  assert.ok(
+    readDurationNs <= traced.readNs + 1e6 && readDurationNs >= 0.85 * traced.readNs,
+    `the kernel saw ${readDurationNs} ns, the program measured ${traced.readNs} ns`,
+  );
   for (const resourceSpans of body.resourceSpans) {
     const pid = resourceSpans.resource.attributes.find((kv) => kv.key === 'process.pid')?.value;
     assert.deepEqual(pid, { intValue: String(traced.pid) }, 'every span, kernel or not, is of the program');

@@ -11,3 +11,10 @@ test('a script is named by its file, a conventional entry point by its project d
   assert.equal(scriptServiceName('/opt/kafka/bin/run.sh', undefined), 'kafka');
   assert.equal(scriptServiceName('report.v2.py', undefined), 'report.v2', 'only a known script extension is dropped');
 });
+
+test('a program read from an inherited fd has no script name (bash /dev/fd/3): the runtime names it instead', () => {
+  assert.equal(scriptServiceName('/dev/fd/3', '/home/ci'), undefined);
+  assert.equal(scriptServiceName('/proc/self/fd/63', undefined), undefined);
+  assert.equal(scriptServiceName('/proc/4242/fd/5', undefined), undefined);
+  assert.equal(scriptServiceName('/srv/fd/report.sh', undefined), 'report', 'a directory merely named fd is a script path like any');
+});

@@ -139,6 +139,8 @@ function projectDirectoryName(scriptPath: string): string | undefined {
  * such directory the file name stays (`/app/server.js` -> `server`).
  */
 export function scriptServiceName(scriptPath: string, cwd: string | undefined): string | undefined {
+  // A program read from an inherited fd (`bash /dev/fd/3`, process substitution) has no name of its own.
+  if (/^\/(?:dev|proc\/self|proc\/\d+)\/fd\//.test(scriptPath)) return undefined;
   const name = basename(scriptPath).replace(SCRIPT_EXTENSIONS, '');
   if (name === '') return undefined;
   if (!CONVENTIONAL_SCRIPT_NAMES.has(name)) return name;
