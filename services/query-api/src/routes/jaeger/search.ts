@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Store } from '@stallscope/store';
+import { scopeOf } from '../../access/scope.js';
 import { ApiError, ApiErrors } from '../../errors.js';
 import { JaegerErrorResponse, JaegerResponse, JaegerTrace } from '../../schemas/jaeger.js';
 import { GO_DURATION_PATTERN, goDurationNs } from '../../traces/go-duration.js';
@@ -59,14 +60,16 @@ export const searchJaegerTracesRoute: FastifyPluginAsyncTypebox<{ store: Store }
   app.get(
     '/traces',
     {
+      config: { serviceScoped: true },
       schema: {
         description: "Trace search as Jaeger's query service answers it",
         querystring: SearchQuery,
-        response: { 200: JaegerResponse(Type.Array(JaegerTrace)), 400: JaegerErrorResponse, '5xx': JaegerErrorResponse },
+        response: { 200: JaegerResponse(Type.Array(JaegerTrace)), 400: JaegerErrorResponse, 403: JaegerErrorResponse, '5xx': JaegerErrorResponse },
       },
     },
     async (request) => {
       const query = request.query;
+      const scope = scopeOf(request.principal);
       const endUs = query.end !== undefined ? BigInt(query.end) : BigInt(Date.now()) * 1_000n;
       const startUs = query.start !== undefined ? BigInt(query.start) : endUs - lookbackUs(query.lookback);
       if (startUs > endUs) throw new ApiError(ApiErrors.invalidParameter, "'start' must not be after 'end'");
@@ -76,17 +79,21 @@ export const searchJaegerTracesRoute: FastifyPluginAsyncTypebox<{ store: Store }
         // Jaeger's errMaxDurationGreaterThanMin.
         throw new ApiError(ApiErrors.invalidParameter, "'maxDuration' should be greater than 'minDuration'");
       }
-      const traceIds = await searchTraceIds(store.client, {
-        serviceName: query.service,
-        operationName: query.operation,
-        attributes: parseTags(query.tags),
-        startMinUs: startUs,
-        startMaxUs: endUs,
-        durationMinNs,
-        durationMaxNs,
-        limit: query.limit,
-      });
-      return structuredResponse((await readTraceViews(store.client, traceIds)).map(jaegerTrace));
+      const traceIds = await searchTraceIds(
+        store.client,
+        {
+          serviceName: query.service,
+          operationName: query.operation,
+          attributes: parseTags(query.tags),
+          startMinUs: startUs,
+          startMaxUs: endUs,
+          durationMinNs,
+          durationMaxNs,
+          limit: query.limit,
+        },
+        scope,
+      );
+      return structuredResponse((await readTraceViews(store.client, traceIds, scope)).map(jaegerTrace));
     },
   );
 };
