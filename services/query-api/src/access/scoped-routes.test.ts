@@ -185,6 +185,13 @@ describe('a key scoped to service prefixes, on every per-service route', () => {
     const mixed = checkout.body.data.find((t) => t.traceID === scenario.traceId);
     assert.ok(mixed && !mixed.spans.some((s) => s.spanID === 'ddddddddddddddd1'), 'the ledger span of the checkout trace is left out');
 
+    const byIds = await get<{ data: JaegerTrace[]; errors: { msg: string; traceID: string }[] }>(
+      `/api/traces?traceID=${scenario.ledgerTraceId}&traceID=${scenario.traceId}`,
+      CHECKOUT,
+    );
+    assert.deepEqual(byIds.body.data.map((t) => t.traceID), [scenario.traceId]);
+    assert.deepEqual(byIds.body.errors, [{ msg: 'trace not found', traceID: scenario.ledgerTraceId }], 'a hidden trace is reported as an absent one');
+
     const window = `query.start_time_min=${new Date(Number(baseNs / 1_000_000n) - 60_000).toISOString()}&query.start_time_max=${new Date(Number(baseNs / 1_000_000n) + 60_000).toISOString()}`;
     const v3Ledger = await get<{ error: { httpCode: number; message: string } }>(`/api/v3/traces?query.service_name=ledger&${window}`, CHECKOUT);
     assert.equal(v3Ledger.status, 403);
