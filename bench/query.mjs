@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { createLogger } from '@stallscope/common';
+import { createLogger, createProgress } from '@stallscope/common';
 import { queryApiPlugin } from '@stallscope/query-api';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 
@@ -74,11 +74,14 @@ function hourInsert(hour) {
 }
 
 const generationStart = performance.now();
+const generation = createProgress('query: generating hours', { total: hours });
 for (let hour = 0; hour < hours; hour++) {
   await client.command({ query: hourInsert(hour) });
   const [{ rows }] = await run('SELECT count() AS rows FROM otel_metrics_exponential_histogram');
-  console.log(`generated hour ${hour + 1}/${hours}: ${rows} raw rows, ${((performance.now() - generationStart) / 1000).toFixed(0)} s`);
+  generation.update(hour + 1, `${rows} raw rows`);
 }
+generation.finish();
+console.log(`generated ${hours} h in ${((performance.now() - generationStart) / 1000).toFixed(0)} s`);
 await client.command({ query: 'OPTIMIZE TABLE kernel_syscall_rollup_1h FINAL' });
 const counts = await run(`SELECT
   (SELECT count() FROM otel_metrics_exponential_histogram) AS raw,
