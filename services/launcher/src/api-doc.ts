@@ -107,7 +107,8 @@ export function renderApiDoc(document: OpenApiDocument): string {
         .sort(([a], [b]) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b))
         .map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
     );
-  const anchor = (method: string, path: string) => `${method}-${path}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  // GitHub's heading anchor of `## GET /v1/x`: lower case, punctuation dropped, the space a hyphen.
+  const anchor = (method: string, path: string) => `${method} ${path}`.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replaceAll(' ', '-');
   for (const { path, method, operation } of operations) {
     const firstSentence = (operation.description ?? operation.summary ?? '—').split(/(?<=\.) /)[0]!;
     lines.push(`| ${method} | [\`${path}\`](#${anchor(method, path)}) | ${cell(firstSentence)} |`);
