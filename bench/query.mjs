@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { createLogger } from '@stallscope/common';
+import { createLogger, createProgress } from '@stallscope/common';
 import { queryApiPlugin } from '@stallscope/query-api';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 
@@ -83,13 +83,16 @@ function hourInsert(hour) {
 }
 
 const generationStart = performance.now();
+const generation = createProgress('query: generating hours', { total: hours });
 for (let hour = 0; hour < hours; hour++) {
   // The views of one insert run side by side, as an ingest server may let them.
   await client.command({ query: hourInsert(hour), clickhouse_settings: { parallel_view_processing: 1 } });
   const [{ rows }] = await run('SELECT count() AS rows FROM otel_metrics_exponential_histogram');
-  console.log(`generated hour ${hour + 1}/${hours}: ${rows} raw rows, ${((performance.now() - generationStart) / 1000).toFixed(0)} s`);
+  generation.update(hour + 1, `${rows} raw rows`);
 }
+generation.finish();
 const generationSeconds = (performance.now() - generationStart) / 1000;
+console.log(`generated ${hours} h in ${generationSeconds.toFixed(0)} s`);
 for (const table of ['kernel_syscall_rollup_1h', 'kernel_syscall_fleet_1m', 'kernel_syscall_fleet_1h']) {
   await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
 }
