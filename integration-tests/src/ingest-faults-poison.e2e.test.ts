@@ -114,7 +114,7 @@ test(`Kafka mode: ${POISON} poison messages in a stream, all dead-lettered, ever
 
   const stored = await reconcileStore(env.STALLSCOPE_STORE_CHDB_PATH!, servicePrefix(runId));
   console.log(`Kafka mode: ${POISON} poison messages, ${load.intervals} good intervals; ${onTopic} on the dead-letter topic`);
-  assertReconciled(`Kafka mode, ${POISON} poison`, load.sent, stored);
+  assertReconciled(`Kafka mode, ${POISON} poison`, load, stored);
   assert.equal(stored.deadLetterRows, POISON);
   assert.equal(stored.deadLetterSources, POISON, 'each dead letter once');
 });
@@ -161,7 +161,7 @@ test(`all-in-one: ${POISON} poison messages through the collector, all dead-lett
 
   const stored = await reconcileStore(join(dataDir, 'chdb'), servicePrefix(runId));
   console.log(`all-in-one: ${POISON} poison messages, ${load.intervals} good intervals`);
-  assertReconciled(`all-in-one, ${POISON} poison`, load.sent, stored);
+  assertReconciled(`all-in-one, ${POISON} poison`, load, stored);
   assert.equal(stored.deadLetterRows, POISON);
   assert.equal(stored.deadLetterSources, POISON, 'each dead letter once');
 });

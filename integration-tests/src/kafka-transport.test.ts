@@ -233,6 +233,21 @@ describe('kafka transport against a real broker', { skip: skipReason, timeout: 1
     }
   });
 
+  test('concurrent sends of one producer all land, each once (an idempotent producer must not interleave them)', async () => {
+    const topic = fresh('concurrent');
+    const { transport } = setup();
+    const producer = transport.createProducer();
+    await producer.start();
+    const sends = 200;
+    try {
+      await Promise.all(Array.from({ length: sends }, (_, i) => producer.send(topic, messages(i * 3, 3))));
+      const offsets = await admin!.fetchTopicOffsets(topic);
+      assert.equal(offsets.reduce((total, { high }) => total + Number(high), 0), sends * 3, 'messages on the topic');
+    } finally {
+      await producer.stop();
+    }
+  });
+
   test('a handler running longer than the session keeps its membership (heartbeats) and commits once', async () => {
     const topic = fresh('long');
     const groupId = fresh('ingest');
