@@ -17,7 +17,7 @@ import { createLogger, Registry } from '@stallscope/common';
 import { Topics } from '@stallscope/schemas';
 import { createKafkaTransport, kafkaTransportConfigDefaults, type TransportProducer } from '@stallscope/transport';
 import { servicePrefix, startLoad } from './fixtures/countable-load.js';
-import { consumerLag, counterValue, ingestEnv, until } from './fixtures/ingest-faults.js';
+import { counterValue, drained, ingestEnv, until } from './fixtures/ingest-faults.js';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
 import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
 import { assertReconciled, reconcileStore } from './fixtures/store-reconciliation.js';
@@ -56,12 +56,12 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test(`kill -9 of the ingest mid-batch, ${KILLS} times under load: every span and point stored once`, { skip: skipReason, timeout: 300_000 }, async () => {
+test(`kill -9 of the ingest mid-batch, ${KILLS} times under load: every span and point stored once`, { skip: skipReason, timeout: 600_000 }, async () => {
   const runId = randomUUID().slice(0, 8);
   const groupId = `faults-kill-${runId}`;
   const env = ingestEnv(broker!.brokers, groupId, join(dataDir, 'chdb'));
   const topicOf = { traces: Topics.spans, metrics: Topics.metrics } as const;
-  const load = startLoad(runId, { send: (signal, messages) => producer!.send(topicOf[signal], messages.map((value) => ({ value }))) }, 50);
+  const load = startLoad(runId, { send: (signal, messages) => producer!.send(topicOf[signal], messages.map((value) => ({ value }))) }, 100);
   let ingestedBeforeKills = 0;
   try {
     for (let kill = 1; kill <= KILLS; kill++) {
@@ -85,14 +85,14 @@ test(`kill -9 of the ingest mid-batch, ${KILLS} times under load: every span and
   assert.deepEqual(load.refused, { spans: 0, points: 0, calls: 0, blockedNs: 0 }, 'the broker took every message');
 
   ingest = await startStallscope('ingest', env, dataDir);
-  await until(async () => (await consumerLag(admin!, groupId)) === 0n, 'the last ingest to commit every message', 120_000);
-  const drained = await counterValue(ingest, 'stallscope_ingest_messages_total', { outcome: 'ingested' });
+  await drained(admin!, groupId, 'the last ingest to commit every message', 300_000);
+  const ingestedByLast = await counterValue(ingest, 'stallscope_ingest_messages_total', { outcome: 'ingested' });
   assert.equal(await ingest.stop(), 0, 'the last ingest exits cleanly on SIGTERM');
   ingest = undefined;
   const produced = load.intervals * 2;
   console.log(
     `kill -9 x${KILLS}: ${load.intervals} intervals (${produced} messages) produced; ${ingestedBeforeKills} ingested by the killed processes ` +
-      `(read before each kill), ${drained} by the last one; at least ${ingestedBeforeKills + drained - produced} delivered again`,
+      `(read before each kill, so fewer than they ingested), ${ingestedByLast} by the last one`,
   );
 
   const stored = await reconcileStore(env.STALLSCOPE_STORE_CHDB_PATH!, servicePrefix(runId));

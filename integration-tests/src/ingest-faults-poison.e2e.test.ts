@@ -18,7 +18,7 @@ import { createLogger, Registry } from '@stallscope/common';
 import { Topics } from '@stallscope/schemas';
 import { createKafkaTransport, kafkaTransportConfigDefaults, type TransportProducer } from '@stallscope/transport';
 import { servicePrefix, startLoad, type LoadSink } from './fixtures/countable-load.js';
-import { consumerLag, counterValue, ingestEnv, until } from './fixtures/ingest-faults.js';
+import { counterValue, drained, ingestEnv, until } from './fixtures/ingest-faults.js';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
 import { poisonMessage, POISON_KINDS, type Poison, type PoisonKind } from './fixtures/poison-messages.js';
 import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
@@ -86,7 +86,7 @@ async function assertDeadLettersListed(running: StallscopeProcess, payloads: Set
   }
 }
 
-test(`Kafka mode: ${POISON} poison messages in a stream, all dead-lettered, every good one stored`, { skip: kafkaSkip, timeout: 240_000 }, async () => {
+test(`Kafka mode: ${POISON} poison messages in a stream, all dead-lettered, every good one stored`, { skip: kafkaSkip, timeout: 600_000 }, async () => {
   const runId = randomUUID().slice(0, 8);
   const groupId = `faults-poison-${runId}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-faults-poison-'));
@@ -103,7 +103,7 @@ test(`Kafka mode: ${POISON} poison messages in a stream, all dead-lettered, ever
   } finally {
     await load.stop();
   }
-  await until(async () => (await consumerLag(admin!, groupId)) === 0n, 'the ingest to commit every message', 120_000);
+  await drained(admin!, groupId, 'the ingest to commit every message', 300_000);
   assert.equal(await counterValue(running, 'stallscope_ingest_dead_letters_total'), POISON);
 
   const deadLetterTopic = await admin!.fetchTopicOffsets(Topics.deadLetter);
