@@ -88,10 +88,14 @@ test('distributed: a malformed message goes to the dead-letter topic and the pip
   assert.ok((deadLetter.headers[DeadLetterHeaders.error] ?? '').length > 0, 'the error is in a header');
   assert.equal(deadLetter.headers.origin, 'e2e', 'original headers are kept');
 
-  const metrics = await (
-    await fetch(`${backend!.url}/metrics`, { headers: { authorization: `Bearer ${backend!.token}` } })
-  ).text();
-  assert.match(metrics, new RegExp(`stallscope_ingest_dead_letters_total\\{topic="${Topics.spans}"\\} 1`));
+  // The topic and the table are written at once and the counter moves when both are: the topic can be first.
+  const deadLettersCounted = new RegExp(`stallscope_ingest_dead_letters_total\\{topic="${Topics.spans}"\\} 1\n`);
+  let metrics = '';
+  for (const deadline = Date.now() + 30_000; !deadLettersCounted.test(metrics) && Date.now() < deadline; ) {
+    if (metrics) await new Promise((resolve) => setTimeout(resolve, 200));
+    metrics = await (await fetch(`${backend!.url}/metrics`, { headers: { authorization: `Bearer ${backend!.token}` } })).text();
+  }
+  assert.match(metrics, deadLettersCounted);
 
   // Data that arrives after the bad message is still ingested.
   const serviceName = `e2e-after-dlq-${randomUUID().slice(0, 8)}`;

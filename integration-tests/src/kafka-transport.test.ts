@@ -194,6 +194,60 @@ describe('kafka transport against a real broker', { skip: skipReason, timeout: 1
     await producer.stop();
   });
 
+  test('a batch delivered again holds the messages of its first delivery, also to a new consumer after a crash, though more arrived', async () => {
+    const topic = fresh('replay');
+    const groupId = fresh('ingest');
+    const { transport } = setup({ topicPartitions: 1 });
+    const producer = transport.createProducer();
+    await producer.start();
+    await producer.send(topic, messages(0, 10));
+
+    // The first member never gets its batch through, as if it died before the commit.
+    const failing: DeliveredMessage[][] = [];
+    const consumer1 = transport.createConsumer(groupId);
+    consumer1.subscribe(topic, async (batch) => {
+      failing.push(batch);
+      throw new Error('crashed before the commit');
+    });
+    await consumer1.start();
+    await until(() => failing.length >= 1, 'the first delivery');
+    await producer.send(topic, messages(10, 5));
+    await until(() => failing.length >= 3, 'two redeliveries to the same member');
+    await consumer1.stop();
+    const firstTen = Array.from({ length: 10 }, (_, i) => i);
+    for (const batch of failing) assert.deepEqual(batch.map(seqOf), firstTen, 'the same member gets the first batch back as it was');
+
+    // A new member (another process: nothing in memory) of the same group.
+    const batches: DeliveredMessage[][] = [];
+    const consumer2 = setup({ topicPartitions: 1 }).transport.createConsumer(groupId);
+    consumer2.subscribe(topic, async (batch) => void batches.push(batch));
+    await consumer2.start();
+    try {
+      await until(() => batches.flat().length >= 15, 'all 15 messages');
+      assert.deepEqual(batches[0]?.map(seqOf), firstTen, 'the redelivery holds the first delivery, not the 5 that came after');
+      assert.deepEqual(batches.flat().map(seqOf), Array.from({ length: 15 }, (_, i) => i), 'then the rest, each once');
+      await until(() => committedToEnd(groupId, topic), 'offsets committed to the end');
+    } finally {
+      await consumer2.stop();
+      await producer.stop();
+    }
+  });
+
+  test('concurrent sends of one producer all land, each once (an idempotent producer must not interleave them)', async () => {
+    const topic = fresh('concurrent');
+    const { transport } = setup();
+    const producer = transport.createProducer();
+    await producer.start();
+    const sends = 200;
+    try {
+      await Promise.all(Array.from({ length: sends }, (_, i) => producer.send(topic, messages(i * 3, 3))));
+      const offsets = await admin!.fetchTopicOffsets(topic);
+      assert.equal(offsets.reduce((total, { high }) => total + Number(high), 0), sends * 3, 'messages on the topic');
+    } finally {
+      await producer.stop();
+    }
+  });
+
   test('a handler running longer than the session keeps its membership (heartbeats) and commits once', async () => {
     const topic = fresh('long');
     const groupId = fresh('ingest');

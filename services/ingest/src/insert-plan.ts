@@ -11,8 +11,9 @@ export interface PlannedInsert {
  * Splits the rows one transport batch produced for a table into inserts of at
  * most maxRows, each with a ClickHouse insert_deduplication_token derived only
  * from where the batch came from (topic, partition, first..last offset), the
- * table and the chunk's index. The same messages delivered again make the same
- * chunks with the same tokens, so ClickHouse drops a replayed insert, and with
+ * table and the chunk's index. The same messages delivered again (the Kafka
+ * consumer redelivers a batch as first delivered, after a crash too) make the
+ * same chunks with the same tokens, so ClickHouse drops a replayed insert, and with
  * deduplicate_blocks_in_dependent_materialized_views the rollups' share too.
  * Rows of different transport batches never share an insert: that grouping
  * would depend on timing and would change on replay.

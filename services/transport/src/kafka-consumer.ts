@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { withLifecycle } from '@stallscope/common';
+import { planBatch, planMetadata, planOfCommit, type BatchPlan } from './batch-plan.js';
 import type { KafkaClient } from './kafka-client.js';
 import type { BatchHandler, DeliveredMessage, TransportConsumer } from './transport.js';
 import { Subscriptions } from './subscriptions.js';
@@ -44,7 +45,9 @@ function groupJoined(consumer: Consumer, groupId: string, timeoutMs: number): Pr
 /**
  * A consumer-group member. Offsets are committed per partition after the
  * handler resolves; a rejected batch is left unresolved, so kafkajs fetches
- * that partition from the same offset again (at-least-once).
+ * that partition from the same offset again (at-least-once). A redelivered
+ * batch holds the same messages as its first delivery, after a crash too (see
+ * batch-plan.ts): the handler may derive idempotency tokens from its offsets.
  */
 export function createKafkaConsumer(client: KafkaClient, groupId: string): TransportConsumer {
   const { config, metrics } = client;
@@ -59,14 +62,50 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
     sessionTimeout: config.sessionTimeoutMs,
     heartbeatInterval: config.heartbeatIntervalMs,
   });
+  // Reads the plans other members (or this process before a crash) committed.
+  const admin = client.kafka.admin();
+  /** Per topic/partition: the plan of the batch handed over and not yet committed. */
+  const plans = new Map<string, BatchPlan>();
+  /** Partitions whose committed plan was read since the last group join. */
+  const planRead = new Set<string>();
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
   });
+  // After a rebalance a partition may come back with another member's plan.
+  consumer.on(consumer.events.GROUP_JOIN, () => planRead.clear());
+
+  async function pendingPlan(topic: string, partition: number): Promise<BatchPlan | undefined> {
+    const key = `${topic}/${partition}`;
+    if (!planRead.has(key)) {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = offsets?.partitions.find((entry) => entry.partition === partition);
+      const plan = committed && planOfCommit(committed.offset, committed.metadata);
+      if (plan) plans.set(key, plan);
+      else plans.delete(key);
+      planRead.add(key);
+    }
+    return plans.get(key);
+  }
 
   async function handleBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload) {
-    const { topic, partition, messages } = batch;
+    const { topic, partition } = batch;
     const handler = handlers.get(topic);
-    if (!handler || messages.length === 0 || !isRunning() || isStale()) return;
+    if (!handler || batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const key = `${topic}/${partition}`;
+    const planned = planBatch(batch.messages, await pendingPlan(topic, partition));
+    if (planned.kind === 'short') {
+      logger.warn({ topic, partition, plan: planned.plan, fetchedLastOffset: batch.lastOffset() }, 'fetch ends before the batch being redelivered; fetching again');
+      await sleep(config.handlerRetryBackoffMs);
+      return;
+    }
+    const { messages, plan } = planned;
+    if (planned.fresh) {
+      // The committed offset stays where it is; only its metadata names the batch's end.
+      // kafkajs passes metadata through to OffsetCommit; its type omits the field.
+      const planCommit: TopicPartitionOffsetAndMetadata = { topic, partition, offset: plan.firstOffset, metadata: planMetadata(plan) };
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [planCommit] }] });
+      plans.set(key, plan);
+    }
     // kafkajs heartbeats only between batches; a handler waiting out a store
     // outage would outlive the session, get the member evicted and its commit
     // refused, and the batch would replay. Heartbeat on a timer while it runs.
@@ -79,17 +118,18 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
       } catch (err) {
         metrics.handlerFailures.inc({ transport: TRANSPORT, topic });
         logger.warn(
-          { err, topic, partition, firstOffset: batch.firstOffset(), messages: messages.length },
+          { err, topic, partition, firstOffset: plan.firstOffset, messages: messages.length },
           'batch handler failed; the batch will be delivered again',
         );
         await sleep(config.handlerRetryBackoffMs);
         return;
       }
-      const lastOffset = batch.lastOffset();
-      resolveOffset(lastOffset);
-      // A committed offset names the next message to read.
-      const nextOffset = (BigInt(lastOffset) + 1n).toString();
+      // The messages fetched past the plan stay unresolved: kafkajs fetches them next.
+      resolveOffset(plan.lastOffset);
+      // A committed offset names the next message to read; no metadata: no plan pending.
+      const nextOffset = (BigInt(plan.lastOffset) + 1n).toString();
       await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      plans.delete(key);
       metrics.delivered.inc({ transport: TRANSPORT, topic }, messages.length);
     } finally {
       clearInterval(heartbeats);
@@ -103,6 +143,7 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
       const topics = [...handlers.keys()];
       if (topics.length === 0) throw new Error(`kafka consumer of group ${groupId} has no subscriptions`);
       await client.ensureTopics(topics);
+      await admin.connect();
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       const joined = groupJoined(consumer, groupId, config.groupJoinTimeoutMs);
@@ -120,6 +161,7 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
     async stop() {
       // Waits for the batches in flight; kafkajs leaves the group.
       await consumer.disconnect();
+      await admin.disconnect();
     },
   });
 
