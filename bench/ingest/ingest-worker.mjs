@@ -8,7 +8,8 @@ import { createStore, storeConfigDefaults } from '@stallscope/store';
 import { createKafkaTransport, kafkaTransportConfigDefaults } from '@stallscope/transport';
 
 const { brokers, chdbPath, ingest: ingestOverrides, kafka: kafkaOverrides, groupId } = JSON.parse(process.argv[2]);
-const logger = createLogger('warn', { pretty: false });
+// Errors only: the parent's stdout carries the figures.
+const logger = createLogger('error', { pretty: false });
 const metrics = createMetricsRegistry();
 const store = createStore({ ...storeConfigDefaults, chdbPath }, { logger });
 const transport = createKafkaTransport({ ...kafkaTransportConfigDefaults, ...kafkaOverrides, brokers, clientId: 'bench-ingest' }, { logger, metrics });
