@@ -34,7 +34,7 @@ const POLL_MS = 200;
 const DRAIN_TIMEOUT_MS = 15 * 60_000;
 const PROBES = 20;
 /** One full agent message per interval during the latency probes: a steady load well below any set-up's capacity. */
-const TRICKLE_INTERVAL_MS = 500;
+const TRICKLE_INTERVAL_MS = 2000;
 
 /** The ingest set-ups compared; config sections as in the launcher's config. */
 const EIGHT_MIB = 8 * 1024 * 1024;
@@ -92,6 +92,7 @@ async function drain(label, { accepted, cpuSeconds, onIdle = () => {} }, totals)
 
 function startWorker(setup, brokers, profileDir) {
   const chdbPath = mkdtempSync(join(tmpdir(), 'stallscope-bench-chdb-'));
+  tempDirs.push(chdbPath);
   const groupId = `bench-ingest-${Date.now()}`;
   const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, groupId, ingest: setup.ingest, kafka: setup.kafka })], {
     execArgv: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
@@ -152,6 +153,11 @@ async function latencies(worker, producer, traceMessages) {
   millis.sort((a, b) => a - b);
   return { p50: median(millis), p95: millis[Math.ceil(millis.length * 0.95) - 1] };
 }
+
+// Exit handlers (the broker's kill, the temp dirs' removal) run on Ctrl-C too.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+const tempDirs = [];
+process.once('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 progress(NAME, 'building the OpenTelemetry Collector (cached after the first build)');
 const collectorBinary = buildCollector();

@@ -42,6 +42,8 @@ async function probe(traceId) {
   }
 }
 
+// The harness gone (killed): nothing would stop this process.
+process.on('disconnect', () => process.exit(1));
 process.on('message', (message) => {
   if (message.kind === 'report') void report();
   else if (message.kind === 'probe') void probe(message.traceId);
