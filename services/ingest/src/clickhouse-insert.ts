@@ -57,6 +57,8 @@ export function clickHouseInsert(format: InsertFormat, deps: ClickHouseInsertDep
         await store.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings });
       }
     } catch (err) {
+      // The table may have changed under us (a migration): describe it again on the retry.
+      codecsByTable.delete(table);
       metrics.insertFailures.inc({ table });
       throw err;
     } finally {

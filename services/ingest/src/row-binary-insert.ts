@@ -44,6 +44,9 @@ export async function insertRowBinaryFromFile(
   const first = rows[0];
   if (!first) return;
   const columns = codecs.filter(([name]) => name in first);
+  // A value without a column would be dropped without a word; JSONEachRow would reject it too.
+  const unknown = Object.keys(first).filter((name) => !codecs.some(([column]) => column === name));
+  if (unknown.length > 0) throw new Error(`table ${table} has no column ${unknown.join(', ')}; its rows cannot be inserted`);
   const path = join(tmpdir(), `stallscope-insert-${process.pid}-${randomUUID()}.rowbinary`);
   await writeFile(path, encodeRowBinary(rows, columns));
   try {

@@ -153,7 +153,17 @@ describe('RowBinary inserts over chDB', () => {
   it('rejects a value that does not fit its column, naming the column', () => {
     assert.throws(() => encodeRowBinary([{ Time: 1_700_000_000 }], [['Time', columnCodec('DateTime64(9)')]]), /column Time: 1700000000 is no DateTime64\(9\) value/);
     assert.throws(() => encodeRowBinary([{ Tags: ['a'] }], [['Tags', columnCodec('Map(String, String)')]]), /column Tags/);
+    assert.throws(() => encodeRowBinary([{ Count: 1.5 }], [['Count', columnCodec('UInt64')]]), /column Count: 1.5 is no UInt64 value/);
     assert.throws(() => columnCodec('Tuple(String, UInt8)'), UnsupportedColumnTypeError);
+  });
+
+  it('rejects rows with a value the table has no column for, naming it, instead of dropping the value', async () => {
+    const codecs = await tableCodecs(store.client, 'row_binary_edges');
+    assert.ok('columns' in codecs);
+    await assert.rejects(
+      insertRowBinaryFromFile(store.client, 'row_binary_edges', codecs.columns, [{ Id: 9, Colour: 'red' }], {}),
+      /table row_binary_edges has no column Colour/,
+    );
   });
 
   it('leaves no insert file behind', () => {

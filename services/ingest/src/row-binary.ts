@@ -108,6 +108,7 @@ function writeSafeInteger(writer: RowBinaryWriter, value: number): void {
 function int64Codec(type: string): ColumnCodec {
   return (writer, value, column) => {
     if (typeof value === 'number' && Number.isSafeInteger(value)) writeSafeInteger(writer, value);
+    else if (typeof value === 'number' && Number.isInteger(value)) writer.int64(BigInt(value));
     else if (typeof value === 'string' && /^-?\d+$/.test(value)) {
       if (value.length <= 15) writeSafeInteger(writer, Number(value));
       else writer.int64(BigInt(value));
