@@ -88,10 +88,15 @@ test('distributed: a malformed message goes to the dead-letter topic and the pip
   assert.ok((deadLetter.headers[DeadLetterHeaders.error] ?? '').length > 0, 'the error is in a header');
   assert.equal(deadLetter.headers.origin, 'e2e', 'original headers are kept');
 
-  const metrics = await (
-    await fetch(`${backend!.url}/metrics`, { headers: { authorization: `Bearer ${backend!.token}` } })
-  ).text();
-  assert.match(metrics, new RegExp(`stallscope_ingest_dead_letters_total\\{topic="${Topics.spans}"\\} 1`));
+  // The ingest counts a dead letter once both its copies are written (topic and
+  // table); the topic's copy can be read here before the table's insert is done.
+  const counted = new RegExp(`stallscope_ingest_dead_letters_total\\{topic="${Topics.spans}"\\} 1`);
+  let metrics = '';
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 250))) {
+    metrics = await (await fetch(`${backend!.url}/metrics`, { headers: { authorization: `Bearer ${backend!.token}` } })).text();
+    if (counted.test(metrics)) break;
+  }
+  assert.match(metrics, counted);
 
   // Data that arrives after the bad message is still ingested.
   const serviceName = `e2e-after-dlq-${randomUUID().slice(0, 8)}`;
