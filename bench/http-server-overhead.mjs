@@ -29,8 +29,7 @@ import {
   median,
   memoryOf,
   printTable,
-  progress,
-  progressDone,
+  createProgress,
   requireRoot,
   run,
   startAgent,
@@ -54,7 +53,7 @@ if (missing.length > 0) {
   process.exit(0);
 }
 
-progress(NAME, 'building the Go server and load generator, starting a Kafka broker');
+createProgress(NAME).update(0, 'building the Go server and load generator, starting a Kafka broker');
 const serverBinary = buildGo('goserver');
 const loadBinary = buildGo('goload');
 const broker = await startKafkaBroker();
@@ -131,13 +130,17 @@ async function serverSyscallsPerSecond(rate) {
 try {
   const saturatedRuns = { untraced: [], traced: [] };
   const memory = [];
+  // Saturated and fixed-rate rounds (each untraced then traced), the bpf_stats run and the syscall count.
+  const steps = createProgress(NAME, { total: rounds * 4 + 2 });
+  let step = 0;
+  const progress = (note) => steps.update(++step, note);
   for (let round = 1; round <= rounds; round++) {
     saturatedRuns.untraced.push(await saturated());
-    progress(NAME, `saturated round ${round}/${rounds} untraced ${fixed(saturatedRuns.untraced.at(-1).rps, 0)} req/s`);
+    progress(`saturated round ${round}/${rounds} untraced ${fixed(saturatedRuns.untraced.at(-1).rps, 0)} req/s`);
     const tracedRun = await traced(saturated);
     saturatedRuns.traced.push(tracedRun.result);
     memory.push(tracedRun.memory);
-    progress(NAME, `saturated round ${round}/${rounds} traced ${fixed(tracedRun.result.rps, 0)} req/s`);
+    progress(`saturated round ${round}/${rounds} traced ${fixed(tracedRun.result.rps, 0)} req/s`);
   }
   const maxRps = median(saturatedRuns.untraced.map((r) => r.rps));
   const rate = Math.round(maxRps * rateFraction);
@@ -146,22 +149,22 @@ try {
   const agentCores = [];
   for (let round = 1; round <= rounds; round++) {
     rateRuns.untraced.push(await atRate(rate));
-    progress(NAME, `${rate} req/s round ${round}/${rounds} untraced p99 ${rateRuns.untraced.at(-1).p99Ms} ms`);
+    progress(`${rate} req/s round ${round}/${rounds} untraced p99 ${rateRuns.untraced.at(-1).p99Ms} ms`);
     const tracedRun = await traced(() => atRate(rate));
     rateRuns.traced.push(tracedRun.result);
     agentCores.push(tracedRun.agentCpuS / tracedRun.elapsedS);
     memory.push(tracedRun.memory);
-    progress(NAME, `${rate} req/s round ${round}/${rounds} traced p99 ${tracedRun.result.p99Ms} ms`);
+    progress(`${rate} req/s round ${round}/${rounds} traced p99 ${tracedRun.result.p99Ms} ms`);
   }
 
   // bpf_stats adds its own clock reads to every program run: only in this extra run.
-  progress(NAME, `${rate} req/s traced with kernel.bpf_stats_enabled=1`);
+  progress(`${rate} req/s traced with kernel.bpf_stats_enabled=1`);
   const accounted = await withBpfStats(() => traced(() => atRate(rate)));
   const bpfCores = accounted.programs.reduce((sum, program) => sum + program.runTimeNs, 0) / 1e9 / accounted.elapsedS;
   const hostSyscallsPerS = (accounted.programs.find((program) => program.name === 'handle_sys_exit')?.runs ?? NaN) / accounted.elapsedS;
-  progress(NAME, `${rate} req/s counting the server's syscalls`);
+  progress(`${rate} req/s counting the server's syscalls`);
   const serverSyscallsPerS = await serverSyscallsPerSecond(rate);
-  progressDone();
+  steps.finish();
 
   const ratio = (a, b) => fixed(a / b, 3);
   const med = (runs, key) => median(runs.map((r) => r[key]));

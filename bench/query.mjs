@@ -1,24 +1,32 @@
 // Fleet queries from the rollups against the same query on the raw histogram
 // table, in one run: a synthetic fleet (hosts x services x syscalls, skewed:
 // a few services on many hosts, a few syscalls in every process and the rest
-// in fewer) exported once a minute for N hours into the raw table through the
-// real migrations, so the rollup views fill kernel_syscall_rollup_1m/1h as the
-// ingest would. Then p50/p95 of "top 10 blocked syscalls by service over 24h"
-// through the query API (inject, the hourly rollup), from the per-minute
-// rollup and from the raw table, with the rows each reads (EXPLAIN ESTIMATE:
-// rows in the granules the primary key and partitions leave to read).
-// usage: node bench/query.mjs [hosts] [hours] [rounds]
+// in fewer) exported every pointSeconds (60: once a minute, as the agent does;
+// 3600: one point an hour holding the hour's counts, which fills the hourly
+// rollups with the same rows in a sixtieth of the inserts) for N hours into
+// the raw table through the
+// real migrations, so the rollup views fill the per-host rollups
+// (kernel_syscall_rollup_1m/1h) and the fleet-level ones (kernel_syscall_fleet_1m/1h)
+// as the ingest would. Then p50/p95 of "top 10 blocked syscalls by service"
+// through the query API (inject: 24h and 7d read the fleet hourly rollup, 6h
+// the fleet per-minute one), and the same SQL on each rollup and on the raw
+// table, with the rows each reads (EXPLAIN ESTIMATE: rows in the granules the
+// primary key and partitions leave to read).
+// usage: node bench/query.mjs [hosts] [hours] [rounds] [pointSeconds]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { createLogger } from '@stallscope/common';
+import { createLogger, createProgress } from '@stallscope/common';
 import { queryApiPlugin } from '@stallscope/query-api';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 
 const hosts = Number(process.argv[2] ?? 250);
 const hours = Number(process.argv[3] ?? 24);
 const rounds = Number(process.argv[4] ?? 10);
+const pointSeconds = Number(process.argv[5] ?? 60);
+if (!(pointSeconds >= 60 && 3_600 % pointSeconds === 0)) throw new Error(`pointSeconds must divide an hour and be at least 60, got ${process.argv[5]}`);
+const pointsPerHour = 3_600 / pointSeconds;
 const SERVICES = 20;
 const SERVICES_PER_HOST = 2;
 const SYSCALLS = [
@@ -36,11 +44,12 @@ await store.start();
 const client = store.client;
 const run = async (query) => (await client.query({ query, format: 'JSONEachRow' })).json();
 
-// One hour of points: every (minute, host, service slot, syscall) a process
+// One hour of points: every (point, host, service slot, syscall) a process
 // uses. Service of slot 0 skewed to low numbers (svc-00 on many hosts), slot 1
-// spread; syscalls 0-7 in every process, syscall j >= 8 in about 1/(j-6) of them.
-const pairsPerMinute = hosts * SERVICES_PER_HOST * SYSCALLS.length;
-const startMinute = Math.floor(Date.now() / 60_000) - hours * 60;
+// spread; syscalls 0-7 in every process, syscall j >= 8 in about 1/(j-6) of
+// them. A point of pointSeconds counts pointSeconds / 60 minutes' calls.
+const seriesCandidates = hosts * SERVICES_PER_HOST * SYSCALLS.length;
+const startSecond = (Math.floor(Date.now() / 3_600_000) - hours) * 3_600;
 const names = `[${SYSCALLS.map(([name]) => `'${name}'`).join(',')}]`;
 const classes = `[${SYSCALLS.map(([, waitClass]) => `'${waitClass}'`).join(',')}]`;
 function hourInsert(hour) {
@@ -54,37 +63,46 @@ function hourInsert(hour) {
       'syscall.duration', 'ns',
       map('stallscope.syscall.name', ${names}[sys + 1], 'stallscope.wait_class', ${classes}[sys + 1],
           'stallscope.wait_class.rule', concat('syscall:', ${names}[sys + 1])) AS Attributes,
-      toDateTime64(timeSeconds - 60, 9), toDateTime64(timeSeconds, 9),
+      toDateTime64(timeSeconds - ${pointSeconds}, 9), toDateTime64(timeSeconds, 9),
       arraySum(counts), arraySum(arrayMap((count, i) -> count * 1.5 * pow(2, offset + i - 1), counts, arrayEnumerate(counts))),
       0, 0, offset, counts, pow(2, offset + 4), 1
     FROM (
       SELECT
-        intDiv(number, ${pairsPerMinute}) AS minute,
-        intDiv(number % ${pairsPerMinute}, ${SYSCALLS.length}) AS pair,
+        intDiv(number, ${seriesCandidates}) AS point,
+        intDiv(number % ${seriesCandidates}, ${SYSCALLS.length}) AS pair,
         number % ${SYSCALLS.length} AS sys,
         intDiv(pair, ${SERVICES_PER_HOST}) AS host,
         pair % ${SERVICES_PER_HOST} AS slot,
         if(slot = 0, toUInt32(pow((cityHash64(host) % 1000) / 1000, 3) * ${SERVICES}), (host * 7 + 3) % ${SERVICES}) AS service,
-        (${startMinute} + ${hour * 60} + minute) * 60 + cityHash64(pair) % 60 AS timeSeconds,
+        ${startSecond + hour * 3_600} + point * ${pointSeconds} + cityHash64(pair) % ${pointSeconds} AS timeSeconds,
         toInt32(10 + (sys * 5) % 16 + cityHash64(service, sys) % 3) AS offset,
-        arrayMap(i -> toUInt64((cityHash64(number, i) % 50) * (${SERVICES} - service) / (i * i)), range(1, 5)) AS counts
-      FROM numbers(${pairsPerMinute * 60})
+        arrayMap(i -> toUInt64((cityHash64(number, i) % 50) * (${SERVICES} - service) * ${pointSeconds / 60} / (i * i)), range(1, 5)) AS counts
+      FROM numbers(${seriesCandidates * pointsPerHour})
       WHERE sys < 8 OR cityHash64(pair, sys) % 100 < intDiv(100, sys - 6)
     )`;
 }
 
 const generationStart = performance.now();
+const generation = createProgress('query: generating hours', { total: hours });
 for (let hour = 0; hour < hours; hour++) {
-  await client.command({ query: hourInsert(hour) });
+  // The views of one insert run side by side, as an ingest server may let them.
+  await client.command({ query: hourInsert(hour), clickhouse_settings: { parallel_view_processing: 1 } });
   const [{ rows }] = await run('SELECT count() AS rows FROM otel_metrics_exponential_histogram');
-  console.log(`generated hour ${hour + 1}/${hours}: ${rows} raw rows, ${((performance.now() - generationStart) / 1000).toFixed(0)} s`);
+  generation.update(hour + 1, `${rows} raw rows`);
 }
-await client.command({ query: 'OPTIMIZE TABLE kernel_syscall_rollup_1h FINAL' });
+generation.finish();
+const generationSeconds = (performance.now() - generationStart) / 1000;
+console.log(`generated ${hours} h in ${generationSeconds.toFixed(0)} s`);
+for (const table of ['kernel_syscall_rollup_1h', 'kernel_syscall_fleet_1m', 'kernel_syscall_fleet_1h']) {
+  await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+}
 const counts = await run(`SELECT
   (SELECT count() FROM otel_metrics_exponential_histogram) AS raw,
   (SELECT count() FROM kernel_syscall_rollup_1m) AS minuteRows,
-  (SELECT count() FROM kernel_syscall_rollup_1h) AS hourRows`);
-console.log('rows:', JSON.stringify(counts[0]));
+  (SELECT count() FROM kernel_syscall_rollup_1h) AS hourRows,
+  (SELECT count() FROM kernel_syscall_fleet_1m) AS fleetMinuteRows,
+  (SELECT count() FROM kernel_syscall_fleet_1h) AS fleetHourRows`);
+console.log('rows:', JSON.stringify(counts[0]), `generated in ${generationSeconds.toFixed(0)} s`);
 
 // The API's own query shape, against each table: top 10 (service, syscall, wait class) by blocked time, idle excluded.
 const topSql = (table, time, window, key) => `
@@ -125,23 +143,37 @@ const viaApi = (window) => async () => {
   if (response.statusCode !== 200) throw new Error(response.body);
 };
 const direct = (sql) => () => run(sql);
+const HOURS_6 = 6 * 3_600;
+const fleetHourSql = topSql('kernel_syscall_fleet_1h', 'Hour', DAY, rollupKey);
+const fleetHourWeekSql = topSql('kernel_syscall_fleet_1h', 'Hour', 7 * DAY, rollupKey);
+const fleetMinute6hSql = topSql('kernel_syscall_fleet_1m', 'Minute', HOURS_6, rollupKey);
+const hourWeekSql = topSql('kernel_syscall_rollup_1h', 'Hour', 7 * DAY, rollupKey);
+const rawWeekSql = topSql('otel_metrics_exponential_histogram', 'TimeUnix', 7 * DAY, rawKey);
 const hourSql = topSql('kernel_syscall_rollup_1h', 'Hour', DAY, rollupKey);
 const minuteSql = topSql('kernel_syscall_rollup_1m', 'Minute', DAY, rollupKey);
 const rawSql = topSql('otel_metrics_exponential_histogram', 'TimeUnix', DAY, rawKey);
 const rawRounds = Math.max(3, Math.round(rounds / 4));
+// Each figure beside the raw table's for the same window, measured in the same run.
+const measure = async (label, window, once, times, sql) => ({ ...(await timed(label, once, times)), window, rows: await estimatedRows(sql) });
 const results = [
-  { ...(await timed('API top by service, 24h (hourly rollup)', viaApi('24h'), rounds)), rows: await estimatedRows(hourSql) },
-  { ...(await timed('API top by service, 7d (hourly rollup)', viaApi('7d'), rounds)), rows: await estimatedRows(hourSql) },
-  { ...(await timed('same SQL, hourly rollup, 24h', direct(hourSql), rounds)), rows: await estimatedRows(hourSql) },
-  { ...(await timed('same SQL, per-minute rollup, 24h', direct(minuteSql), rawRounds)), rows: await estimatedRows(minuteSql) },
-  { ...(await timed('same SQL, raw histogram table, 24h (baseline)', direct(rawSql), rawRounds)), rows: await estimatedRows(rawSql) },
+  await measure('API top by service, 24h (fleet hourly rollup)', '24h', viaApi('24h'), rounds, fleetHourSql),
+  await measure('same SQL, fleet hourly rollup, 24h', '24h', direct(fleetHourSql), rounds, fleetHourSql),
+  await measure('same SQL, per-host hourly rollup, 24h', '24h', direct(hourSql), rounds, hourSql),
+  await measure('same SQL, per-host per-minute rollup, 24h', '24h', direct(minuteSql), rawRounds, minuteSql),
+  await measure('same SQL, raw histogram table, 24h (baseline)', '24h', direct(rawSql), rawRounds, rawSql),
+  await measure(`API top by service, 7d (fleet hourly rollup; ${hours} h of data)`, '7d', viaApi('7d'), rounds, fleetHourWeekSql),
+  await measure('same SQL, fleet hourly rollup, 7d', '7d', direct(fleetHourWeekSql), rounds, fleetHourWeekSql),
+  await measure('same SQL, per-host hourly rollup, 7d', '7d', direct(hourWeekSql), rawRounds, hourWeekSql),
+  await measure('same SQL, raw histogram table, 7d (baseline)', '7d', direct(rawWeekSql), rawRounds, rawWeekSql),
+  await measure('API top by service, 6h (fleet per-minute rollup)', '6h', viaApi('6h'), rounds, fleetMinute6hSql),
 ];
-const baseline = results.at(-1);
-console.log(`\n${hosts} hosts x ${SERVICES} services (${SERVICES_PER_HOST} per host) x ${SYSCALLS.length} syscalls, ${hours} h, one point a minute`);
-console.log('| query | p50 ms | p95 ms | rows read (estimate) | p95 vs raw |');
+const rawP95 = Object.fromEntries(results.filter((result) => result.label.includes('baseline')).map((result) => [result.window, result.p95]));
+console.log(`\n${hosts} hosts x ${SERVICES} services (${SERVICES_PER_HOST} per host) x ${SYSCALLS.length} syscalls, ${hours} h, one point per series every ${pointSeconds} s`);
+console.log('| query | p50 ms | p95 ms | rows read (estimate) | p95 vs raw, same window |');
 console.log('|---|---|---|---|---|');
 for (const result of results) {
-  console.log(`| ${result.label} | ${result.p50.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.rows} | ${(baseline.p95 / result.p95).toFixed(1)}x |`);
+  const ratio = rawP95[result.window] === undefined ? '–' : `${(rawP95[result.window] / result.p95).toFixed(1)}x`;
+  console.log(`| ${result.label} | ${result.p50.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.rows} | ${ratio} |`);
 }
 await app.close();
 await store.stop();

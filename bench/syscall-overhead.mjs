@@ -21,8 +21,7 @@ import {
   hasCommand,
   median,
   printTable,
-  progress,
-  progressDone,
+  createProgress,
   requireRoot,
   run,
   startTracer,
@@ -83,19 +82,23 @@ async function timed(start) {
 }
 
 const runs = Object.fromEntries(Object.keys(tracers).map((name) => [name, []]));
+const timedRounds = createProgress(`${NAME}: timed runs`, { total: rounds * Object.keys(tracers).length });
 for (let round = 1; round <= rounds; round++) {
   for (const [name, start] of Object.entries(tracers)) {
     const ns = await timed(start);
     runs[name].push(ns);
-    progress(NAME, `round ${round}/${rounds} ${name} ${fixed(ns)} ns/syscall`);
+    timedRounds.update(Object.values(runs).flat().length, `round ${round}/${rounds} ${name} ${fixed(ns)} ns/syscall`);
   }
 }
+timedRounds.finish();
 
 // Attribution, apart from the timed rounds: bpf_stats adds its own clock reads to every run.
 const perProgram = [];
+const statsTracers = ['floor', 'stallscope', 'bpftrace'].filter((name) => tracers[name]);
+const statsRuns = createProgress(`${NAME}: bpf_stats runs`, { total: statsTracers.length });
 await withBpfStats(async () => {
-  for (const name of ['floor', 'stallscope', 'bpftrace'].filter((name) => tracers[name])) {
-    progress(NAME, `bpf_stats run: ${name}`);
+  for (const [index, name] of statsTracers.entries()) {
+    statsRuns.update(index, name);
     const tracer = await tracers[name]();
     try {
       const before = await bpfProgramsOf([tracer.pid]);
@@ -107,7 +110,7 @@ await withBpfStats(async () => {
     }
   }
 });
-progressDone();
+statsRuns.finish();
 
 const medians = Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, median(values)]));
 const added = (name) => medians[name] - medians.untraced;

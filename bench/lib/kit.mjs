@@ -1,4 +1,4 @@
-// What the harnesses in bench/ share: progress lines, medians, tables, the
+// What the harnesses in bench/ share: progress bars, medians, tables, the
 // bench-only builds, tracer processes, and per-program BPF run-time counters.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,14 +12,8 @@ export const repoRoot = join(import.meta.dirname, '..', '..');
 export const buildDir = join(repoRoot, '.cache', 'bench');
 export const run = promisify(execFile);
 
-/** One line per step; on a terminal the line is rewritten in place. */
-export function progress(name, message) {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${name}: ${message}`);
-  else process.stderr.write(`${name}: ${message}\n`);
-}
-export function progressDone() {
-  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-}
+/** Progress on stderr: a bar rewritten in place on a terminal, one plain line per step otherwise. */
+export { createProgress } from '@stallscope/common';
 
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -32,6 +32,8 @@ export const DISTRIBUTED_SHARDING_KEYS: Readonly<Record<string, string>> = {
   kernel_syscall_minutely: 'cityHash64(ServiceName)',
   kernel_syscall_rollup_1m: 'cityHash64(ServiceName)',
   kernel_syscall_rollup_1h: 'cityHash64(ServiceName)',
+  kernel_syscall_fleet_1m: 'cityHash64(ServiceName)',
+  kernel_syscall_fleet_1h: 'cityHash64(ServiceName)',
   stallscope_dead_letters: 'rand()',
   stallscope_slos: 'cityHash64(Name)',
 };

@@ -90,6 +90,9 @@ test('API errors exit 1 with the API\'s message, and a hint for the key on 401 a
   assert.match(forbidden.stderr, /^stallscope: service x is outside key k \(403 FORBIDDEN\): the key's scope does not cover this/);
   const gateway = await run(['top'], 502, 'bad gateway');
   assert.equal(gateway.stderr, 'stallscope: HTTP 502\n');
+  const noRoute = await run(['top'], 404, { message: 'Route GET:/v1/syscalls/top not found', error: 'Not Found', statusCode: 404 });
+  assert.equal(noRoute.code, 1);
+  assert.equal(noRoute.stderr, 'stallscope: http://127.0.0.1:8470 has no route /v1/syscalls/top (404): is it a stallscope query API of this version?\n');
 });
 
 const errorsAnswer = {

@@ -1,17 +1,31 @@
+import { writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { getJson } from './api-client.js';
-import { API_KEY_ENV, API_URL_ENV, DEFAULT_API_URL, DEFAULT_KEY_FILE, resolveApiTarget } from './api-target.js';
+import { getJson, getRaw } from './api-client.js';
+import { API_KEY_ENV, API_URL_ENV, DEFAULT_API_URL, DEFAULT_KEY_FILE, resolveApiTarget, type ApiTarget } from './api-target.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
-import type { Command, OptionValues } from './commands/command.js';
+import type { ApiRequest, Command, OptionValues, Verbatim } from './commands/command.js';
+import { diagnoseCommand } from './commands/diagnose.js';
 import { errorsCommand } from './commands/errors.js';
+import { profileCommand } from './commands/profile.js';
 import { seriesCommand } from './commands/series.js';
+import { sloListCommand, sloReportCommand } from './commands/slo.js';
 import { topCommand } from './commands/top.js';
 import { traceCommand } from './commands/trace.js';
 import { colourEnabled, createStyle } from './format/style.js';
 
 /** Every subcommand, in the order the usage lists them. */
-export const commands: readonly Command[] = [topCommand, errorsCommand, traceCommand, seriesCommand];
+export const commands: readonly Command[] = [
+  topCommand,
+  errorsCommand,
+  traceCommand,
+  seriesCommand,
+  diagnoseCommand,
+  sloListCommand,
+  sloReportCommand,
+  profileCommand,
+];
 
 const COMMON_OPTIONS = {
   url: { type: 'string' },
@@ -35,11 +49,12 @@ options of every command:
 
 Flags win over the environment, which wins over $XDG_CONFIG_HOME/stallscope/cli.yaml
 (~/.config/stallscope/cli.yaml) with url and key or keyFile.
-Tables fit the terminal; colour only on a terminal, never with NO_COLOR set.`;
+Tables fit the terminal; colour only on a terminal, never with NO_COLOR set.
+Exit codes: 0 done, 1 the API refused or could not be reached, 2 a wrong command line.`;
 
 /** What a run reads and writes; the process's own unless a test gives others. */
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stdout: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown };
   env: Record<string, string | undefined>;
   cwd: string;
@@ -70,21 +85,59 @@ async function runCommand(command: Command, args: string[], io: CliIo): Promise<
     const wanted = command.positionals.length === 0 ? 'no arguments' : command.positionals.map((name) => `<${name}>`).join(' ');
     throw new CliError(`${command.name} takes ${wanted}, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\nusage: stallscope ${command.synopsis}`, EXIT_USAGE);
   }
-  const { path, query } = command.request(values, positionals);
+  const request = command.request(values, positionals);
+  const binaryToTerminal = request.verbatim?.binary === true && request.verbatim.outputFile === undefined && io.stdout.isTTY === true;
+  if (binaryToTerminal) throw new CliError(`${command.name} --format ${values.format as string} is binary: give --output FILE or pipe it`, EXIT_USAGE);
   const target = resolveApiTarget({
     flags: { url: values.url as string | undefined, key: values.key as string | undefined, keyFile: values['key-file'] as string | undefined },
     env: io.env,
     homeDir: io.homeDir,
     cwd: io.cwd,
   });
-  const answer = await getJson(target, path, query, io.fetch);
-  if (values.json) {
+  if (request.verbatim) {
+    await writeVerbatim(request, request.verbatim, target, io);
+    return;
+  }
+  const answer = await getJson(target, request.path, request.query, io.fetch);
+  if (values.json || !command.render) {
     io.stdout.write(answer.text.endsWith('\n') ? answer.text : `${answer.text}\n`);
     return;
   }
   const width = io.stdout.isTTY ? io.stdout.columns : undefined;
   const style = createStyle(colourEnabled(io.stdout, io.env));
   io.stdout.write(`${command.render(answer.body, { width, style })}\n`);
+}
+
+/** Markdown, HTML or a profile as the API sent it: to the output file when one is named, else to stdout. */
+async function writeVerbatim(request: ApiRequest, verbatim: Verbatim, target: ApiTarget, io: CliIo): Promise<void> {
+  const answer = await getRaw(target, request.path, request.query, verbatim.accept, io.fetch);
+  const { outputFile } = verbatim;
+  if (outputFile === undefined) {
+    io.stdout.write(answer.bytes);
+    return;
+  }
+  const path = resolve(io.cwd, outputFile);
+  try {
+    writeFileSync(path, answer.bytes);
+  } catch (error) {
+    throw new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  io.stdout.write(`wrote ${answer.bytes.length} bytes (${answer.contentType || 'no content type'}) to ${path}\n`);
+}
+
+/** The command named by the first word, or by the first two (`slo report`), and the arguments after its name. */
+function findCommand(name: string, args: readonly string[]): [Command, string[]] {
+  const single = commands.find((candidate) => candidate.name === name);
+  if (single) return [single, [...args]];
+  const [sub, ...rest] = args;
+  const double = commands.find((candidate) => candidate.name === `${name} ${sub}`);
+  if (double) return [double, rest];
+  const family = commands.filter((candidate) => candidate.name.startsWith(`${name} `)).map((candidate) => candidate.name.slice(name.length + 1));
+  if (family.length > 0) {
+    const given = sub === undefined ? 'none' : sub;
+    throw new CliError(`${name} needs one of ${family.join(', ')}; got ${given}\nusage: ${family.map((word) => `stallscope ${name} ${word}`).join(' | ')}`, EXIT_USAGE);
+  }
+  throw new CliError(`unknown command ${name}\n${CLI_USAGE}`, EXIT_USAGE);
 }
 
 /** Runs `stallscope <command> ...` (argv without the program); the exit code, after one message on stderr when it failed. */
@@ -95,9 +148,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return 0;
   }
   try {
-    const command = commands.find((candidate) => candidate.name === name);
-    if (!command) throw new CliError(`unknown command ${name}\n${CLI_USAGE}`, EXIT_USAGE);
-    await runCommand(command, args, io);
+    const [command, commandArgs] = findCommand(name, args);
+    await runCommand(command, commandArgs, io);
     return 0;
   } catch (error) {
     if (!(error instanceof CliError)) throw error;

@@ -7,9 +7,9 @@ export type InsertFormat = (typeof INSERT_FORMATS)[number];
 export const ingestConfigSchema = Type.Object(
   {
     /**
-     * How rows travel to the embedded engine (chDB): RowBinary (measured
-     * faster, docs/benchmarks.md) or JSONEachRow. A ClickHouse server always
-     * gets JSONEachRow.
+     * How rows travel to the embedded engine (chDB): RowBinary (no JSON text of
+     * a batch is built: lower peak RSS, docs/benchmarks.md) or JSONEachRow. A
+     * ClickHouse server always gets JSONEachRow.
      */
     insertFormat: Type.Union(INSERT_FORMATS.map((format) => Type.Literal(format))),
     /** Most rows in one insert; a transport batch's rows of a table go out as inserts of this size. */

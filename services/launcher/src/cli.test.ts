@@ -1,10 +1,12 @@
 // Real components: the chDB engine (embedded ClickHouse) through createStore,
 // and the query API plugin behind the admin-key auth on a real listener
 // (127.0.0.1, a free port); the CLI runs as `node main.js <command>` in a
-// child process, as `stallscope top` runs it.
+// child process, as `stallscope top` runs it. Rows go in as the ingest writes
+// them: histograms (the rollups' views take them from there), one slow-syscall
+// span, off-CPU stack records; an SLO goes in through PUT /v1/slos.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createLogger } from '@stallscope/common';
-import { adminKey, apiKeyAuth, queryApiPlugin, type TopSyscallsResponse } from '@stallscope/query-api';
+import { adminKey, apiKeyAuth, queryApiPlugin, type Diagnosis, type SloReport, type TopSyscallsResponse } from '@stallscope/query-api';
+import { AGENT_SCOPE_NAME, LogAttr, OFFCPU_STACK_EVENT, ResourceAttr, SpanAttr } from '@stallscope/schemas';
 import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -64,6 +67,73 @@ const points: Point[] = [
   { service: 'checkout', host: 'host-a', syscall: 'futex', waitClass: 'idle', offset: 26, counts: [100], sumNs: 5e10, maxNs: 1e8 },
 ];
 
+const twoMinutesAgo = () => Math.floor(Date.now() / 1000) - 120;
+
+/** One slow flock of checkout, as the agent's span for it lands in otel_traces. */
+function slowFlockSpan() {
+  return {
+    Timestamp: `${twoMinutesAgo()}.000000000`,
+    TraceId: '0af7651916cd43dd8448eb211c80319c',
+    SpanId: 'b7ad6b7169203331',
+    SpanName: 'flock',
+    SpanKind: 'Internal',
+    ServiceName: 'checkout',
+    ResourceAttributes: { [ResourceAttr.serviceName]: 'checkout', [ResourceAttr.hostName]: 'host-a', [ResourceAttr.processPid]: '4242' },
+    ScopeName: AGENT_SCOPE_NAME,
+    SpanAttributes: {
+      [SpanAttr.syscallName]: 'flock',
+      [SpanAttr.waitClass]: 'lock',
+      [SpanAttr.waitClassRule]: 'syscall',
+      [SpanAttr.fdTarget]: 'file',
+      [SpanAttr.filePath]: '/var/lib/checkout/orders.lock',
+      [SpanAttr.threadId]: '4243',
+    },
+    Duration: 30_000_000,
+  };
+}
+
+/** An off-CPU stack record of checkout, as the agent exports one per stack and interval. */
+function offCpuStackLog(stack: string, offCpuNs: number) {
+  return {
+    Timestamp: `${twoMinutesAgo()}.000000000`,
+    ServiceName: 'checkout',
+    ResourceAttributes: { [ResourceAttr.serviceName]: 'checkout', [ResourceAttr.hostName]: 'host-a' },
+    ScopeName: AGENT_SCOPE_NAME,
+    Body: stack,
+    EventName: OFFCPU_STACK_EVENT,
+    LogAttributes: { [LogAttr.threadState]: 'sleep', [LogAttr.offCpuNs]: String(offCpuNs), [LogAttr.sleeps]: '1' },
+  };
+}
+
+/** checkout's flock p99 under 20 ms in 99% of minutes: the minute of 30 ms flocks is a bad one. */
+const FLOCK_SLO = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-flock-p99
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-flock-p99
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Stallscope
+          spec:
+            signal: syscall.duration
+            syscall: flock
+            statistic: p99
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  budgetingMethod: Timeslices
+  objectives:
+    - op: lt
+      value: 20
+      target: 0.99
+      timeSliceWindow: 1m
+`;
+
 interface CliRun {
   code: number;
   stdout: string;
@@ -94,10 +164,22 @@ async function closedPort(): Promise<number> {
 before(async () => {
   await store.start();
   await store.client.insert({ table: 'otel_metrics_exponential_histogram', values: points.map(histogramRow), format: 'JSONEachRow' });
+  await store.client.insert({ table: 'otel_traces', values: [slowFlockSpan()], format: 'JSONEachRow' });
+  await store.client.insert({
+    table: 'otel_logs',
+    values: [offCpuStackLog('main;placeOrder;flock;__schedule', 2.5e9), offCpuStackLog('main;placeOrder;fsync;__schedule', 5e8)],
+    format: 'JSONEachRow',
+  });
   app = Fastify();
   await app.register(apiKeyAuth, { keys: new Map([adminKey(adminToken, 600)]), publicPaths: new Set(['/healthz']), anyKeyPathPrefixes: [] });
   await app.register(queryApiPlugin, { store, logger });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const put = await fetch(`${url}/v1/slos/checkout-flock-p99`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/yaml' },
+    body: FLOCK_SLO,
+  });
+  assert.equal(put.status, 200, await put.text());
 });
 
 after(async () => {
@@ -177,5 +259,63 @@ describe('stallscope <command> against a real query API over chDB', () => {
     const result = await stallscope(['--list-targets']);
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^all\t-> /m);
+  });
+});
+
+describe('stallscope diagnose, slo and profile against a real query API over chDB', () => {
+  it('diagnose <service> shows non-idle waits by class, the slow flock with its file, and off-CPU stacks', async () => {
+    const result = await stallscope(['diagnose', 'checkout', '--url', url, '--key', adminToken]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^diagnosis of checkout, last 15m \(\S+ to \S+\)$/);
+    assert.equal(lines[2], 'waits by class (idle waits, left out: 50 s)');
+    assert.match(lines[4]!, /^lock +8 s +flock 8 s$/);
+    assert.match(lines[5]!, /^disk +1\.8 s +fsync 1\.8 s$/);
+    assert.match(result.stdout, /^\S+ \S+ +30 ms +flock +lock +syscall +\/var\/lib\/checkout\/orders\.lock +- +host-a +4242 +4243 +0af7651916cd43dd8448eb211c80319c$/m);
+    assert.match(result.stdout, /^ +2\.5 s +sleep +main;placeOrder;flock;__schedule\n +500 ms +sleep +main;placeOrder;fsync;__schedule$/m);
+    assert.match(result.stdout, /^error storms: none$/m);
+  });
+
+  it('diagnose --json prints the diagnosis; --markdown the API\'s Markdown', async () => {
+    const json = await stallscope(['diagnose', 'checkout', '--url', url, '--key', adminToken, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const diagnosis = JSON.parse(json.stdout) as Diagnosis;
+    assert.deepEqual(diagnosis.waitsByClass.map((total) => [total.waitClass, total.blockedSeconds]), [['lock', 8], ['disk', 1.8]]);
+    const markdown = await stallscope(['diagnose', 'checkout', '--url', url, '--key', adminToken, '--markdown']);
+    assert.equal(markdown.code, 0, markdown.stderr);
+    assert.match(markdown.stdout, /^# Diagnosis of checkout, last 15m$/m);
+  });
+
+  it('slo list and slo report show the SLO the 30 ms flocks break', async () => {
+    const list = await stallscope(['slo', 'list', '--url', url, '--key', adminToken]);
+    assert.equal(list.code, 0, list.stderr);
+    const [header, row] = list.stdout.trimEnd().split('\n');
+    assert.match(header!, /^NAME +SERVICE +TARGET +PERIOD +COMPLIANCE +BUDGET LEFT +BURN +SOURCE$/);
+    assert.match(row!, /^checkout-flock-p99 +checkout +99\.000% +30d +0\.000% +\S+% +page +api$/);
+    const report = await stallscope(['slo', 'report', 'checkout-flock-p99', '--url', url, '--key', adminToken]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /^SLO checkout-flock-p99 \(checkout\): .*flock.*, Timeslices$/m);
+    assert.match(report.stdout, /^ +1h +0\.000% +0 +1 +100\.00× +/m);
+    assert.match(report.stdout, /^1 bad period\(s\), 60 s in all$/m);
+    assert.match(report.stdout, /^flock +lock +8 s +400 +30 ms$/m);
+    const json = await stallscope(['slo', 'report', 'checkout-flock-p99', '--url', url, '--key', adminToken, '--json']);
+    assert.equal((JSON.parse(json.stdout) as SloReport).badTime.badPeriods, 1);
+    const missing = await stallscope(['slo', 'report', 'nope', '--url', url, '--key', adminToken]);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'stallscope: no SLO named nope (404 SLO_NOT_FOUND)\n');
+  });
+
+  // Needs GET /v1/profiles/{type} (being added on its own branch): passes once that route is merged; drop `todo` then.
+  it('profile --type offcpu writes checkout\'s folded stacks, heaviest first, and pprof to a file', { todo: 'GET /v1/profiles/{type} is not merged yet' }, async () => {
+    const folded = await stallscope(['profile', 'checkout', '--type', 'offcpu', '--format', 'folded', '--url', url, '--key', adminToken]);
+    assert.equal(folded.code, 0, folded.stderr);
+    const lines = folded.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^main;placeOrder;flock;__schedule \d+$/);
+    assert.match(lines[1]!, /^main;placeOrder;fsync;__schedule \d+$/);
+    assert.equal(Number(lines[0]!.split(' ')[1]) / Number(lines[1]!.split(' ')[1]), 5);
+    const pprof = await stallscope(['profile', 'checkout', '--type', 'offcpu', '--format', 'pprof', '--output', 'checkout.pb.gz', '--url', url, '--key', adminToken]);
+    assert.equal(pprof.code, 0, pprof.stderr);
+    const bytes = readFileSync(join(dataDir, 'checkout.pb.gz'));
+    assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b]);
   });
 });

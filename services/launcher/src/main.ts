@@ -19,7 +19,7 @@ Runs the chosen stallscope modules in one process. Configuration comes from
 defaults, then the YAML file (--config or STALLSCOPE_CONFIG), then environment
 variables STALLSCOPE_<SECTION>_<KEY> (e.g. STALLSCOPE_SERVER_PORT=8470).
 
-stallscope <top|errors|trace|series> [options] queries a running query API
+stallscope <top|errors|trace|series|diagnose|slo|profile> [options] queries a running query API
 instead; stallscope help lists those commands.`;
 
 function exampleLine(url: string, config: LauncherConfig): string {

@@ -32,6 +32,8 @@ const DEDUPLICATED_TABLES = [
   'kernel_syscall_minutely',
   'kernel_syscall_rollup_1m',
   'kernel_syscall_rollup_1h',
+  'kernel_syscall_fleet_1m',
+  'kernel_syscall_fleet_1h',
   'stallscope_dead_letters',
 ];
 

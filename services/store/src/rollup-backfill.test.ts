@@ -1,7 +1,8 @@
 // Real engine: embedded chDB in a temporary directory (its own file: chDB
 // allows one data path per process). Migrations up to 0013 first, a point that
-// only kernel_syscall_minutely sees, then the rest: the new rollups start with
-// that history, once, however often their statements run again.
+// only kernel_syscall_minutely sees, then the rest: the new rollups (per host,
+// then fleet-level from those) start with that history, once, however often
+// their statements run again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { applyMigrations, readMigrations } from './migrations.js';
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 const FIRST_ROLLUP_MIGRATION = 14;
 
-test('the per-minute and per-hour rollups are backfilled once from kernel_syscall_minutely', async () => {
+test('the per-minute and per-hour rollups, per host and fleet-level, are backfilled once from kernel_syscall_minutely', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stallscope-backfill-'));
   const earlier = join(dir, 'earlier-migrations');
   mkdirSync(earlier);
@@ -57,10 +58,17 @@ test('the per-minute and per-hour rollups are backfilled once from kernel_syscal
                 SELECT 'minute' AS rollup, sum(Calls) AS calls, sumMap(Buckets) AS buckets, any(WaitClassRule) AS rule FROM kernel_syscall_rollup_1m
                 UNION ALL
                 SELECT 'hour', sum(Calls), sumMap(Buckets), any(WaitClassRule) FROM kernel_syscall_rollup_1h
+                UNION ALL
+                SELECT 'fleet minute', sum(Calls), sumMap(Buckets), toString(uniqExactMerge(Hosts)) FROM kernel_syscall_fleet_1m
+                UNION ALL
+                SELECT 'fleet hour', sum(Calls), sumMap(Buckets), toString(uniqExactMerge(Hosts)) FROM kernel_syscall_fleet_1h
               ) ORDER BY rollup`,
       format: 'JSONEachRow',
     });
+    // The fleet rows carry the set of hosts where the per-host rows carry the rule.
     assert.deepEqual(await result.json(), [
+      { rollup: 'fleet hour', calls: 3, buckets: [[20], [3]], rule: '1' },
+      { rollup: 'fleet minute', calls: 3, buckets: [[20], [3]], rule: '1' },
       { rollup: 'hour', calls: 3, buckets: [[20], [3]], rule: '' },
       { rollup: 'minute', calls: 3, buckets: [[20], [3]], rule: '' },
     ]);

@@ -12,6 +12,17 @@ export interface Output {
 export interface ApiRequest {
   path: string;
   query: URLSearchParams;
+  /** Set when the answer is written out as it came (Markdown, HTML, a profile) instead of rendered. */
+  verbatim?: Verbatim;
+}
+
+export interface Verbatim {
+  /** The media type asked for. */
+  accept: string;
+  /** Bytes no terminal should get (pprof): refused on one unless outputFile is set. */
+  binary: boolean;
+  /** Written there instead of stdout. */
+  outputFile?: string | undefined;
 }
 
 /** One subcommand: its flags, the API request they make, and how its answer reads as text. */
@@ -24,7 +35,8 @@ export interface Command {
   /** Names of the positionals it needs, in order. */
   positionals: readonly string[];
   request(values: OptionValues, positionals: readonly string[]): ApiRequest;
-  render(body: unknown, output: Output): string;
+  /** The JSON answer as text; absent for a command whose answers are always verbatim. */
+  render?(body: unknown, output: Output): string;
 }
 
 /**

@@ -6,6 +6,8 @@ export interface Column {
   align: 'left' | 'right';
   /** May be cut (with an ellipsis) to fit the terminal; numbers never are. */
   shrinkable?: boolean;
+  /** Which end a cut removes: the end (default), or the start where the end says more (a stack's leaf frames). */
+  cut?: 'end' | 'start';
   /** Colours a cell after it is padded, so escape codes never count as width. */
   paint?: (padded: string, rowIndex: number) => string;
 }
@@ -25,11 +27,12 @@ export function displayWidth(text: string): number {
   return [...text].length;
 }
 
-/** The text cut to `width` columns, its last one an ellipsis when anything was cut. */
-export function truncate(text: string, width: number): string {
+/** The text cut to `width` columns, an ellipsis where it was cut (its last column, or its first when cut from the start). */
+export function truncate(text: string, width: number, from: 'end' | 'start' = 'end'): string {
   const chars = [...text];
   if (chars.length <= width) return text;
-  return width <= 0 ? '' : `${chars.slice(0, width - 1).join('')}…`;
+  if (width <= 0) return '';
+  return from === 'start' ? `…${chars.slice(chars.length - width + 1).join('')}` : `${chars.slice(0, width - 1).join('')}…`;
 }
 
 /** Column widths that fit `width`: the widest shrinkable column gives up a column at a time. */
@@ -61,7 +64,7 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   const widths = fitWidths(columns, natural, options.width);
   const line = (cells: readonly string[], paint: (column: Column, padded: string) => string) =>
     columns
-      .map((column, index) => paint(column, pad(truncate(cells[index] ?? '', widths[index]!), widths[index]!, column.align)))
+      .map((column, index) => paint(column, pad(truncate(cells[index] ?? '', widths[index]!, column.cut), widths[index]!, column.align)))
       .join(GAP)
       .trimEnd();
   const header = line(

@@ -25,3 +25,16 @@ export function formatMilliseconds(ms: number): string {
 export function formatCount(count: number): string {
   return counts.format(count);
 }
+
+/** A share (0.9987) as a percentage with `digits` decimals; `no data` for null. */
+export function formatPercent(share: number | null, digits = 2): string {
+  return share === null ? 'no data' : `${(share * 100).toFixed(digits)}%`;
+}
+
+/** A window in seconds as the API writes windows: 300 -> 5m, 3600 -> 1h, 259200 -> 3d. */
+export function formatWindow(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3_600 === 0) return `${seconds / 3_600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}

@@ -10,13 +10,13 @@ export function scopeOf(principal: Principal | undefined): ServiceScope {
   return principal?.scope ?? 'all';
 }
 
-function inScope(scope: ServiceScope, service: string): boolean {
+export function isServiceInScope(scope: ServiceScope, service: string): boolean {
   return scope === 'all' || scope.servicePrefixes.some((prefix) => service.startsWith(prefix));
 }
 
 /** A 403 naming the service when a filter asks for one outside the scope. */
 export function assertServiceInScope(scope: ServiceScope, service: string | undefined): void {
-  if (service === undefined || inScope(scope, service)) return;
+  if (service === undefined || isServiceInScope(scope, service)) return;
   throw new ApiError(ApiErrors.forbidden, `service ${JSON.stringify(service)} is outside this key's scope`);
 }
 

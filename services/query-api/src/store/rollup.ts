@@ -1,16 +1,22 @@
 /**
- * The per-minute and per-hour syscall rollups (migrations 0014, 0015): which
- * one a query reads, its time column and its resolution.
+ * The syscall rollups: per minute and per hour, each per host (migrations
+ * 0014, 0015: host, container and wait-class rule in the key) or fleet-level
+ * (migration 0050: none of them, the set of hosts kept as a uniqExact state).
+ * Which one a query reads, its time column and its resolution.
  */
 export interface Rollup {
   readonly name: '1m' | '1h';
   readonly table: string;
   readonly timeColumn: string;
   readonly resolutionSeconds: number;
+  /** Rows per host (HostName, ContainerId columns); false: one row per service, syscall and wait class. */
+  readonly perHost: boolean;
 }
 
-export const MINUTE_ROLLUP: Rollup = { name: '1m', table: 'kernel_syscall_rollup_1m', timeColumn: 'Minute', resolutionSeconds: 60 };
-export const HOUR_ROLLUP: Rollup = { name: '1h', table: 'kernel_syscall_rollup_1h', timeColumn: 'Hour', resolutionSeconds: 3_600 };
+export const MINUTE_ROLLUP: Rollup = { name: '1m', table: 'kernel_syscall_rollup_1m', timeColumn: 'Minute', resolutionSeconds: 60, perHost: true };
+export const HOUR_ROLLUP: Rollup = { name: '1h', table: 'kernel_syscall_rollup_1h', timeColumn: 'Hour', resolutionSeconds: 3_600, perHost: true };
+export const FLEET_MINUTE_ROLLUP: Rollup = { name: '1m', table: 'kernel_syscall_fleet_1m', timeColumn: 'Minute', resolutionSeconds: 60, perHost: false };
+export const FLEET_HOUR_ROLLUP: Rollup = { name: '1h', table: 'kernel_syscall_fleet_1h', timeColumn: 'Hour', resolutionSeconds: 3_600, perHost: false };
 
 /**
  * The longest window read from the per-minute rollup. Measured with
@@ -20,8 +26,18 @@ export const HOUR_ROLLUP: Rollup = { name: '1h', table: 'kernel_syscall_rollup_1
  */
 export const MINUTE_ROLLUP_MAX_WINDOW_SECONDS = 6 * 3_600;
 
-export const rollupForWindow = (windowSeconds: number): Rollup =>
-  windowSeconds <= MINUTE_ROLLUP_MAX_WINDOW_SECONDS ? MINUTE_ROLLUP : HOUR_ROLLUP;
+/**
+ * The rollup for the window: minutes up to 6 h, hours beyond; the fleet-level
+ * one unless the query filters or groups by host or container.
+ */
+export function rollupForWindow(windowSeconds: number, needsHost: boolean): Rollup {
+  const minutes = windowSeconds <= MINUTE_ROLLUP_MAX_WINDOW_SECONDS;
+  if (needsHost) return minutes ? MINUTE_ROLLUP : HOUR_ROLLUP;
+  return minutes ? FLEET_MINUTE_ROLLUP : FLEET_HOUR_ROLLUP;
+}
+
+/** The number of distinct hosts behind a group of the rollup's rows. */
+export const hostsExpression = (rollup: Rollup): string => (rollup.perHost ? 'uniqExact(HostName)' : 'uniqExactMerge(Hosts)');
 
 /**
  * The condition selecting the window from a rollup, the window bound as
@@ -29,6 +45,6 @@ export const rollupForWindow = (windowSeconds: number): Rollup =>
  * start: up to one hour more than asked for, said in the API docs.
  */
 export function windowCondition(rollup: Rollup): string {
-  const start = rollup === MINUTE_ROLLUP ? 'toStartOfMinute' : 'toStartOfHour';
+  const start = rollup.resolutionSeconds === 60 ? 'toStartOfMinute' : 'toStartOfHour';
   return `${rollup.timeColumn} >= ${start}(now() - toIntervalSecond({windowSeconds:UInt32}))`;
 }

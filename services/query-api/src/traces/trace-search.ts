@@ -1,4 +1,6 @@
 import type { Store } from '@stallscope/store';
+import type { ServiceScope } from '../access/principal.js';
+import { assertServiceInScope, scopeCondition } from '../access/scope.js';
 import type { BoundQuery } from './trace-reader.js';
 
 type Client = Store['client'];
@@ -67,14 +69,18 @@ async function select<Row>(client: Client, { query, params }: BoundQuery): Promi
   return result.json<Row>();
 }
 
-export async function searchTraceIds(client: Client, search: TraceSearch): Promise<string[]> {
+/** A 403 when the service searched for is outside the caller's scope. */
+export async function searchTraceIds(client: Client, search: TraceSearch, scope: ServiceScope): Promise<string[]> {
+  assertServiceInScope(scope, search.serviceName);
   return (await select<{ traceId: string }>(client, traceSearchSql(search))).map((row) => row.traceId);
 }
 
-/** Every service with spans, in name order. */
-export async function readServiceNames(client: Client): Promise<string[]> {
-  const query = "SELECT DISTINCT ServiceName AS serviceName FROM otel_traces WHERE ServiceName != '' ORDER BY serviceName";
-  return (await select<{ serviceName: string }>(client, { query, params: {} })).map((row) => row.serviceName);
+/** Every service with spans the caller may read, in name order. */
+export async function readServiceNames(client: Client, scope: ServiceScope): Promise<string[]> {
+  const restriction = scopeCondition(scope, 'ServiceName');
+  const scoped = restriction === undefined ? '' : ` AND ${restriction.condition}`;
+  const query = `SELECT DISTINCT ServiceName AS serviceName FROM otel_traces WHERE ServiceName != ''${scoped} ORDER BY serviceName`;
+  return (await select<{ serviceName: string }>(client, { query, params: restriction?.params ?? {} })).map((row) => row.serviceName);
 }
 
 /** One span name of a service, with the kind it was seen with (pdata's SpanKind.String()). */
@@ -83,8 +89,9 @@ export interface Operation {
   kind: string;
 }
 
-/** The service's span names and kinds, in name order; of one kind when asked. */
-export async function readOperations(client: Client, serviceName: string, kind?: string): Promise<Operation[]> {
+/** The service's span names and kinds, in name order; of one kind when asked. A 403 when the service is outside the caller's scope. */
+export async function readOperations(client: Client, serviceName: string, scope: ServiceScope, kind?: string): Promise<Operation[]> {
+  assertServiceInScope(scope, serviceName);
   const params: Record<string, unknown> = { serviceName };
   let kindCondition = '';
   if (kind !== undefined) {

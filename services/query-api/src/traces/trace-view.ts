@@ -1,4 +1,5 @@
 import type { Store } from '@stallscope/store';
+import type { ServiceScope } from '../access/principal.js';
 import { attachKernelSpans, isKernelSpan, processesOf } from './kernel-activity.js';
 import { endNsOf, type StoredSpan } from './stored-span.js';
 import { readKernelSpans, readTraceSpans } from './trace-reader.js';
@@ -26,7 +27,13 @@ export interface TraceLimits {
 
 export const traceLimitDefaults: TraceLimits = { maxTraceSpans: 10_000, maxKernelSpansPerTrace: 10_000 };
 
-async function withKernelActivity(client: Store['client'], traceId: string, spans: StoredSpan[], limits: TraceLimits): Promise<TraceView> {
+async function withKernelActivity(
+  client: Store['client'],
+  traceId: string,
+  spans: StoredSpan[],
+  scope: ServiceScope,
+  limits: TraceLimits,
+): Promise<TraceView> {
   const warnings: string[] = [];
   const appSpans = spans.filter((span) => !isKernelSpan(span));
   const processes = processesOf(appSpans);
@@ -37,6 +44,7 @@ async function withKernelActivity(client: Store['client'], traceId: string, span
       fromNs: appSpans.reduce((first, span) => (span.startNs < first ? span.startNs : first), appSpans[0]!.startNs),
       toNs: appSpans.reduce((last, span) => (endNsOf(span) > last ? endNsOf(span) : last), 0n),
       maxSpans: limits.maxKernelSpansPerTrace,
+      scope,
     });
     if (kernelSpans.length === limits.maxKernelSpansPerTrace) {
       warnings.push(`kernel activity cut at ${limits.maxKernelSpansPerTrace} spans; later slow syscalls of the trace's processes are not shown`);
@@ -50,10 +58,20 @@ async function withKernelActivity(client: Store['client'], traceId: string, span
   return { traceId, spans: [...own, ...kernelChildren], warnings };
 }
 
-/** The traces found, in the order asked for, each with the kernel activity under its spans; absent ones are left out. */
-export async function readTraceViews(client: Store['client'], traceIds: readonly string[], limits = traceLimitDefaults): Promise<TraceView[]> {
+/**
+ * The traces found, in the order asked for, each with the kernel activity
+ * under its spans; absent ones are left out. A scoped caller reads only the
+ * spans of its services: a trace with none of them is absent, exactly as one
+ * that does not exist, so the answer says nothing about other services.
+ */
+export async function readTraceViews(
+  client: Store['client'],
+  traceIds: readonly string[],
+  scope: ServiceScope,
+  limits = traceLimitDefaults,
+): Promise<TraceView[]> {
   if (traceIds.length === 0) return [];
-  const spans = await readTraceSpans(client, traceIds, limits.maxTraceSpans);
+  const spans = await readTraceSpans(client, traceIds, limits.maxTraceSpans, scope);
   const byTrace = new Map<string, StoredSpan[]>();
   for (const span of spans) {
     const traceSpans = byTrace.get(span.traceId) ?? [];
@@ -64,7 +82,7 @@ export async function readTraceViews(client: Store['client'], traceIds: readonly
   for (const traceId of traceIds) {
     const traceSpans = byTrace.get(traceId);
     if (!traceSpans) continue;
-    const view = await withKernelActivity(client, traceId, traceSpans, limits);
+    const view = await withKernelActivity(client, traceId, traceSpans, scope, limits);
     if (spans.length === limits.maxTraceSpans) view.warnings.push(`spans cut at ${limits.maxTraceSpans}; the trace has more`);
     views.push(view);
   }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Store } from '@stallscope/store';
+import { assertServiceInScope, scopeOf } from '../../access/scope.js';
 import { diagnoseService } from '../../diagnose/diagnosis.js';
 import { renderDiagnosisMarkdown } from '../../diagnose/render-markdown.js';
 import { ErrorResponse } from '../../schemas/error-response.js';
@@ -50,8 +51,9 @@ export const diagnoseRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () =
   app.get(
     '/:service',
     {
+      config: { serviceScoped: true },
       schema: {
-        description: "One service's slowest syscalls with context, waits by class, off-CPU stacks and error storms",
+        description: "One service's slowest syscalls with context, waits by class, off-CPU stacks and error storms; a 403 for a service outside the key's scope",
         params: Type.Object({ service: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }) }, { additionalProperties: false }),
         querystring: Type.Object({ window: Window, format: StringEnum(['json', 'markdown'] as const, { default: 'json' }) }, { additionalProperties: false }),
         response: { 200: Type.Union([DiagnosisResponse, Type.String()]), '4xx': ErrorResponse, '5xx': ErrorResponse },
@@ -59,6 +61,7 @@ export const diagnoseRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () =
     },
     async (request, reply) => {
       const { window, format } = request.query;
+      assertServiceInScope(scopeOf(request.principal), request.params.service);
       const toSeconds = Math.floor(now() / 1000);
       const diagnosis = await diagnoseService(store.client, request.params.service, window, {
         fromSeconds: toSeconds - windowSeconds(window),

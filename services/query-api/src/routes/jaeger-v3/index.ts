@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Logger } from '@stallscope/common';
 import type { Store } from '@stallscope/store';
 import { createErrorHandler } from '../../error-handler.js';
+import { scopeOf } from '../../access/scope.js';
 import { ApiError, ApiErrors } from '../../errors.js';
 import { OtlpResourceSpans } from '../../schemas/otlp-traces.js';
 import { StringEnum } from '../../schemas/string-enum.js';
@@ -82,26 +83,29 @@ export const jaegerV3Routes: FastifyPluginAsyncTypebox<{ store: Store; logger?: 
   app.get(
     '/traces/:trace_id',
     {
+      config: { serviceScoped: true },
       schema: {
         description: 'One trace as OTLP JSON, the slow syscalls under its spans flagged stallscope.kernel',
         params: Type.Object({ trace_id: JaegerTraceIdParam }, strict),
         response: { 200: TracesResult, 400: GatewayError, 404: GatewayError, '5xx': GatewayError },
       },
     },
-    async (request) => tracesResult(await readTraceViews(store.client, [storedTraceId(request.params.trace_id)])),
+    async (request) => tracesResult(await readTraceViews(store.client, [storedTraceId(request.params.trace_id)], scopeOf(request.principal))),
   );
 
   app.get(
     '/traces',
     {
+      config: { serviceScoped: true },
       schema: {
         description: 'Traces with a span matching the query, as OTLP JSON',
         querystring: FindTracesQuery,
-        response: { 200: TracesResult, 400: GatewayError, 404: GatewayError, '5xx': GatewayError },
+        response: { 200: TracesResult, 400: GatewayError, 403: GatewayError, 404: GatewayError, '5xx': GatewayError },
       },
     },
     async (request) => {
       const q = request.query;
+      const scope = scopeOf(request.principal);
       const serviceName = q['query.serviceName'] ?? q['query.service_name'];
       const startMin = q['query.startTimeMin'] ?? q['query.start_time_min'];
       const startMax = q['query.startTimeMax'] ?? q['query.start_time_max'];
@@ -112,29 +116,40 @@ export const jaegerV3Routes: FastifyPluginAsyncTypebox<{ store: Store; logger?: 
       if (serviceName === undefined) throw new ApiError(ApiErrors.invalidParameter, 'query.serviceName is required');
       const durationMin = q['query.durationMin'] ?? q['query.duration_min'];
       const durationMax = q['query.durationMax'] ?? q['query.duration_max'];
-      const traceIds = await searchTraceIds(store.client, {
-        serviceName,
-        operationName: q['query.operationName'] ?? q['query.operation_name'],
-        attributes: parseAttributes(q['query.attributes']),
-        startMinUs: micros(startMin),
-        startMaxUs: micros(startMax),
-        durationMinNs: durationMin === undefined ? undefined : goDurationNs(durationMin),
-        durationMaxNs: durationMax === undefined ? undefined : goDurationNs(durationMax),
-        limit: q['query.searchDepth'] ?? q['query.search_depth'] ?? q['query.num_traces'] ?? DEFAULT_SEARCH_DEPTH,
-      });
-      return tracesResult(await readTraceViews(store.client, traceIds));
+      const traceIds = await searchTraceIds(
+        store.client,
+        {
+          serviceName,
+          operationName: q['query.operationName'] ?? q['query.operation_name'],
+          attributes: parseAttributes(q['query.attributes']),
+          startMinUs: micros(startMin),
+          startMaxUs: micros(startMax),
+          durationMinNs: durationMin === undefined ? undefined : goDurationNs(durationMin),
+          durationMaxNs: durationMax === undefined ? undefined : goDurationNs(durationMax),
+          limit: q['query.searchDepth'] ?? q['query.search_depth'] ?? q['query.num_traces'] ?? DEFAULT_SEARCH_DEPTH,
+        },
+        scope,
+      );
+      return tracesResult(await readTraceViews(store.client, traceIds, scope));
     },
   );
 
   app.get(
     '/services',
-    { schema: { description: 'Every service with spans', response: { 200: Type.Object({ services: Type.Array(Type.String()) }, strict), '5xx': GatewayError } } },
-    async () => ({ services: await readServiceNames(store.client) }),
+    {
+      config: { serviceScoped: true },
+      schema: {
+        description: "Every service with spans (a scoped key's services only)",
+        response: { 200: Type.Object({ services: Type.Array(Type.String()) }, strict), '5xx': GatewayError },
+      },
+    },
+    async (request) => ({ services: await readServiceNames(store.client, scopeOf(request.principal)) }),
   );
 
   app.get(
     '/operations',
     {
+      config: { serviceScoped: true },
       schema: {
         description: "The service's operations and their span kinds",
         querystring: Type.Object(
@@ -144,13 +159,14 @@ export const jaegerV3Routes: FastifyPluginAsyncTypebox<{ store: Store; logger?: 
         response: {
           200: Type.Object({ operations: Type.Array(Type.Object({ name: Type.String(), spanKind: Type.String() }, strict)) }, strict),
           400: GatewayError,
+          403: GatewayError,
           '5xx': GatewayError,
         },
       },
     },
     async (request) => {
       const spanKind = request.query.spanKind ?? request.query.span_kind;
-      const operations = await readOperations(store.client, request.query.service, spanKind && STORED_SPAN_KINDS[spanKind]);
+      const operations = await readOperations(store.client, request.query.service, scopeOf(request.principal), spanKind && STORED_SPAN_KINDS[spanKind]);
       // An operation of no known kind is "internal" in Jaeger's getOperations.
       return { operations: operations.map((operation) => ({ name: operation.name, spanKind: operation.kind === 'Unspecified' ? 'internal' : operation.kind.toLowerCase() })) };
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Store } from '@stallscope/store';
+import { scopeOf } from '../../access/scope.js';
 import { ApiError, ApiErrors } from '../../errors.js';
 import { JaegerErrorResponse, JaegerResponse, JaegerTrace } from '../../schemas/jaeger.js';
 import { jaegerTrace } from '../../traces/jaeger-json.js';
@@ -13,6 +14,7 @@ export const getJaegerTraceRoute: FastifyPluginAsyncTypebox<{ store: Store }> = 
   app.get(
     '/traces/:traceID',
     {
+      config: { serviceScoped: true },
       schema: {
         description: 'One trace in Jaeger UI JSON, the slow syscalls under its spans tagged stallscope.kernel',
         params: Type.Object({ traceID: JaegerTraceIdParam }, { additionalProperties: false }),
@@ -20,7 +22,7 @@ export const getJaegerTraceRoute: FastifyPluginAsyncTypebox<{ store: Store }> = 
       },
     },
     async (request) => {
-      const traces = await readTraceViews(store.client, [storedTraceId(request.params.traceID)]);
+      const traces = await readTraceViews(store.client, [storedTraceId(request.params.traceID)], scopeOf(request.principal));
       // Jaeger's spanstore.ErrTraceNotFound message.
       if (traces.length === 0) throw new ApiError(ApiErrors.traceNotFound, 'trace not found');
       return structuredResponse(traces.map(jaegerTrace));

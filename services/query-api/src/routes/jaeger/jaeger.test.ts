@@ -187,9 +187,35 @@ describe('Jaeger HTTP API over chDB', () => {
     assert.equal(body.data?.[0]?.spans.filter((span) => span.tags.some((tag) => tag.key === SpanAttr.kernelDerived)).length, 3);
   });
 
+  it('GET /api/traces takes tag=key:value like Jaeger, and traceID (repeated) to fetch traces without a search', async () => {
+    const window = `start=${us(scenario.at(-1_000))}&end=${us(scenario.at(2_000))}`;
+    const tagged = async (tags: string[]) => {
+      const query = tags.map((tag) => `tag=${encodeURIComponent(tag)}`).join('&');
+      const { status, body } = await get<Structured<JaegerTrace>>(`/api/traces?service=checkout&operation=render&${query}&${window}`);
+      assert.equal(status, 200);
+      return (body.data ?? []).map((trace) => trace.traceID);
+    };
+    // The first colon splits key from value; the rest belongs to the value.
+    assert.deepEqual(await tagged(['service.version:1.4.2']), [scenario.traceId]);
+    assert.deepEqual(await tagged(['service.version:1.4.2', 'host.name:host-b']), []);
+    const malformed = await get<Structured<JaegerTrace>>('/api/traces?service=checkout&tag=no-colon');
+    assert.deepEqual([malformed.status, malformed.body.errors?.[0]?.msg], [400, "malformed 'tag' parameter, expecting key:value, received: no-colon"]);
+
+    const missing = 'ffffffffffffffffffffffffffffff01';
+    const byIds = await get<Structured<JaegerTrace>>(`/api/traces?traceID=${scenario.ledgerTraceId}&traceID=${missing}&traceID=${scenario.traceId.toUpperCase()}&raw=true`);
+    assert.equal(byIds.status, 200);
+    assert.deepEqual(
+      byIds.body.data?.map((trace) => trace.traceID),
+      [scenario.ledgerTraceId, scenario.traceId],
+    );
+    assert.deepEqual(byIds.body.errors, [{ msg: 'trace not found', traceID: missing }]);
+    const one = await get<Structured<JaegerTrace>>(`/api/traces?traceID=${scenario.ledgerTraceId}`);
+    assert.deepEqual([one.body.data?.length, one.body.errors], [1, null]);
+  });
+
   it('GET /api/traces answers 400 for bad input, naming the parameter', async () => {
     const cases: [string, RegExp][] = [
-      ['', /^querystring must have required property 'service'$/],
+      ['', /^parameter 'service' is required$/],
       ['service=checkout&start=abc', /^querystring\/start must match pattern/],
       ['service=checkout&minDuration=10', /^querystring\/minDuration must match pattern/],
       ['service=checkout&minDuration=20ms&maxDuration=10ms', /^'maxDuration' should be greater than 'minDuration'$/],

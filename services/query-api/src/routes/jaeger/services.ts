@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Store } from '@stallscope/store';
+import { scopeOf } from '../../access/scope.js';
 import { JaegerErrorResponse, JaegerResponse } from '../../schemas/jaeger.js';
 import { StringEnum } from '../../schemas/string-enum.js';
 import { JAEGER_SPAN_KINDS, STORED_SPAN_KINDS } from '../../traces/span-kinds.js';
@@ -18,13 +19,14 @@ export const jaegerServiceRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = 
   app.get(
     '/services',
     {
+      config: { serviceScoped: true },
       schema: {
-        description: 'Every service with spans',
+        description: "Every service with spans (a scoped key's services only)",
         response: { 200: JaegerResponse(Type.Array(Type.String())), '5xx': JaegerErrorResponse },
       },
     },
-    async () => {
-      const services = await readServiceNames(store.client);
+    async (request) => {
+      const services = await readServiceNames(store.client, scopeOf(request.principal));
       return structuredResponse(services, services.length);
     },
   );
@@ -32,14 +34,15 @@ export const jaegerServiceRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = 
   app.get(
     '/services/:service/operations',
     {
+      config: { serviceScoped: true },
       schema: {
         description: "The service's operation (span) names, of every kind",
         params: Type.Object({ service: ServiceName }, { additionalProperties: false }),
-        response: { 200: JaegerResponse(Type.Array(Type.String())), 400: JaegerErrorResponse, '5xx': JaegerErrorResponse },
+        response: { 200: JaegerResponse(Type.Array(Type.String())), 400: JaegerErrorResponse, 403: JaegerErrorResponse, '5xx': JaegerErrorResponse },
       },
     },
     async (request) => {
-      const names = [...new Set((await readOperations(store.client, request.params.service)).map((operation) => operation.name))];
+      const names = [...new Set((await readOperations(store.client, request.params.service, scopeOf(request.principal))).map((operation) => operation.name))];
       return structuredResponse(names, names.length);
     },
   );
@@ -47,19 +50,21 @@ export const jaegerServiceRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = 
   app.get(
     '/operations',
     {
+      config: { serviceScoped: true },
       schema: {
         description: "The service's operations with their span kind, of one kind when asked",
         querystring: Type.Object({ service: ServiceName, spanKind: Type.Optional(StringEnum(JAEGER_SPAN_KINDS)) }, { additionalProperties: false }),
         response: {
           200: JaegerResponse(Type.Array(Type.Object({ name: Type.String(), spanKind: Type.String() }, { additionalProperties: false }))),
           400: JaegerErrorResponse,
+          403: JaegerErrorResponse,
           '5xx': JaegerErrorResponse,
         },
       },
     },
     async (request) => {
       const { service, spanKind } = request.query;
-      const operations = await readOperations(store.client, service, spanKind && STORED_SPAN_KINDS[spanKind]);
+      const operations = await readOperations(store.client, service, scopeOf(request.principal), spanKind && STORED_SPAN_KINDS[spanKind]);
       const data = operations.map((operation) => ({ name: operation.name, spanKind: jaegerSpanKindOf(operation.kind) }));
       return structuredResponse(data, data.length);
     },

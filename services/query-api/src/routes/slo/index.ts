@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Store } from '@stallscope/store';
+import type { ServiceScope } from '../../access/principal.js';
+import { scopeOf } from '../../access/scope.js';
 import { ApiError, ApiErrors } from '../../errors.js';
 import { ErrorResponse } from '../../schemas/error-response.js';
 import { StringEnum } from '../../schemas/string-enum.js';
 import type { SloCatalog, SloEntry } from '../../slo/slo-catalog.js';
+import { isSloInScope } from '../../slo/slo-services.js';
 import { evaluateSlo } from '../../slo/slo-status.js';
 import { buildSloReport } from '../../slo/slo-report.js';
 import { renderSloReportHtml } from '../../slo/render-html.js';
@@ -26,11 +29,19 @@ function wholeMinuteSeconds(nowMs: number): number {
   return Math.floor(nowMs / 60_000) * 60;
 }
 
-async function entryOrNotFound(catalog: SloCatalog, name: string): Promise<SloEntry> {
+/**
+ * The SLO by name, or a 404. An SLO that reads a service outside the caller's
+ * scope is a 404 too, with the same message: the answer does not say it exists.
+ */
+async function entryOrNotFound(catalog: SloCatalog, name: string, scope: ServiceScope): Promise<SloEntry> {
   const entry = await catalog.get(name);
-  if (!entry) throw new ApiError(ApiErrors.sloNotFound, `no SLO named ${name}`);
+  if (!entry || !isSloInScope(scope, entry.definition)) throw new ApiError(ApiErrors.sloNotFound, `no SLO named ${name}`);
   return entry;
 }
+
+// Reads are per service (a scoped key sees the SLOs whose services are all in
+// its scope); PUT and DELETE change what every key sees, so they are for
+// unscoped keys only (the auth plugin refuses scoped keys on them).
 
 /** Routes under /slos: OpenSLO definitions, the status of all, and one SLO's report. */
 export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app, { store, catalog, now }) => {
@@ -40,14 +51,16 @@ export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app
   app.get(
     '/',
     {
+      config: { serviceScoped: true },
       schema: {
-        description: 'Every SLO with its compliance, error budget and burn-rate state',
+        description: "Every SLO with its compliance, error budget and burn-rate state (a scoped key's: those whose services are all in its scope)",
         response: { 200: Type.Object({ slos: Type.Array(SloStatusSchema) }), '5xx': ErrorResponse },
       },
     },
-    async () => {
+    async (request) => {
       const nowSeconds = wholeMinuteSeconds(now());
-      const entries = await catalog.list();
+      const scope = scopeOf(request.principal);
+      const entries = (await catalog.list()).filter((entry) => isSloInScope(scope, entry.definition));
       const slos = await Promise.all(
         entries.map(async (entry) => ({ ...(await evaluateSlo(store.client, entry.definition, nowSeconds)).status, source: entry.source })),
       );
@@ -58,6 +71,7 @@ export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app
   app.get(
     '/:name',
     {
+      config: { serviceScoped: true },
       schema: {
         description: 'One SLO as its OpenSLO YAML',
         params: SloNameParams,
@@ -65,7 +79,7 @@ export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app
       },
     },
     async (request) => {
-      const entry = await entryOrNotFound(catalog, request.params.name);
+      const entry = await entryOrNotFound(catalog, request.params.name, scopeOf(request.principal));
       return { name: entry.definition.name, source: entry.source, document: entry.document };
     },
   );
@@ -104,6 +118,7 @@ export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app
   app.get(
     '/:name/report',
     {
+      config: { serviceScoped: true },
       schema: {
         description: 'Compliance over 1h..30d, error budget, burn-rate alerts and where the bad time went in the kernel',
         params: SloNameParams,
@@ -112,7 +127,7 @@ export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app
       },
     },
     async (request, reply) => {
-      const entry = await entryOrNotFound(catalog, request.params.name);
+      const entry = await entryOrNotFound(catalog, request.params.name, scopeOf(request.principal));
       const report = { ...(await buildSloReport(store.client, entry.definition, wholeMinuteSeconds(now()))), source: entry.source };
       switch (request.query.format) {
         case 'markdown':

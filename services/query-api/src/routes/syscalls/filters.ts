@@ -31,12 +31,17 @@ export interface SyscallFilter {
 
 const IDLE: WaitClass = 'idle';
 
+/** Whether the filter names a host or container, which only the per-host rollups hold. */
+export const filtersByHost = (filter: SyscallFilter): boolean => filter.host !== undefined || filter.container !== undefined;
+
 /**
  * The rollup rows of the window that match the filters and the caller's
- * scope; a 403 when the service asked for is outside it.
+ * scope; a 403 when the service asked for is outside it. A host or container
+ * filter needs a per-host rollup (rollupForWindow picks one).
  */
 export function syscallConditions(filter: SyscallFilter, scope: ServiceScope, rollup: Rollup): Conditions {
   assertServiceInScope(scope, filter.service);
+  if (!rollup.perHost && filtersByHost(filter)) throw new Error(`${rollup.table} has no host or container to filter by`);
   const conditions = new Conditions()
     .add(windowCondition(rollup), { windowSeconds: filter.windowSeconds })
     .equals('ServiceName', 'service', filter.service)

@@ -3,7 +3,7 @@ import type { QueryApiConfig } from '../../config.js';
 import { Step, stepSeconds } from '../../schemas/step.js';
 import { Window, windowSeconds } from '../../schemas/window.js';
 import { rollupForWindow, type Rollup } from '../../store/rollup.js';
-import { syscallFilterProperties, type SyscallFilter } from './filters.js';
+import { filtersByHost, syscallFilterProperties, type SyscallFilter } from './filters.js';
 
 /** The query string of the routes over time (series, heatmap). */
 export const OverTimeQuery = Type.Object(
@@ -18,7 +18,8 @@ export function overTimeRequest(
 ): { filter: SyscallFilter; stepSeconds: number; rollup: Rollup } {
   const { window, step, ...filters } = query;
   const seconds = windowSeconds(window);
-  const rollup = rollupForWindow(seconds);
-  return { filter: { ...filters, windowSeconds: seconds }, stepSeconds: stepSeconds(step, seconds, rollup, limits.maxSteps), rollup };
+  const filter = { ...filters, windowSeconds: seconds };
+  const rollup = rollupForWindow(seconds, filtersByHost(filter));
+  return { filter, stepSeconds: stepSeconds(step, seconds, rollup, limits.maxSteps), rollup };
 }
 

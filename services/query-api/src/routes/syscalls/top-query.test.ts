@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOUR_ROLLUP, MINUTE_ROLLUP, rollupForWindow } from '../../store/rollup.js';
+import { FLEET_HOUR_ROLLUP, FLEET_MINUTE_ROLLUP, HOUR_ROLLUP, MINUTE_ROLLUP, rollupForWindow } from '../../store/rollup.js';
 import { topSyscallsSql } from './top-query.js';
 
 const base = { windowSeconds: 900, by: 'service', includeIdle: false, limit: 10 } as const;
@@ -36,9 +36,17 @@ describe('topSyscallsSql', () => {
   });
 
   it('reads the per-minute rollup up to 6h and the per-hour rollup beyond', () => {
-    assert.equal(rollupForWindow(6 * 3600), MINUTE_ROLLUP);
-    assert.equal(rollupForWindow(6 * 3600 + 60), HOUR_ROLLUP);
+    assert.equal(rollupForWindow(6 * 3600, true), MINUTE_ROLLUP);
+    assert.equal(rollupForWindow(6 * 3600 + 60, true), HOUR_ROLLUP);
+    assert.equal(rollupForWindow(6 * 3600, false), FLEET_MINUTE_ROLLUP);
+    assert.equal(rollupForWindow(6 * 3600 + 60, false), FLEET_HOUR_ROLLUP);
     const hourly = topSyscallsSql({ ...base, windowSeconds: 86_400 }, 'all', HOUR_ROLLUP).query;
     assert.match(hourly, /FROM kernel_syscall_rollup_1h\s+WHERE Hour >= toStartOfHour\(now\(\) - toIntervalSecond\(\{windowSeconds:UInt32\}\)\)/);
+  });
+
+  it('counts hosts from the fleet rollup by merging its host sets', () => {
+    const fleet = topSyscallsSql({ ...base, windowSeconds: 86_400 }, 'all', FLEET_HOUR_ROLLUP).query;
+    assert.match(fleet, /uniqExactMerge\(Hosts\) AS hosts\s+FROM kernel_syscall_fleet_1h\s+WHERE Hour >= /);
+    assert.doesNotMatch(fleet, /HostName/);
   });
 });

@@ -2,9 +2,9 @@ import type { Store } from '@stallscope/store';
 import type { ServiceScope } from '../../access/principal.js';
 import type { QueryApiConfig } from '../../config.js';
 import { quantileFromScale0Buckets } from '../../histogram/quantile.js';
-import { rollupForWindow, type Rollup } from '../../store/rollup.js';
+import { hostsExpression, rollupForWindow, type Rollup } from '../../store/rollup.js';
 import { queryRows, type BoundQuery } from '../../store/run-query.js';
-import { syscallConditions, type SyscallFilter } from './filters.js';
+import { filtersByHost, syscallConditions, type SyscallFilter } from './filters.js';
 
 export const TOP_SYSCALLS_DIMENSIONS = ['service', 'host', 'container', 'syscall', 'waitClass'] as const;
 export type TopSyscallsDimension = (typeof TOP_SYSCALLS_DIMENSIONS)[number];
@@ -38,7 +38,7 @@ export function topSyscallsSql(filter: TopSyscallsFilter, scope: ServiceScope, r
   const query = `
     SELECT ${selected},
       sum(Calls) AS calls, sum(BlockedNs) AS blockedNs, max(MaxNs) AS maxNs,
-      sum(ZeroCount) AS zeroCount, sumMap(Buckets) AS buckets, uniqExact(HostName) AS hosts
+      sum(ZeroCount) AS zeroCount, sumMap(Buckets) AS buckets, ${hostsExpression(rollup)} AS hosts
     FROM ${rollup.table}
     WHERE ${conditions.toSql()}
     GROUP BY ${grouped}
@@ -100,9 +100,14 @@ function toTopSyscallRow(row: RollupRow, by: TopSyscallsDimension): TopSyscallRo
   };
 }
 
+/** The rollup for the window, per host only when the filter or the grouping names hosts or containers. */
+export const rollupForTop = (filter: TopSyscallsFilter): Rollup =>
+  rollupForWindow(filter.windowSeconds, filtersByHost(filter) || filter.by === 'host' || filter.by === 'container');
+
 /**
- * Top blocked groups from the rollup the window calls for, most blocked time
- * first. Buckets are summed across hosts before any quantile is taken, so
+ * Top blocked groups from the rollup the window calls for (fleet-level unless
+ * grouped or filtered by host or container; tests pin one to compare them),
+ * most blocked time first. Buckets are summed across hosts before any quantile is taken, so
  * quantiles are of the fleet's calls, not averages of per-host quantiles.
  */
 export async function queryTopSyscalls(
@@ -110,8 +115,8 @@ export async function queryTopSyscalls(
   filter: TopSyscallsFilter,
   scope: ServiceScope,
   limits: QueryApiConfig,
+  rollup: Rollup = rollupForTop(filter),
 ): Promise<{ rollup: Rollup; rows: TopSyscallRow[] }> {
-  const rollup = rollupForWindow(filter.windowSeconds);
   const rows = await queryRows<RollupRow>(client, topSyscallsSql(filter, scope, rollup), limits);
   return { rollup, rows: rows.map((row) => toTopSyscallRow(row, filter.by)) };
 }

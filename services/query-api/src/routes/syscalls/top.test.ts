@@ -1,7 +1,7 @@
 // Real component: the chDB engine (embedded ClickHouse) through createStore,
 // one store for the whole file (chDB allows one data path per process). Points
-// go into otel_metrics_exponential_histogram; its materialized view fills the
-// kernel_syscall_minutely rollup the route reads.
+// go into otel_metrics_exponential_histogram; its materialized views fill the
+// per-host and fleet-level rollups the route reads.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createLogger } from '@stallscope/common';
 import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { queryApiConfigDefaults } from '../../config.js';
 import { queryApiPlugin } from '../../plugin.js';
+import { HOUR_ROLLUP, MINUTE_ROLLUP } from '../../store/rollup.js';
+import { queryTopSyscalls, rollupForTop, type TopSyscallsFilter } from './top-query.js';
 import type { TopSyscallsResponse } from './top.js';
 
 const logger = createLogger('silent');
@@ -191,6 +194,24 @@ describe('GET /v1/syscalls/top over chDB', () => {
     assert.equal(twoDays.body.rollup, '1h');
     assert.deepEqual(keysOf(twoDays.body), [['api', 'fsync', 'disk']]);
     assert.equal(twoDays.body.rows[0]?.calls, 70);
+  });
+
+  it('answers fleet questions from the fleet rollups exactly as the per-host rollups would', async () => {
+    const cases: TopSyscallsFilter[] = [];
+    for (const windowSeconds of [900, 3 * 3_600, 2 * 86_400]) {
+      for (const by of ['service', 'syscall', 'waitClass'] as const) {
+        cases.push({ windowSeconds, by, includeIdle: true, limit: 100 }, { windowSeconds, by, includeIdle: false, limit: 100, service: 'api' });
+      }
+    }
+    for (const filter of cases) {
+      const fleet = await queryTopSyscalls(store.client, filter, 'all', queryApiConfigDefaults);
+      assert.equal(fleet.rollup.perHost, false, JSON.stringify(filter));
+      const perHost = await queryTopSyscalls(store.client, filter, 'all', queryApiConfigDefaults, fleet.rollup.name === '1m' ? MINUTE_ROLLUP : HOUR_ROLLUP);
+      assert.ok(fleet.rows.length > 0);
+      assert.deepEqual(fleet.rows, perHost.rows, JSON.stringify(filter));
+    }
+    assert.equal(rollupForTop({ windowSeconds: 900, by: 'host', includeIdle: false, limit: 1 }).perHost, true);
+    assert.equal(rollupForTop({ windowSeconds: 2 * 86_400, by: 'service', includeIdle: false, limit: 1, container: 'c-1' }).perHost, true);
   });
 
   it('treats an SQL injection attempt as a plain value', async () => {

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { Diagnosis } from '@stallscope/query-api';
+import { runAgainstFakeApi } from '../test-fixtures/fake-api.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'stallscope-cli-diagnose-test-'));
+after(() => rmSync(cwd, { recursive: true, force: true }));
+
+const call = { waitClassRule: 'syscall', fdTarget: 'file', peer: '', errno: '', threadId: '4243', host: 'host-a', pid: '4242', traceId: '' };
+const diagnosis: Diagnosis = {
+  service: 'ledger',
+  window: '15m',
+  from: '2026-11-22T05:00:00Z',
+  to: '2026-11-22T05:15:00Z',
+  slowestCalls: [
+    { ...call, time: '2026-11-22T05:13:00Z', durationMs: 850, syscall: 'fsync', waitClass: 'disk', filePath: '/var/lib/ledger/wal' },
+    { ...call, time: '2026-11-22T05:12:00Z', durationMs: 21, syscall: 'read', waitClass: 'network', fdTarget: 'socket', filePath: '', peer: '10.0.0.7:5432', traceId: 'ab12' },
+  ],
+  waitsByClass: [
+    { waitClass: 'disk', blockedSeconds: 3, topSyscalls: [{ syscall: 'fsync', blockedSeconds: 3 }] },
+    { waitClass: 'network', blockedSeconds: 0.5, topSyscalls: [{ syscall: 'read', blockedSeconds: 0.4 }, { syscall: 'recvfrom', blockedSeconds: 0.1 }] },
+  ],
+  idleBlockedSeconds: 60,
+  offCpuStacks: [{ stack: 'main;ledger.commit;os.(*File).Sync;fsync;__schedule', threadState: 'uninterruptible', offCpuSeconds: 3 }],
+  errorStorms: [],
+};
+
+test('diagnose renders waits, slowest calls with what they waited on, stacks and storms as sections', async () => {
+  const result = await runAgainstFakeApi(['diagnose', 'ledger', '--window', '15m'], { body: diagnosis }, { cwd });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.requests[0]?.url, 'http://127.0.0.1:8470/v1/diagnose/ledger?window=15m');
+  const lines = result.stdout.trimEnd().split('\n');
+  assert.equal(lines[0], 'diagnosis of ledger, last 15m (2026-11-22T05:00:00Z to 2026-11-22T05:15:00Z)');
+  assert.equal(lines[2], 'waits by class (idle waits, left out: 60 s)');
+  assert.match(lines[4]!, /^disk +3 s +fsync 3 s$/);
+  assert.match(lines[5]!, /^network +500 ms +read 400 ms, recvfrom 100 ms$/);
+  assert.equal(lines[7], 'slowest calls');
+  assert.match(lines[9]!, /^2026-11-22T05:13:00Z +850 ms +fsync +disk +syscall +\/var\/lib\/ledger\/wal +- +host-a +4242 +4243 +-$/);
+  assert.match(lines[10]!, /^2026-11-22T05:12:00Z +21 ms +read +network +syscall +10\.0\.0\.7:5432 +- +host-a +4242 +4243 +ab12$/);
+  assert.match(lines[14]!, /^ +3 s +uninterruptible +main;ledger\.commit;os\.\(\*File\)\.Sync;fsync;__schedule$/);
+  assert.equal(lines[16], 'error storms: none');
+});
+
+test('on a narrow terminal a stack is cut at its root end, keeping the leaf frames', async () => {
+  const result = await runAgainstFakeApi(['diagnose', 'ledger'], { body: diagnosis }, { cwd, isTTY: true, columns: 50, env: { NO_COLOR: '1' } });
+  const stackLine = result.stdout.split('\n').find((line) => line.startsWith('    3 s'));
+  assert.ok(stackLine !== undefined && stackLine.length <= 50, String(stackLine));
+  assert.match(stackLine, /^ +3 s +uninterruptible +…[^;]*Sync;fsync;__schedule$/);
+});
+
+test('diagnose --markdown writes the API\'s Markdown as it came; with --json it is a usage error', async () => {
+  const markdown = '# Diagnosis of ledger, last 15m\n';
+  const result = await runAgainstFakeApi(['diagnose', 'ledger', '--markdown'], { body: markdown, contentType: 'text/markdown' }, { cwd });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(result.requests, [{ url: 'http://127.0.0.1:8470/v1/diagnose/ledger?format=markdown', accept: 'text/markdown' }]);
+  assert.equal(result.stdout, markdown);
+  const both = await runAgainstFakeApi(['diagnose', 'ledger', '--markdown', '--json'], {}, { cwd });
+  assert.equal(both.code, 2);
+  assert.equal(both.stderr, 'stallscope: give --markdown or --json, not both\n');
+});

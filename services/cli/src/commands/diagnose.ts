@@ -1,0 +1,89 @@
+import type { Diagnosis } from '@stallscope/query-api';
+import { CliError, EXIT_USAGE } from '../cli-error.js';
+import { renderTable, type Column } from '../format/table.js';
+import { formatCount, formatMilliseconds, formatSeconds } from '../format/units.js';
+import { queryOf, type Command, type Output } from './command.js';
+
+const text = (header: string): Column => ({ header, align: 'left', shrinkable: true });
+const number = (header: string): Column => ({ header, align: 'right' });
+/** Stacks are cut at their root end: the leaf frames say what waited. */
+const stack = (header: string): Column => ({ header, align: 'left', shrinkable: true, cut: 'start' });
+
+/** What a slow call waited on: the file, the peer or the fd's kind. */
+function targetOf(call: Diagnosis['slowestCalls'][number]): string {
+  return call.filePath || call.peer || call.fdTarget || '-';
+}
+
+function section(title: string, empty: string, columns: readonly Column[], rows: readonly (readonly string[])[], output: Output): string {
+  const heading = output.style.bold(title);
+  return rows.length === 0 ? `${heading}: ${empty}` : `${heading}\n${renderTable(columns, rows, output)}`;
+}
+
+/** The diagnosis as sections a terminal shows: waits first (where the time went), then the calls, stacks and errors behind them. */
+export function renderDiagnosis(diagnosis: Diagnosis, output: Output): string {
+  const waits = section(
+    `waits by class (idle waits, left out: ${formatSeconds(diagnosis.idleBlockedSeconds)})`,
+    'no non-idle waits',
+    [text('WAIT'), number('BLOCKED'), text('TOP SYSCALLS')],
+    diagnosis.waitsByClass.map((total) => [
+      total.waitClass,
+      formatSeconds(total.blockedSeconds),
+      total.topSyscalls.map((top) => `${top.syscall} ${formatSeconds(top.blockedSeconds)}`).join(', '),
+    ]),
+    output,
+  );
+  const calls = section(
+    'slowest calls',
+    'no call above the slow-syscall threshold',
+    [text('TIME'), number('DURATION'), text('SYSCALL'), text('WAIT'), text('RULE'), text('TARGET'), text('ERRNO'), text('HOST'), number('PID'), number('TID'), text('TRACE')],
+    diagnosis.slowestCalls.map((call) => [
+      call.time,
+      formatMilliseconds(call.durationMs),
+      call.syscall,
+      call.waitClass,
+      call.waitClassRule || '-',
+      targetOf(call),
+      call.errno || '-',
+      call.host,
+      call.pid,
+      call.threadId,
+      call.traceId || '-',
+    ]),
+    output,
+  );
+  const stacks = section(
+    'off-CPU stacks',
+    'none recorded',
+    [number('OFF-CPU'), text('STATE'), stack('STACK')],
+    diagnosis.offCpuStacks.map((offCpu) => [formatSeconds(offCpu.offCpuSeconds), offCpu.threadState, offCpu.stack]),
+    output,
+  );
+  const storms = section(
+    'error storms',
+    'none',
+    [text('SYSCALL'), text('ERRNO'), text('ERROR.TYPE'), number('ERRORS'), number('PER SECOND')],
+    diagnosis.errorStorms.map((storm) => [storm.syscall, storm.errno, storm.errorType, formatCount(storm.errors), String(Number(storm.errorsPerSecond.toPrecision(3)))]),
+    output,
+  );
+  const title = `diagnosis of ${diagnosis.service}, last ${diagnosis.window} (${diagnosis.from} to ${diagnosis.to})`;
+  return [title, waits, calls, stacks, storms].join('\n\n');
+}
+
+export const diagnoseCommand: Command = {
+  name: 'diagnose',
+  synopsis: 'diagnose <service> [--window 15m] [--markdown]',
+  summary: "one service's waits by class, slowest calls with their context, off-CPU stacks and error storms",
+  options: { window: { type: 'string' }, markdown: { type: 'boolean' } },
+  positionals: ['service'],
+  request(values, [service]) {
+    if (values.markdown && values.json) throw new CliError('give --markdown or --json, not both', EXIT_USAGE);
+    const query = queryOf(values, { window: 'window' });
+    if (values.markdown) query.set('format', 'markdown');
+    return {
+      path: `/v1/diagnose/${encodeURIComponent(service ?? '')}`,
+      query,
+      ...(values.markdown ? { verbatim: { accept: 'text/markdown', binary: false } } : {}),
+    };
+  },
+  render: (body, output) => renderDiagnosis(body as Diagnosis, output),
+};
