@@ -19,13 +19,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@stallscope/schemas';
 import { startKafkaBroker } from '../integration-tests/dist/fixtures/kafka-broker.js';
 import { freePort } from '../integration-tests/dist/fixtures/otel-collector.js';
-import { median, printTable, progress, progressDone } from './lib/kit.mjs';
+import { createProgress, median, printTable } from './lib/kit.mjs';
 import { fleetOutput, probeMessage } from './ingest/agent-output.mjs';
 import { summarizeCpuProfile } from './ingest/cpu-profile.mjs';
 import { buildCollector, startCollector } from './ingest/otel-collector.mjs';
 import { peakRssBytes, processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './ingest/proc-stats.mjs';
 
 const NAME = 'ingest';
+// One status line (a note per step, no total): each phase says how far it is.
+const status = createProgress(NAME);
+const progress = (_name, message) => status.update(0, message);
+const progressDone = () => status.finish();
 const args = process.argv.slice(2);
 const spanTotal = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 300_000);
 const cpuProfile = args.includes('--cpu-prof');
