@@ -53,4 +53,28 @@ describe('batch handler', () => {
     assert.deepEqual(written, []);
     assert.deepEqual(deadLetters, []);
   });
+
+  it('lets other work run while it decodes a long batch', async () => {
+    const busyMsPerMessage = 5;
+    const { handler, written } = handlerWith(() => {
+      const until = performance.now() + busyMsPerMessage;
+      while (performance.now() < until);
+      return { rowsByTable: new Map([[Tables.traces, [{}]]]), metricsWithoutData: 0 };
+    });
+    const longBatch = Array.from({ length: 20 }, (_, index) => ({ ...batch[0]!, offset: String(100 + index) }));
+    // Counts the turns other work got, through a chain of immediates, while the handler ran.
+    let turns = 0;
+    let handling = true;
+    const tick = () => {
+      if (!handling) return;
+      turns += 1;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    await handler(longBatch);
+    handling = false;
+    assert.equal(written.length, 20);
+    // 100 ms of decoding yields at least every 10 ms; without yielding the chain would get a single turn.
+    assert.ok(turns >= 5, `other work got ${turns} turns during 100 ms of decoding`);
+  });
 });

@@ -1,8 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { INGEST_CONSUMER_GROUP } from '@stallscope/schemas';
 
+export const INSERT_FORMATS = ['RowBinary', 'JSONEachRow'] as const;
+export type InsertFormat = (typeof INSERT_FORMATS)[number];
+
 export const ingestConfigSchema = Type.Object(
   {
+    /**
+     * How rows travel to the embedded engine (chDB): RowBinary (no JSON text of
+     * a batch is built: lower peak RSS, docs/benchmarks.md) or JSONEachRow. A
+     * ClickHouse server always gets JSONEachRow.
+     */
+    insertFormat: Type.Union(INSERT_FORMATS.map((format) => Type.Literal(format))),
     /** Most rows in one insert; a transport batch's rows of a table go out as inserts of this size. */
     batchMaxRows: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     /** First pause before a failed insert is tried again; doubles per failure. */
@@ -17,6 +26,7 @@ export const ingestConfigSchema = Type.Object(
 export type IngestConfig = Static<typeof ingestConfigSchema>;
 
 export const ingestConfigDefaults: IngestConfig = {
+  insertFormat: 'RowBinary',
   batchMaxRows: 10_000,
   insertRetryInitialBackoffMs: 100,
   insertRetryMaxBackoffMs: 30_000,

@@ -10,7 +10,7 @@ import type { HrTime } from '@opentelemetry/api';
 import { Registry, createLogger } from '@stallscope/common';
 import { DeadLetterHeaders, Topics } from '@stallscope/schemas';
 import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
-import { ingestConfigDefaults } from './config.js';
+import { INSERT_FORMATS, ingestConfigDefaults, type InsertFormat } from './config.js';
 import { fakeConsumer, fakeProducer } from './fake-transport.js';
 import { createIngest } from './ingest.js';
 import { logRows } from './log-rows.js';
@@ -46,13 +46,13 @@ const minuteStart = Math.floor((nowSeconds - 600) / 60) * 60;
 const recentShiftNs = BigInt(nowSeconds - 300) * 1_000_000_000n - POINT_START_NS;
 
 /** An ingest over a fake consumer and producer, the producer started first as the launcher does. */
-async function createTestIngest(client: Store['client'] = store.client) {
+async function createTestIngest(client: Store['client'] = store.client, insertFormat: InsertFormat = ingestConfigDefaults.insertFormat) {
   const metrics = new Registry();
   const consumer = fakeConsumer();
   const deadLetter = fakeProducer();
   await deadLetter.start();
   const ingest = createIngest(
-    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10 },
+    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10, insertFormat },
     { logger, metrics, store: storeWithClient(client), consumer, deadLetter },
   );
   return { ingest, metrics, consumer, deadLetter };
@@ -450,33 +450,39 @@ describe('ingest over chDB', () => {
     ]);
   });
 
-  it('an insert applied whose acknowledgement is lost is retried without duplicating rows or rollups', async () => {
-    let lostAcks = 0;
-    const losingClient = Object.create(store.client) as Store['client'];
-    losingClient.insert = async (params) => {
-      const result = await store.client.insert(params);
-      if (params.table === 'otel_metrics_exponential_histogram' && lostAcks === 0) {
-        lostAcks += 1;
-        throw new Error('socket hang up');
-      }
-      return result;
-    };
-    const { ingest, consumer, metrics } = await createTestIngest(losingClient);
-    await ingest.start();
-    await consumer.deliver(Topics.metrics, [{ value: histogramRequest('ack-lost', 'host-a') }], 600);
-    await ingest.stop();
-    assert.equal(lostAcks, 1);
-    assert.equal(
-      await counterValue(metrics, 'stallscope_ingest_insert_retries_total', { table: 'otel_metrics_exponential_histogram' }),
-      1,
-    );
-    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'ack-lost'`), [
-      { rows: '2' },
-    ]);
-    assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = 'ack-lost'`), [
-      { calls: '14' },
-    ]);
-  });
+  for (const insertFormat of INSERT_FORMATS) {
+    it(`an insert applied whose acknowledgement is lost is retried without duplicating rows or rollups (${insertFormat})`, async () => {
+      let lostAcks = 0;
+      const loseFirstAck = <T>(table: string, result: T): T => {
+        if (table === 'otel_metrics_exponential_histogram' && lostAcks === 0) {
+          lostAcks += 1;
+          throw new Error('socket hang up');
+        }
+        return result;
+      };
+      const losingClient = Object.create(store.client) as Store['client'];
+      // JSONEachRow goes through insert(), RowBinary through an INSERT ... FROM INFILE command.
+      losingClient.insert = async (params) => loseFirstAck(params.table, await store.client.insert(params));
+      losingClient.command = async (params) =>
+        loseFirstAck(/^INSERT INTO (\w+)/.exec(params.query)?.[1] ?? '', await store.client.command(params));
+      const serviceName = `ack-lost-${insertFormat}`;
+      const { ingest, consumer, metrics } = await createTestIngest(losingClient, insertFormat);
+      await ingest.start();
+      await consumer.deliver(Topics.metrics, [{ value: histogramRequest(serviceName, 'host-a') }], 600 + INSERT_FORMATS.indexOf(insertFormat));
+      await ingest.stop();
+      assert.equal(lostAcks, 1);
+      assert.equal(
+        await counterValue(metrics, 'stallscope_ingest_insert_retries_total', { table: 'otel_metrics_exponential_histogram' }),
+        1,
+      );
+      assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = '${serviceName}'`), [
+        { rows: '2' },
+      ]);
+      assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = '${serviceName}'`), [
+        { calls: '14' },
+      ]);
+    });
+  }
 
   it('a batch failing after its insert and before its commit is redelivered without duplicates', async () => {
     const { ingest, consumer, deadLetter } = await createTestIngest();

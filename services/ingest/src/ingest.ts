@@ -40,7 +40,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
   const logger = deps.logger.child({ component: 'ingest' });
   const metrics = createIngestMetrics(deps.metrics);
   const stopping = new AbortController();
-  const insert = retryingInsert(clickHouseInsert(() => deps.store.client, metrics), {
+  const insert = retryingInsert(clickHouseInsert(config.insertFormat, { store: deps.store, metrics, logger }), {
     initialBackoffMs: config.insertRetryInitialBackoffMs,
     maxBackoffMs: config.insertRetryMaxBackoffMs,
     signal: stopping.signal,
@@ -83,7 +83,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
     async start() {
       for (const topic of INGEST_TOPICS) subscribe(topic);
       await deps.consumer.start();
-      logger.info({ topics: INGEST_TOPICS, batchMaxRows: config.batchMaxRows }, 'ingest started');
+      logger.info({ topics: INGEST_TOPICS, batchMaxRows: config.batchMaxRows, insertFormat: config.insertFormat }, 'ingest started');
     },
     async stop() {
       // Inserts still retrying give up, so their batches stay uncommitted and

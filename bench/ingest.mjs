@@ -1,0 +1,258 @@
+// Ingest speed: Kafka -> ClickHouse (chDB) per ingest process, against the real
+// OpenTelemetry Collector's kafka receiver decoding the same topics in the same
+// run (the decode anchor).
+//
+//   node bench/ingest.mjs [spans=300000] [--cpu-prof]
+//
+// Fills otlp_spans / otlp_metrics (3 partitions) with agent output for a fleet
+// (bench/ingest/agent-output.mjs), then drains the backlog once with the
+// Collector and once per ingest set-up, each in a fresh consumer group and a
+// separate process: spans/s and metric points/s, CPU seconds per million spans,
+// peak RSS, CPU per thread; then produce -> queryable latency under a steady
+// trickle. --cpu-prof profiles the last set-up's main thread and prints where
+// its time goes.
+import { fork } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Topics } from '@stallscope/schemas';
+import { startKafkaBroker } from '../integration-tests/dist/fixtures/kafka-broker.js';
+import { freePort } from '../integration-tests/dist/fixtures/otel-collector.js';
+import { createProgress, median, printTable } from './lib/kit.mjs';
+import { fleetOutput, probeMessage } from './ingest/agent-output.mjs';
+import { summarizeCpuProfile } from './ingest/cpu-profile.mjs';
+import { buildCollector, startCollector } from './ingest/otel-collector.mjs';
+import { peakRssBytes, processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './ingest/proc-stats.mjs';
+
+const NAME = 'ingest';
+// One status line (a note per step, no total): each phase says how far it is.
+const status = createProgress(NAME);
+const progress = (_name, message) => status.update(0, message);
+const progressDone = () => status.finish();
+const args = process.argv.slice(2);
+const spanTotal = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 300_000);
+const cpuProfile = args.includes('--cpu-prof');
+const PARTITIONS = 3;
+const POLL_MS = 200;
+const DRAIN_TIMEOUT_MS = 15 * 60_000;
+const PROBES = 20;
+/** One full agent message per interval during the latency probes: a steady load well below any set-up's capacity. */
+const TRICKLE_INTERVAL_MS = 2000;
+
+/** The ingest set-ups compared; config sections as in the launcher's config. */
+const EIGHT_MIB = 8 * 1024 * 1024;
+const SETUPS = [
+  { name: 'ingest, JSONEachRow, 1 MiB fetches (before: main)', ingest: { insertFormat: 'JSONEachRow' }, kafka: {} },
+  { name: 'ingest, JSONEachRow, 8 MiB fetches', ingest: { insertFormat: 'JSONEachRow' }, kafka: { maxBatchBytes: EIGHT_MIB } },
+  { name: 'ingest, RowBinary, 1 MiB fetches (defaults)', ingest: { insertFormat: 'RowBinary' }, kafka: {} },
+  { name: 'ingest, RowBinary, 8 MiB fetches', ingest: { insertFormat: 'RowBinary' }, kafka: { maxBatchBytes: EIGHT_MIB } },
+];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
+const k = (perSecond) => `${(perSecond / 1000).toFixed(1)}k`;
+
+/**
+ * Polls `accepted()` ({ spans, points }) until both totals are in, timing from
+ * the last poll that saw no progress (so a consumer group's join does not
+ * count; the start is early by up to one poll, which only lowers the rates)
+ * and reading `cpuSeconds()` at the same instants.
+ */
+async function drain(label, { accepted, cpuSeconds, onIdle = () => {} }, totals) {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let first;
+  let idle = { atMs: Date.now(), spans: 0, points: 0, cpu: cpuSeconds() };
+  onIdle();
+  let spansDoneAt;
+  let pointsDoneAt;
+  for (;;) {
+    const atMs = Date.now();
+    const now = await accepted();
+    const cpu = cpuSeconds();
+    if (!first && (now.spans > 0 || now.points > 0)) first = idle;
+    else if (!first) {
+      idle = { atMs, spans: 0, points: 0, cpu };
+      onIdle();
+    }
+    if (first && !spansDoneAt && now.spans >= totals.spans) spansDoneAt = atMs;
+    if (first && !pointsDoneAt && now.points >= totals.points) pointsDoneAt = atMs;
+    progress(NAME, `${label}: ${now.spans}/${totals.spans} spans, ${now.points}/${totals.points} points`);
+    if (spansDoneAt && pointsDoneAt) {
+      const seconds = (Math.max(spansDoneAt, pointsDoneAt) - first.atMs) / 1000;
+      const spans = totals.spans - first.spans;
+      return {
+        spansPerSecond: spans / ((spansDoneAt - first.atMs) / 1000),
+        pointsPerSecond: (totals.points - first.points) / ((pointsDoneAt - first.atMs) / 1000),
+        cpuSeconds: cpu - first.cpu,
+        cpuPerMillionSpans: ((cpu - first.cpu) / spans) * 1e6,
+        cores: (cpu - first.cpu) / seconds,
+      };
+    }
+    if (Date.now() > deadline) throw new Error(`${label}: not drained within ${DRAIN_TIMEOUT_MS / 60_000} min (${now.spans} spans, ${now.points} points)`);
+    await sleep(POLL_MS);
+  }
+}
+
+function startWorker(setup, brokers, profileDir) {
+  const chdbPath = mkdtempSync(join(tmpdir(), 'stallscope-bench-chdb-'));
+  tempDirs.push(chdbPath);
+  const groupId = `bench-ingest-${Date.now()}`;
+  const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, groupId, ingest: setup.ingest, kafka: setup.kafka })], {
+    execArgv: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiters = new Map();
+  let latest = { rows: {} };
+  child.on('message', (message) => {
+    if (message.kind === 'progress') latest = message;
+    waiters.get(message.kind === 'probe' ? message.traceId : message.kind)?.(message);
+  });
+  const next = (key) => new Promise((resolve) => waiters.set(key, resolve));
+  return {
+    pid: child.pid,
+    ready: next('ready'),
+    async accepted() {
+      const reported = next('progress');
+      child.send({ kind: 'report' });
+      const { rows } = await reported;
+      return { spans: rows.otel_traces ?? 0, points: rows.otel_metrics_exponential_histogram ?? 0, rssBytes: latest.rssBytes };
+    },
+    probe(traceId) {
+      const seen = next(traceId);
+      child.send({ kind: 'probe', traceId });
+      return seen;
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ kind: 'stop' });
+      await exited;
+      rmSync(chdbPath, { recursive: true, force: true });
+    },
+  };
+}
+
+/** produce -> queryable: single-span probes while a steady trickle of full agent messages flows. */
+async function latencies(worker, producer, traceMessages) {
+  let trickling = true;
+  const trickle = (async () => {
+    for (let i = 0; trickling; i++) {
+      await producer.send({ topic: Topics.spans, messages: [{ value: traceMessages[i % traceMessages.length] }] });
+      await sleep(TRICKLE_INTERVAL_MS);
+    }
+  })();
+  const millis = [];
+  for (let i = 0; i < PROBES; i++) {
+    let traceId;
+    const value = probeMessage(10_000 + i, (id) => (traceId = id));
+    const sentAtMs = Date.now();
+    await producer.send({ topic: Topics.spans, messages: [{ value }] });
+    const { seenAtMs } = await worker.probe(traceId);
+    millis.push(seenAtMs - sentAtMs);
+    progress(NAME, `latency probe ${i + 1}/${PROBES}: ${seenAtMs - sentAtMs} ms`);
+    await sleep(150);
+  }
+  trickling = false;
+  await trickle;
+  millis.sort((a, b) => a - b);
+  return { p50: median(millis), p95: millis[Math.ceil(millis.length * 0.95) - 1] };
+}
+
+// Exit handlers (the broker's kill, the temp dirs' removal) run on Ctrl-C too.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+const tempDirs = [];
+process.once('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+progress(NAME, 'building the OpenTelemetry Collector (cached after the first build)');
+const collectorBinary = buildCollector();
+const input = fleetOutput(spanTotal, 10_000, (spans) => progress(NAME, `encoding agent output: ${spans}/${spanTotal} spans`));
+const bytes = [...input.traceMessages, ...input.metricMessages].reduce((total, message) => total + message.length, 0);
+progress(NAME, 'starting a Kafka broker');
+const broker = await startKafkaBroker();
+const kafka = new Kafka({ clientId: 'bench-ingest-producer', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+await admin.connect();
+await admin.createTopics({ topics: [Topics.spans, Topics.metrics].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
+await admin.disconnect();
+const producer = kafka.producer();
+await producer.connect();
+let produced = 0;
+// One message per send, as the agent sends: a record batch stays under the broker's max.message.bytes.
+for (const [topic, messages] of [[Topics.spans, input.traceMessages], [Topics.metrics, input.metricMessages]]) {
+  for (let i = 0; i < messages.length; i++) {
+    await producer.send({ topic, messages: [{ value: messages[i], partition: i % PARTITIONS }] });
+    if (++produced % 50 === 0) progress(NAME, `producing: ${produced}/${input.traceMessages.length + input.metricMessages.length} messages`);
+  }
+}
+const totals = { spans: input.spans, points: input.points };
+
+const results = [];
+try {
+  const collector = startCollector(collectorBinary, {
+    brokers: broker.brokers,
+    groupId: `bench-otelcol-${Date.now()}`,
+    spansTopic: Topics.spans,
+    metricsTopic: Topics.metrics,
+    metricsPort: await freePort(),
+  });
+  try {
+    const drained = await drain('OTel Collector kafka receiver', { accepted: collector.accepted, cpuSeconds: () => processCpuSeconds(collector.pid) }, totals);
+    results.push({ name: 'OTel Collector v0.155.0 kafka receiver -> debug (decode only)', ...drained, peakRssBytes: peakRssBytes(collector.pid) });
+  } finally {
+    await collector.stop();
+  }
+
+  for (const [index, setup] of SETUPS.entries()) {
+    const profileDir = cpuProfile && index === SETUPS.length - 1 ? mkdtempSync(join(tmpdir(), 'stallscope-bench-prof-')) : undefined;
+    const worker = startWorker(setup, broker.brokers, profileDir);
+    let threadsBefore;
+    try {
+      await worker.ready;
+      const drained = await drain(setup.name, {
+        accepted: worker.accepted,
+        cpuSeconds: () => processCpuSeconds(worker.pid),
+        onIdle: () => (threadsBefore = threadCpuSeconds(worker.pid)),
+      }, totals);
+      const threads = threadCpuDelta(threadsBefore, threadCpuSeconds(worker.pid));
+      const peak = peakRssBytes(worker.pid);
+      const latency = await latencies(worker, producer, input.traceMessages);
+      results.push({ name: setup.name, ...drained, peakRssBytes: peak, latency, threads });
+    } finally {
+      await worker.stop();
+    }
+    if (profileDir) {
+      results.at(-1).profile = summarizeCpuProfile(join(profileDir, readdirSync(profileDir).find((file) => file.endsWith('.cpuprofile'))));
+      rmSync(profileDir, { recursive: true, force: true });
+    }
+  }
+} finally {
+  await producer.disconnect();
+  await broker.stop();
+}
+progressDone();
+
+console.log(`${input.spans} spans in ${input.traceMessages.length} messages (~${Math.round(input.spans / input.traceMessages.length)} spans each), ` +
+  `${input.points} histogram points in ${input.metricMessages.length} messages, ${mib(bytes)} MiB, ${PARTITIONS} partitions`);
+const anchor = results[0];
+printTable(
+  ['consumer', 'spans/s', 'points/s', 'CPU s per 1M spans', 'cores busy', 'peak RSS MiB', 'produce->queryable p50/p95 ms', 'spans/s per core vs Collector'],
+  results.map((result) => [
+    result.name,
+    k(result.spansPerSecond),
+    k(result.pointsPerSecond),
+    result.cpuPerMillionSpans.toFixed(1),
+    result.cores.toFixed(2),
+    mib(result.peakRssBytes),
+    result.latency ? `${result.latency.p50}/${result.latency.p95}` : '–',
+    ((result.spansPerSecond / result.cores) / (anchor.spansPerSecond / anchor.cores)).toFixed(2),
+  ]),
+);
+for (const result of results.filter((result) => result.threads)) {
+  console.log(`\nCPU by thread, ${result.name} (s during the drain):`);
+  printTable(['thread', 'CPU s', 'share'], result.threads.slice(0, 8).map(([name, seconds]) => [name, seconds.toFixed(1), `${((seconds / result.cpuSeconds) * 100).toFixed(0)}%`]));
+}
+for (const result of results.filter((result) => result.profile)) {
+  console.log(`\nMain thread by stage, ${result.name} (--cpu-prof, ${result.profile.totalSeconds.toFixed(1)} s sampled):`);
+  printTable(['stage', 'share'], result.profile.stages.map(({ name, share }) => [name, `${(share * 100).toFixed(1)}%`]));
+  printTable(['function (self time)', 'share'], result.profile.functions.map(({ name, share }) => [name, `${(share * 100).toFixed(1)}%`]));
+}

@@ -1,0 +1,47 @@
+// CPU time and memory of a process and of its threads, from /proc.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+
+function parseStat(text) {
+  // comm may hold spaces and parentheses: the fields after it start at the last ')'.
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(text.indexOf('(') + 1, close);
+  const fields = text.slice(close + 2).split(' ');
+  return { comm, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+}
+
+/** user + system CPU seconds of the whole process (every thread, live and exited). */
+export function processCpuSeconds(pid) {
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuSeconds;
+}
+
+/** CPU seconds per thread name (threads of one name summed), e.g. node's main thread, libuv's pool, chDB's pools. */
+export function threadCpuSeconds(pid) {
+  const byName = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat;
+    try {
+      stat = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    } catch {
+      continue; // exited meanwhile
+    }
+    const name = tid === String(pid) ? 'main thread' : stat.comm;
+    byName.set(name, (byName.get(name) ?? 0) + stat.cpuSeconds);
+  }
+  return byName;
+}
+
+/** The thread names whose CPU grew between two threadCpuSeconds snapshots, most first. */
+export function threadCpuDelta(before, after) {
+  return [...after]
+    .map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)])
+    .filter(([, seconds]) => seconds > 0)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/** Peak resident set size (VmHWM) in bytes. */
+export function peakRssBytes(pid) {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}

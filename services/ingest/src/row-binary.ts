@@ -1,0 +1,251 @@
+// Rows -> ClickHouse's RowBinary format, column codecs chosen from the
+// table's own column types (DESCRIBE TABLE), so the migrations stay the one
+// place that declares them. Values come in the forms the row builders make for
+// JSONEachRow (DateTime64 as "<seconds>.<fraction>", UInt64 as decimal text,
+// Float64 as a number or 'nan'/'inf'/'-inf'), so both formats carry the same rows.
+
+/** A column type this encoder does not write; the table's inserts stay JSONEachRow. */
+export class UnsupportedColumnTypeError extends Error {}
+
+/** A growable byte buffer with RowBinary's primitive writes. */
+export class RowBinaryWriter {
+  private buffer: Buffer;
+  private position = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.position + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
+    this.buffer.copy(grown, 0, 0, this.position);
+    this.buffer = grown;
+  }
+
+  /** LEB128, as RowBinary writes string lengths and array/map sizes. */
+  varUInt(value: number): void {
+    this.reserve(5);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buffer[this.position++] = (rest & 0x7f) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buffer[this.position++] = rest;
+  }
+
+  string(value: string): void {
+    // At most 3 bytes per UTF-16 unit; a short string's length fits one varint byte.
+    const maxBytes = value.length * 3;
+    if (maxBytes < 0x80) {
+      this.reserve(1 + maxBytes);
+      const written = this.buffer.write(value, this.position + 1, 'utf8');
+      this.buffer[this.position] = written;
+      this.position += 1 + written;
+      return;
+    }
+    const bytes = Buffer.byteLength(value, 'utf8');
+    this.varUInt(bytes);
+    this.reserve(bytes);
+    this.position += this.buffer.write(value, this.position, 'utf8');
+  }
+
+  uint8(value: number): void {
+    this.reserve(1);
+    this.buffer[this.position++] = value;
+  }
+
+  int(value: number, bytes: 1 | 2 | 4, signed: boolean): void {
+    this.reserve(bytes);
+    if (signed) this.buffer.writeIntLE(value, this.position, bytes);
+    else this.buffer.writeUIntLE(value, this.position, bytes);
+    this.position += bytes;
+  }
+
+  /** A 64-bit integer as its low and high 32-bit halves (two's complement for a negative high half). */
+  int64Halves(low: number, high: number): void {
+    this.reserve(8);
+    this.buffer.writeUInt32LE(low >>> 0, this.position);
+    this.buffer.writeInt32LE(high | 0, this.position + 4);
+    this.position += 8;
+  }
+
+  int64(value: bigint): void {
+    this.reserve(8);
+    this.buffer.writeBigInt64LE(BigInt.asIntN(64, value), this.position);
+    this.position += 8;
+  }
+
+  float(value: number, bytes: 4 | 8): void {
+    this.reserve(bytes);
+    if (bytes === 8) this.buffer.writeDoubleLE(value, this.position);
+    else this.buffer.writeFloatLE(value, this.position);
+    this.position += bytes;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.position);
+  }
+}
+
+/** Writes one value of a column. */
+export type ColumnCodec = (writer: RowBinaryWriter, value: unknown, column: string) => void;
+
+function badValue(column: string, value: unknown, type: string): never {
+  throw new TypeError(`column ${column}: ${JSON.stringify(value) ?? String(value)} is no ${type} value`);
+}
+
+const TWO_POW_32 = 2 ** 32;
+const TWO_POW_16 = 2 ** 16;
+
+function writeSafeInteger(writer: RowBinaryWriter, value: number): void {
+  const high = Math.floor(value / TWO_POW_32);
+  writer.int64Halves(value - high * TWO_POW_32, high);
+}
+
+/** An integer of up to 64 bits from a number or decimal text; exact for any text, via bigint where a double is not. */
+function int64Codec(type: string): ColumnCodec {
+  return (writer, value, column) => {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) writeSafeInteger(writer, value);
+    else if (typeof value === 'number' && Number.isInteger(value)) writer.int64(BigInt(value));
+    else if (typeof value === 'string' && /^-?\d+$/.test(value)) {
+      if (value.length <= 15) writeSafeInteger(writer, Number(value));
+      else writer.int64(BigInt(value));
+    } else if (typeof value === 'bigint') writer.int64(value);
+    else badValue(column, value, type);
+  };
+}
+
+function smallIntCodec(type: string, bytes: 1 | 2 | 4, signed: boolean): ColumnCodec {
+  return (writer, value, column) => {
+    const number = typeof value === 'string' ? Number(value) : typeof value === 'boolean' ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number)) badValue(column, value, type);
+    writer.int(number, bytes, signed);
+  };
+}
+
+const FLOAT_WORDS: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
+
+function floatCodec(type: string, bytes: 4 | 8): ColumnCodec {
+  return (writer, value, column) => {
+    const number = typeof value === 'string' ? FLOAT_WORDS[value] : value;
+    if (typeof number !== 'number') badValue(column, value, type);
+    writer.float(number, bytes);
+  };
+}
+
+/**
+ * DateTime64(P) from "<seconds>.<fraction>" text (or whole seconds): the Int64
+ * count of 10^-P seconds. For P = 9 and non-negative seconds the value is put
+ * together from doubles that stay exact (each partial product < 2^53), which
+ * avoids a bigint per timestamp; anything else goes through bigint.
+ */
+function dateTime64Codec(type: string, precision: number): ColumnCodec {
+  const scale = 10n ** BigInt(precision);
+  return (writer, value, column) => {
+    if (typeof value !== 'string') badValue(column, value, type);
+    const match = /^(-?\d+)(?:\.(\d+))?$/.exec(value);
+    if (!match) badValue(column, value, type);
+    const secondsText = match[1]!;
+    const fraction = (match[2] ?? '').padEnd(precision, '0');
+    if (fraction.length > precision) badValue(column, value, type);
+    if (precision === 9 && secondsText.length <= 10 && !secondsText.startsWith('-')) {
+      // seconds = sH * 2^16 + sL; total = A * 2^16 + B with A = sH * 1e9 and
+      // B = sL * 1e9 + fraction; with A = aH * 2^16 + aL, total = aH * 2^32 + C
+      // where C = aL * 2^16 + B. Every term stays below 2^53.
+      const seconds = Number(secondsText);
+      const a = Math.floor(seconds / TWO_POW_16) * 1e9;
+      const b = (seconds % TWO_POW_16) * 1e9 + Number(fraction);
+      const c = (a % TWO_POW_16) * TWO_POW_16 + b;
+      writer.int64Halves(c % TWO_POW_32, Math.floor(a / TWO_POW_16) + Math.floor(c / TWO_POW_32));
+      return;
+    }
+    writer.int64(BigInt(secondsText) * scale + (secondsText.startsWith('-') ? -1n : 1n) * BigInt(fraction || '0'));
+  };
+}
+
+const stringCodec: ColumnCodec = (writer, value, column) => {
+  if (typeof value !== 'string') badValue(column, value, 'String');
+  writer.string(value);
+};
+
+function arrayCodec(element: ColumnCodec, type: string): ColumnCodec {
+  return (writer, value, column) => {
+    if (!Array.isArray(value)) badValue(column, value, type);
+    writer.varUInt(value.length);
+    for (const item of value) element(writer, item, column);
+  };
+}
+
+function mapCodec(key: ColumnCodec, mapped: ColumnCodec, type: string): ColumnCodec {
+  return (writer, value, column) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) badValue(column, value, type);
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    writer.varUInt(keys.length);
+    for (const name of keys) {
+      key(writer, name, column);
+      mapped(writer, record[name], column);
+    }
+  };
+}
+
+function nullableCodec(inner: ColumnCodec): ColumnCodec {
+  return (writer, value, column) => {
+    if (value === null) return writer.uint8(1);
+    writer.uint8(0);
+    inner(writer, value, column);
+  };
+}
+
+/** The arguments of a type such as Map(LowCardinality(String), String), split at top-level commas. */
+function typeArguments(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '(') depth++;
+    else if (char === ')') depth--;
+    else if (char === ',' && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts;
+}
+
+const INTS: Record<string, [1 | 2 | 4, boolean]> = {
+  UInt8: [1, false], UInt16: [2, false], UInt32: [4, false], Int8: [1, true], Int16: [2, true], Int32: [4, true], Bool: [1, false],
+};
+
+/** The codec of a ClickHouse column type, as DESCRIBE TABLE names it. */
+export function columnCodec(type: string): ColumnCodec {
+  const open = type.indexOf('(');
+  const name = open < 0 ? type : type.slice(0, open);
+  const args = open < 0 ? [] : typeArguments(type.slice(open + 1, type.lastIndexOf(')')));
+  if (name === 'String') return stringCodec;
+  if (name === 'LowCardinality') return columnCodec(args[0]!);
+  if (name === 'Nullable') return nullableCodec(columnCodec(args[0]!));
+  if (name === 'Array') return arrayCodec(columnCodec(args[0]!), type);
+  if (name === 'Map') return mapCodec(columnCodec(args[0]!), columnCodec(args[1]!), type);
+  if (name === 'UInt64' || name === 'Int64') return int64Codec(type);
+  if (name === 'Float64') return floatCodec(type, 8);
+  if (name === 'Float32') return floatCodec(type, 4);
+  if (name === 'DateTime64') return dateTime64Codec(type, Number(args[0]));
+  const int = INTS[name];
+  if (int) return smallIntCodec(type, int[0], int[1]);
+  throw new UnsupportedColumnTypeError(`no RowBinary codec for column type ${type}`);
+}
+
+/** Encodes rows of a table: `columns` in insert order with their codecs. */
+export function encodeRowBinary(rows: readonly object[], columns: readonly (readonly [string, ColumnCodec])[]): Buffer {
+  const writer = new RowBinaryWriter();
+  for (const row of rows) {
+    const values = row as Record<string, unknown>;
+    for (const [column, codec] of columns) codec(writer, values[column], column);
+  }
+  return writer.bytes();
+}
