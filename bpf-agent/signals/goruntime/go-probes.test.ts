@@ -10,7 +10,7 @@ import { createLogger } from '@stallscope/common';
 import { GO_PROBE_FUNCTIONS } from '@stallscope/schemas';
 import { ElfFile, readFunctionSymbols } from '../../src/symbols/index.js';
 import { buildGoFixture, goSkipReason } from '../../src/symbols/test-fixtures/fixture-processes.js';
-import { readGoBinary } from './go-binary.js';
+import { probeDeltaIn, readGoBinary } from './go-binary.js';
 import { GoProbes } from './go-probes.js';
 
 /** A fake /proc whose processes run the given executables. */
@@ -23,8 +23,8 @@ function procRootWith(processes: Record<number, string>): string {
   return root;
 }
 
-/** File offsets of the probed functions by the symbolizer's own ELF reader. */
-function offsetsBySymbolizer(path: string): bigint[] {
+/** File offsets of the probed functions' entries by the symbolizer's own ELF reader. */
+function entriesBySymbolizer(path: string): bigint[] {
   const elf = ElfFile.open(path);
   try {
     const symbols = readFunctionSymbols(elf);
@@ -38,17 +38,44 @@ function offsetsBySymbolizer(path: string): bigint[] {
   }
 }
 
-test('a Go executable: its version from build info, reason names and probe offsets from .symtab', { skip: goSkipReason }, () => {
+/**
+ * What `go tool objdump` disassembles first in each probed function: the
+ * file offset of the first conditional jump (the stack check's JBE) within
+ * the first three instructions.
+ */
+function stackCheckJumpsByObjdump(path: string): bigint[] {
+  const entries = entriesBySymbolizer(path);
+  return GO_PROBE_FUNCTIONS.map((fn, i) => {
+    const lines = execFileSync('go', ['tool', 'objdump', '-s', `^${fn.replace('.', '\\.')}$`, path], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => /^\s+\S+:\d+\s+0x[0-9a-f]+/.test(line))
+      .slice(0, 3);
+    const start = BigInt(lines[0]!.trim().split(/\s+/)[1]!);
+    const jump = lines.find((line) => /\tJBE /.test(line));
+    assert.ok(jump, `${fn} opens with a stack check: ${lines.join(' / ')}`);
+    return entries[i]! + BigInt(jump.trim().split(/\s+/)[1]!) - start;
+  });
+}
+
+test('a Go executable: its version from build info, reason names from .symtab, probes at each function\'s stack-check jump', { skip: goSkipReason }, () => {
   const exe = buildGoFixture();
   const facts = readGoBinary(exe);
   assert.ok(facts);
   assert.equal(facts.goVersion, execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim());
-  assert.deepEqual(GO_PROBE_FUNCTIONS.map((fn) => facts.probeOffsets[fn]), offsetsBySymbolizer(exe));
+  const expected = process.arch === 'x64' ? stackCheckJumpsByObjdump(exe) : entriesBySymbolizer(exe);
+  assert.deepEqual(GO_PROBE_FUNCTIONS.map((fn) => facts.probeOffsets[fn]), expected);
   assert.ok(facts.stwReasons.includes('GC sweep termination') && facts.stwReasons.includes('GC mark termination'), facts.stwReasons.join(','));
   for (const reason of ['sync.Mutex.Lock', 'chan receive', 'chan send', 'select', 'IO wait', 'sleep', 'GC assist wait']) {
     assert.ok(facts.waitReasons.includes(reason), `wait reason ${reason} in ${facts.waitReasons.join(',')}`);
   }
   assert.equal(facts.waitReasons[0], '', 'code 0 is the runtime\'s empty reason');
+});
+
+test('a function opening otherwise is probed at its entry', () => {
+  assert.equal(probeDeltaIn(Buffer.from([0x55, 0x48, 0x89, 0xe5, 0x49, 0x3b, 0x66, 0x10, 0x76, 0x05])), 0, 'PUSHQ BP first');
+  assert.equal(probeDeltaIn(Buffer.from([0x49, 0x3b, 0x66, 0x10, 0x90, 0x90])), 0, 'a stack check without its jump');
+  assert.equal(probeDeltaIn(Buffer.from([0x49, 0x3b, 0x66, 0x10, 0x76, 0x05])), 4, 'JBE rel8');
+  assert.equal(probeDeltaIn(Buffer.from([0x4c, 0x8d, 0xa4, 0x24, 0x00, 0xfe, 0xff, 0xff, 0x4d, 0x3b, 0x66, 0x18, 0x0f, 0x86, 0, 0, 0, 0])), 12, 'LEAQ d32; CMPQ R12; JBE rel32');
 });
 
 test('a file that is not Go is no Go binary', { skip: goSkipReason }, () => {
@@ -69,7 +96,7 @@ test('each Go file is probed once for all its processes, found running and at ex
     probes.onProcess(101);
     probes.onProcess(300);
     probes.onProcess(200);
-    const offsets = offsetsBySymbolizer(exe).join(' ');
+    const offsets = GO_PROBE_FUNCTIONS.map((fn) => readGoBinary(exe)!.probeOffsets[fn]).join(' ');
     assert.deepEqual(commands, [`attach 0 ${root}/100/exe ${offsets}`, `attach 1 ${root}/200/exe ${offsets}`]);
     assert.equal(probes.binaryOf(101)?.goVersion, probes.binaryOf(100)?.goVersion);
     assert.equal(probes.binaryOf(300), undefined);
