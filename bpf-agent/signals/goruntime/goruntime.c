@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "loader.h"
 #include "goruntime.h"
@@ -77,6 +78,9 @@ static int attach(const char *args)
 		   &off[4], &off[5]) != 2 + GO_PROBE_COUNT || id >= GO_MAX_BINARIES)
 		return -1;
 	detach(id);
+	/* A short-lived process (a go command, a test binary) may be gone already: nothing to probe, nothing to say. */
+	if (access(path, F_OK))
+		return 0;
 	for (p = 0; p < GO_PROBE_COUNT; p++) {
 		if (!off[p])
 			continue;
