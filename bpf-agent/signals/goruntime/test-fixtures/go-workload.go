@@ -1,7 +1,9 @@
-// The goruntime signal's workload: after "go" on stdin it runs for the given
-// seconds a forced GC every 100 ms, 1,000 short goroutines a second, workers
-// contending for one sync.Mutex, and receivers waiting on a channel; then it
-// prints what it measured itself as one JSON line and exits.
+// The goruntime signal's workload: after "go" on stdin (or, given START_MS,
+// that many ms after it starts: time for an agent to probe it) it runs for the
+// given seconds a forced GC every 100 ms, 1,000 short goroutines a second,
+// workers contending for one sync.Mutex, and receivers waiting on a channel;
+// then it prints what it measured itself as one JSON line and exits.
+// usage: go-workload SECONDS [START_MS]
 package main
 
 import (
@@ -70,12 +72,21 @@ func receiver(ch <-chan int, waited *atomic.Int64, wg *sync.WaitGroup) {
 func main() {
 	seconds, err := strconv.ParseFloat(os.Args[1], 64)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "usage: go-workload SECONDS")
+		fmt.Fprintln(os.Stderr, "usage: go-workload SECONDS [START_MS]")
 		os.Exit(2)
 	}
-	fmt.Println("ready")
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-		os.Exit(1)
+	if len(os.Args) > 2 {
+		startMs, err := strconv.Atoi(os.Args[2])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "usage: go-workload SECONDS [START_MS]")
+			os.Exit(2)
+		}
+		time.Sleep(time.Duration(startMs) * time.Millisecond)
+	} else {
+		fmt.Println("ready")
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			os.Exit(1)
+		}
 	}
 	cycles0, pauses0 := gcFigures()
 	begin := time.Now()
