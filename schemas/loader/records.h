@@ -385,6 +385,9 @@ enum go_probe {
 	GO_PROBE_COUNT = 6,
 };
 
+/* Go binaries probed at once: the attach command's ids are below this. */
+#define GO_MAX_BINARIES 1024
+
 enum go_hist_kind {
 	GO_HIST_STW_PAUSE = 0, /* stopTheWorldWithSema -> startTheWorldWithSema; reason: stwReason */
 	GO_HIST_PARK = 1,      /* gopark -> the goroutine runs again (execute); reason: waitReason */

@@ -61,6 +61,7 @@ export {
   PROCESS_FILENAME_LEN,
   TASK_COMM_LEN,
   GO_HIST_KINDS,
+  GO_MAX_BINARIES,
   GO_PROBE_FUNCTIONS,
   GoCountsRecordLayout,
   GoHistRecordLayout,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   DROP_REASONS,
   GO_HIST_KINDS,
+  GO_MAX_BINARIES,
   GO_PROBE_FUNCTIONS,
   GoCountsRecordLayout,
   GoHistRecordLayout,
@@ -301,6 +302,7 @@ test('TypeScript record layout matches schemas/loader/records.h', (t) => {
   assert.equal(GO_PROBE_FUNCTIONS.length, c.GO_PROBE_COUNT, 'GO_PROBE_COUNT');
 
   const constants = {
+    GO_MAX_BINARIES,
     TCP_PORT_CLASS_OTHER,
     RECORD_ABI_VERSION,
     TASK_COMM_LEN,

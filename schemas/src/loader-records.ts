@@ -244,6 +244,8 @@ export const GO_PROBE_FUNCTIONS = [
   'runtime.execute',
 ] as const;
 export type GoProbeFunction = (typeof GO_PROBE_FUNCTIONS)[number];
+/** Go binaries the loader probes at once: the attach command's ids are below this. */
+export const GO_MAX_BINARIES = 1024;
 
 export const GoHistRecordLayout = {
   size: 48,

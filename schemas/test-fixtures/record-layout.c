@@ -242,6 +242,7 @@ int main(void)
 	VAL(DROP_GO_MAP_FULL);
 	VAL(DROP_GO_STACK_FULL);
 	VAL(SIGNAL_GORUNTIME);
+	VAL(GO_MAX_BINARIES);
 	puts("}");
 	return 0;
 }

@@ -4,7 +4,7 @@
 // stack check, by its bytes) and the names of the runtime's reason codes (by
 // symbol too), so no offset or enum is hard-coded per Go version.
 import { GO_PROBE_FUNCTIONS, type GoProbeFunction } from '@stallscope/schemas';
-import { ElfFile, type ElfSection } from '../../src/symbols/index.js';
+import { ElfFile } from '../../src/symbols/index.js';
 
 export interface GoBinary {
   /** "go1.26.8", from .go.buildinfo. */
@@ -24,6 +24,7 @@ const BUILDINFO_MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 /** Build info flag: the version string is inline (Go 1.18 and later). */
 const BUILDINFO_INLINE_STRINGS = 0x2;
 const SHT_SYMTAB = 2;
+const SHT_NOBITS = 8;
 const SYMBOL_SIZE = 24;
 /** A Go string header: pointer and length, 8 bytes each on 64-bit targets. */
 const STRING_HEADER_SIZE = 16;
@@ -118,22 +119,15 @@ function fileOffsetOf(elf: ElfFile, address: bigint): bigint | undefined {
   return segment ? address - segment.vaddr + segment.offset : undefined;
 }
 
-/** Reads section contents by virtual address, each section read once. */
+/** Reads bytes by virtual address with positioned reads (a large binary's .rodata is never read whole). */
 class AddressReader {
-  private readonly cache = new Map<ElfSection, Buffer>();
-
   constructor(private readonly elf: ElfFile) {}
 
   read(address: bigint, length: number): Buffer | undefined {
-    const section = this.elf.sections.find((s) => s.addr !== 0n && s.addr <= address && address + BigInt(length) <= s.addr + s.size);
+    const section = this.elf.sections.find((s) => s.addr !== 0n && s.type !== SHT_NOBITS && s.addr <= address && address + BigInt(length) <= s.addr + s.size);
     if (!section) return undefined;
-    let data = this.cache.get(section);
-    if (!data) {
-      data = this.elf.readSection(section);
-      this.cache.set(section, data);
-    }
-    const at = Number(address - section.addr);
-    return at + length <= data.length ? data.subarray(at, at + length) : undefined;
+    const data = this.elf.read(section.offset + (address - section.addr), length);
+    return data.length === length ? data : undefined;
   }
 }
 

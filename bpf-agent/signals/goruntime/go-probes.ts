@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Logger } from '@stallscope/common';
-import { GO_PROBE_FUNCTIONS, type GoProbeFunction } from '@stallscope/schemas';
+import { GO_MAX_BINARIES, GO_PROBE_FUNCTIONS, type GoProbeFunction } from '@stallscope/schemas';
 import { goMinorVersion, readGoBinary, type GoBinary } from './go-binary.js';
 
 /** Which parts of the signal probe their functions. */
@@ -21,8 +21,8 @@ const PART_FUNCTIONS: Record<keyof GoRuntimeParts, readonly GoProbeFunction[]> =
 
 /** The register ABI (arguments and the current g in registers) came with Go 1.17 on amd64, 1.18 on arm64. */
 const MIN_GO_MINOR = 18;
-/** Binary ids the loader holds (GO_MAX_BINARIES in goruntime.h). */
-const MAX_BINARIES = 1024;
+/** Files remembered as not probeable (not Go, too old, stripped): past this, the oldest are forgotten and read again if run again. */
+const MAX_UNPROBED_FILES = 10_000;
 
 interface ProbedBinary {
   id: number;
@@ -39,11 +39,12 @@ interface ProbedBinary {
 export class GoProbes {
   /** "dev:ino" -> the binary, or null for a file that is not a probeable Go program. */
   private readonly files = new Map<string, ProbedBinary | null>();
+  private unprobedFiles = 0;
   private readonly byTgid = new Map<number, ProbedBinary>();
   /** Exited processes' facts, kept two intervals for their last counters. */
   private exitedNow = new Map<number, GoBinary>();
   private exitedBefore = new Map<number, GoBinary>();
-  private readonly freeIds: number[] = Array.from({ length: MAX_BINARIES }, (_, i) => MAX_BINARIES - 1 - i);
+  private readonly freeIds: number[] = Array.from({ length: GO_MAX_BINARIES }, (_, i) => GO_MAX_BINARIES - 1 - i);
 
   constructor(
     private readonly parts: GoRuntimeParts,
@@ -68,6 +69,7 @@ export class GoProbes {
     if (before !== undefined) this.onExit(tgid); // exec'd another program
     if (binary === undefined) {
       binary = this.probe(exe, key);
+      if (binary === null) this.rememberUnprobed();
       this.files.set(key, binary);
     }
     if (binary === null) return;
@@ -86,6 +88,16 @@ export class GoProbes {
     this.command(`detach ${binary.id}`);
     this.freeIds.push(binary.id);
     for (const [key, known] of this.files) if (known === binary) this.files.delete(key);
+  }
+
+  private rememberUnprobed(): void {
+    if (++this.unprobedFiles <= MAX_UNPROBED_FILES) return;
+    for (const [key, known] of this.files) {
+      if (known !== null) continue;
+      this.files.delete(key);
+      this.unprobedFiles--;
+      break;
+    }
   }
 
   /** The runtime facts of a probed process, also for two intervals after it exited. */
@@ -120,7 +132,7 @@ export class GoProbes {
     if (offsets.every((offset) => offset === 0n)) return null;
     const id = this.freeIds.pop();
     if (id === undefined) {
-      this.logger.warn({ exe, maxBinaries: MAX_BINARIES }, 'too many distinct Go binaries probed at once: this one is left out');
+      this.logger.warn({ exe, maxBinaries: GO_MAX_BINARIES }, 'too many distinct Go binaries probed at once: this one is left out');
       return null;
     }
     // The path through /proc names the very file the process runs, in any mount namespace.

@@ -22,6 +22,9 @@ export interface GoRuntimeSignalOptions {
   procRoot?: string;
 }
 
+/** Running processes looked at per event-loop turn when the signal starts. */
+const SCAN_BATCH = 8;
+
 /** A reason code as its runtime names it, or by number where the binary has no name for it. */
 const nameOf = (names: readonly string[] | undefined, code: number): string => names?.[code] || `reason ${code}`;
 
@@ -52,7 +55,13 @@ export function createGoRuntimeSignal(context: SignalContext, options: GoRuntime
     } catch (error) {
       options.logger.warn({ err: error, procRoot }, 'cannot list processes: only Go programs started from now on are probed');
     }
-    for (const entry of entries) if (/^\d+$/.test(entry)) probes.onProcess(Number(entry));
+    // A few processes a turn: reading every binary of a busy host at once would hold up the loader's records.
+    const pids = entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
+    const step = () => {
+      for (const pid of pids.splice(0, SCAN_BATCH)) probes.onProcess(pid);
+      if (pids.length > 0) setImmediate(step);
+    };
+    setImmediate(step);
   };
 
   return {

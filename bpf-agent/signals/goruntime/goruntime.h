@@ -17,8 +17,6 @@
 #define GO_PARK_STACK_KEYS 8192
 /* One park in this many takes its user stack (and counts this many times). */
 #define GO_PARK_STACK_EVERY 16
-/* Go binaries probed at once. */
-#define GO_MAX_BINARIES 1024
 
 struct go_stw {
 	__u64 start_ns;
