@@ -82,7 +82,7 @@ test('a file that is not Go is no Go binary', { skip: goSkipReason }, () => {
   assert.equal(readGoBinary(process.execPath), undefined);
 });
 
-test('each Go file is probed once for all its processes, found running and at exec alike, and unprobed with its last process', { skip: goSkipReason }, () => {
+test('each Go file is probed once for all its processes, found running and at exec alike, and unprobed a while after its last process', { skip: goSkipReason }, () => {
   const exe = buildGoFixture();
   const dir = mkdtempSync(join(tmpdir(), 'stallscope-goprobes-copy-'));
   const otherExe = join(dir, 'other-go');
@@ -102,13 +102,21 @@ test('each Go file is probed once for all its processes, found running and at ex
     assert.equal(probes.binaryOf(300), undefined);
 
     probes.onExit(100);
-    assert.equal(commands.length, 2, 'another process still runs the file');
     probes.onExit(101);
-    assert.equal(commands[2], 'detach 0');
     assert.ok(probes.binaryOf(101), 'an exited process keeps its reason names for its last counters');
     probes.endInterval();
     probes.endInterval();
     assert.equal(probes.binaryOf(101), undefined);
+    // The file stays probed a while: a new run of it (a build runs the compiler over and over) attaches nothing.
+    mkdirSync(join(root, '102'));
+    symlinkSync(exe, join(root, '102', 'exe'));
+    probes.onProcess(102);
+    probes.onExit(102);
+    assert.equal(commands.length, 2, 'no detach and no new attach while the file was in use lately');
+    for (let i = 0; i < 11; i++) probes.endInterval();
+    assert.equal(commands.length, 2);
+    probes.endInterval();
+    assert.deepEqual(commands.slice(2), ['detach 0'], 'unprobed twelve intervals after its last process; the other file is still in use');
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });

@@ -28,13 +28,22 @@ interface ProbedBinary {
   id: number;
   facts: GoBinary;
   users: Set<number>;
+  /** Intervals ended since its last process exited. */
+  idleIntervals: number;
 }
+
+/**
+ * A binary stays probed this many intervals after its last process exits:
+ * a build runs the Go compiler hundreds of times, and attaching and detaching
+ * uprobes for each run kept the loader from its snapshots.
+ */
+const LINGER_INTERVALS = 12;
 
 /**
  * Finds the Go executables processes run and has the loader probe each
  * distinct file (device and inode) once, for every process running it; the
- * probes go when the last such process exits. A process's runtime reason
- * names come from its own binary.
+ * probes go LINGER_INTERVALS after the last such process exits. A process's
+ * runtime reason names come from its own binary.
  */
 export class GoProbes {
   /** "dev:ino" -> the binary, or null for a file that is not a probeable Go program. */
@@ -74,20 +83,17 @@ export class GoProbes {
     }
     if (binary === null) return;
     binary.users.add(tgid);
+    binary.idleIntervals = 0;
     this.byTgid.set(tgid, binary);
   }
 
-  /** Its binary's probes go with the last process running it. */
+  /** Its binary's probes go LINGER_INTERVALS after the last process running it (see endInterval). */
   onExit(tgid: number): void {
     const binary = this.byTgid.get(tgid);
     if (!binary) return;
     this.byTgid.delete(tgid);
     this.exitedNow.set(tgid, binary.facts);
     binary.users.delete(tgid);
-    if (binary.users.size > 0) return;
-    this.command(`detach ${binary.id}`);
-    this.freeIds.push(binary.id);
-    for (const [key, known] of this.files) if (known === binary) this.files.delete(key);
   }
 
   private rememberUnprobed(): void {
@@ -105,10 +111,16 @@ export class GoProbes {
     return this.byTgid.get(tgid)?.facts ?? this.exitedNow.get(tgid) ?? this.exitedBefore.get(tgid);
   }
 
-  /** An interval ended: the facts of processes that exited two intervals ago go. */
+  /** An interval ended: the facts of processes that exited two intervals ago go, and binaries unused long enough are unprobed. */
   endInterval(): void {
     this.exitedBefore = this.exitedNow;
     this.exitedNow = new Map();
+    for (const [key, binary] of this.files) {
+      if (binary === null || binary.users.size > 0 || ++binary.idleIntervals < LINGER_INTERVALS) continue;
+      this.command(`detach ${binary.id}`);
+      this.freeIds.push(binary.id);
+      this.files.delete(key);
+    }
   }
 
   private probe(exe: string, key: string): ProbedBinary | null {
@@ -138,7 +150,7 @@ export class GoProbes {
     // The path through /proc names the very file the process runs, in any mount namespace.
     this.command(`attach ${id} ${exe} ${offsets.join(' ')}`);
     this.logger.debug({ exe, goVersion: facts.goVersion, id }, 'probing a Go binary');
-    return { id, facts, users: new Set() };
+    return { id, facts, users: new Set(), idleIntervals: 0 };
   }
 
   private wanted(fn: GoProbeFunction): boolean {
