@@ -22,8 +22,13 @@ export interface GoRuntimeSignalOptions {
   procRoot?: string;
 }
 
-/** Running processes looked at per event-loop turn when the signal starts. */
-const SCAN_BATCH = 8;
+/**
+ * Processes already running are looked at from this interval on, one per
+ * event-loop turn: reading a Go binary's symbols takes 100-250 ms on a busy
+ * host, and the agent must first take the exec events of its start (a 40 ms
+ * process is named only while it lives).
+ */
+const SCAN_AFTER_INTERVALS = 2;
 
 /** A reason code as its runtime names it, or by number where the binary has no name for it. */
 const nameOf = (names: readonly string[] | undefined, code: number): string => names?.[code] || `reason ${code}`;
@@ -43,22 +48,20 @@ export function createGoRuntimeSignal(context: SignalContext, options: GoRuntime
   const serviceOf = (tgid: number) => context.processes.lookup(tgid).serviceName;
   let histSnapshot: GoHistRecord[] = [];
   let countSnapshot: GoCountsRecord[] = [];
-  let scanned = false;
+  let intervals = 0;
 
   // Processes running before the agent: their binaries are probed from now on.
   const scanRunning = () => {
-    if (scanned) return;
-    scanned = true;
     let entries: string[] = [];
     try {
       entries = readdirSync(procRoot);
     } catch (error) {
       options.logger.warn({ err: error, procRoot }, 'cannot list processes: only Go programs started from now on are probed');
     }
-    // A few processes a turn: reading every binary of a busy host at once would hold up the loader's records.
     const pids = entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
     const step = () => {
-      for (const pid of pids.splice(0, SCAN_BATCH)) probes.onProcess(pid);
+      const pid = pids.shift();
+      if (pid !== undefined) probes.onProcess(pid);
       if (pids.length > 0) setImmediate(step);
     };
     setImmediate(step);
@@ -68,7 +71,6 @@ export function createGoRuntimeSignal(context: SignalContext, options: GoRuntime
     name: 'goruntime',
     recordTypes: ['go-hist', 'go-counts', 'go-park-stack', 'go-stack-trace', 'go-stacks-reset', 'process-event'],
     onRecord(record: LoaderRecord) {
-      scanRunning();
       if (record.type === 'go-hist') histSnapshot.push(record);
       else if (record.type === 'go-counts') countSnapshot.push(record);
       else if (record.type === 'go-park-stack') {
@@ -81,7 +83,7 @@ export function createGoRuntimeSignal(context: SignalContext, options: GoRuntime
       }
     },
     endInterval(bounds: IntervalBounds): IntervalOutput {
-      scanRunning();
+      if (++intervals === SCAN_AFTER_INTERVALS) scanRunning();
       const hist = histDeltas.next(histSnapshot, (record): HistogramGroup => {
         const binary = probes.binaryOf(record.tgid);
         const attributes: Record<string, string> =
