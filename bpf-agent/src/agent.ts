@@ -110,9 +110,10 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     },
   });
   const symbolizeBudget = new SymbolizeBudget(config.symbolizeBudgetMsPerInterval);
-  const signals: AgentSignal[] = createSignals(config, { arch, contextFor, spansDropped: spansDroppedTotal, symbolizeBudget });
-  const signalOf = new Map<LoaderRecord['type'], AgentSignal>();
-  for (const signal of signals) for (const type of signal.recordTypes) signalOf.set(type, signal);
+  const signals: AgentSignal[] = createSignals(config, { arch, contextFor, spansDropped: spansDroppedTotal, symbolizeBudget, logger });
+  // A record type may feed several signals (process events: the registry and the Go probes).
+  const signalsOf = new Map<LoaderRecord['type'], AgentSignal[]>();
+  for (const signal of signals) for (const type of signal.recordTypes) signalsOf.set(type, [...(signalsOf.get(type) ?? []), signal]);
 
   function send(signal: 'metrics' | 'traces' | 'logs', topic: string, value: Buffer): void {
     const sent = deps.producer.send(topic, [{ value }]).then(
@@ -184,7 +185,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     recordsTotal.inc({ type: record.type });
     if (record.type === 'hello') onHello(record);
     else if (record.type === 'snapshot-end') onSnapshotEnd(record);
-    else signalOf.get(record.type)?.onRecord(record);
+    else for (const signal of signalsOf.get(record.type) ?? []) signal.onRecord(record);
   }
 
   return withLifecycle({

@@ -1,5 +1,7 @@
 import type { Counter } from 'prom-client';
+import type { Logger } from '@stallscope/common';
 import { WAIT_CLASS_RULES, STACK_CLASSIFIED_SYSCALLS, classifyByStack, kernelClassifyCode, syscallTable, type SignalName, type SyscallArch } from '@stallscope/schemas';
+import { createGoRuntimeSignal } from '../signals/goruntime/goruntime-signal.js';
 import { createOffCpuSignal } from '../signals/offcpu/offcpu-signal.js';
 import { createProcessSignal } from '../signals/process/process-signal.js';
 import { createSyscallsSignal } from '../signals/syscalls/syscalls-signal.js';
@@ -26,6 +28,7 @@ export interface SignalDeps {
   spansDropped: Counter<'reason'>;
   /** Shared by every signal that names stacks; the agent renews it each interval. */
   symbolizeBudget: SymbolizeBudget;
+  logger: Logger;
 }
 
 /** The agent's signals, in the order they are listed here; each is one folder under signals/. */
@@ -60,6 +63,17 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
   }
   if (config.signals.process) signals.push(createProcessSignal(deps.contextFor('process')));
   if (config.signals.tcp) signals.push(createTcpSignal(deps.contextFor('tcp')));
+  if (config.signals.goruntime) {
+    signals.push(
+      createGoRuntimeSignal(deps.contextFor('goruntime'), {
+        parts: config.goRuntime,
+        maxParkStacksPerService: config.goRuntime.parkStacksPerService,
+        symbolize: userFrames,
+        symbolizeBudget: deps.symbolizeBudget,
+        logger: deps.logger.child({ signal: 'goruntime' }),
+      }),
+    );
+  }
   return signals;
 }
 
@@ -86,5 +100,6 @@ export function loaderOptionsOf(
     maxHistEntries: config.maxHistEntries,
     tcpServicePorts: config.tcpServicePorts,
     tcpConnectionEventsPerSecond: config.tcpConnectionEventsPerSecond,
+    goParkStackSampleEvery: config.goRuntime.parkStackSampleEvery,
   };
 }

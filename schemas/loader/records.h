@@ -12,7 +12,7 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 3
+#define RECORD_ABI_VERSION 4
 
 #define TASK_COMM_LEN 16
 /* Of an exec'd program's path: enough to name it when /proc is gone already. */
@@ -72,6 +72,7 @@ enum signal_bit {
 	SIGNAL_OFFCPU = 1 << 1,
 	SIGNAL_PROCESS = 1 << 2,
 	SIGNAL_TCP = 1 << 3,
+	SIGNAL_GORUNTIME = 1 << 4,
 };
 
 /* Thread states of off-CPU time (offcpu_hist_key.state). */
@@ -102,6 +103,11 @@ enum record_type {
 	RECORD_TCP_COUNT = 12,
 	RECORD_TCP_CONNECT_HIST = 13,
 	RECORD_TCP_CONNECTION = 14,
+	RECORD_GO_HIST = 15,
+	RECORD_GO_COUNTS = 16,
+	RECORD_GO_PARK_STACK = 17,
+	RECORD_GO_STACK_TRACE = 18,
+	RECORD_GO_STACKS_RESET = 19,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -117,7 +123,9 @@ enum drop_reason {
 	DROP_TCP_MAP_FULL = 8,       /* a tcp counter, histogram or socket entry found no room */
 	DROP_TCP_EVENT_RATE = 9,     /* notable connections over the per-second bound */
 	DROP_TCP_RINGBUF_FULL = 10,
-	DROP_REASON_COUNT = 11,
+	DROP_GO_MAP_FULL = 11,       /* a Go runtime histogram, counter or park entry found no room */
+	DROP_GO_STACK_FULL = 12,     /* a park stack found no room in the stack or stack-time map */
+	DROP_REASON_COUNT = 13,
 };
 
 struct record_header {
@@ -358,5 +366,84 @@ struct tcp_connection_record {
 	struct record_header hdr;
 	struct tcp_connection_event event;
 };
+
+/*
+ * The goruntime signal: what uprobes on each Go binary's runtime measure.
+ * Reasons are the runtime's own codes (stwReason, waitReason); their names
+ * differ between Go versions and are read by the agent from the binary
+ * (runtime.stwReasonStrings, runtime.waitReasonStrings).
+ */
+/* The runtime functions the goruntime signal probes, in the order of the
+ * agent's command to the loader: "goruntime attach ID PATH OFFSET...". */
+enum go_probe {
+	GO_PROBE_STW_STOP = 0,  /* runtime.stopTheWorldWithSema(reason) */
+	GO_PROBE_STW_START = 1, /* runtime.startTheWorldWithSema */
+	GO_PROBE_NEWPROC = 2,   /* runtime.newproc1 */
+	GO_PROBE_GOEXIT = 3,    /* runtime.goexit1 */
+	GO_PROBE_PARK = 4,      /* runtime.gopark(unlockf, lock, reason, ...) */
+	GO_PROBE_EXECUTE = 5,   /* runtime.execute(gp, inheritTime) */
+	GO_PROBE_COUNT = 6,
+};
+
+/* Go binaries probed at once: the attach command's ids are below this. */
+#define GO_MAX_BINARIES 1024
+
+enum go_hist_kind {
+	GO_HIST_STW_PAUSE = 0, /* stopTheWorldWithSema -> startTheWorldWithSema; reason: stwReason */
+	GO_HIST_PARK = 1,      /* gopark -> the goroutine runs again (execute); reason: waitReason */
+};
+
+/* log2 buckets as syscall_hist_key. */
+struct go_hist_key {
+	__u32 tgid;
+	__u32 kind;   /* enum go_hist_kind */
+	__u32 reason;
+	__u32 bucket;
+};
+
+struct go_hist_record {
+	struct record_header hdr;
+	struct go_hist_key key;
+	struct syscall_hist_value value;
+};
+
+/* Goroutines created (newproc1) and exited (goexit1) in one process since its
+ * binary was probed, cumulative. */
+struct go_counts_value {
+	__u64 created;
+	__u64 exited;
+};
+
+struct go_counts_record {
+	struct record_header hdr;
+	__u32 tgid;
+	__u32 pad;
+	struct go_counts_value value;
+};
+
+/*
+ * Park time of one (process, wait reason, user stack at park) in one interval
+ * (not cumulative). One park in N takes its stack and counts N times.
+ */
+struct go_park_stack_key {
+	__u32 tgid;
+	__u32 reason;
+	__s32 user_stack;
+	__u32 pad;
+};
+
+struct go_park_stack_value {
+	__u64 parked_ns;
+	__u64 count;
+};
+
+struct go_park_stack_record {
+	struct record_header hdr;
+	struct go_park_stack_key key;
+	struct go_park_stack_value value;
+};
+
+/* RECORD_GO_STACK_TRACE carries a struct stack_trace_record of the goruntime
+ * signal's own stack map; RECORD_GO_STACKS_RESET a struct stacks_reset_record. */
 
 #endif /* STALLSCOPE_RECORDS_H */

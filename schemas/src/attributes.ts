@@ -69,6 +69,10 @@ export const MetricAttr = {
   tcpPeerPortClass: 'stallscope.tcp.peer_port_class',
   /** Of tcp.resets: received (the peer reset) or sent (this host did). */
   tcpResetDirection: 'stallscope.tcp.reset.direction',
+  /** Why a Go runtime stopped the world, as that runtime names it (GC mark termination, ...). */
+  goStwReason: 'stallscope.go.stw_reason',
+  /** Why a goroutine parked, as its runtime names it (sync.Mutex.Lock, chan receive, IO wait, ...). */
+  goWaitReason: 'stallscope.go.wait_reason',
 } as const;
 
 export const Metrics = {
@@ -102,6 +106,31 @@ export const Metrics = {
     unit: '{connect}',
     description: 'TCP connects that never got established: refused (reset) or unanswered (timed out or given up)',
   },
+  goStwDuration: {
+    name: 'go.stw.duration',
+    unit: 'ns',
+    description: 'Stop-the-world pauses of Go runtimes, by reason: GC mark and sweep termination are the GC pauses',
+  },
+  goGcCycles: {
+    name: 'go.gc.cycles',
+    unit: '{cycle}',
+    description: 'Garbage collection cycles of Go runtimes (one sweep-termination pause each)',
+  },
+  goGoroutinesCreated: {
+    name: 'go.goroutine.created',
+    unit: '{goroutine}',
+    description: 'Goroutines created',
+  },
+  goGoroutineCount: {
+    name: 'go.goroutine.count',
+    unit: '{goroutine}',
+    description: 'Live goroutines: created minus exited since the agent probed the binary',
+  },
+  goGoroutineWaitDuration: {
+    name: 'go.goroutine.wait.duration',
+    unit: 'ns',
+    description: 'Time goroutines spent parked, by the runtime\'s wait reason, until they ran again',
+  },
   offCpuDuration: {
     name: 'offcpu.duration',
     unit: 'ns',
@@ -117,6 +146,42 @@ export const RUN_QUEUE_PSEUDO_SYSCALL = '[run-queue]';
 
 /** Event name of the log records that carry one folded off-CPU stack each. */
 export const OFFCPU_STACK_EVENT = 'stallscope.offcpu.stack';
+
+/** Event name of the log records that carry one folded Go park stack each. */
+export const GO_PARK_STACK_EVENT = 'stallscope.go.park_stack';
+
+/** Attributes of Go park stack log records (the body is the folded goroutine stack). */
+export const GoParkLogAttr = {
+  waitReason: 'stallscope.go.wait_reason',
+  /** Park time under the stack in the interval, ns (estimated from sampled parks). */
+  parkedNs: 'stallscope.go.parked_ns',
+  /** Parks the figure stands for. */
+  parks: 'stallscope.go.parks',
+} as const;
+
+/** The stop-the-world reasons that are GC pauses (the runtime's own names). */
+export const GO_GC_STW_REASONS = ['GC mark termination', 'GC sweep termination'] as const;
+/** The one stop-the-world of each GC cycle that starts it. */
+export const GO_GC_CYCLE_STW_REASON = 'GC sweep termination';
+
+/**
+ * Wait reasons of the runtime's own background goroutines (GC workers,
+ * sweeper, scavenger, finalizers...): parked by design, like idle threads,
+ * they are not what a service's goroutines wait for and are ranked apart.
+ */
+export const GO_IDLE_WAIT_REASONS = [
+  'GC worker (idle)',
+  'GC worker (active)',
+  'GC sweep wait',
+  'GC scavenge wait',
+  'finalizer wait',
+  'cleanup wait',
+  'force gc (idle)',
+  'GOMAXPROCS updater (idle)',
+  'trace reader (blocked)',
+  'GC weak to strong wait',
+  'wait for GC cycle',
+] as const;
 
 /** Event name of the log records that carry one notable TCP connection each. */
 export const TCP_CONNECTION_EVENT = 'stallscope.tcp.connection';

@@ -1,5 +1,10 @@
 export {
   AGENT_SCOPE_NAME,
+  GO_GC_CYCLE_STW_REASON,
+  GO_GC_STW_REASONS,
+  GO_IDLE_WAIT_REASONS,
+  GO_PARK_STACK_EVENT,
+  GoParkLogAttr,
   LogAttr,
   MetricAttr,
   Metrics,
@@ -55,6 +60,12 @@ export {
   SyscallHistRecordLayout,
   PROCESS_FILENAME_LEN,
   TASK_COMM_LEN,
+  GO_HIST_KINDS,
+  GO_MAX_BINARIES,
+  GO_PROBE_FUNCTIONS,
+  GoCountsRecordLayout,
+  GoHistRecordLayout,
+  GoParkStackRecordLayout,
   TCP_COUNT_KINDS,
   TCP_PORT_CLASS_OTHER,
   TcpConnectHistRecordLayout,
@@ -64,7 +75,7 @@ export {
   UserStackRecordLayout,
   WAIT_CLASS_CODES,
 } from './loader-records.js';
-export type { DropReason, FdKind, OffCpuState, RecordTypeCode, SignalName, TcpCountKind } from './loader-records.js';
+export type { DropReason, FdKind, GoHistKind, GoProbeFunction, OffCpuState, RecordTypeCode, SignalName, TcpCountKind } from './loader-records.js';
 export { migrationsDir, otlpProtoDir, recordsHeaderPath } from './paths.js';
 export { DISTRIBUTED_SHARDING_KEYS, LOCAL_TABLE_SUFFIX, REPLICATED_TABLE_PATH_PREFIX, REPLICA_NAME } from './cluster-layout.js';
 export { errnoClass, errnoName } from './errno.js';

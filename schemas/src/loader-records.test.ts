@@ -8,6 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   DROP_REASONS,
+  GO_HIST_KINDS,
+  GO_MAX_BINARIES,
+  GO_PROBE_FUNCTIONS,
+  GoCountsRecordLayout,
+  GoHistRecordLayout,
+  GoParkStackRecordLayout,
   HelloRecordLayout,
   CLASS_KEY_PENDING_STACK,
   CLASS_RULE_SHIFT,
@@ -194,6 +200,35 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       comm: 'event.comm',
     },
   },
+  {
+    struct: 'go_hist_record',
+    layout: GoHistRecordLayout,
+    members: {
+      tgid: 'key.tgid',
+      kind: 'key.kind',
+      reason: 'key.reason',
+      bucket: 'key.bucket',
+      count: 'value.count',
+      sumNs: 'value.sum_ns',
+      maxNs: 'value.max_ns',
+    },
+  },
+  {
+    struct: 'go_counts_record',
+    layout: GoCountsRecordLayout,
+    members: { tgid: 'tgid', created: 'value.created', exited: 'value.exited' },
+  },
+  {
+    struct: 'go_park_stack_record',
+    layout: GoParkStackRecordLayout,
+    members: {
+      tgid: 'key.tgid',
+      reason: 'key.reason',
+      userStack: 'key.user_stack',
+      parkedNs: 'value.parked_ns',
+      count: 'value.count',
+    },
+  },
 ];
 
 function compilerMissing(): boolean {
@@ -259,7 +294,15 @@ test('TypeScript record layout matches schemas/loader/records.h', (t) => {
     assert.equal(flag, c[cName], cName);
   }
 
+  GO_HIST_KINDS.forEach((kind, code) => {
+    assert.equal(code, c[{ 'stw-pause': 'GO_HIST_STW_PAUSE', park: 'GO_HIST_PARK' }[kind]], `enum go_hist_kind of ${kind}`);
+  });
+  const probeNames = ['GO_PROBE_STW_STOP', 'GO_PROBE_STW_START', 'GO_PROBE_NEWPROC', 'GO_PROBE_GOEXIT', 'GO_PROBE_PARK', 'GO_PROBE_EXECUTE'];
+  GO_PROBE_FUNCTIONS.forEach((fn, code) => assert.equal(code, c[probeNames[code]!], `enum go_probe of ${fn}`));
+  assert.equal(GO_PROBE_FUNCTIONS.length, c.GO_PROBE_COUNT, 'GO_PROBE_COUNT');
+
   const constants = {
+    GO_MAX_BINARIES,
     TCP_PORT_CLASS_OTHER,
     RECORD_ABI_VERSION,
     TASK_COMM_LEN,

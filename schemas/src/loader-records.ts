@@ -2,7 +2,7 @@
 // A test compiles a C program against that header and compares every size and
 // offset below, so the two cannot drift apart.
 
-export const RECORD_ABI_VERSION = 3;
+export const RECORD_ABI_VERSION = 4;
 export const TASK_COMM_LEN = 16;
 export const PROCESS_FILENAME_LEN = 256;
 export const SLOW_SYSCALL_ARGS = 4;
@@ -24,7 +24,7 @@ export const CLASSIFY_BY_FD = 0x10;
 export const CLASSIFY_BY_STACK = 0x20;
 
 /** Signals the loader can load, with their bit in hello_record.signals (enum signal_bit). */
-export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8 } as const;
+export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8, goruntime: 16 } as const;
 export type SignalName = keyof typeof SignalBit;
 
 /** Off-CPU thread states by code (enum offcpu_state). */
@@ -49,6 +49,11 @@ export const RecordType = {
   tcpCount: 12,
   tcpConnectHist: 13,
   tcpConnection: 14,
+  goHist: 15,
+  goCounts: 16,
+  goParkStack: 17,
+  goStackTrace: 18,
+  goStacksReset: 19,
 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
@@ -65,6 +70,8 @@ export const DROP_REASONS = [
   'tcp_map_full',
   'tcp_event_rate',
   'tcp_ringbuf_full',
+  'go_map_full',
+  'go_stack_full',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -217,4 +224,52 @@ export const TcpConnectionRecordLayout = {
   localAddr: 48,
   peerAddr: 64,
   comm: 80,
+} as const;
+
+/** What a goruntime histogram times, by code (enum go_hist_kind). */
+export const GO_HIST_KINDS = ['stw-pause', 'park'] as const;
+export type GoHistKind = (typeof GO_HIST_KINDS)[number];
+
+/**
+ * The runtime functions the goruntime signal probes, in the order of enum
+ * go_probe: the agent's "goruntime attach ID PATH OFFSET..." command gives one
+ * file offset per entry (0: not probed).
+ */
+export const GO_PROBE_FUNCTIONS = [
+  'runtime.stopTheWorldWithSema',
+  'runtime.startTheWorldWithSema',
+  'runtime.newproc1',
+  'runtime.goexit1',
+  'runtime.gopark',
+  'runtime.execute',
+] as const;
+export type GoProbeFunction = (typeof GO_PROBE_FUNCTIONS)[number];
+/** Go binaries the loader probes at once: the attach command's ids are below this. */
+export const GO_MAX_BINARIES = 1024;
+
+export const GoHistRecordLayout = {
+  size: 48,
+  tgid: 8,
+  kind: 12,
+  reason: 16,
+  bucket: 20,
+  count: 24,
+  sumNs: 32,
+  maxNs: 40,
+} as const;
+
+export const GoCountsRecordLayout = {
+  size: 32,
+  tgid: 8,
+  created: 16,
+  exited: 24,
+} as const;
+
+export const GoParkStackRecordLayout = {
+  size: 40,
+  tgid: 8,
+  reason: 12,
+  userStack: 16,
+  parkedNs: 24,
+  count: 32,
 } as const;

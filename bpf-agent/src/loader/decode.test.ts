@@ -196,6 +196,8 @@ const expected: LoaderRecord[] = [
       tcp_map_full: 9n,
       tcp_event_rate: 10n,
       tcp_ringbuf_full: 11n,
+      go_map_full: 12n,
+      go_stack_full: 13n,
     },
   },
   {

@@ -1,5 +1,9 @@
 import {
   DROP_REASONS,
+  GO_HIST_KINDS,
+  GoCountsRecordLayout,
+  GoHistRecordLayout,
+  GoParkStackRecordLayout,
   HelloRecordLayout,
   OFFCPU_STATES,
   OffCpuHistRecordLayout,
@@ -26,11 +30,13 @@ import {
 } from '@stallscope/schemas';
 import type { DropReason } from '@stallscope/schemas';
 import type {
+  GoHistRecord,
   LoaderRecord,
   OffCpuHistRecord,
   ProcessEventRecord,
   SlowSyscallRecord,
   SnapshotEndRecord,
+  StackTraceRecord,
   TcpConnectHistRecord,
   TcpConnectionRecord,
   TcpCountRecord,
@@ -56,6 +62,11 @@ const knownSizes = new Map<number, number>([
   [RecordType.tcpCount, TcpCountRecordLayout.size],
   [RecordType.tcpConnectHist, TcpConnectHistRecordLayout.size],
   [RecordType.tcpConnection, TcpConnectionRecordLayout.size],
+  [RecordType.goHist, GoHistRecordLayout.size],
+  [RecordType.goCounts, GoCountsRecordLayout.size],
+  [RecordType.goParkStack, GoParkStackRecordLayout.size],
+  [RecordType.goStackTrace, StackTraceRecordLayout.size],
+  [RecordType.goStacksReset, StacksResetRecordLayout.size],
 ]);
 
 const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
@@ -143,13 +154,8 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
       return decodeOffCpuHist(r);
     case RecordType.processEvent:
       return decodeProcessEvent(r);
-    case RecordType.stackTrace: {
-      const L = StackTraceRecordLayout;
-      const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
-      const ips: bigint[] = [];
-      for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
-      return { type: 'stack-trace', stackId: r.readUInt32LE(L.stackId), ips };
-    }
+    case RecordType.stackTrace:
+      return decodeStackTrace(r);
     case RecordType.offcpuStack: {
       const L = OffCpuStackRecordLayout;
       const state = OFFCPU_STATES[r.readUInt32LE(L.state)];
@@ -182,6 +188,34 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
       return decodeTcpConnectHist(r);
     case RecordType.tcpConnection:
       return decodeTcpConnection(r);
+    case RecordType.goHist:
+      return decodeGoHist(r);
+    case RecordType.goCounts: {
+      const L = GoCountsRecordLayout;
+      return {
+        type: 'go-counts',
+        tgid: r.readUInt32LE(L.tgid),
+        created: r.readBigUInt64LE(L.created),
+        exited: r.readBigUInt64LE(L.exited),
+      };
+    }
+    case RecordType.goParkStack: {
+      const L = GoParkStackRecordLayout;
+      return {
+        type: 'go-park-stack',
+        tgid: r.readUInt32LE(L.tgid),
+        reason: r.readUInt32LE(L.reason),
+        userStack: r.readInt32LE(L.userStack),
+        parkedNs: r.readBigUInt64LE(L.parkedNs),
+        count: r.readBigUInt64LE(L.count),
+      };
+    }
+    case RecordType.goStackTrace: {
+      const trace = decodeStackTrace(r);
+      return { ...trace, type: 'go-stack-trace' };
+    }
+    case RecordType.goStacksReset:
+      return { type: 'go-stacks-reset' };
     default:
       return undefined;
   }
@@ -334,4 +368,28 @@ function decodeTcpConnection(r: Buffer): TcpConnectionRecord | undefined {
     lastState: r.readUInt16LE(L.lastState),
     comm: commAt(r, L.comm),
   };
+}
+
+function decodeGoHist(r: Buffer): GoHistRecord | undefined {
+  const L = GoHistRecordLayout;
+  const kind = GO_HIST_KINDS[r.readUInt32LE(L.kind)];
+  if (kind === undefined) return undefined;
+  return {
+    type: 'go-hist',
+    tgid: r.readUInt32LE(L.tgid),
+    kind,
+    reason: r.readUInt32LE(L.reason),
+    bucket: r.readUInt32LE(L.bucket),
+    count: r.readBigUInt64LE(L.count),
+    sumNs: r.readBigUInt64LE(L.sumNs),
+    maxNs: r.readBigUInt64LE(L.maxNs),
+  };
+}
+
+function decodeStackTrace(r: Buffer): StackTraceRecord {
+  const L = StackTraceRecordLayout;
+  const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
+  const ips: bigint[] = [];
+  for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
+  return { type: 'stack-trace', stackId: r.readUInt32LE(L.stackId), ips };
 }

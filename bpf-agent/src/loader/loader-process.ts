@@ -25,6 +25,8 @@ export interface LoaderOptions {
   tcpServicePorts?: readonly number[];
   /** Notable TCP connections sent per second (the loader's default when unset). */
   tcpConnectionEventsPerSecond?: number;
+  /** One Go park in this many takes its stack (the loader's default when unset). */
+  goParkStackSampleEvery?: number;
   logger: Logger;
   onRecord: (record: LoaderRecord) => void;
   /** Called once, after the last record has been delivered. */
@@ -58,6 +60,7 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
   if (options.tcpConnectionEventsPerSecond !== undefined) {
     args.push('--tcp-events-per-sec', String(options.tcpConnectionEventsPerSecond));
   }
+  if (options.goParkStackSampleEvery !== undefined) args.push('--go-park-stack-every', String(options.goParkStackSampleEvery));
   if (options.syscallClassifyCodes.size > 0) {
     args.push('--syscall-classes', [...options.syscallClassifyCodes].map(([nr, code]) => `${nr}=${code}`).join(','));
   }

@@ -1,4 +1,4 @@
-import type { DropReason, OffCpuState, TcpCountKind } from '@stallscope/schemas';
+import type { DropReason, GoHistKind, OffCpuState, TcpCountKind } from '@stallscope/schemas';
 
 /** Decoded loader records (schemas/loader/records.h). 64-bit counters are bigint. */
 export interface HelloRecord {
@@ -153,6 +153,45 @@ export interface TcpConnectionRecord {
   comm: string;
 }
 
+/** Stop-the-world pauses or goroutine parks of one Go process by the runtime's reason code. */
+export interface GoHistRecord extends HistogramCounters {
+  type: 'go-hist';
+  kind: GoHistKind;
+  /** stwReason (stw-pause) or waitReason (park) code of the process's runtime. */
+  reason: number;
+}
+
+/** Goroutines created and exited in one process since its binary was probed, cumulative. */
+export interface GoCountsRecord {
+  type: 'go-counts';
+  tgid: number;
+  created: bigint;
+  exited: bigint;
+}
+
+/** One interval's park time under one (process, wait reason, user stack). */
+export interface GoParkStackRecord {
+  type: 'go-park-stack';
+  tgid: number;
+  reason: number;
+  /** Stack id in the goruntime signal's stack map. */
+  userStack: number;
+  parkedNs: bigint;
+  count: bigint;
+}
+
+/** The return addresses behind a stack id of the goruntime signal, leaf first. */
+export interface GoStackTraceRecord {
+  type: 'go-stack-trace';
+  stackId: number;
+  ips: bigint[];
+}
+
+/** The goruntime signal's stack ids may name other stacks from now on. */
+export interface GoStacksResetRecord {
+  type: 'go-stacks-reset';
+}
+
 export type LoaderRecord =
   | HelloRecord
   | SyscallHistRecord
@@ -167,4 +206,9 @@ export type LoaderRecord =
   | StacksResetRecord
   | TcpCountRecord
   | TcpConnectHistRecord
-  | TcpConnectionRecord;
+  | TcpConnectionRecord
+  | GoHistRecord
+  | GoCountsRecord
+  | GoParkStackRecord
+  | GoStackTraceRecord
+  | GoStacksResetRecord;

@@ -71,6 +71,11 @@ export class ElfFile {
     }
   }
 
+  /** Up to `length` bytes at a file offset (fewer at the end of the file). */
+  read(offset: bigint, length: number): Buffer {
+    return readAt(this.fd, offset, length);
+  }
+
   readSection(section: ElfSection): Buffer {
     if (section.type === SHT_NOBITS) return Buffer.alloc(0);
     return readAt(this.fd, section.offset, Number(section.size));

@@ -3,6 +3,7 @@ import { queryOffCpuStacks, type OffCpuStack } from '../kernel/offcpu-stacks-que
 import type { TimeRange } from '../kernel/time-ranges.js';
 import { querySyscallWaits, waitsByClass, type WaitClassTotal } from '../kernel/waits-query.js';
 import { queryErrorStorms, type ErrorStorm } from './error-storms-query.js';
+import { queryGoRuntime, type GoRuntimeDiagnosis } from './go-runtime-query.js';
 import { querySlowCalls, type SlowCall } from './slow-calls-query.js';
 
 const TOP = 10;
@@ -21,14 +22,17 @@ export interface Diagnosis {
   readonly idleBlockedSeconds: number;
   readonly offCpuStacks: OffCpuStack[];
   readonly errorStorms: ErrorStorm[];
+  /** Its Go runtime, from the goruntime signal (zeros and empty lists for a service that is not Go). */
+  readonly goRuntime: GoRuntimeDiagnosis;
 }
 
 export async function diagnoseService(client: Store['client'], service: string, window: string, range: TimeRange): Promise<Diagnosis> {
-  const [slowestCalls, waits, offCpuStacks, errorStorms] = await Promise.all([
+  const [slowestCalls, waits, offCpuStacks, errorStorms, goRuntime] = await Promise.all([
     querySlowCalls(client, service, range, TOP),
     querySyscallWaits(client, service, [range]),
     queryOffCpuStacks(client, service, [range], TOP),
     queryErrorStorms(client, service, range, TOP),
+    queryGoRuntime(client, service, range, TOP),
   ]);
   return {
     service,
@@ -40,5 +44,6 @@ export async function diagnoseService(client: Store['client'], service: string, 
     idleBlockedSeconds: waits.filter((wait) => wait.waitClass === IDLE).reduce((sum, wait) => sum + wait.blockedSeconds, 0),
     offCpuStacks,
     errorStorms,
+    goRuntime,
   };
 }

@@ -1,6 +1,7 @@
 import { secondsText } from '../slo/format-figures.js';
 import { markdownCell } from '../slo/render-markdown.js';
 import type { Diagnosis } from './diagnosis.js';
+import { GOROUTINE_CREATION_ALARM_PER_SECOND } from './go-runtime-query.js';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(markdownCell).join(' | ')} |`)];
@@ -8,6 +9,30 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 function section(title: string, empty: string, rows: readonly (readonly string[])[], header: readonly string[]): string[] {
   return [`## ${title}`, '', ...(rows.length === 0 ? [empty] : table(header, rows)), ''];
+}
+
+function goRuntimeLines(go: Diagnosis['goRuntime']): string[] {
+  const alarm = go.goroutineCreationAlarm ? ` **ALARM: over ${GOROUTINE_CREATION_ALARM_PER_SECOND}/s**` : '';
+  return [
+    '## Go runtime',
+    '',
+    `GC: ${go.gcCycles} cycles, ${go.gcPauses} stop-the-world pauses totalling ${secondsText(go.gcPauseSeconds)} (longest ${go.gcPauseMaxMs.toFixed(2)} ms).`,
+    '',
+    `Goroutines: ${go.goroutinesCreated} created (${go.goroutinesCreatedPerSecond.toFixed(1)}/s)${alarm}, ${go.liveGoroutines} live.`,
+    '',
+    ...section(
+      'Goroutine waits by reason',
+      'No goroutine waits recorded.',
+      go.topWaitReasons.map((wait) => [wait.waitReason, secondsText(wait.blockedSeconds), String(wait.parks)]),
+      ['wait reason', 'blocked', 'parks'],
+    ),
+    ...section(
+      'Goroutine park stacks',
+      'No park stacks recorded.',
+      go.parkStacks.map((stack) => [secondsText(stack.parkedSeconds), stack.waitReason, stack.stack]),
+      ['parked', 'wait reason', 'stack (leaf last)'],
+    ),
+  ];
 }
 
 /** The diagnosis as Markdown, to paste into an incident document. */
@@ -58,6 +83,7 @@ export function renderDiagnosisMarkdown(diagnosis: Diagnosis): string {
       diagnosis.errorStorms.map((storm) => [storm.syscall, storm.errno, storm.errorType, String(storm.errors), storm.errorsPerSecond.toFixed(2)]),
       ['syscall', 'errno', 'error.type', 'errors', 'per second'],
     ),
+    ...goRuntimeLines(diagnosis.goRuntime),
   ];
   return `${lines.join('\n')}`;
 }

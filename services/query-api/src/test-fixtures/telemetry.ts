@@ -12,7 +12,7 @@ import {
   type ExportTraceServiceRequest,
   type KeyValue,
 } from '@stallscope/ingest';
-import { AGENT_SCOPE_NAME, LogAttr, MetricAttr, Metrics, OFFCPU_STACK_EVENT, ResourceAttr } from '@stallscope/schemas';
+import { AGENT_SCOPE_NAME, GO_PARK_STACK_EVENT, GoParkLogAttr, LogAttr, MetricAttr, Metrics, OFFCPU_STACK_EVENT, ResourceAttr } from '@stallscope/schemas';
 import type { Store } from '@stallscope/store';
 
 const NS_PER_SECOND = 1_000_000_000n;
@@ -39,7 +39,7 @@ const agentScope = { name: AGENT_SCOPE_NAME, version: '0.1.0', attributes: [], d
 export interface HistogramPoint {
   service: string;
   host: string;
-  metric: 'syscall.duration' | 'offcpu.duration';
+  metric: 'syscall.duration' | 'offcpu.duration' | 'go.stw.duration' | 'go.goroutine.wait.duration';
   attributes: Record<string, string>;
   /** End of the point's interval, unix seconds. */
   timeSeconds: number;
@@ -262,6 +262,98 @@ export async function insertOffCpuStacks(store: Store, stacks: readonly OffCpuSt
               traceId: new Uint8Array(0),
               spanId: new Uint8Array(0),
               eventName: OFFCPU_STACK_EVENT,
+            },
+          ],
+        },
+      ],
+    })),
+  };
+  await store.client.insert({ table: Tables.logs, values: logRows(request), format: 'JSONEachRow' });
+}
+
+/** One number point of a sum (delta, monotonic) or a gauge. */
+export interface NumberPoint {
+  service: string;
+  host?: string;
+  metric: string;
+  kind: 'sum' | 'gauge';
+  timeSeconds: number;
+  value: number;
+  attributes?: Record<string, string>;
+}
+
+export async function insertNumberPoints(store: Store, points: readonly NumberPoint[]): Promise<void> {
+  const request: ExportMetricsServiceRequest = {
+    resourceMetrics: points.map((point) => {
+      const dataPoints = [
+        {
+          attributes: keyValues(point.attributes ?? {}),
+          startTimeUnixNano: BigInt(point.timeSeconds - 10) * NS_PER_SECOND,
+          timeUnixNano: BigInt(point.timeSeconds) * NS_PER_SECOND,
+          value: { type: 'int' as const, value: BigInt(point.value) },
+          exemplars: [],
+          flags: 0,
+        },
+      ];
+      return {
+        resource: resource(point.service, point.host ?? 'host-a'),
+        schemaUrl: '',
+        scopeMetrics: [
+          {
+            scope: agentScope,
+            schemaUrl: '',
+            metrics: [
+              {
+                name: point.metric,
+                description: '',
+                unit: '',
+                metadata: [],
+                data:
+                  point.kind === 'sum'
+                    ? { type: 'sum' as const, aggregationTemporality: DELTA, isMonotonic: true, dataPoints }
+                    : { type: 'gauge' as const, dataPoints },
+              },
+            ],
+          },
+        ],
+      };
+    }),
+  };
+  const rows = metricRows(request);
+  if (rows.sums.length > 0) await store.client.insert({ table: Tables.sums, values: rows.sums, format: 'JSONEachRow' });
+  if (rows.gauges.length > 0) await store.client.insert({ table: Tables.gauges, values: rows.gauges, format: 'JSONEachRow' });
+}
+
+export interface GoParkStackLog {
+  service: string;
+  timeSeconds: number;
+  stack: string;
+  waitReason: string;
+  parkedNs: number;
+}
+
+export async function insertGoParkStacks(store: Store, stacks: readonly GoParkStackLog[]): Promise<void> {
+  const request: ExportLogsServiceRequest = {
+    resourceLogs: stacks.map((stack) => ({
+      resource: resource(stack.service, 'host-a'),
+      schemaUrl: '',
+      scopeLogs: [
+        {
+          scope: agentScope,
+          schemaUrl: '',
+          logRecords: [
+            {
+              timeUnixNano: BigInt(stack.timeSeconds) * NS_PER_SECOND,
+              observedTimeUnixNano: BigInt(stack.timeSeconds) * NS_PER_SECOND,
+              severityNumber: 0,
+              severityText: '',
+              body: { type: 'string', value: stack.stack },
+              attributes: keyValues({ [GoParkLogAttr.waitReason]: stack.waitReason, [GoParkLogAttr.parkedNs]: stack.parkedNs, [GoParkLogAttr.parks]: 1 }),
+              droppedAttributesCount: 0,
+              flags: 0,
+              traceId: new Uint8Array(0),
+              spanId: new Uint8Array(0),
+              eventName: GO_PARK_STACK_EVENT,
             },
           ],
         },

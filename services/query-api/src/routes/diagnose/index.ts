@@ -44,6 +44,18 @@ const DiagnosisResponse = Type.Object({
   errorStorms: Type.Array(
     Type.Object({ syscall: Type.String(), errno: Type.String(), errorType: Type.String(), errors: Type.Number(), errorsPerSecond: Type.Number() }),
   ),
+  goRuntime: Type.Object({
+    gcPauses: Type.Number(),
+    gcPauseSeconds: Type.Number(),
+    gcPauseMaxMs: Type.Number(),
+    gcCycles: Type.Number(),
+    goroutinesCreated: Type.Number(),
+    goroutinesCreatedPerSecond: Type.Number(),
+    goroutineCreationAlarm: Type.Boolean(),
+    liveGoroutines: Type.Number(),
+    topWaitReasons: Type.Array(Type.Object({ waitReason: Type.String(), blockedSeconds: Type.Number(), parks: Type.Number() })),
+    parkStacks: Type.Array(Type.Object({ stack: Type.String(), waitReason: Type.String(), parkedSeconds: Type.Number() })),
+  }),
 });
 
 /** GET /diagnose/:service: one service's slowest calls, waits, off-CPU stacks and error storms over the last window. */
@@ -53,7 +65,7 @@ export const diagnoseRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () =
     {
       config: { serviceScoped: true },
       schema: {
-        description: "One service's slowest syscalls with context, waits by class, off-CPU stacks and error storms; a 403 for a service outside the key's scope",
+        description: "One service's slowest syscalls with context, waits by class, off-CPU stacks, error storms and, for Go, GC pauses, goroutine creation and top goroutine wait reasons; a 403 for a service outside the key's scope",
         params: Type.Object({ service: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }) }, { additionalProperties: false }),
         querystring: Type.Object({ window: Window, format: StringEnum(['json', 'markdown'] as const, { default: 'json' }) }, { additionalProperties: false }),
         response: { 200: Type.Union([DiagnosisResponse, Type.String()]), '4xx': ErrorResponse, '5xx': ErrorResponse },

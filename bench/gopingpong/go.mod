@@ -1,0 +1,3 @@
+module stallscope.bench/gopingpong
+
+go 1.22

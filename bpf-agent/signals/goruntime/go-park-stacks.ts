@@ -1,0 +1,123 @@
+import type { HrTime } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { AGENT_SCOPE_NAME, GO_PARK_STACK_EVENT, GoParkLogAttr, ResourceAttr } from '@stallscope/schemas';
+import type { GoParkStackRecord, GoStackTraceRecord } from '../../src/loader/records.js';
+import type { SymbolizeBudget } from '../../src/symbols/index.js';
+
+export interface GoParkStackTime {
+  serviceName: string;
+  waitReason: string;
+  /** Root first, frames joined by ';' (flame graph tools' folded format). */
+  folded: string;
+  parkedNs: number;
+  /** Parks it stands for (an estimate: one sampled park counts several times). */
+  parks: number;
+}
+
+/** Bounds the addresses kept per stack id (the kernel's map is bounded; this only follows it). */
+const MAX_KEPT_STACK_IDS = 16_384;
+
+const hex = (address: bigint): string => `0x${address.toString(16)}`;
+
+/**
+ * Folds the kernel's per-interval park-stack counts into goroutine stacks per
+ * service and wait reason, keeping the heaviest. The probe fires at gopark's
+ * first instruction, before it has a frame: the walk starts at gopark and
+ * goes on from its caller's caller (the runtime's own wait function, e.g.
+ * semacquire1, is skipped; the user frames above it are all there).
+ */
+export class GoParkStacks {
+  private readonly addresses = new Map<number, bigint[]>();
+  /** (process, stack id) -> frames, named while the process lived. */
+  private readonly frames = new Map<string, string[]>();
+  private pending: { record: GoParkStackRecord; waitReason: string }[] = [];
+
+  constructor(
+    private readonly symbolize: (pid: number, addresses: readonly bigint[]) => (string | undefined)[],
+    private readonly maxStacksPerService: number,
+    private readonly budget: SymbolizeBudget,
+  ) {}
+
+  onStackTrace(record: GoStackTraceRecord): void {
+    if (this.addresses.size >= MAX_KEPT_STACK_IDS) this.addresses.delete(this.addresses.keys().next().value!);
+    this.addresses.set(record.stackId, record.ips);
+  }
+
+  onReset(): void {
+    this.addresses.clear();
+    this.frames.clear();
+  }
+
+  /** Names the stack at once, while its process surely lives. */
+  onParkStack(record: GoParkStackRecord, waitReason: string): void {
+    this.framesOf(record.tgid, record.userStack);
+    this.pending.push({ record, waitReason });
+  }
+
+  endInterval(serviceOf: (tgid: number) => string): GoParkStackTime[] {
+    const byStack = new Map<string, GoParkStackTime>();
+    for (const { record, waitReason } of this.pending) {
+      const folded = [...this.framesOf(record.tgid, record.userStack)].reverse().join(';') || '[no stack]';
+      const serviceName = serviceOf(record.tgid);
+      const key = `${serviceName}\0${waitReason}\0${folded}`;
+      const entry = byStack.get(key) ?? { serviceName, waitReason, folded, parkedNs: 0, parks: 0 };
+      entry.parkedNs += Number(record.parkedNs);
+      entry.parks += Number(record.count);
+      byStack.set(key, entry);
+    }
+    this.pending = [];
+    const groups = new Map<string, GoParkStackTime[]>();
+    for (const entry of byStack.values()) {
+      const group = `${entry.serviceName}\0${entry.waitReason}`;
+      groups.set(group, [...(groups.get(group) ?? []), entry]);
+    }
+    return [...groups.values()].flatMap((entries) =>
+      entries.sort((a, b) => b.parkedNs - a.parkedNs).slice(0, this.maxStacksPerService),
+    );
+  }
+
+  private framesOf(tgid: number, stackId: number): string[] {
+    const key = `${tgid}:${stackId}`;
+    const known = this.frames.get(key);
+    if (known) return known;
+    const addresses = this.addresses.get(stackId);
+    if (!addresses) return ['[unknown stack]'];
+    const names = this.budget.spend(() => this.symbolize(tgid, addresses));
+    // Over budget: unnamed this time and not remembered, so a later interval names it.
+    if (names === undefined) return addresses.map(hex);
+    const frames = names.map((name, i) => name ?? hex(addresses[i]!));
+    if (this.frames.size >= MAX_KEPT_STACK_IDS) this.frames.delete(this.frames.keys().next().value!);
+    this.frames.set(key, frames);
+    return frames;
+  }
+}
+
+/** One log record per folded park stack, as the offcpu signal sends its stacks. */
+export function goParkStackLogRecords(
+  stacks: readonly GoParkStackTime[],
+  options: { hostName: string; time: HrTime },
+): ReadableLogRecord[] {
+  const resources = new Map<string, ReturnType<typeof resourceFromAttributes>>();
+  return stacks.map((stack) => {
+    let resource = resources.get(stack.serviceName);
+    if (!resource) {
+      resource = resourceFromAttributes({ [ResourceAttr.serviceName]: stack.serviceName, [ResourceAttr.hostName]: options.hostName });
+      resources.set(stack.serviceName, resource);
+    }
+    return {
+      hrTime: options.time,
+      hrTimeObserved: options.time,
+      eventName: GO_PARK_STACK_EVENT,
+      body: stack.folded,
+      resource,
+      instrumentationScope: { name: AGENT_SCOPE_NAME },
+      attributes: {
+        [GoParkLogAttr.waitReason]: stack.waitReason,
+        [GoParkLogAttr.parkedNs]: stack.parkedNs,
+        [GoParkLogAttr.parks]: stack.parks,
+      },
+      droppedAttributesCount: 0,
+    };
+  });
+}
