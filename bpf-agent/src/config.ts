@@ -104,7 +104,7 @@ export const agentConfigDefaults: AgentConfig = {
   symbolizeBudgetMsPerInterval: 200,
   offCpuStackSampleEvery: 16,
   signals: { syscalls: true, offcpu: true, process: true, tcp: true, goruntime: true },
-  goRuntime: { gc: true, goroutines: true, waits: false, parkStackSampleEvery: 16, parkStacksPerService: 10 },
+  goRuntime: { gc: true, goroutines: false, waits: false, parkStackSampleEvery: 16, parkStacksPerService: 10 },
   tcpServicePorts: [],
   tcpConnectionEventsPerSecond: 100,
   maxSlowSpansPerProcessPerInterval: 50,

@@ -58,6 +58,7 @@ before(async () => {
       STALLSCOPE_AGENT_SIGNALS_SYSCALLS: 'false',
       STALLSCOPE_AGENT_SIGNALS_OFFCPU: 'false',
       STALLSCOPE_AGENT_SIGNALS_TCP: 'false',
+      STALLSCOPE_AGENT_GO_RUNTIME_GOROUTINES: 'true',
       STALLSCOPE_AGENT_GO_RUNTIME_WAITS: 'true',
     },
     dataDir,

@@ -26,6 +26,18 @@ const diagnosis: Diagnosis = {
   idleBlockedSeconds: 60,
   offCpuStacks: [{ stack: 'main;ledger.commit;os.(*File).Sync;fsync;__schedule', threadState: 'uninterruptible', offCpuSeconds: 3 }],
   errorStorms: [],
+  goRuntime: {
+    gcPauses: 0,
+    gcPauseSeconds: 0,
+    gcPauseMaxMs: 0,
+    gcCycles: 0,
+    goroutinesCreated: 0,
+    goroutinesCreatedPerSecond: 0,
+    goroutineCreationAlarm: false,
+    liveGoroutines: 0,
+    topWaitReasons: [],
+    parkStacks: [],
+  },
 };
 
 test('diagnose renders waits, slowest calls with what they waited on, stacks and storms as sections', async () => {
@@ -60,4 +72,29 @@ test('diagnose --markdown writes the API\'s Markdown as it came; with --json it 
   const both = await runAgainstFakeApi(['diagnose', 'ledger', '--markdown', '--json'], {}, { cwd });
   assert.equal(both.code, 2);
   assert.equal(both.stderr, 'stallscope: give --markdown or --json, not both\n');
+});
+
+test('diagnose of a Go service adds the runtime: GC, goroutines with the creation alarm, goroutine waits', async () => {
+  const goDiagnosis: Diagnosis = {
+    ...diagnosis,
+    goRuntime: {
+      ...diagnosis.goRuntime,
+      gcPauses: 76,
+      gcPauseSeconds: 0.012,
+      gcPauseMaxMs: 0.9,
+      gcCycles: 38,
+      goroutinesCreated: 40_000,
+      goroutinesCreatedPerSecond: 800,
+      goroutineCreationAlarm: true,
+      liveGoroutines: 120,
+      topWaitReasons: [{ waitReason: 'sync.Mutex.Lock', blockedSeconds: 12, parks: 3000 }],
+    },
+  };
+  const result = await runAgainstFakeApi(['diagnose', 'ledger'], { body: goDiagnosis }, { cwd });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /GC: 38 cycles, 76 stop-the-world pauses/);
+  assert.match(result.stdout, /goroutines: 40,000 created \(800\/s \(alarm: over 500\/s\)\), 120 live/);
+  assert.match(result.stdout, /sync\.Mutex\.Lock +12 s +3,000/);
+  const plain = await runAgainstFakeApi(['diagnose', 'ledger'], { body: diagnosis }, { cwd });
+  assert.doesNotMatch(plain.stdout, /Go runtime/, 'nothing about Go for a service without Go programs');
 });

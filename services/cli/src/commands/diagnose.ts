@@ -66,7 +66,25 @@ export function renderDiagnosis(diagnosis: Diagnosis, output: Output): string {
     output,
   );
   const title = `diagnosis of ${diagnosis.service}, last ${diagnosis.window} (${diagnosis.from} to ${diagnosis.to})`;
-  return [title, waits, calls, stacks, storms].join('\n\n');
+  return [title, waits, calls, stacks, storms, ...goRuntimeSections(diagnosis.goRuntime, output)].join('\n\n');
+}
+
+/** The Go runtime's figures, for a service the agent found Go programs in (none otherwise). */
+function goRuntimeSections(go: Diagnosis['goRuntime'], output: Output): string[] {
+  if (go.gcCycles === 0 && go.gcPauses === 0 && go.goroutinesCreated === 0 && go.topWaitReasons.length === 0) return [];
+  const rate = `${String(Number(go.goroutinesCreatedPerSecond.toPrecision(3)))}/s${go.goroutineCreationAlarm ? ' (alarm: over 500/s)' : ''}`;
+  const summary =
+    `${output.style.bold('Go runtime')}\n` +
+    `GC: ${formatCount(go.gcCycles)} cycles, ${formatCount(go.gcPauses)} stop-the-world pauses, ${formatSeconds(go.gcPauseSeconds)} in all, longest ${formatMilliseconds(go.gcPauseMaxMs)}\n` +
+    `goroutines: ${formatCount(go.goroutinesCreated)} created (${rate}), ${formatCount(go.liveGoroutines)} live`;
+  const waits = section(
+    'goroutine waits',
+    'none recorded (goRuntime.waits is off by default)',
+    [text('REASON'), number('BLOCKED'), number('PARKS')],
+    go.topWaitReasons.map((wait) => [wait.waitReason, formatSeconds(wait.blockedSeconds), formatCount(wait.parks)]),
+    output,
+  );
+  return [summary, waits];
 }
 
 export const diagnoseCommand: Command = {
