@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "syscalls/syscalls.h"
 #include "offcpu/offcpu.h"
+#include "profile/profile.h"
 
 struct loader_options opt = {
 	.interval_ms = 1000,
@@ -31,15 +32,16 @@ struct loader_options opt = {
 	.max_hist_entries = HIST_MAP_ENTRIES,
 	.ringbuf_bytes = RINGBUF_BYTES,
 	.tcp_events_per_sec = TCP_EVENTS_PER_SEC,
+	.profile_hz = PROFILE_SAMPLE_HZ,
 };
 
 /* Started, and their rings read, in this order: process events first, so a
  * process is named before its other records are handled; offcpu before
  * syscalls, which shares its per-thread map. */
-static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal };
+static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal, &profile_signal };
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
-static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP;
+static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP | SIGNAL_PROFILE;
 static __u32 running;
 static volatile sig_atomic_t exiting;
 static int ncpus;
@@ -47,7 +49,7 @@ static int ncpus;
 static const char usage[] =
 	"Usage: stallscope-loader [options]\n"
 	"Loads the stallscope BPF programs and writes binary records to stdout.\n"
-	"  --signals NAME,...       signals to load: syscalls, offcpu, process, tcp (default all)\n"
+	"  --signals NAME,...       signals to load: syscalls, offcpu, process, tcp, profile (default all)\n"
 	"  --interval-ms N          snapshot interval (default 1000)\n"
 	"  --slow-threshold-ns N    send syscalls at least this slow as events (default 10000000)\n"
 	"  --slow-events-for-idle   also send slow events for idle waits\n"
@@ -59,6 +61,7 @@ static const char usage[] =
 	"  --ringbuf-bytes N        slow-event ring buffer, a power of 2 (default 4194304)\n"
 	"  --tcp-ports PORT,...     peer ports >= 1024 counted as their own class (others: one class)\n"
 	"  --tcp-events-per-sec N   notable TCP connections sent per second (default 100)\n"
+	"  --profile-hz N           CPU samples per second on each CPU (default 19)\n"
 	"  --help                   show this text\n"
 	"Commands on stdin, one a line: syscalls verdict STACK_ID CLASS_KEY\n";
 
@@ -156,6 +159,7 @@ static int parse_args(int argc, char **argv)
 		{ "ringbuf-bytes", required_argument, NULL, 'r' },
 		{ "tcp-ports", required_argument, NULL, 'p' },
 		{ "tcp-events-per-sec", required_argument, NULL, 'e' },
+		{ "profile-hz", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -213,6 +217,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'e':
 			if (parse_u64(optarg, 0, UINT32_MAX, &opt.tcp_events_per_sec))
+				goto bad;
+			break;
+		case 'z':
+			if (parse_u64(optarg, 1, 10000, &opt.profile_hz))
 				goto bad;
 			break;
 		case 'h':

@@ -36,9 +36,13 @@ export const agentConfigSchema = Type.Object(
      * as many times, so the time estimate has no bias). 1 takes every sleep.
      */
     offCpuStackSampleEvery: Type.Integer({ minimum: 1, maximum: 65_536 }),
+    /** CPU profile: cpu-clock samples per second on each CPU (a prime does not beat with periodic work). */
+    profileSampleHz: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** CPU profile: the most sampled stacks kept per service each interval; the rest are summed into one line. */
+    profileStacksPerService: Type.Integer({ minimum: 1, maximum: 100_000 }),
     /** Each signal can be switched off; one the kernel lacks a hook for is off with one log line. */
     signals: Type.Object(
-      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean(), tcp: Type.Boolean() },
+      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean(), tcp: Type.Boolean(), profile: Type.Boolean() },
       { additionalProperties: false },
     ),
     /**
@@ -77,7 +81,9 @@ export const agentConfigDefaults: AgentConfig = {
   offCpuStacksPerService: 20,
   symbolizeBudgetMsPerInterval: 200,
   offCpuStackSampleEvery: 16,
-  signals: { syscalls: true, offcpu: true, process: true, tcp: true },
+  profileSampleHz: 19,
+  profileStacksPerService: 500,
+  signals: { syscalls: true, offcpu: true, process: true, tcp: true, profile: true },
   tcpServicePorts: [],
   tcpConnectionEventsPerSecond: 100,
   maxSlowSpansPerProcessPerInterval: 50,

@@ -2,12 +2,13 @@ import type { Counter } from 'prom-client';
 import { WAIT_CLASS_RULES, STACK_CLASSIFIED_SYSCALLS, classifyByStack, kernelClassifyCode, syscallTable, type SignalName, type SyscallArch } from '@stallscope/schemas';
 import { createOffCpuSignal } from '../signals/offcpu/offcpu-signal.js';
 import { createProcessSignal } from '../signals/process/process-signal.js';
+import { createProfileSignal } from '../signals/profile/profile-signal.js';
 import { createSyscallsSignal } from '../signals/syscalls/syscalls-signal.js';
 import { createTcpSignal } from '../signals/tcp/tcp-signal.js';
 import type { AgentConfig } from './config.js';
 import type { LoaderOptions } from './loader/loader-process.js';
 import type { AgentSignal, SignalContext } from './signal.js';
-import { Symbolizer, readKernelSymbols, type SymbolizeBudget } from './symbols/index.js';
+import { Symbolizer, readKernelSymbols, type SymbolTable, type SymbolizeBudget } from './symbols/index.js';
 
 /** Spans waiting for the next export, across all processes. */
 const MAX_PENDING_SPANS = 10_000;
@@ -48,11 +49,13 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
       }),
     );
   }
+  // Read once, by the first signal that names kernel frames.
+  let kernelSymbols: SymbolTable | undefined;
+  const kernelFrame = (address: bigint) => (kernelSymbols ??= readKernelSymbols()).lookup(address);
   if (config.signals.offcpu) {
-    const kernelSymbols = readKernelSymbols();
     signals.push(
       createOffCpuSignal(deps.contextFor('offcpu'), {
-        symbolizers: { kernel: (address) => kernelSymbols.lookup(address), user: userFrames },
+        symbolizers: { kernel: kernelFrame, user: userFrames },
         maxStacksPerService: config.offCpuStacksPerService,
         symbolizeBudget: deps.symbolizeBudget,
       }),
@@ -60,6 +63,16 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
   }
   if (config.signals.process) signals.push(createProcessSignal(deps.contextFor('process')));
   if (config.signals.tcp) signals.push(createTcpSignal(deps.contextFor('tcp')));
+  if (config.signals.profile) {
+    signals.push(
+      createProfileSignal(deps.contextFor('profile'), {
+        symbolizers: { kernel: kernelFrame, user: userFrames },
+        sampleHz: config.profileSampleHz,
+        maxStacksPerService: config.profileStacksPerService,
+        symbolizeBudget: deps.symbolizeBudget,
+      }),
+    );
+  }
   return signals;
 }
 
@@ -86,5 +99,6 @@ export function loaderOptionsOf(
     maxHistEntries: config.maxHistEntries,
     tcpServicePorts: config.tcpServicePorts,
     tcpConnectionEventsPerSecond: config.tcpConnectionEventsPerSecond,
+    profileSampleHz: config.profileSampleHz,
   };
 }

@@ -12,7 +12,7 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 3
+#define RECORD_ABI_VERSION 4
 
 #define TASK_COMM_LEN 16
 /* Of an exec'd program's path: enough to name it when /proc is gone already. */
@@ -72,6 +72,7 @@ enum signal_bit {
 	SIGNAL_OFFCPU = 1 << 1,
 	SIGNAL_PROCESS = 1 << 2,
 	SIGNAL_TCP = 1 << 3,
+	SIGNAL_PROFILE = 1 << 4,
 };
 
 /* Thread states of off-CPU time (offcpu_hist_key.state). */
@@ -102,6 +103,9 @@ enum record_type {
 	RECORD_TCP_COUNT = 12,
 	RECORD_TCP_CONNECT_HIST = 13,
 	RECORD_TCP_CONNECTION = 14,
+	RECORD_CPU_STACK = 15,
+	RECORD_CPU_STACK_TRACE = 16,
+	RECORD_CPU_STACKS_RESET = 17,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -117,7 +121,8 @@ enum drop_reason {
 	DROP_TCP_MAP_FULL = 8,       /* a tcp counter, histogram or socket entry found no room */
 	DROP_TCP_EVENT_RATE = 9,     /* notable connections over the per-second bound */
 	DROP_TCP_RINGBUF_FULL = 10,
-	DROP_REASON_COUNT = 11,
+	DROP_PROFILE_FULL = 11,       /* a CPU sample found no room for its stack or its counter */
+	DROP_REASON_COUNT = 12,
 };
 
 struct record_header {
@@ -271,6 +276,26 @@ struct offcpu_stack_record {
 /* Stack ids sent before this record may be reused from now on. */
 struct stacks_reset_record {
 	struct record_header hdr;
+};
+
+/*
+ * CPU samples of one (process, kernel stack, user stack) in one interval (not
+ * cumulative), from perf_event cpu-clock sampling on every CPU. The stacks'
+ * addresses come as RECORD_CPU_STACK_TRACE (a stack_trace_record: the profile
+ * signal has a stack map of its own, so its ids are a space of their own) and
+ * RECORD_CPU_STACKS_RESET (a stacks_reset_record) says those ids may be reused.
+ */
+struct cpu_stack_key {
+	__u32 tgid;
+	__s32 kernel_stack; /* < 0: none (the sample hit user mode) */
+	__s32 user_stack;   /* < 0: none (a kernel-mode sample with no user context) */
+	__u32 pad;
+};
+
+struct cpu_stack_record {
+	struct record_header hdr;
+	struct cpu_stack_key key;
+	__u64 samples;
 };
 
 /* exec, fork (of a new process, not a thread) and exit of a thread group. */

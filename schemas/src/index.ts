@@ -4,6 +4,8 @@ export {
   MetricAttr,
   Metrics,
   OFFCPU_STACK_EVENT,
+  CPU_STACK_EVENT,
+  CpuStackLogAttr,
   RUN_QUEUE_PSEUDO_SYSCALL,
   ResourceAttr,
   SpanAttr,
@@ -31,6 +33,7 @@ export { syscallArchOf, syscallName, syscallNumbers, syscallTable } from './sysc
 export type { SyscallArch } from './syscalls/index.js';
 export {
   CLASS_KEY_PENDING_STACK,
+  CpuStackRecordLayout,
   DROP_REASONS,
   FD_KINDS,
   HelloRecordLayout,

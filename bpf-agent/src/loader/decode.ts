@@ -1,4 +1,5 @@
 import {
+  CpuStackRecordLayout,
   DROP_REASONS,
   HelloRecordLayout,
   OFFCPU_STATES,
@@ -56,6 +57,9 @@ const knownSizes = new Map<number, number>([
   [RecordType.tcpCount, TcpCountRecordLayout.size],
   [RecordType.tcpConnectHist, TcpConnectHistRecordLayout.size],
   [RecordType.tcpConnection, TcpConnectionRecordLayout.size],
+  [RecordType.cpuStack, CpuStackRecordLayout.size],
+  [RecordType.cpuStackTrace, StackTraceRecordLayout.size],
+  [RecordType.cpuStacksReset, StacksResetRecordLayout.size],
 ]);
 
 const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
@@ -143,13 +147,22 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
       return decodeOffCpuHist(r);
     case RecordType.processEvent:
       return decodeProcessEvent(r);
-    case RecordType.stackTrace: {
-      const L = StackTraceRecordLayout;
-      const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
-      const ips: bigint[] = [];
-      for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
-      return { type: 'stack-trace', stackId: r.readUInt32LE(L.stackId), ips };
+    case RecordType.stackTrace:
+      return { type: 'stack-trace', ...decodeStackTrace(r) };
+    case RecordType.cpuStackTrace:
+      return { type: 'cpu-stack-trace', ...decodeStackTrace(r) };
+    case RecordType.cpuStack: {
+      const L = CpuStackRecordLayout;
+      return {
+        type: 'cpu-stack',
+        tgid: r.readUInt32LE(L.tgid),
+        kernelStack: r.readInt32LE(L.kernelStack),
+        userStack: r.readInt32LE(L.userStack),
+        samples: r.readBigUInt64LE(L.samples),
+      };
     }
+    case RecordType.cpuStacksReset:
+      return { type: 'cpu-stacks-reset' };
     case RecordType.offcpuStack: {
       const L = OffCpuStackRecordLayout;
       const state = OFFCPU_STATES[r.readUInt32LE(L.state)];
@@ -202,6 +215,15 @@ function decodeUserStack(r: Buffer): UserStackRecord {
   const ips: bigint[] = [];
   for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
   return { type: 'user-stack', stackId: r.readUInt32LE(L.stackId), tgid: r.readUInt32LE(L.tgid), syscallNr: r.readUInt32LE(L.syscallNr), ips };
+}
+
+/** A stack_trace_record's id and addresses (the offcpu and profile signals each send them). */
+function decodeStackTrace(r: Buffer): { stackId: number; ips: bigint[] } {
+  const L = StackTraceRecordLayout;
+  const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
+  const ips: bigint[] = [];
+  for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
+  return { stackId: r.readUInt32LE(L.stackId), ips };
 }
 
 function decodeOffCpuHist(r: Buffer): OffCpuHistRecord | undefined {

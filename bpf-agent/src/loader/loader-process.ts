@@ -25,6 +25,8 @@ export interface LoaderOptions {
   tcpServicePorts?: readonly number[];
   /** Notable TCP connections sent per second (the loader's default when unset). */
   tcpConnectionEventsPerSecond?: number;
+  /** CPU profile samples per second on each CPU (the loader's default when unset). */
+  profileSampleHz?: number;
   logger: Logger;
   onRecord: (record: LoaderRecord) => void;
   /** Called once, after the last record has been delivered. */
@@ -58,6 +60,7 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
   if (options.tcpConnectionEventsPerSecond !== undefined) {
     args.push('--tcp-events-per-sec', String(options.tcpConnectionEventsPerSecond));
   }
+  if (options.profileSampleHz !== undefined) args.push('--profile-hz', String(options.profileSampleHz));
   if (options.syscallClassifyCodes.size > 0) {
     args.push('--syscall-classes', [...options.syscallClassifyCodes].map(([nr, code]) => `${nr}=${code}`).join(','));
   }
