@@ -1,10 +1,10 @@
 // A minimal ELF64 little-endian reader: headers, then only the sections a
 // symbolizer needs, read with positioned reads (a JVM's libjvm.so or a large Go
 // binary is never read whole). Names come from .symtab and .dynsym; a stripped
-// Go binary keeps its names only in .gopclntab, which a reader of its own can
-// take from ElfFile.sections/readSection and hand to SymbolTable the same way.
+// Go binary keeps its names only in .gopclntab (gopclntab.ts).
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readGoFunctionSymbols } from './gopclntab.js';
 import { SymbolTable, type FunctionSymbol } from './symbol-table.js';
 
 export interface ElfLoadSegment {
@@ -242,15 +242,27 @@ function debugFileSymbols(buildId: string | undefined, debugDirs: readonly strin
   return [];
 }
 
+/** A stripped Go binary's names; none where its pclntab cannot be read (the frames stay unnamed, the file is still used). */
+function goSymbolsOrNone(elf: ElfFile): FunctionSymbol[] {
+  try {
+    return readGoFunctionSymbols(elf);
+  } catch {
+    return [];
+  }
+}
+
 /** @param debugDirs where to look for a separate debug file by build id, first match wins */
 export function readElfSymbols(path: string, debugDirs: readonly string[] = []): ElfSymbols {
   const elf = ElfFile.open(path);
   try {
     const buildId = readBuildId(elf);
+    // Without .symtab, a Go binary's own functions are named only in its pclntab (.dynsym holds a cgo binary's C exports).
+    const stripped = !elf.sections.some((section) => section.type === SHT_SYMTAB);
+    const symbols = [...readFunctionSymbols(elf), ...debugFileSymbols(buildId, debugDirs), ...(stripped ? goSymbolsOrNone(elf) : [])];
     return {
       loadSegments: elf.loadSegments,
       buildId,
-      symbols: new SymbolTable([...readFunctionSymbols(elf), ...debugFileSymbols(buildId, debugDirs)]),
+      symbols: new SymbolTable(symbols),
       inode: elf.inode,
     };
   } finally {
