@@ -280,10 +280,12 @@ struct stacks_reset_record {
 
 /*
  * CPU samples of one (process, kernel stack, user stack) in one interval (not
- * cumulative), from perf_event cpu-clock sampling on every CPU. The stacks'
- * addresses come as RECORD_CPU_STACK_TRACE (a stack_trace_record: the profile
- * signal has a stack map of its own, so its ids are a space of their own) and
- * RECORD_CPU_STACKS_RESET (a stacks_reset_record) says those ids may be reused.
+ * cumulative), from perf_event cpu-clock sampling on every CPU. Each snapshot
+ * of the profile signal starts with RECORD_CPU_STACKS_RESET (a
+ * stacks_reset_record: stack ids of earlier snapshots are void), then sends
+ * the addresses behind its stack ids as RECORD_CPU_STACK_TRACE (a
+ * stack_trace_record; the profile signal's stack maps are its own, so are its
+ * ids) before the CPU_STACK records naming them.
  */
 struct cpu_stack_key {
 	__u32 tgid;

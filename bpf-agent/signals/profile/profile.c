@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
@@ -16,9 +17,8 @@ static struct cpu_stack_key *keys; /* PROFILE_STACK_KEYS slots */
 static struct bpf_link **links;    /* one per possible CPU; NULL where offline */
 static int *event_fds;
 static int cpu_count;
-/* Stack ids whose addresses the agent has; reset with the stack map. */
+/* Stack ids of the set being read whose addresses were sent this snapshot. */
 static __u8 stack_sent[PROFILE_STACK_ENTRIES];
-static size_t stacks_sent;
 
 static int open_cpu_clock(int cpu)
 {
@@ -71,55 +71,64 @@ static int start(struct ring_buffer **rb)
 	return attached ? 0 : -1;
 }
 
-static void send_stack(__s32 id)
+static void send_stack(struct bpf_map *stacks, __s32 id)
 {
 	struct stack_trace_record rec = {};
 
 	if (id < 0 || id >= PROFILE_STACK_ENTRIES || stack_sent[id])
 		return;
-	if (bpf_map__lookup_elem(skel->maps.cpu_stacks, &id, sizeof(id), rec.ips, sizeof(rec.ips), 0))
+	if (bpf_map__lookup_elem(stacks, &id, sizeof(id), rec.ips, sizeof(rec.ips), 0))
 		return;
 	for (rec.depth = 0; rec.depth < MAX_STACK_DEPTH && rec.ips[rec.depth]; rec.depth++)
 		;
 	rec.stack_id = id;
 	emit(&rec, RECORD_CPU_STACK_TRACE, sizeof(rec));
 	stack_sent[id] = 1;
-	stacks_sent++;
+}
+
+/* `key` is room for one key of the map. */
+static void empty_map(struct bpf_map *map, void *key)
+{
+	int fd = bpf_map__fd(map);
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		bpf_map_delete_elem(fd, key);
 }
 
 /*
- * The interval's CPU_STACK records (each taken out of the map: the counts are
- * per interval), each after the addresses of stacks not sent before. A stack
- * map three quarters full is emptied, and the agent told, so new stacks keep
- * finding room.
+ * Points the samples at the other set of maps, waits out the programs still
+ * running on the old one, then sends the old set -- CPU_STACKS_RESET (its ids
+ * are new), each stack's addresses once, its CPU_STACK counts -- and empties it.
  */
 static void snapshot(void)
 {
-	int fd = bpf_map__fd(skel->maps.cpu_stack_samples);
-	struct cpu_stack_record rec = {};
+	__u32 old = skel->bss->active_set;
+	struct bpf_map *stacks = old ? skel->maps.cpu_stacks_b : skel->maps.cpu_stacks_a;
+	struct bpf_map *samples = old ? skel->maps.cpu_stack_samples_b : skel->maps.cpu_stack_samples_a;
+	struct timespec grace = { .tv_nsec = 1000000 };
 	struct stacks_reset_record reset = {};
+	struct cpu_stack_record rec = {};
+	int fd = bpf_map__fd(samples);
 	size_t n = 0, i;
-	__u32 next;
+	__u32 stack_id;
 
+	__atomic_store_n(&skel->bss->active_set, !old, __ATOMIC_SEQ_CST);
+	/* A perf_event program runs with preemption off, for microseconds: 1 ms outlasts it. */
+	nanosleep(&grace, NULL);
+	emit(&reset, RECORD_CPU_STACKS_RESET, sizeof(reset));
+	memset(stack_sent, 0, sizeof(stack_sent));
 	while (n < PROFILE_STACK_KEYS && !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
 		n++;
 	for (i = 0; i < n; i++) {
-		/* Taken out at once, so a sample landing meanwhile goes to the next interval. */
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &rec.samples))
+		if (bpf_map_lookup_elem(fd, &keys[i], &rec.samples))
 			continue;
 		rec.key = keys[i];
-		send_stack(rec.key.kernel_stack);
-		send_stack(rec.key.user_stack);
+		send_stack(stacks, rec.key.kernel_stack);
+		send_stack(stacks, rec.key.user_stack);
 		emit(&rec, RECORD_CPU_STACK, sizeof(rec));
 	}
-	if (stacks_sent * 4 < PROFILE_STACK_ENTRIES * 3)
-		return;
-	fd = bpf_map__fd(skel->maps.cpu_stacks);
-	while (!bpf_map_get_next_key(fd, NULL, &next))
-		bpf_map_delete_elem(fd, &next);
-	memset(stack_sent, 0, sizeof(stack_sent));
-	stacks_sent = 0;
-	emit(&reset, RECORD_CPU_STACKS_RESET, sizeof(reset));
+	empty_map(samples, &keys[0]);
+	empty_map(stacks, &stack_id);
 }
 
 static void add_signal_drops(__u64 drops[DROP_REASON_COUNT])
