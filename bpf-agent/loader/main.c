@@ -368,7 +368,12 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: poll returns */
+	/*
+	 * SA_RESTART: a write to the agent's pipe that SIGTERM interrupts is
+	 * resumed, not cut short mid-record (which left a hole in the stream);
+	 * poll and nanosleep return EINTR whatever the flag (signal(7)).
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct hello_record hello = {};
 	struct ring_buffer *rb = NULL;
 	struct pollfd fds[2];

@@ -4,9 +4,10 @@
 // binary's pclntab, and the route returns them as folded text, a pprof profile
 // (opened with go tool pprof) and speedscope JSON; the readers workload's pipe
 // sleeps come back through the same route as an off-CPU profile.
-// Starts: one stallscope process (profile sampling at 997 Hz, so ten seconds
-// of two goroutines give thousands of samples and the share is tight), the
-// cpuburner (Go, built stripped) and readers (C) workloads, go tool pprof.
+// Starts: one stallscope process (profile sampling at 997 Hz, so twelve
+// seconds of two goroutines give thousands of samples and the share is tight
+// even on a loaded machine),
+// the cpuburner (Go, built stripped) and readers (C) workloads, go tool pprof.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +24,15 @@ const skipReason = bpfSkipReason() ?? goMissing;
 if (skipReason) console.log(`skipping profiles e2e: ${skipReason}`);
 
 const SAMPLE_HZ = 997;
-const BURN_MS = 10_000;
+const BURN_MS = 12_000;
+/**
+ * The test machine runs other suites at once: at this rate, naming every
+ * process's new stacks overruns the default per-interval budget, and stacks
+ * named past it stay unnamed (the budget's purpose; not what is tested here).
+ */
+const SYMBOLIZE_BUDGET_MS = 60_000;
+/** The burner stays (idle) this long after burning: its last intervals are named while it lives. */
+const LINGER_MS = 6_000;
 
 interface FoldedLine {
   frames: string[];
@@ -45,7 +54,7 @@ const sumWhere = (lines: readonly FoldedLine[], frame: string) => lines.filter((
 test('a stripped Go program burning CPU 3:1 in two functions: its CPU profile names both, in that ratio, in every format', { skip: skipReason, timeout: 240_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-profiles-'));
   try {
-    const stallscope = await startStallscope('all', { STALLSCOPE_AGENT_INTERVAL_MS: '1000', STALLSCOPE_AGENT_PROFILE_SAMPLE_HZ: String(SAMPLE_HZ) }, dataDir);
+    const stallscope = await startStallscope('all', { STALLSCOPE_AGENT_INTERVAL_MS: '1000', STALLSCOPE_AGENT_PROFILE_SAMPLE_HZ: String(SAMPLE_HZ), STALLSCOPE_AGENT_SYMBOLIZE_BUDGET_MS_PER_INTERVAL: String(SYMBOLIZE_BUDGET_MS) }, dataDir);
     const burner = `e2e-cpu-${randomUUID().slice(0, 8)}`;
     const sleeper = `e2e-offcpu-${randomUUID().slice(0, 8)}`;
     const get = async (path: string) => {
@@ -68,7 +77,7 @@ test('a stripped Go program burning CPU 3:1 in two functions: its CPU profile na
     };
     try {
       await Promise.all([
-        runWorkload('cpuburner', [String(BURN_MS), '2'], burner, { goStripped: true }),
+        runWorkload('cpuburner', [String(BURN_MS), '2', String(LINGER_MS)], burner, { goStripped: true }),
         runWorkload('readers.c', ['4000', regularFile()], sleeper),
       ]);
 
@@ -80,19 +89,16 @@ test('a stripped Go program burning CPU 3:1 in two functions: its CPU profile na
       t.diagnostic(`samples: burnHeavy ${heavy}, burnLight ${light}, all ${total}; ratio ${(heavy / light).toFixed(3)}`);
       assert.ok(heavy + light > 0.5 * total, 'most samples are in the two functions (names from the stripped binary)');
       assert.ok(Math.abs(heavy / light / 3 - 1) <= 0.15, `burnHeavy:burnLight = ${heavy}:${light}, within 15% of 3:1`);
-      assert.ok(
-        cpu.some((line) => line.frames.at(-1) === 'main.spin' && line.frames.includes('main.burnHeavy') && line.frames.indexOf('main.burnHeavy') < line.frames.indexOf('main.spin')),
-        'root first: burnHeavy calls spin, the leaf',
-      );
+      assert.ok(cpu.some((line) => line.frames.at(-1) === 'main.burnHeavy' && line.frames.length > 1), 'root first: burnHeavy is the leaf');
 
       const pprofFile = join(dataDir, 'cpu.pb.gz');
       writeFileSync(pprofFile, Buffer.from(await (await get(`/v1/profiles/cpu?service=${burner}&window=15m&format=pprof`)).arrayBuffer()));
       const top = spawnSync('go', ['tool', 'pprof', '-top', '-sample_index=samples', pprofFile], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } });
       assert.equal(top.status, 0, top.stderr);
       t.diagnostic(top.stdout.split('\n').slice(0, 8).join('\n'));
-      const cumOf = (name: string) => Number(top.stdout.split('\n').find((line) => line.trim().endsWith(` ${name}`))?.trim().split(/\s+/)[3]);
-      assert.equal(cumOf('main.burnHeavy'), heavy, 'go tool pprof counts the samples under burnHeavy');
-      assert.equal(cumOf('main.burnLight'), light);
+      const flatOf = (name: string) => Number(top.stdout.split('\n').find((line) => line.trim().endsWith(` ${name}`))?.trim().split(/\s+/)[0]);
+      assert.equal(flatOf('main.burnHeavy'), heavy, 'go tool pprof counts the samples in burnHeavy');
+      assert.equal(flatOf('main.burnLight'), light);
 
       const speedscope = (await (await get(`/v1/profiles/cpu?service=${burner}&window=15m&format=speedscope`)).json()) as {
         shared: { frames: { name: string }[] };

@@ -15,11 +15,15 @@ const hex = (address: bigint): string => `0x${address.toString(16)}`;
  * The frames behind the stack ids of one kernel stack map, as a signal's
  * loader part sends them (addresses once per id, a reset when the map was
  * emptied). User stacks are named under the symbolizing budget and
- * remembered per (process, stack id); frames stay leaf first.
+ * remembered per (process, addresses), across resets; frames stay leaf first.
  */
 export class StackNames {
   private readonly addresses = new Map<number, bigint[]>();
-  /** (process, user stack id) -> frames, named while the process lived: its last interval comes after it exited. */
+  /**
+   * (process, user stack addresses) -> frames, named while the process lived
+   * (its last interval comes after it exited). Keyed by the addresses, not the
+   * id: the profile signal's ids are new every interval, its stacks mostly not.
+   */
   private readonly userFrames = new Map<string, string[]>();
 
   constructor(
@@ -35,7 +39,6 @@ export class StackNames {
   /** The kernel emptied its stack map: ids will name other stacks. */
   onReset(): void {
     this.addresses.clear();
-    this.userFrames.clear();
   }
 
   /** Kernel frames, leaf first; unknown addresses in hex; [] for an id never sent. */
@@ -45,11 +48,11 @@ export class StackNames {
 
   /** User frames, leaf first; unknown addresses in hex. */
   userFramesOf(tgid: number, stackId: number): string[] {
-    const key = `${tgid}:${stackId}`;
-    const known = this.userFrames.get(key);
-    if (known) return known;
     const user = this.addresses.get(stackId);
     if (!user) return ['[unknown user stack]'];
+    const key = `${tgid}:${user.join(',')}`;
+    const known = this.userFrames.get(key);
+    if (known) return known;
     const names = this.budget.spend(() => this.symbolizers.user(tgid, user));
     // Over budget: unnamed this time, and not remembered, so a later interval names it.
     if (names === undefined) return user.map(hex);

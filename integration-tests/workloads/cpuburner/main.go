@@ -2,8 +2,10 @@
 // burnHeavy (three units of work) then burnLight (one unit), again and again,
 // for the given time. A unit is the same loop in both, so their CPU time is
 // 3:1 whatever else the machine runs; each runs its loop itself, so the
-// sampled leaf is the function. One JSON line at the end.
-// usage: cpuburner DURATION_MS GOROUTINES
+// sampled leaf is the function. Then it lingers, idle, for LINGER_MS: a
+// profiler names a process's stacks from its memory maps while it lives.
+// One JSON line at the end.
+// usage: cpuburner DURATION_MS GOROUTINES LINGER_MS
 package main
 
 import (
@@ -40,6 +42,7 @@ func burnLight() {
 func main() {
 	durationMs, _ := strconv.Atoi(os.Args[1])
 	goroutines, _ := strconv.Atoi(os.Args[2])
+	lingerMs, _ := strconv.Atoi(os.Args[3])
 	deadline := time.Now().Add(time.Duration(durationMs) * time.Millisecond)
 	var rounds atomic.Int64
 	var wg sync.WaitGroup
@@ -55,5 +58,6 @@ func main() {
 		}()
 	}
 	wg.Wait()
+	time.Sleep(time.Duration(lingerMs) * time.Millisecond)
 	json.NewEncoder(os.Stdout).Encode(map[string]int64{"pid": int64(os.Getpid()), "rounds": rounds.Load()})
 }
