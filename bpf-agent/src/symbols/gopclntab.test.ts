@@ -3,7 +3,11 @@
 // their own functions as the Go runtime knows them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ElfFile, readElfSymbols, readFunctionSymbols } from './elf.js';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ElfFile, readElfSymbols, readFunctionSymbols, readGoBuildId } from './elf.js';
+import { LruCache } from './lru-cache.js';
 import { readGoFunctionSymbols } from './gopclntab.js';
 import { SymbolTable } from './symbol-table.js';
 import { buildGoFixture, goSkipReason, startFixture } from './test-fixtures/fixture-processes.js';
@@ -55,4 +59,26 @@ for (const externalLink of [false, true]) {
 
 test('a file without .gopclntab gives no Go functions', () => {
   assert.deepEqual(withElf(process.execPath, readGoFunctionSymbols), []);
+});
+
+test('one parse per build: a copy of a stripped Go binary (another inode) reuses its symbol table by Go build id', { skip: goSkipReason, timeout: 120_000 }, () => {
+  const stripped = buildGoFixture({ stripped: true });
+  const dir = mkdtempSync(join(tmpdir(), 'stallscope-build-id-'));
+  try {
+    const copy = join(dir, 'copy');
+    copyFileSync(stripped, copy);
+    const buildId = withElf(stripped, readGoBuildId);
+    assert.ok(buildId !== undefined && buildId.length > 10, `a Go build id (${buildId})`);
+    assert.equal(withElf(copy, readGoBuildId), buildId);
+    const cache = new LruCache<string, SymbolTable>(4);
+    const first = readElfSymbols(stripped, [], cache);
+    const second = readElfSymbols(copy, [], cache);
+    assert.notEqual(first.inode, second.inode);
+    assert.equal(second.symbols, first.symbols, 'the same table, not parsed again');
+    assert.equal(cache.size, 1);
+    const other = readElfSymbols(buildGoFixture({ stripped: true, externalLink: true }), [], cache);
+    assert.notEqual(other.symbols, first.symbols, 'another build is parsed on its own');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
