@@ -112,7 +112,7 @@ test('a program burning CPU 3:1 in two functions: its sampled stacks name both, 
   try {
     while (!records.some((r) => r.type === 'hello')) await sleep(20);
     const startedMs = Date.now();
-    const child = spawn(exe, ['8000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(exe, ['10000'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     const folded: FoldedCpuStack[] = [];
