@@ -26,6 +26,7 @@ export const agentConfigSchema = Type.Object(
     /**
      * Wall time per interval the agent may spend naming new stacks; the rest
      * wait for later intervals (a host's first interval brings thousands).
+     * The CPU profile has a budget of this size of its own.
      */
     symbolizeBudgetMsPerInterval: Type.Integer({ minimum: 1, maximum: 60_000 }),
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */

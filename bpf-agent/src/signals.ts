@@ -8,7 +8,7 @@ import { createTcpSignal } from '../signals/tcp/tcp-signal.js';
 import type { AgentConfig } from './config.js';
 import type { LoaderOptions } from './loader/loader-process.js';
 import type { AgentSignal, SignalContext } from './signal.js';
-import { Symbolizer, readKernelSymbols, type SymbolTable, type SymbolizeBudget } from './symbols/index.js';
+import { SymbolizeBudget, Symbolizer, readKernelSymbols, type SymbolTable } from './symbols/index.js';
 
 /** Spans waiting for the next export, across all processes. */
 const MAX_PENDING_SPANS = 10_000;
@@ -69,7 +69,9 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
         symbolizers: { kernel: kernelFrame, user: userFrames },
         sampleHz: config.profileSampleHz,
         maxStacksPerService: config.profileStacksPerService,
-        symbolizeBudget: deps.symbolizeBudget,
+        // A budget of its own: its records come last in each snapshot, and on a busy host the
+        // other signals' stacks spent the shared budget first, every interval, so none was named.
+        symbolizeBudget: new SymbolizeBudget(config.symbolizeBudgetMsPerInterval),
       }),
     );
   }

@@ -73,7 +73,8 @@ test('a stripped Go program burning CPU in two functions: its CPU profile names 
     try {
       await Promise.all([
         runWorkload('cpuburner', [String(BURN_MS), '2', String(LINGER_MS)], burner, { goStripped: true }),
-        runWorkload('readers.c', ['4000', regularFile()], sleeper),
+        // As long as the burner: a loaded host's agent may name a process's stacks an interval or two late.
+        runWorkload('readers.c', [String(BURN_MS + LINGER_MS), regularFile()], sleeper),
       ]);
 
       const cpu = await settledFolded('cpu', burner, (lines) => sumWhere(lines, 'main.burnLight') > 0);
@@ -108,7 +109,7 @@ test('a stripped Go program burning CPU in two functions: its CPU profile names 
       const offcpu = await settledFolded('offcpu', sleeper, (lines) => lines.some((line) => line.frames.some((frame) => /^\[k\] [a-z_]*pipe_read$/.test(frame))));
       for (const line of offcpu.slice(0, 3)) t.diagnostic(`${line.value} ns ${line.frames.join(';')}`);
       const pipeNs = offcpu.filter((line) => line.frames.some((frame) => /^\[k\] [a-z_]*pipe_read$/.test(frame))).reduce((sum, line) => sum + line.value, 0);
-      assert.ok(pipeNs > 1e9, `the pipe reader slept in pipe_read for most of 4 s (${pipeNs} ns)`);
+      assert.ok(pipeNs > 1e9, `the pipe reader slept in pipe_read (${pipeNs} ns)`);
       const pipeLines = offcpu.filter((line) => line.frames.some((frame) => /^\[k\] [a-z_]*pipe_read$/.test(frame)));
       assert.ok(pipeLines.every((line) => line.frames.at(-1) === '[k] __schedule'), 'the pipe reads end in the scheduler, root first');
     } finally {

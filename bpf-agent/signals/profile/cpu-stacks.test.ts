@@ -148,3 +148,20 @@ test('a program burning CPU 3:1 in two functions: its sampled stacks name both, 
     await loader.stop();
   }
 });
+
+test('when names run short (over the naming budget), the most sampled stacks are named first', () => {
+  let namesLeft = 1;
+  const oneName = {
+    kernel: fakeSymbolizers.kernel,
+    user: (pid: number, addresses: readonly bigint[]) => (namesLeft-- > 0 ? fakeSymbolizers.user(pid, addresses) : addresses.map(() => undefined)),
+  };
+  const stacks = new CpuStacks(oneName, { maxStacksPerService: 10, sampleHz: 19, budget: new SymbolizeBudget(60_000) });
+  stacks.onStackTrace(1, [0x10n]);
+  stacks.onStackTrace(2, [0x20n]);
+  stacks.onCpuStack({ type: 'cpu-stack', tgid: 1, kernelStack: -1, userStack: 1, samples: 2n });
+  stacks.onCpuStack({ type: 'cpu-stack', tgid: 1, kernelStack: -1, userStack: 2, samples: 9n });
+  assert.deepEqual(
+    stacks.endInterval(() => 'x').map((stack) => stack.folded),
+    ['handler', '0x10'],
+  );
+});

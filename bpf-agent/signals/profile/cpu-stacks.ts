@@ -42,15 +42,20 @@ export class CpuStacks {
     this.names.onReset();
   }
 
-  /** Names the user stack at once, while its process surely lives. */
   onCpuStack(record: CpuStackRecord): void {
-    if (record.userStack >= 0) this.names.userFramesOf(record.tgid, record.userStack);
     this.pending.push(record);
   }
 
+  /**
+   * Names the interval's stacks, the most sampled first: when naming is over
+   * budget (a busy host brings many new processes' stacks at once), the stacks
+   * that weigh most in the profile are the ones named. Called right after the
+   * interval's records arrived, while their processes still live.
+   */
   endInterval(serviceOf: (tgid: number) => string): FoldedCpuStack[] {
     const nsPerSample = 1e9 / this.options.sampleHz;
     const byService = new Map<string, Map<string, number>>();
+    this.pending.sort((a, b) => Number(b.samples - a.samples));
     for (const record of this.pending) {
       const serviceName = serviceOf(record.tgid);
       const stacks = byService.get(serviceName) ?? new Map<string, number>();

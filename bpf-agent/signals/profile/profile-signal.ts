@@ -10,6 +10,7 @@ export interface ProfileSignalOptions {
   sampleHz: number;
   /** The most sampled stacks kept per service each interval; the rest are summed into one line. */
   maxStacksPerService: number;
+  /** The signal's own; renewed at each interval's end. */
   symbolizeBudget: SymbolizeBudget;
 }
 
@@ -30,6 +31,7 @@ export function createProfileSignal(context: SignalContext, options: ProfileSign
     },
     endInterval(bounds: IntervalBounds): IntervalOutput {
       const folded = stacks.endInterval((tgid) => context.processes.lookup(tgid).serviceName);
+      options.symbolizeBudget.reset();
       return {
         logRecords: cpuStackLogRecords(folded, { hostName: context.hostName, time: bounds.endTime }),
         resourceMetrics: [],

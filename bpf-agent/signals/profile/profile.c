@@ -41,13 +41,14 @@ static int start(struct ring_buffer **rb)
 	keys = calloc(PROFILE_STACK_KEYS, sizeof(*keys));
 	links = calloc(cpu_count, sizeof(*links));
 	event_fds = malloc(cpu_count * sizeof(*event_fds));
+	/* Before anything can fail: destroy closes every fd that is not -1. */
+	for (cpu = 0; event_fds && cpu < cpu_count; cpu++)
+		event_fds[cpu] = -1;
 	skel = profile_bpf__open();
 	if (!keys || !links || !event_fds || !skel) {
 		LOG("cannot open the profile BPF object: %s", strerror(errno));
 		return -1;
 	}
-	for (cpu = 0; cpu < cpu_count; cpu++)
-		event_fds[cpu] = -1;
 	skel->rodata->exclude_tgid = getpid();
 	if (profile_bpf__load(skel)) {
 		LOG("cannot load the profile BPF program: %s", strerror(errno));
