@@ -29,6 +29,7 @@ struct loader_options {
 	/* Peer ports of 1024 and above that are their own class, one bit each. */
 	__u8 tcp_classed_ports[TCP_PORT_BITMAP_BYTES];
 	__u64 go_park_stack_every;
+	__u64 profile_hz;
 };
 
 extern struct loader_options opt;
@@ -55,7 +56,7 @@ struct signal {
 	void (*destroy)(void);
 };
 
-extern const struct signal offcpu_signal, syscalls_signal, process_signal, tcp_signal, goruntime_signal;
+extern const struct signal offcpu_signal, syscalls_signal, process_signal, tcp_signal, goruntime_signal, profile_signal;
 
 /* Set by offcpu's start: the per-thread scheduler map syscalls reuses. */
 extern int thread_sched_map_fd;

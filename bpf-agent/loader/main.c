@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "syscalls/syscalls.h"
 #include "offcpu/offcpu.h"
+#include "profile/profile.h"
 
 struct loader_options opt = {
 	.interval_ms = 1000,
@@ -32,15 +33,16 @@ struct loader_options opt = {
 	.ringbuf_bytes = RINGBUF_BYTES,
 	.tcp_events_per_sec = TCP_EVENTS_PER_SEC,
 	.go_park_stack_every = GO_PARK_STACK_EVERY,
+	.profile_hz = PROFILE_SAMPLE_HZ,
 };
 
 /* Started, and their rings read, in this order: process events first, so a
  * process is named before its other records are handled; offcpu before
  * syscalls, which shares its per-thread map. */
-static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal, &goruntime_signal };
+static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal, &goruntime_signal, &profile_signal };
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
-static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP | SIGNAL_GORUNTIME;
+static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP | SIGNAL_GORUNTIME | SIGNAL_PROFILE;
 static __u32 running;
 static volatile sig_atomic_t exiting;
 static int ncpus;
@@ -48,7 +50,7 @@ static int ncpus;
 static const char usage[] =
 	"Usage: stallscope-loader [options]\n"
 	"Loads the stallscope BPF programs and writes binary records to stdout.\n"
-	"  --signals NAME,...       signals to load: syscalls, offcpu, process, tcp, goruntime (default all)\n"
+	"  --signals NAME,...       signals to load: syscalls, offcpu, process, tcp, goruntime, profile (default all)\n"
 	"  --interval-ms N          snapshot interval (default 1000)\n"
 	"  --slow-threshold-ns N    send syscalls at least this slow as events (default 10000000)\n"
 	"  --slow-events-for-idle   also send slow events for idle waits\n"
@@ -61,6 +63,7 @@ static const char usage[] =
 	"  --tcp-ports PORT,...     peer ports >= 1024 counted as their own class (others: one class)\n"
 	"  --tcp-events-per-sec N   notable TCP connections sent per second (default 100)\n"
 	"  --go-park-stack-every N  Go park stacks for 1 in N parks (default 16)\n"
+	"  --profile-hz N           CPU samples per second on each CPU (default 19)\n"
 	"  --help                   show this text\n"
 	"Commands on stdin, one a line: syscalls verdict STACK_ID CLASS_KEY\n"
 	"  goruntime attach ID PATH STW_STOP STW_START NEWPROC1 GOEXIT1 GOPARK EXECUTE (file offsets, 0: none)\n"
@@ -161,6 +164,7 @@ static int parse_args(int argc, char **argv)
 		{ "tcp-ports", required_argument, NULL, 'p' },
 		{ "tcp-events-per-sec", required_argument, NULL, 'e' },
 		{ "go-park-stack-every", required_argument, NULL, 'g' },
+		{ "profile-hz", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -222,6 +226,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'g':
 			if (parse_u64(optarg, 1, 65536, &opt.go_park_stack_every))
+				goto bad;
+			break;
+		case 'z':
+			if (parse_u64(optarg, 1, 10000, &opt.profile_hz))
 				goto bad;
 			break;
 		case 'h':
@@ -369,7 +377,12 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: poll returns */
+	/*
+	 * SA_RESTART: a write to the agent's pipe that SIGTERM interrupts is
+	 * resumed, not cut short mid-record (which left a hole in the stream);
+	 * poll and nanosleep return EINTR whatever the flag (signal(7)).
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct hello_record hello = {};
 	struct ring_buffer *rb = NULL;
 	struct pollfd fds[2];

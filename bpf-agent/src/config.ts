@@ -26,6 +26,7 @@ export const agentConfigSchema = Type.Object(
     /**
      * Wall time per interval the agent may spend naming new stacks; the rest
      * wait for later intervals (a host's first interval brings thousands).
+     * The CPU profile has a budget of this size of its own.
      */
     symbolizeBudgetMsPerInterval: Type.Integer({ minimum: 1, maximum: 60_000 }),
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
@@ -36,9 +37,13 @@ export const agentConfigSchema = Type.Object(
      * as many times, so the time estimate has no bias). 1 takes every sleep.
      */
     offCpuStackSampleEvery: Type.Integer({ minimum: 1, maximum: 65_536 }),
+    /** CPU profile: cpu-clock samples per second on each CPU (a prime does not beat with periodic work). */
+    profileSampleHz: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** CPU profile: the most sampled stacks kept per service each interval; the rest are summed into one line. */
+    profileStacksPerService: Type.Integer({ minimum: 1, maximum: 100_000 }),
     /** Each signal can be switched off; one the kernel lacks a hook for is off with one log line. */
     signals: Type.Object(
-      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean(), tcp: Type.Boolean(), goruntime: Type.Boolean() },
+      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean(), tcp: Type.Boolean(), goruntime: Type.Boolean(), profile: Type.Boolean() },
       { additionalProperties: false },
     ),
     /**
@@ -103,7 +108,9 @@ export const agentConfigDefaults: AgentConfig = {
   offCpuStacksPerService: 20,
   symbolizeBudgetMsPerInterval: 200,
   offCpuStackSampleEvery: 16,
-  signals: { syscalls: true, offcpu: true, process: true, tcp: true, goruntime: true },
+  profileSampleHz: 19,
+  profileStacksPerService: 500,
+  signals: { syscalls: true, offcpu: true, process: true, tcp: true, goruntime: true, profile: true },
   goRuntime: { gc: true, goroutines: false, waits: false, parkStackSampleEvery: 16, parkStacksPerService: 10 },
   tcpServicePorts: [],
   tcpConnectionEventsPerSecond: 100,

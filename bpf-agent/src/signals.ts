@@ -4,12 +4,13 @@ import { WAIT_CLASS_RULES, STACK_CLASSIFIED_SYSCALLS, classifyByStack, kernelCla
 import { createGoRuntimeSignal } from '../signals/goruntime/goruntime-signal.js';
 import { createOffCpuSignal } from '../signals/offcpu/offcpu-signal.js';
 import { createProcessSignal } from '../signals/process/process-signal.js';
+import { createProfileSignal } from '../signals/profile/profile-signal.js';
 import { createSyscallsSignal } from '../signals/syscalls/syscalls-signal.js';
 import { createTcpSignal } from '../signals/tcp/tcp-signal.js';
 import type { AgentConfig } from './config.js';
 import type { LoaderOptions } from './loader/loader-process.js';
 import type { AgentSignal, SignalContext } from './signal.js';
-import { Symbolizer, readKernelSymbols, type SymbolizeBudget } from './symbols/index.js';
+import { SymbolizeBudget, Symbolizer, readKernelSymbols, type SymbolTable } from './symbols/index.js';
 
 /** Spans waiting for the next export, across all processes. */
 const MAX_PENDING_SPANS = 10_000;
@@ -51,11 +52,13 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
       }),
     );
   }
+  // Read once, by the first signal that names kernel frames.
+  let kernelSymbols: SymbolTable | undefined;
+  const kernelFrame = (address: bigint) => (kernelSymbols ??= readKernelSymbols()).lookup(address);
   if (config.signals.offcpu) {
-    const kernelSymbols = readKernelSymbols();
     signals.push(
       createOffCpuSignal(deps.contextFor('offcpu'), {
-        symbolizers: { kernel: (address) => kernelSymbols.lookup(address), user: userFrames },
+        symbolizers: { kernel: kernelFrame, user: userFrames },
         maxStacksPerService: config.offCpuStacksPerService,
         symbolizeBudget: deps.symbolizeBudget,
       }),
@@ -71,6 +74,18 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
         symbolize: userFrames,
         symbolizeBudget: deps.symbolizeBudget,
         logger: deps.logger.child({ signal: 'goruntime' }),
+      }),
+    );
+  }
+  if (config.signals.profile) {
+    signals.push(
+      createProfileSignal(deps.contextFor('profile'), {
+        symbolizers: { kernel: kernelFrame, user: userFrames },
+        sampleHz: config.profileSampleHz,
+        maxStacksPerService: config.profileStacksPerService,
+        // A budget of its own: its records come last in each snapshot, and on a busy host the
+        // other signals' stacks spent the shared budget first, every interval, so none was named.
+        symbolizeBudget: new SymbolizeBudget(config.symbolizeBudgetMsPerInterval),
       }),
     );
   }
@@ -101,5 +116,6 @@ export function loaderOptionsOf(
     tcpServicePorts: config.tcpServicePorts,
     tcpConnectionEventsPerSecond: config.tcpConnectionEventsPerSecond,
     goParkStackSampleEvery: config.goRuntime.parkStackSampleEvery,
+    profileSampleHz: config.profileSampleHz,
   };
 }

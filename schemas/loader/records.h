@@ -12,7 +12,7 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 4
+#define RECORD_ABI_VERSION 5
 
 #define TASK_COMM_LEN 16
 /* Of an exec'd program's path: enough to name it when /proc is gone already. */
@@ -73,6 +73,7 @@ enum signal_bit {
 	SIGNAL_PROCESS = 1 << 2,
 	SIGNAL_TCP = 1 << 3,
 	SIGNAL_GORUNTIME = 1 << 4,
+	SIGNAL_PROFILE = 1 << 5,
 };
 
 /* Thread states of off-CPU time (offcpu_hist_key.state). */
@@ -108,6 +109,9 @@ enum record_type {
 	RECORD_GO_PARK_STACK = 17,
 	RECORD_GO_STACK_TRACE = 18,
 	RECORD_GO_STACKS_RESET = 19,
+	RECORD_CPU_STACK = 20,
+	RECORD_CPU_STACK_TRACE = 21,
+	RECORD_CPU_STACKS_RESET = 22,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -125,7 +129,8 @@ enum drop_reason {
 	DROP_TCP_RINGBUF_FULL = 10,
 	DROP_GO_MAP_FULL = 11,       /* a Go runtime histogram, counter or park entry found no room */
 	DROP_GO_STACK_FULL = 12,     /* a park stack found no room in the stack or stack-time map */
-	DROP_REASON_COUNT = 13,
+	DROP_PROFILE_FULL = 13,       /* a CPU sample found no room for its stack or its counter */
+	DROP_REASON_COUNT = 14,
 };
 
 struct record_header {
@@ -279,6 +284,28 @@ struct offcpu_stack_record {
 /* Stack ids sent before this record may be reused from now on. */
 struct stacks_reset_record {
 	struct record_header hdr;
+};
+
+/*
+ * CPU samples of one (process, kernel stack, user stack) in one interval (not
+ * cumulative), from perf_event cpu-clock sampling on every CPU. Each snapshot
+ * of the profile signal starts with RECORD_CPU_STACKS_RESET (a
+ * stacks_reset_record: stack ids of earlier snapshots are void), then sends
+ * the addresses behind its stack ids as RECORD_CPU_STACK_TRACE (a
+ * stack_trace_record; the profile signal's stack maps are its own, so are its
+ * ids) before the CPU_STACK records naming them.
+ */
+struct cpu_stack_key {
+	__u32 tgid;
+	__s32 kernel_stack; /* < 0: none (the sample hit user mode) */
+	__s32 user_stack;   /* < 0: none (a kernel-mode sample with no user context) */
+	__u32 pad;
+};
+
+struct cpu_stack_record {
+	struct record_header hdr;
+	struct cpu_stack_key key;
+	__u64 samples;
 };
 
 /* exec, fork (of a new process, not a thread) and exit of a thread group. */

@@ -183,6 +183,17 @@ export const GO_IDLE_WAIT_REASONS = [
   'wait for GC cycle',
 ] as const;
 
+/** Event name of the log records that carry one folded CPU-profile stack each (see docs/profiles.md). */
+export const CPU_STACK_EVENT = 'stallscope.cpu.stack';
+
+/** Attributes of CPU stack log records (the body is the folded stack, as for off-CPU stacks). */
+export const CpuStackLogAttr = {
+  /** cpu-clock samples that hit the stack in the interval. */
+  samples: 'stallscope.cpu.samples',
+  /** CPU time they stand for: samples x the sampling period, ns. */
+  cpuNs: 'stallscope.cpu.ns',
+} as const;
+
 /** Event name of the log records that carry one notable TCP connection each. */
 export const TCP_CONNECTION_EVENT = 'stallscope.tcp.connection';
 

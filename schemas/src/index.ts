@@ -9,6 +9,8 @@ export {
   MetricAttr,
   Metrics,
   OFFCPU_STACK_EVENT,
+  CPU_STACK_EVENT,
+  CpuStackLogAttr,
   RUN_QUEUE_PSEUDO_SYSCALL,
   ResourceAttr,
   SpanAttr,
@@ -36,6 +38,7 @@ export { syscallArchOf, syscallName, syscallNumbers, syscallTable } from './sysc
 export type { SyscallArch } from './syscalls/index.js';
 export {
   CLASS_KEY_PENDING_STACK,
+  CpuStackRecordLayout,
   DROP_REASONS,
   FD_KINDS,
   HelloRecordLayout,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CpuStackRecordLayout,
   DROP_REASONS,
   GO_HIST_KINDS,
   GO_MAX_BINARIES,
@@ -136,6 +137,11 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
     },
   },
   { struct: 'stacks_reset_record', layout: StacksResetRecordLayout, members: {} },
+  {
+    struct: 'cpu_stack_record',
+    layout: CpuStackRecordLayout,
+    members: { tgid: 'key.tgid', kernelStack: 'key.kernel_stack', userStack: 'key.user_stack', samples: 'samples' },
+  },
   {
     struct: 'user_stack_record',
     layout: UserStackRecordLayout,

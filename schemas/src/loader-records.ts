@@ -2,7 +2,7 @@
 // A test compiles a C program against that header and compares every size and
 // offset below, so the two cannot drift apart.
 
-export const RECORD_ABI_VERSION = 4;
+export const RECORD_ABI_VERSION = 5;
 export const TASK_COMM_LEN = 16;
 export const PROCESS_FILENAME_LEN = 256;
 export const SLOW_SYSCALL_ARGS = 4;
@@ -24,7 +24,7 @@ export const CLASSIFY_BY_FD = 0x10;
 export const CLASSIFY_BY_STACK = 0x20;
 
 /** Signals the loader can load, with their bit in hello_record.signals (enum signal_bit). */
-export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8, goruntime: 16 } as const;
+export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8, goruntime: 16, profile: 32 } as const;
 export type SignalName = keyof typeof SignalBit;
 
 /** Off-CPU thread states by code (enum offcpu_state). */
@@ -54,6 +54,9 @@ export const RecordType = {
   goParkStack: 17,
   goStackTrace: 18,
   goStacksReset: 19,
+  cpuStack: 20,
+  cpuStackTrace: 21,
+  cpuStacksReset: 22,
 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
@@ -72,6 +75,7 @@ export const DROP_REASONS = [
   'tcp_ringbuf_full',
   'go_map_full',
   'go_stack_full',
+  'profile_full',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -176,6 +180,15 @@ export const OffCpuStackRecordLayout = {
 } as const;
 
 export const StacksResetRecordLayout = { size: 8 } as const;
+
+/** CPU samples of one (process, kernel stack, user stack) in one interval; its stacks come as stack_trace_record layouts of type cpuStackTrace. */
+export const CpuStackRecordLayout = {
+  size: 32,
+  tgid: 8,
+  kernelStack: 12,
+  userStack: 16,
+  samples: 24,
+} as const;
 
 /** What the tcp signal counts, by code (enum tcp_count_kind). */
 export const TCP_COUNT_KINDS = ['retransmit', 'reset_received', 'reset_sent', 'connect_refused', 'connect_unanswered'] as const;

@@ -81,6 +81,12 @@ int main(void)
 
 	SIZE(stacks_reset_record);
 
+	SIZE(cpu_stack_record);
+	OFF(cpu_stack_record, key.tgid);
+	OFF(cpu_stack_record, key.kernel_stack);
+	OFF(cpu_stack_record, key.user_stack);
+	OFF(cpu_stack_record, samples);
+
 	SIZE(user_stack_record);
 	OFF(user_stack_record, stack_id);
 	OFF(user_stack_record, tgid);
@@ -167,6 +173,10 @@ int main(void)
 	VAL(SIGNAL_OFFCPU);
 	VAL(SIGNAL_PROCESS);
 	VAL(SIGNAL_TCP);
+	VAL(SIGNAL_PROFILE);
+	VAL(RECORD_CPU_STACK);
+	VAL(RECORD_CPU_STACK_TRACE);
+	VAL(RECORD_CPU_STACKS_RESET);
 	VAL(TCP_RETRANSMIT);
 	VAL(TCP_RESET_RECEIVED);
 	VAL(TCP_RESET_SENT);
@@ -206,6 +216,7 @@ int main(void)
 	VAL(DROP_TCP_MAP_FULL);
 	VAL(DROP_TCP_EVENT_RATE);
 	VAL(DROP_TCP_RINGBUF_FULL);
+	VAL(DROP_PROFILE_FULL);
 	VAL(DROP_REASON_COUNT);
 	SIZE(go_hist_record);
 	OFF(go_hist_record, key.tgid);

@@ -4,7 +4,8 @@ import { HistogramDeltas } from '../../src/metrics/histogram-deltas.js';
 import { histogramResourceMetrics } from '../../src/metrics/histogram-metrics.js';
 import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from '../../src/signal.js';
 import type { SymbolizeBudget } from '../../src/symbols/index.js';
-import { OffCpuStacks, offCpuStackLogRecords, type StackSymbolizers } from './offcpu-stacks.js';
+import type { StackSymbolizers } from '../../src/stacks/stack-names.js';
+import { OffCpuStacks, offCpuStackLogRecords } from './offcpu-stacks.js';
 
 export interface OffCpuSignalOptions {
   symbolizers: StackSymbolizers;

@@ -3,13 +3,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AGENT_SCOPE_NAME, LogAttr, OFFCPU_STACK_EVENT, ResourceAttr, type OffCpuState } from '@stallscope/schemas';
 import type { OffCpuStackRecord, StackTraceRecord } from '../../src/loader/records.js';
+import { StackNames, foldStack, type StackSymbolizers } from '../../src/stacks/stack-names.js';
 import type { SymbolizeBudget } from '../../src/symbols/index.js';
-
-/** Kernel addresses -> names; user addresses of a process -> names (undefined where unknown). */
-export interface StackSymbolizers {
-  kernel(address: bigint): string | undefined;
-  user(pid: number, addresses: readonly bigint[]): (string | undefined)[];
-}
 
 export interface FoldedStackTime {
   serviceName: string;
@@ -20,11 +15,6 @@ export interface FoldedStackTime {
   /** Sleeps it stands for (an estimate: sampled sleeps count several times). */
   sleeps: number;
 }
-
-/** Bounds the addresses kept per stack id (the kernel's map is bounded; this only follows it). */
-const MAX_KEPT_STACK_IDS = 32_768;
-
-const hex = (address: bigint): string => `0x${address.toString(16)}`;
 
 /**
  * Stacks are taken in the sched_switch tracepoint: the leaf frames above
@@ -40,31 +30,29 @@ const SCHEDULER_FRAME = '__schedule';
  * schedule(). Keeps the heaviest per service and state.
  */
 export class OffCpuStacks {
-  private readonly addresses = new Map<number, bigint[]>();
-  /** (process, user stack id) -> frames, named while the process lived: its last interval comes after it exited. */
-  private readonly userFrames = new Map<string, string[]>();
+  private readonly names: StackNames;
   private pending: OffCpuStackRecord[] = [];
 
   constructor(
-    private readonly symbolizers: StackSymbolizers,
+    symbolizers: StackSymbolizers,
     private readonly maxStacksPerService: number,
-    private readonly budget: SymbolizeBudget,
-  ) {}
+    budget: SymbolizeBudget,
+  ) {
+    this.names = new StackNames(symbolizers, budget);
+  }
 
   onStackTrace(record: StackTraceRecord): void {
-    if (this.addresses.size >= MAX_KEPT_STACK_IDS) this.addresses.delete(this.addresses.keys().next().value!);
-    this.addresses.set(record.stackId, record.ips);
+    this.names.onStackTrace(record.stackId, record.ips);
   }
 
   /** The kernel emptied its stack map: ids will name other stacks. */
   onReset(): void {
-    this.addresses.clear();
-    this.userFrames.clear();
+    this.names.onReset();
   }
 
   /** Names the user stack at once, while its process surely lives. */
   onOffCpuStack(record: OffCpuStackRecord): void {
-    if (record.userStack >= 0) this.userFramesOf(record.tgid, record.userStack);
+    if (record.userStack >= 0) this.names.userFramesOf(record.tgid, record.userStack);
     this.pending.push(record);
   }
 
@@ -91,28 +79,10 @@ export class OffCpuStacks {
   }
 
   private fold(record: OffCpuStackRecord): string {
-    const kernel = this.addresses.get(record.kernelStack);
-    const userFrames = record.userStack < 0 ? [] : this.userFramesOf(record.tgid, record.userStack);
-    const kernelNames = (kernel ?? []).map((address) => this.symbolizers.kernel(address) ?? hex(address));
+    const userFrames = record.userStack < 0 ? [] : this.names.userFramesOf(record.tgid, record.userStack);
+    const kernelNames = this.names.kernelFramesOf(record.kernelStack);
     const scheduler = kernelNames.indexOf(SCHEDULER_FRAME);
-    const kernelFrames = kernelNames.slice(Math.max(scheduler, 0)).map((name) => `[k] ${name}`);
-    return [...[...userFrames].reverse(), ...kernelFrames.reverse()].join(';') || '[no stack]';
-  }
-
-  private userFramesOf(tgid: number, stackId: number): string[] {
-    const key = `${tgid}:${stackId}`;
-    const known = this.userFrames.get(key);
-    if (known) return known;
-    const user = this.addresses.get(stackId);
-    if (!user) return ['[unknown user stack]'];
-    const names = this.budget.spend(() => this.symbolizers.user(tgid, user));
-    // Over budget: unnamed this time, and not remembered, so a later interval names it.
-    if (names === undefined) return user.map(hex);
-    const frames = names.map((name, i) => name ?? hex(user[i]!));
-    // Kept named or not: symbolizing the same unnamed JIT stack every interval was a large share of the agent's CPU.
-    if (this.userFrames.size >= MAX_KEPT_STACK_IDS) this.userFrames.delete(this.userFrames.keys().next().value!);
-    this.userFrames.set(key, frames);
-    return frames;
+    return foldStack(userFrames, kernelNames.slice(Math.max(scheduler, 0)));
   }
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  CpuStackRecordLayout,
   DROP_REASONS,
   HelloRecordLayout,
   OffCpuHistRecordLayout,
@@ -126,12 +127,22 @@ function syscallErrors(): Buffer {
   return b;
 }
 
-function stackTrace(): Buffer {
+function stackTrace(type: number = RecordType.stackTrace): Buffer {
   const L = StackTraceRecordLayout;
-  const b = record(RecordType.stackTrace, L.size);
+  const b = record(type, L.size);
   b.writeUInt32LE(3, L.stackId);
   b.writeUInt32LE(1, L.depth);
   b.writeBigUInt64LE(0xffffffff81000000n, L.ips);
+  return b;
+}
+
+function cpuStack(): Buffer {
+  const L = CpuStackRecordLayout;
+  const b = record(RecordType.cpuStack, L.size);
+  b.writeUInt32LE(77, L.tgid);
+  b.writeInt32LE(-14, L.kernelStack);
+  b.writeInt32LE(9, L.userStack);
+  b.writeBigUInt64LE(57n, L.samples);
   return b;
 }
 
@@ -198,6 +209,7 @@ const expected: LoaderRecord[] = [
       tcp_ringbuf_full: 11n,
       go_map_full: 12n,
       go_stack_full: 13n,
+      profile_full: 14n,
     },
   },
   {
@@ -221,9 +233,12 @@ const expected: LoaderRecord[] = [
   { type: 'stack-trace', stackId: 3, ips: [0xffffffff81000000n] },
   { type: 'offcpu-stack', tgid: 77, state: 'uninterruptible', kernelStack: 3, userStack: -1, offCpuNs: 5_000_000n, count: 16n },
   { type: 'stacks-reset' },
+  { type: 'cpu-stack-trace', stackId: 3, ips: [0xffffffff81000000n] },
+  { type: 'cpu-stack', tgid: 77, kernelStack: -14, userStack: 9, samples: 57n },
+  { type: 'cpu-stacks-reset' },
 ];
 
-const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres'), userStack(), offCpuHist(), processEvent(), syscallErrors(), stackTrace(), offCpuStack(), record(RecordType.stacksReset, StacksResetRecordLayout.size)]);
+const stream = Buffer.concat([hello(), hist(), snapshotEnd(), slowSyscall('postgres'), userStack(), offCpuHist(), processEvent(), syscallErrors(), stackTrace(), offCpuStack(), record(RecordType.stacksReset, StacksResetRecordLayout.size), stackTrace(RecordType.cpuStackTrace), cpuStack(), record(RecordType.cpuStacksReset, StacksResetRecordLayout.size)]);
 
 test('decodes every record type', () => {
   const decoder = new RecordDecoder();

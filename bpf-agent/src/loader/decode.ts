@@ -1,4 +1,5 @@
 import {
+  CpuStackRecordLayout,
   DROP_REASONS,
   GO_HIST_KINDS,
   GoCountsRecordLayout,
@@ -67,6 +68,9 @@ const knownSizes = new Map<number, number>([
   [RecordType.goParkStack, GoParkStackRecordLayout.size],
   [RecordType.goStackTrace, StackTraceRecordLayout.size],
   [RecordType.goStacksReset, StacksResetRecordLayout.size],
+  [RecordType.cpuStack, CpuStackRecordLayout.size],
+  [RecordType.cpuStackTrace, StackTraceRecordLayout.size],
+  [RecordType.cpuStacksReset, StacksResetRecordLayout.size],
 ]);
 
 const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
@@ -155,7 +159,21 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
     case RecordType.processEvent:
       return decodeProcessEvent(r);
     case RecordType.stackTrace:
-      return decodeStackTrace(r);
+      return { type: 'stack-trace', ...decodeStackTrace(r) };
+    case RecordType.cpuStackTrace:
+      return { type: 'cpu-stack-trace', ...decodeStackTrace(r) };
+    case RecordType.cpuStack: {
+      const L = CpuStackRecordLayout;
+      return {
+        type: 'cpu-stack',
+        tgid: r.readUInt32LE(L.tgid),
+        kernelStack: r.readInt32LE(L.kernelStack),
+        userStack: r.readInt32LE(L.userStack),
+        samples: r.readBigUInt64LE(L.samples),
+      };
+    }
+    case RecordType.cpuStacksReset:
+      return { type: 'cpu-stacks-reset' };
     case RecordType.offcpuStack: {
       const L = OffCpuStackRecordLayout;
       const state = OFFCPU_STATES[r.readUInt32LE(L.state)];
@@ -210,10 +228,8 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
         count: r.readBigUInt64LE(L.count),
       };
     }
-    case RecordType.goStackTrace: {
-      const trace = decodeStackTrace(r);
-      return { ...trace, type: 'go-stack-trace' };
-    }
+    case RecordType.goStackTrace:
+      return { type: 'go-stack-trace', ...decodeStackTrace(r) };
     case RecordType.goStacksReset:
       return { type: 'go-stacks-reset' };
     default:
@@ -236,6 +252,15 @@ function decodeUserStack(r: Buffer): UserStackRecord {
   const ips: bigint[] = [];
   for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
   return { type: 'user-stack', stackId: r.readUInt32LE(L.stackId), tgid: r.readUInt32LE(L.tgid), syscallNr: r.readUInt32LE(L.syscallNr), ips };
+}
+
+/** A stack_trace_record's id and addresses (the offcpu and profile signals each send them). */
+function decodeStackTrace(r: Buffer): { stackId: number; ips: bigint[] } {
+  const L = StackTraceRecordLayout;
+  const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
+  const ips: bigint[] = [];
+  for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
+  return { stackId: r.readUInt32LE(L.stackId), ips };
 }
 
 function decodeOffCpuHist(r: Buffer): OffCpuHistRecord | undefined {
@@ -384,12 +409,4 @@ function decodeGoHist(r: Buffer): GoHistRecord | undefined {
     sumNs: r.readBigUInt64LE(L.sumNs),
     maxNs: r.readBigUInt64LE(L.maxNs),
   };
-}
-
-function decodeStackTrace(r: Buffer): StackTraceRecord {
-  const L = StackTraceRecordLayout;
-  const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
-  const ips: bigint[] = [];
-  for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
-  return { type: 'stack-trace', stackId: r.readUInt32LE(L.stackId), ips };
 }

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@stallscope/common';
 import { syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { defaultLoaderPath } from './default-loader-path.js';
+import { RecordDecoder } from './decode.js';
 import { spawnLoader } from './loader-process.js';
 import type { LoaderRecord, SlowSyscallRecord, SyscallHistRecord } from './records.js';
 
@@ -141,4 +142,30 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
   }
   assert.deepEqual(exit, { code: 0, signal: null }, 'clean exit on SIGTERM');
   assert.equal(records.at(-1)?.type, 'snapshot-end', 'SIGTERM sends a last snapshot before exiting');
+});
+
+test('SIGTERM while the loader is blocked writing to a full pipe: the stream stays whole to its last record', { skip: skipReason, timeout: 60_000 }, async () => {
+  // The profile signal at a high rate writes megabytes a snapshot: the pipe fills while nobody reads.
+  const child = spawn(loaderPath, ['--signals', 'profile', '--profile-hz', '997', '--interval-ms', '100'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdout.pause();
+  await sleep(3_000);
+  child.kill('SIGTERM');
+  const decoder = new RecordDecoder();
+  const types = new Set<string>();
+  let corrupt: unknown;
+  child.stdout.on('data', (chunk: Buffer) => {
+    try {
+      if (corrupt === undefined) for (const record of decoder.push(chunk)) types.add(record.type);
+    } catch (error) {
+      corrupt = error;
+    }
+  });
+  const ended = once(child.stdout, 'end');
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  child.stdout.resume();
+  const [[code]] = await Promise.all([exited, ended]);
+  assert.equal(corrupt, undefined, 'the stream decodes: no record cut short by the signal');
+  assert.equal(code, 0);
+  assert.equal(decoder.bufferedBytes, 0, 'no record cut short at the end');
+  assert.ok(types.has('cpu-stack') && types.has('snapshot-end'), [...types].join(', '));
 });

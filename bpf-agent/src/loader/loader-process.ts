@@ -27,6 +27,8 @@ export interface LoaderOptions {
   tcpConnectionEventsPerSecond?: number;
   /** One Go park in this many takes its stack (the loader's default when unset). */
   goParkStackSampleEvery?: number;
+  /** CPU profile samples per second on each CPU (the loader's default when unset). */
+  profileSampleHz?: number;
   logger: Logger;
   onRecord: (record: LoaderRecord) => void;
   /** Called once, after the last record has been delivered. */
@@ -61,6 +63,7 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
     args.push('--tcp-events-per-sec', String(options.tcpConnectionEventsPerSecond));
   }
   if (options.goParkStackSampleEvery !== undefined) args.push('--go-park-stack-every', String(options.goParkStackSampleEvery));
+  if (options.profileSampleHz !== undefined) args.push('--profile-hz', String(options.profileSampleHz));
   if (options.syscallClassifyCodes.size > 0) {
     args.push('--syscall-classes', [...options.syscallClassifyCodes].map(([nr, code]) => `${nr}=${code}`).join(','));
   }

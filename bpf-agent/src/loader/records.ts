@@ -63,6 +63,28 @@ export interface StacksResetRecord {
   type: 'stacks-reset';
 }
 
+/** One interval's CPU samples under one (process, kernel stack, user stack). */
+export interface CpuStackRecord {
+  type: 'cpu-stack';
+  tgid: number;
+  /** Stack ids in the profile signal's stack map, -1 (or another negative) where none was taken. */
+  kernelStack: number;
+  userStack: number;
+  samples: bigint;
+}
+
+/** The return addresses behind a stack id of the profile signal, leaf first. */
+export interface CpuStackTraceRecord {
+  type: 'cpu-stack-trace';
+  stackId: number;
+  ips: bigint[];
+}
+
+/** Profile stack ids sent so far may name other stacks from now on. */
+export interface CpuStacksResetRecord {
+  type: 'cpu-stacks-reset';
+}
+
 export interface OffCpuHistRecord extends HistogramCounters {
   type: 'offcpu-hist';
   state: OffCpuState;
@@ -211,4 +233,7 @@ export type LoaderRecord =
   | GoCountsRecord
   | GoParkStackRecord
   | GoStackTraceRecord
-  | GoStacksResetRecord;
+  | GoStacksResetRecord
+  | CpuStackRecord
+  | CpuStackTraceRecord
+  | CpuStacksResetRecord;

@@ -1,10 +1,10 @@
 // A minimal ELF64 little-endian reader: headers, then only the sections a
 // symbolizer needs, read with positioned reads (a JVM's libjvm.so or a large Go
 // binary is never read whole). Names come from .symtab and .dynsym; a stripped
-// Go binary keeps its names only in .gopclntab, which a reader of its own can
-// take from ElfFile.sections/readSection and hand to SymbolTable the same way.
+// Go binary keeps its names only in .gopclntab (gopclntab.ts).
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readGoFunctionSymbols } from './gopclntab.js';
 import { SymbolTable, type FunctionSymbol } from './symbol-table.js';
 
 export interface ElfLoadSegment {
@@ -41,6 +41,8 @@ const SHN_XINDEX = 0xffff;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
 const NT_GNU_BUILD_ID = 3;
+/** The Go toolchain's own build id note ("Go" owner), in every Go binary, stripped or not. */
+const NT_GO_BUILD_ID = 4;
 
 export class ElfFormatError extends Error {}
 
@@ -183,6 +185,15 @@ export function readFunctionSymbols(elf: ElfFile): FunctionSymbol[] {
 
 /** The GNU build id in hex, from any note section; undefined when the linker wrote none (Go's own id is another note). */
 export function readBuildId(elf: ElfFile): string | undefined {
+  return readNote(elf, NT_GNU_BUILD_ID, 'GNU\0')?.toString('hex');
+}
+
+/** The Go toolchain's build id (text, e.g. "abc/def/..."), undefined in a file Go did not build. */
+export function readGoBuildId(elf: ElfFile): string | undefined {
+  return readNote(elf, NT_GO_BUILD_ID, 'Go\0\0')?.toString('latin1');
+}
+
+function readNote(elf: ElfFile, wantedType: number, wantedName: string): Buffer | undefined {
   for (const section of elf.sections) {
     if (section.type !== SHT_NOTE) continue;
     const notes = elf.readSection(section);
@@ -193,8 +204,8 @@ export function readBuildId(elf: ElfFile): string | undefined {
       const type = notes.readUInt32LE(at + 8);
       const nameStart = at + 12;
       const descStart = nameStart + align4(nameSize);
-      if (type === NT_GNU_BUILD_ID && notes.toString('latin1', nameStart, nameStart + nameSize) === 'GNU\0') {
-        return notes.toString('hex', descStart, descStart + descSize);
+      if (type === wantedType && notes.toString('latin1', nameStart, nameStart + nameSize) === wantedName) {
+        return notes.subarray(descStart, descStart + descSize);
       }
       at = descStart + align4(descSize);
     }
@@ -247,17 +258,38 @@ function debugFileSymbols(buildId: string | undefined, debugDirs: readonly strin
   return [];
 }
 
-/** @param debugDirs where to look for a separate debug file by build id, first match wins */
-export function readElfSymbols(path: string, debugDirs: readonly string[] = []): ElfSymbols {
+/** A stripped Go binary's names; none where its pclntab cannot be read (the frames stay unnamed, the file is still used). */
+function goSymbolsOrNone(elf: ElfFile): FunctionSymbol[] {
+  try {
+    return readGoFunctionSymbols(elf);
+  } catch {
+    return [];
+  }
+}
+
+/** Symbol tables by build id, shared by every file of that build (the same binary in several containers). */
+export interface SymbolTablesByBuildId {
+  get(buildId: string): SymbolTable | undefined;
+  set(buildId: string, symbols: SymbolTable): void;
+}
+
+/**
+ * @param debugDirs where to look for a separate debug file by build id, first match wins
+ * @param byBuildId reused instead of parsing a file whose (GNU or Go) build id it holds
+ */
+export function readElfSymbols(path: string, debugDirs: readonly string[] = [], byBuildId?: SymbolTablesByBuildId): ElfSymbols {
   const elf = ElfFile.open(path);
   try {
     const buildId = readBuildId(elf);
-    return {
-      loadSegments: elf.loadSegments,
-      buildId,
-      symbols: new SymbolTable([...readFunctionSymbols(elf), ...debugFileSymbols(buildId, debugDirs)]),
-      inode: elf.inode,
-    };
+    const goBuildId = readGoBuildId(elf);
+    const cacheKey = buildId !== undefined ? `gnu:${buildId}` : goBuildId !== undefined ? `go:${goBuildId}` : undefined;
+    const known = cacheKey === undefined ? undefined : byBuildId?.get(cacheKey);
+    if (known) return { loadSegments: elf.loadSegments, buildId, symbols: known, inode: elf.inode };
+    // Without .symtab, a Go binary's own functions are named only in its pclntab (.dynsym holds a cgo binary's C exports).
+    const stripped = !elf.sections.some((section) => section.type === SHT_SYMTAB);
+    const symbols = new SymbolTable([...readFunctionSymbols(elf), ...debugFileSymbols(buildId, debugDirs), ...(stripped ? goSymbolsOrNone(elf) : [])]);
+    if (cacheKey !== undefined) byBuildId?.set(cacheKey, symbols);
+    return { loadSegments: elf.loadSegments, buildId, symbols, inode: elf.inode };
   } finally {
     elf.close();
   }

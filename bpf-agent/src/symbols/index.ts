@@ -1,5 +1,6 @@
-export { ElfFile, ElfFormatError, readBuildId, readElfSymbols, readFunctionSymbols, virtualAddressOfFileOffset } from './elf.js';
-export type { ElfLoadSegment, ElfSection, ElfSymbols } from './elf.js';
+export { ElfFile, ElfFormatError, readBuildId, readElfSymbols, readFunctionSymbols, readGoBuildId, virtualAddressOfFileOffset } from './elf.js';
+export type { ElfLoadSegment, ElfSection, ElfSymbols, SymbolTablesByBuildId } from './elf.js';
+export { GoPclntabError, readGoFunctionSymbols } from './gopclntab.js';
 export { parsePerfMap } from './perf-map.js';
 export { findMapping, isExecutable, isFileBacked, parseProcMaps } from './proc-maps.js';
 export type { MemoryMapping } from './proc-maps.js';

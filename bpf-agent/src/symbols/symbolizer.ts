@@ -66,12 +66,15 @@ export class Symbolizer {
   private readonly procRoot: string;
   /** Keyed by dev:inode of the mapping: one entry serves every process mapping the same file. */
   private readonly elfByFile: LruCache<string, ElfSymbols | typeof NOT_ELF>;
+  /** Parsed symbol tables by build id: a binary in several containers (other inodes) is parsed once. */
+  private readonly symbolsByBuildId: LruCache<string, SymbolTable>;
   private readonly perfMapByPid: LruCache<number, PerfMapEntry>;
   private readonly mapsByPid: LruCache<number, CachedMaps>;
 
   constructor(opts: SymbolizerOptions) {
     this.procRoot = opts.procRoot ?? '/proc';
     this.elfByFile = new LruCache(opts.maxFiles);
+    this.symbolsByBuildId = new LruCache(opts.maxFiles);
     this.perfMapByPid = new LruCache(opts.maxFiles);
     this.mapsByPid = new LruCache(opts.maxFiles);
   }
@@ -132,7 +135,7 @@ export class Symbolizer {
       let elf: ElfSymbols;
       try {
         // The process's own debug files first (a container's), then the host's.
-        elf = readElfSymbols(candidate.path, [`${this.procRoot}/${pid}/root/usr/lib/debug`, '/usr/lib/debug']);
+        elf = readElfSymbols(candidate.path, [`${this.procRoot}/${pid}/root/usr/lib/debug`, '/usr/lib/debug'], this.symbolsByBuildId);
       } catch (error) {
         // Not there or not allowed: try the next way in. Anything else is a file we cannot parse.
         if (isSystemError(error)) continue;

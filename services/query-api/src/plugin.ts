@@ -13,6 +13,7 @@ import { jaegerV3Routes } from './routes/jaeger-v3/index.js';
 import { syscallRoutes } from './routes/syscalls/index.js';
 import { traceRoutes } from './routes/traces/index.js';
 import { diagnoseRoutes } from './routes/diagnose/index.js';
+import { profileRoutes } from './routes/profiles/index.js';
 import { sloRoutes } from './routes/slo/index.js';
 import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
 
@@ -69,4 +70,5 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   const catalog = options.sloCatalog ?? createSloCatalog({ files: [] }, { store: options.store, logger: options.logger ?? app.log });
   await app.register(sloRoutes, { prefix: '/v1/slos', ...deps, catalog, now: options.now ?? Date.now });
   await app.register(diagnoseRoutes, { prefix: '/v1/diagnose', ...deps, now: options.now ?? Date.now });
+  await app.register(profileRoutes, { prefix: '/v1/profiles', ...deps, now: options.now ?? Date.now });
 };

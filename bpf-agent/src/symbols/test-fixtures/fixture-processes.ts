@@ -53,10 +53,16 @@ export function buildCFixture(): string {
     run('cc', ['-O2', '-pthread', `-Wl,--build-id=0x${C_FIXTURE_BUILD_ID}`, '-o', output, join(fixtureSources, 'c-addresses.c')]));
 }
 
-/** A non-PIE Go executable (go build's default on linux/amd64), with its .symtab. */
-export function buildGoFixture(): string {
-  return buildOnce('go-addresses', (output) =>
-    run('go', ['build', '-o', output, join(fixtureSources, 'go-addresses.go')], {
+/**
+ * A non-PIE Go executable (go build's default on linux/amd64), with its
+ * .symtab; `stripped` drops it (-s -w), `externalLink` has the system linker
+ * link it (as cgo programs are), which puts C start-up code before Go's text.
+ */
+export function buildGoFixture(options: { stripped?: boolean; externalLink?: boolean } = {}): string {
+  const ldflags = [...(options.stripped ? ['-s', '-w'] : []), ...(options.externalLink ? ['-linkmode=external'] : [])];
+  const name = `go-addresses${options.stripped ? '-stripped' : ''}${options.externalLink ? '-external' : ''}`;
+  return buildOnce(name, (output) =>
+    run('go', ['build', `-ldflags=${ldflags.join(' ')}`, '-o', output, join(fixtureSources, 'go-addresses.go')], {
       ...process.env,
       // The build cache persists across runs in the repository's ignored .cache/.
       GOCACHE: join(repoRoot, '.cache', 'go-build'),

@@ -12,7 +12,7 @@ import {
   type ExportTraceServiceRequest,
   type KeyValue,
 } from '@stallscope/ingest';
-import { AGENT_SCOPE_NAME, GO_PARK_STACK_EVENT, GoParkLogAttr, LogAttr, MetricAttr, Metrics, OFFCPU_STACK_EVENT, ResourceAttr } from '@stallscope/schemas';
+import { AGENT_SCOPE_NAME, CPU_STACK_EVENT, CpuStackLogAttr, GO_PARK_STACK_EVENT, GoParkLogAttr, LogAttr, MetricAttr, Metrics, OFFCPU_STACK_EVENT, ResourceAttr } from '@stallscope/schemas';
 import type { Store } from '@stallscope/store';
 
 const NS_PER_SECOND = 1_000_000_000n;
@@ -241,6 +241,36 @@ export interface OffCpuStackLog {
 }
 
 export async function insertOffCpuStacks(store: Store, stacks: readonly OffCpuStackLog[]): Promise<void> {
+  await insertStackLogs(
+    store,
+    OFFCPU_STACK_EVENT,
+    stacks.map((stack) => ({ ...stack, attributes: { [LogAttr.threadState]: stack.threadState, [LogAttr.offCpuNs]: stack.offCpuNs, [LogAttr.sleeps]: 1 } })),
+  );
+}
+
+export interface CpuStackLog {
+  service: string;
+  host?: string;
+  timeSeconds: number;
+  stack: string;
+  samples: number;
+  cpuNs: number;
+}
+
+export async function insertCpuStacks(store: Store, stacks: readonly CpuStackLog[]): Promise<void> {
+  await insertStackLogs(
+    store,
+    CPU_STACK_EVENT,
+    stacks.map((stack) => ({ ...stack, attributes: { [CpuStackLogAttr.samples]: stack.samples, [CpuStackLogAttr.cpuNs]: stack.cpuNs } })),
+  );
+}
+
+/** Folded-stack log records as the agent exports them: the stack in the body, its figures in attributes. */
+async function insertStackLogs(
+  store: Store,
+  eventName: string,
+  stacks: readonly { service: string; host?: string; timeSeconds: number; stack: string; attributes: Record<string, string | number> }[],
+): Promise<void> {
   const request: ExportLogsServiceRequest = {
     resourceLogs: stacks.map((stack) => ({
       resource: resource(stack.service, stack.host ?? 'host-a'),
@@ -256,12 +286,12 @@ export async function insertOffCpuStacks(store: Store, stacks: readonly OffCpuSt
               severityNumber: 0,
               severityText: '',
               body: { type: 'string', value: stack.stack },
-              attributes: keyValues({ [LogAttr.threadState]: stack.threadState, [LogAttr.offCpuNs]: stack.offCpuNs, [LogAttr.sleeps]: 1 }),
+              attributes: keyValues(stack.attributes),
               droppedAttributesCount: 0,
               flags: 0,
               traceId: new Uint8Array(0),
               spanId: new Uint8Array(0),
-              eventName: OFFCPU_STACK_EVENT,
+              eventName,
             },
           ],
         },

@@ -1,0 +1,3 @@
+module stallscope.dev/workloads/cpuburner
+
+go 1.21
