@@ -1,4 +1,5 @@
 export { queryApiPlugin, DOCS_PREFIX } from './plugin.js';
+export { UI_PREFIX, UI_PUBLIC_PATHS } from './web-ui/ui-plugin.js';
 export type { QueryApiPluginOptions } from './plugin.js';
 export { queryApiConfigDefaults, queryApiConfigSchema } from './config.js';
 export type { QueryApiConfig } from './config.js';
@@ -17,6 +18,8 @@ export type { HeatmapResponse } from './routes/syscalls/heatmap.js';
 export type { SeriesResponse } from './routes/syscalls/series.js';
 export type { TopSyscallsResponse } from './routes/syscalls/top.js';
 export type { TraceResponse } from './routes/traces/get.js';
+export type { DiagnosisResponse } from './routes/diagnose/index.js';
+export type { SloReportResponse, SloStatusResponse } from './routes/slo/schemas.js';
 export { createSloCatalog } from './slo/slo-catalog.js';
 export type { SloCatalog, SloCatalogConfig, SloCatalogDeps, SloEntry } from './slo/slo-catalog.js';
 export { createSloEvaluator } from './slo/slo-evaluator.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { Store } from '@stallscope/store';
 import { diagnoseService } from '../../diagnose/diagnosis.js';
 import { renderDiagnosisMarkdown } from '../../diagnose/render-markdown.js';
@@ -44,6 +44,7 @@ const DiagnosisResponse = Type.Object({
     Type.Object({ syscall: Type.String(), errno: Type.String(), errorType: Type.String(), errors: Type.Number(), errorsPerSecond: Type.Number() }),
   ),
 });
+export type DiagnosisResponse = Static<typeof DiagnosisResponse>;
 
 /** GET /diagnose/:service: one service's slowest calls, waits, off-CPU stacks and error storms over the last window. */
 export const diagnoseRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => number }> = async (app, { store, now }) => {
