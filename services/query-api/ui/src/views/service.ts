@@ -40,9 +40,11 @@ async function blockedByClass(service: string, window: string, includeIdle: bool
 
 /** One latency heatmap per syscall (the chosen one, or the service's top ones), every call of it counted. */
 async function heatmaps(service: string, window: string, includeIdle: boolean, syscall: string | undefined): Promise<Child> {
-  const syscalls = syscall
+  // Rows are per (syscall, wait class): a syscall waiting in several classes comes once.
+  const ranked = syscall
     ? [syscall]
-    : (await getJson<TopSyscallsResponse>('/v1/syscalls/top', { window, by: 'syscall', service, includeIdle, limit: HEATMAP_SYSCALLS })).rows.map((row) => row.syscall ?? '');
+    : (await getJson<TopSyscallsResponse>('/v1/syscalls/top', { window, by: 'syscall', service, includeIdle, limit: 3 * HEATMAP_SYSCALLS })).rows.map((row) => row.syscall ?? '');
+  const syscalls = [...new Set(ranked)].slice(0, HEATMAP_SYSCALLS);
   if (syscalls.length === 0) return h('p', { class: 'muted' }, 'no syscalls in this window');
   const maps = await Promise.all(
     syscalls.map((name) => getJson<HeatmapResponse>('/v1/syscalls/heatmap', { window, step: stepFor(window), service, syscall: name, includeIdle: true })),
@@ -52,10 +54,13 @@ async function heatmaps(service: string, window: string, includeIdle: boolean, s
       'figure',
       { class: 'heatmap-figure', 'data-syscall': syscalls[index] },
       h('figcaption', {}, h('a', { href: hrefOf({ view: 'service', service, window, syscall: syscalls[index] }) }, syscalls[index]), ` — calls by latency over the last ${window}`),
-      heatmap(map, 720),
+      heatmap(map, heatmapWidth()),
     ),
   );
 }
+
+/** The page's width less the row labels. */
+const heatmapWidth = (): number => Math.max(360, (document.querySelector('main')?.clientWidth ?? 1000) - 160);
 
 async function flame(service: string, window: string, profile: (typeof PROFILES)[number]): Promise<Child> {
   const folded = await getText(`/v1/profiles/${profile.type}`, { service, window, format: 'folded' });
