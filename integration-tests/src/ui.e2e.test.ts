@@ -111,7 +111,8 @@ before(async () => {
   );
   // The agent reports the fleet before any workload of ours runs (it can miss a process started right after ready).
   await settledTop(stallscope.url, stallscope.token, { includeIdle: 'true', limit: '1' }, (rows) => rows.length > 0, 60_000);
-  readersMeasured = await runWorkload('readers.c', ['4000', regularFile()], service);
+  // Long enough that a busy agent still reads the process's name while it runs.
+  readersMeasured = await runWorkload('readers.c', ['8000', regularFile()], service);
   const rows = await settledTop(
     stallscope.url,
     stallscope.token,
@@ -119,8 +120,13 @@ before(async () => {
     (candidates) => candidates.some((row) => row.syscall === 'read' && row.waitClass === 'ipc' && row.blockedSeconds >= 0.9 * (readersMeasured.pipeNs / 1e9)),
     90_000,
   );
+  const pipeRead = rows.find((row) => row.syscall === 'read' && row.waitClass === 'ipc');
+  if (!pipeRead) {
+    const services = await api<{ rows: TopRow[] }>('/v1/syscalls/top?by=service&window=15m&includeIdle=true&limit=1000');
+    throw new Error(`no read (ipc) rows of ${service}: ${JSON.stringify(rows)}; services: ${[...new Set(services.rows.map((row) => row.service))].join(', ')}`);
+  }
+  pipeReadRow = pipeRead;
   topRow = rows[0]!;
-  pipeReadRow = rows.find((row) => row.syscall === 'read' && row.waitClass === 'ipc')!;
   const program = join(import.meta.dirname, 'programs', 'traced-request.js');
   const tracedService = `${service}-traced`;
   const { stdout } = await run(process.execPath, [program, broker.brokers.join(','), tracedService], { env: { ...process.env, OTEL_SERVICE_NAME: tracedService }, timeout: 60_000 });
@@ -197,6 +203,14 @@ test("overview: the workload's service is listed with its real top wait, its fig
   await page.waitForSelector('table.top tbody tr td.trend polyline', { timeout: SECTION_LOAD_MS });
   assert.match(page.url(), new RegExp(`service=${service}`), 'the filter is in the shareable URL');
   await screenshot('overview');
+  // The theme follows the system's setting.
+  const background = () => page.locator('body').evaluate((body) => body.ownerDocument.defaultView.getComputedStyle(body).backgroundColor);
+  const light = await background();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot('overview-dark');
+  const dark = await background();
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.deepEqual([light, dark], ['rgb(247, 247, 248)', 'rgb(21, 23, 26)']);
   const rowFigures = async (row: Locator) => ({
     service: await row.getAttribute('data-service'),
     syscall: await row.getAttribute('data-syscall'),

@@ -64,6 +64,8 @@ async function render(): Promise<void> {
 interceptLinks(root);
 window.addEventListener('popstate', () => void render());
 window.addEventListener(RENDER_EVENT, () => void render());
+// Canvas charts take their colours when drawn: a theme switch redraws the page.
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => void render());
 window.addEventListener(UNAUTHORIZED_EVENT, () => {
   settings = undefined;
   fill(root, loginView(() => void render(), 'the server refused the key; sign in again'));
