@@ -63,6 +63,10 @@ async function api<Body>(path: string, init: RequestInit = {}): Promise<Body> {
 
 async function open(query: string): Promise<void> {
   await page.goto(`${stallscope!.url}/ui/?${query}`);
+  await sectionsLoaded();
+}
+
+async function sectionsLoaded(): Promise<void> {
   // Every section has loaded (or failed, which the checks below report). Polled from here: the page's
   // Content-Security-Policy forbids the string evaluation waitForFunction would use.
   // On a busy machine the embedded store answers a page's dozen queries one after another: allow minutes.
@@ -196,12 +200,13 @@ test('the UI asks for the API key, refuses a wrong one, and keeps the right one 
 
 test("overview: the workload's service is listed with its real top wait, its figure and a trend", { skip: skipReason, timeout: 240_000 }, async () => {
   await open('view=overview&window=15m');
-  // The user narrows the fleet to the service with the filter field.
+  // The user narrows the fleet to the service with the filter field; the filter goes into the shareable URL.
   await page.fill('input[name=service]', service);
   await page.press('input[name=service]', 'Enter');
+  await page.waitForURL(new RegExp(`service=${service}`));
+  await sectionsLoaded();
   await page.waitForSelector(`tr[data-service="${service}"]`, { timeout: SECTION_LOAD_MS });
   await page.waitForSelector('table.top tbody tr td.trend polyline', { timeout: SECTION_LOAD_MS });
-  assert.match(page.url(), new RegExp(`service=${service}`), 'the filter is in the shareable URL');
   await screenshot('overview');
   // The theme follows the system's setting.
   const background = () => page.locator('body').evaluate((body) => body.ownerDocument.defaultView.getComputedStyle(body).backgroundColor);
