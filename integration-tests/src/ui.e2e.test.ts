@@ -211,10 +211,13 @@ test("overview: the workload's service is listed with its real top wait, its fig
   // The theme follows the system's setting.
   const background = () => page.locator('body').evaluate((body) => body.ownerDocument.defaultView.getComputedStyle(body).backgroundColor);
   const light = await background();
+  // A theme switch redraws the page (its canvases take their colours when drawn).
   await page.emulateMedia({ colorScheme: 'dark' });
+  await sectionsLoaded();
   await screenshot('overview-dark');
   const dark = await background();
   await page.emulateMedia({ colorScheme: 'light' });
+  await sectionsLoaded();
   assert.deepEqual([light, dark], ['rgb(247, 247, 248)', 'rgb(21, 23, 26)']);
   const rowFigures = async (row: Locator) => ({
     service: await row.getAttribute('data-service'),
