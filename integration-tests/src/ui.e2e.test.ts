@@ -277,6 +277,9 @@ test('trace page: the read the traced request blocked in is a kernel child span 
     const spans = trace instanceof Error ? [] : trace.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
     if (spans.some((span) => span.name === 'read' && span.parentSpanId === traced.waitSpanId)) break;
     if (Date.now() > deadline) {
+      // What the page shows of the trace as it is, for whoever looks into the failure.
+      await open(`view=trace&trace=${traced.traceId}`);
+      await screenshot('trace-without-kernel-read');
       const seen = trace instanceof Error ? trace.message : JSON.stringify(spans.map((span) => [span.name, span.spanId, span.parentSpanId]));
       throw new Error(`no kernel read under the wait span ${traced.waitSpanId} of ${traced.traceId} within 120 s; the trace: ${seen}`);
     }
