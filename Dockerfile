@@ -6,7 +6,7 @@ RUN apt-get update -qq \
 WORKDIR /src
 COPY . .
 # vmlinux.h comes from the build host's BTF; the CO-RE objects then run on any BTF kernel.
-RUN npm ci --no-audit --no-fund && npx tsc -b && make -C bpf-agent && npm prune --omit=dev
+RUN npm ci --no-audit --no-fund && npx tsc -b && node services/query-api/ui/build.mjs && make -C bpf-agent && npm prune --omit=dev
 
 FROM node:26.10.0-bookworm-slim
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends libbpf1 libelf1 zlib1g && rm -rf /var/lib/apt/lists/*

@@ -2,8 +2,8 @@
 # Brings a Debian/Ubuntu machine to the point where `npm start` / `npm test` run:
 # the pinned Node.js LTS (scripts/node-runtime.sh), system packages (installed
 # when missing, as root), npm dependencies, the
-# TypeScript build and the BPF objects + loader. Idempotent and quiet when
-# nothing is to do. `--for-tests` also installs Java/Maven, fetches Kafka and
+# TypeScript build, the web UI bundle and the BPF objects + loader. Idempotent and quiet when
+# nothing is to do. `--for-tests` also installs Java/Maven and chromium, fetches Kafka and
 # builds the OpenTelemetry Collector of the interop suite (with Go);
 # `--for-bench` does the Java/Kafka part too (the agent benchmark runs a broker)
 # and installs the load generator and the tracer the benchmarks compare against
@@ -30,6 +30,8 @@ if $for_tests; then
   command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
   # The tcp signal's lossy-link test drops packets between two namespaces with nft.
   command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
+  # The web UI's suite drives a real browser (playwright-core with Debian's chromium).
+  command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 fi
 if $for_bench; then
   command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
@@ -62,6 +64,8 @@ fi
 
 say "building TypeScript"
 npx --no-install tsc -b
+# The web UI's bundle (dist/ui of the query API); its types come from the build above.
+node services/query-api/ui/build.mjs >/dev/null
 
 say "building BPF programs and loader"
 make -s -C bpf-agent

@@ -110,6 +110,7 @@ async function main(): Promise<number> {
   if (otlp) console.log(`stallscope OTLP endpoints: gRPC ${otlp.otlpGrpc}, HTTP ${otlp.otlpHttp}/v1/traces (/v1/metrics, /v1/logs)`);
   if (modules.includes('query-api') && built.server) {
     console.log(`stallscope query API: ${built.server.url}\n  try: ${exampleLine(built.server.url, config)}`);
+    console.log(`stallscope web UI: ${built.server.url}/ui/ (sign in with the same key)`);
   }
   await stopped;
   return exitCode;

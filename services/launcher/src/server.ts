@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { withLifecycle, type Component, type Logger, type Registry } from '@stallscope/common';
-import { DOCS_PREFIX, adminKey, apiKeyAuth, apiKeysFromFile, type ApiKeys } from '@stallscope/query-api';
+import { DOCS_PREFIX, UI_PUBLIC_PATHS, adminKey, apiKeyAuth, apiKeysFromFile, type ApiKeys } from '@stallscope/query-api';
 import type { ServerConfig } from './server-config.js';
 
 export interface Server extends Component {
@@ -10,7 +10,8 @@ export interface Server extends Component {
   readonly url: string;
 }
 
-const PUBLIC_PATHS = new Set(['/healthz']);
+// The web UI's static files hold no data; its API calls carry the key.
+const PUBLIC_PATHS = new Set(['/healthz', ...UI_PUBLIC_PATHS]);
 
 /** The admin token (every service, every route) and the file's scoped keys. */
 function apiKeysOf(config: ServerConfig, authToken: string): ApiKeys {
@@ -22,7 +23,7 @@ function apiKeysOf(config: ServerConfig, authToken: string): ApiKeys {
 
 /**
  * The process's one HTTP listener (as in Loki/Tempo, every module shares it):
- * /healthz (open), /metrics and every module's routes (an API key: the admin
+ * /healthz and the web UI's files (open), /metrics and every module's routes (an API key: the admin
  * bearer token, or a key from server.apiKeysFile scoped to services).
  */
 export function createServer(

@@ -20,6 +20,8 @@ export const ApiErrors = {
   invalidSlo: { code: 'INVALID_SLO', status: 400, message: 'the OpenSLO document cannot be computed by stallscope' },
   sloNotFound: { code: 'SLO_NOT_FOUND', status: 404, message: 'no SLO by that name' },
   sloDefinedInFile: { code: 'SLO_DEFINED_IN_FILE', status: 409, message: 'the SLO is loaded from a file; change the file' },
+  uiNotBuilt: { code: 'UI_NOT_BUILT', status: 503, message: 'the web UI was not built with this server (npm run build bundles it)' },
+  uiFileNotFound: { code: 'UI_FILE_NOT_FOUND', status: 404, message: 'no such file in the web UI' },
   internal: { code: 'INTERNAL', status: 500, message: 'internal error; the server log has the details' },
 } as const satisfies Record<string, ApiErrorEntry>;
 

@@ -1,4 +1,5 @@
 export { queryApiPlugin, DOCS_PREFIX } from './plugin.js';
+export { UI_PREFIX, UI_PUBLIC_PATHS } from './web-ui/ui-plugin.js';
 export type { QueryApiPluginOptions } from './plugin.js';
 export { queryApiConfigDefaults, queryApiConfigSchema } from './config.js';
 export type { QueryApiConfig } from './config.js';
@@ -20,6 +21,8 @@ export type { TraceResponse } from './routes/traces/get.js';
 export type { Diagnosis } from './diagnose/diagnosis.js';
 export type { SloStatus } from './slo/slo-status.js';
 export type { SloReport } from './slo/slo-report.js';
+export type { DiagnosisResponse } from './routes/diagnose/index.js';
+export type { SloReportResponse, SloStatusResponse } from './routes/slo/schemas.js';
 export { createSloCatalog } from './slo/slo-catalog.js';
 export type { SloCatalog, SloCatalogConfig, SloCatalogDeps, SloEntry } from './slo/slo-catalog.js';
 export { createSloEvaluator } from './slo/slo-evaluator.js';

@@ -16,6 +16,7 @@ import { diagnoseRoutes } from './routes/diagnose/index.js';
 import { profileRoutes } from './routes/profiles/index.js';
 import { sloRoutes } from './routes/slo/index.js';
 import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
+import { UI_PREFIX, uiPlugin } from './web-ui/ui-plugin.js';
 
 export interface QueryApiPluginOptions {
   /** Started before the server takes requests. */
@@ -28,6 +29,8 @@ export interface QueryApiPluginOptions {
   sloCatalog?: SloCatalog;
   /** Unix ms that SLO reports and diagnoses end at; the wall clock when absent (tests pin it). */
   now?: () => number;
+  /** The web UI bundle's folder; the package's own build output when absent. */
+  uiDirectory?: string;
 }
 
 /** Where the OpenAPI document (JSON at /docs/json) and its browsable UI are served. */
@@ -71,4 +74,5 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   await app.register(sloRoutes, { prefix: '/v1/slos', ...deps, catalog, now: options.now ?? Date.now });
   await app.register(diagnoseRoutes, { prefix: '/v1/diagnose', ...deps, now: options.now ?? Date.now });
   await app.register(profileRoutes, { prefix: '/v1/profiles', ...deps, now: options.now ?? Date.now });
+  await app.register(uiPlugin, { prefix: UI_PREFIX, directory: options.uiDirectory, jaegerUiUrl: deps.limits.jaegerUiUrl });
 };

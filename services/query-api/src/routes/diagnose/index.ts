@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { Store } from '@stallscope/store';
 import { assertServiceInScope, scopeOf } from '../../access/scope.js';
 import { diagnoseService } from '../../diagnose/diagnosis.js';
@@ -57,6 +57,7 @@ const DiagnosisResponse = Type.Object({
     parkStacks: Type.Array(Type.Object({ stack: Type.String(), waitReason: Type.String(), parkedSeconds: Type.Number() })),
   }),
 });
+export type DiagnosisResponse = Static<typeof DiagnosisResponse>;
 
 /** GET /diagnose/:service: one service's slowest calls, waits, off-CPU stacks and error storms over the last window. */
 export const diagnoseRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => number }> = async (app, { store, now }) => {

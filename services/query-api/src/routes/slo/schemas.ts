@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { OBJECT_NAME_PATTERN } from '../../slo/openslo/documents.js';
 
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
@@ -64,3 +64,6 @@ export const SloReportSchema = Type.Intersect([
 ]);
 
 export const SloDocumentSchema = Type.Object({ name: Type.String(), source: Type.String(), document: Type.String() });
+
+export type SloStatusResponse = Static<typeof SloStatusSchema>;
+export type SloReportResponse = Static<typeof SloReportSchema>;
