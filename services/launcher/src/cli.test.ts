@@ -305,8 +305,7 @@ describe('stallscope diagnose, slo and profile against a real query API over chD
     assert.equal(missing.stderr, 'stallscope: no SLO named nope (404 SLO_NOT_FOUND)\n');
   });
 
-  // Needs GET /v1/profiles/{type} (being added on its own branch): passes once that route is merged; drop `todo` then.
-  it('profile --type offcpu writes checkout\'s folded stacks, heaviest first, and pprof to a file', { todo: 'GET /v1/profiles/{type} is not merged yet' }, async () => {
+  it('profile --type offcpu writes checkout\'s folded stacks, heaviest first, and pprof to a file', async () => {
     const folded = await stallscope(['profile', 'checkout', '--type', 'offcpu', '--format', 'folded', '--url', url, '--key', adminToken]);
     assert.equal(folded.code, 0, folded.stderr);
     const lines = folded.stdout.trimEnd().split('\n');
