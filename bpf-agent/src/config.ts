@@ -28,6 +28,12 @@ export const agentConfigSchema = Type.Object(
      * wait for later intervals (a host's first interval brings thousands).
      */
     symbolizeBudgetMsPerInterval: Type.Integer({ minimum: 1, maximum: 60_000 }),
+    /**
+     * Memory for the symbol tables of the binaries whose stacks the agent names
+     * (least recently used dropped first, read again when needed): a host with
+     * large binaries (a JVM, LLVM, Chromium) needs tens of MiB for all of them.
+     */
+    symbolCacheMiB: Type.Integer({ minimum: 1, maximum: 4096 }),
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
     offCpuStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
     /**
@@ -76,6 +82,7 @@ export const agentConfigDefaults: AgentConfig = {
   fdClassMinUs: 2,
   offCpuStacksPerService: 20,
   symbolizeBudgetMsPerInterval: 200,
+  symbolCacheMiB: 32,
   offCpuStackSampleEvery: 16,
   signals: { syscalls: true, offcpu: true, process: true, tcp: true },
   tcpServicePorts: [],

@@ -32,7 +32,7 @@ export interface SignalDeps {
 export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSignal[] {
   const signals: AgentSignal[] = [];
   // One cache of parsed ELF files for every signal that names user frames.
-  const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES });
+  const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES, maxSymbolBytes: config.symbolCacheMiB * 1024 * 1024 });
   const userFrames = (pid: number, addresses: readonly bigint[]) =>
     symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol);
   if (config.signals.syscalls) {
