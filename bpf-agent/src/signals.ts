@@ -43,6 +43,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
         maxPendingSpans: MAX_PENDING_SPANS,
         stackRules: { ruleIds: STACK_RULE_IDS, classify: classifyByStack },
         symbolize: userFrames,
+        keepMappings: (pid) => symbolizer.keepMappings(pid),
         spansDropped: deps.spansDropped,
         symbolizeBudget: deps.symbolizeBudget,
       }),

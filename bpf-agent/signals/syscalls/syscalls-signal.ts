@@ -20,6 +20,8 @@ export interface SyscallsSignalOptions {
   maxPendingSpans: number;
   stackRules: StackRules;
   symbolize: StackSymbolizer;
+  /** Keeps a process's memory map (see StackVerdicts). */
+  keepMappings?: (pid: number) => void;
   spansDropped: Counter<'reason'>;
   symbolizeBudget: SymbolizeBudget;
 }
@@ -36,6 +38,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
     nameOf,
     (stackId, classKey) => context.command(`verdict ${stackId} ${classKey}`),
     options.symbolizeBudget,
+    options.keepMappings,
   );
   const deltas = new HistogramDeltas<SyscallHistRecord>((r) => `${r.tgid}:${r.syscallNr}:${r.bucket}:${r.classKey}`);
   const errorCounts = new ErrorCounts();
@@ -99,8 +102,12 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
     },
     endInterval(bounds: IntervalBounds): IntervalOutput {
       const { deltas: intervalDeltas, exitedTgids } = deltas.next(snapshot, (record) => {
-        // A stack not yet classed (over the symbolize budget) of a live process waits for its class.
-        if (verdicts.isPending(record.classKey) && existsSync(`/proc/${record.tgid}`)) return undefined;
+        // A stack not yet classed (over the symbolize budget) of a live process waits for its class;
+        // an exited process's is classed now.
+        if (verdicts.isPending(record.classKey)) {
+          if (existsSync(`/proc/${record.tgid}`)) return undefined;
+          verdicts.settleExited(record.classKey);
+        }
         const syscall = nameOf(record.syscallNr);
         const { waitClass, ruleId } = verdicts.classOf(record.classKey, syscall);
         return {

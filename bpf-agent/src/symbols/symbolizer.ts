@@ -82,6 +82,15 @@ export class Symbolizer {
     this.mapsByPid = new LruCache(opts.maxFiles);
   }
 
+  /**
+   * Reads (or keeps, within its reuse window) a process's memory map without
+   * symbolizing: a stack that waits for the symbolize budget can then still
+   * be named shortly after its process has exited.
+   */
+  keepMappings(pid: number): void {
+    this.mappingsOf(pid, 'reuse');
+  }
+
   /** Bytes of ELF symbol tables held now. */
   get cachedSymbolBytes(): number {
     return this.elfByFile.weightInUse;
