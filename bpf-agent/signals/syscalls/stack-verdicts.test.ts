@@ -71,11 +71,11 @@ test('a stack left over the budget is classed when its process has exited, not c
   verdicts.onUserStack(stack(1));
   verdicts.onUserStack(stack(2));
   assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 2), true, 'over the budget');
-  verdicts.settleExited(CLASS_KEY_PENDING_STACK + 2);
+  verdicts.classifyNow(CLASS_KEY_PENDING_STACK + 2);
   assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 2), false);
   assert.deepEqual(verdicts.classOf(CLASS_KEY_PENDING_STACK + 2, 'futex'), { waitClass: 'idle', ruleId: 'go-scheduler-idle' });
   assert.deepEqual(told, [1, 2]);
-  verdicts.settleExited(CLASS_KEY_PENDING_STACK + 9);
+  verdicts.classifyNow(CLASS_KEY_PENDING_STACK + 9);
   assert.deepEqual(
     verdicts.classOf(CLASS_KEY_PENDING_STACK + 9, 'futex'),
     { waitClass: 'lock', ruleId: 'futex-default' },

@@ -70,11 +70,12 @@ export class StackVerdicts {
 
   /**
    * Classes a pending class_key's stack now, over the budget: for a process
-   * that has exited, whose counts would otherwise go out under the syscall's
-   * fallback class (futex as lock), the error this class exists to prevent.
-   * Its mappings are still cached for a while after its exit.
+   * that has exited, or a span that has waited long enough, whose figures
+   * would otherwise go out under the syscall's fallback class (futex as
+   * lock), the error this class exists to prevent. An exited process's
+   * mappings are still cached for a while (see keepMappings).
    */
-  settleExited(classKey: number): void {
+  classifyNow(classKey: number): void {
     const decoded = decodeClassKey(classKey, () => undefined);
     if (!('pendingStackId' in decoded) || this.verdicts.has(decoded.pendingStackId)) return;
     const record = this.waiting.get(decoded.pendingStackId);

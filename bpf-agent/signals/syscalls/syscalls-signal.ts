@@ -30,6 +30,16 @@ export interface SyscallsSignalOptions {
  * Syscall latency by (service, syscall, wait class, rule) as syscall.duration
  * histograms, and a span per slow syscall with its context.
  */
+/** Intervals a slow call's span waits for its stack's class before it goes out with the fallback. */
+const MAX_SPAN_WAIT_INTERVALS = 3;
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+}
+
 export function createSyscallsSignal(context: SignalContext, options: SyscallsSignalOptions): AgentSignal {
   const nameOf = (nr: number) => syscallName(options.arch, nr);
   const verdicts = new StackVerdicts(
@@ -51,6 +61,8 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
   interface PendingSlowCall {
     record: SlowSyscallRecord;
     callAttributes: Attributes;
+    /** Intervals it has waited for its stack's class. */
+    waitedIntervals?: number;
   }
   let pendingCalls: PendingSlowCall[] = [];
 
@@ -106,7 +118,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
         // an exited process's is classed now.
         if (verdicts.isPending(record.classKey)) {
           if (existsSync(`/proc/${record.tgid}`)) return undefined;
-          verdicts.settleExited(record.classKey);
+          verdicts.classifyNow(record.classKey);
         }
         const syscall = nameOf(record.syscallNr);
         const { waitClass, ruleId } = verdicts.classOf(record.classKey, syscall);
@@ -125,8 +137,17 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
         syscallName: nameOf(record.syscallNr),
       }));
       errorSnapshot = [];
-      const spans = spansOf(pendingCalls);
-      pendingCalls = [];
+      // A span whose stack is not classed yet waits for it, as its counts do, a few intervals at most.
+      const [waiting, ready] = partition(
+        pendingCalls,
+        (call) =>
+          (call.waitedIntervals ?? 0) < MAX_SPAN_WAIT_INTERVALS &&
+          verdicts.isPending(call.record.classKey) &&
+          existsSync(`/proc/${call.record.tgid}`),
+      );
+      for (const call of ready) if (verdicts.isPending(call.record.classKey)) verdicts.classifyNow(call.record.classKey);
+      const spans = spansOf(ready);
+      pendingCalls = waiting.map((call) => ({ ...call, waitedIntervals: (call.waitedIntervals ?? 0) + 1 }));
       spansThisIntervalByTgid.clear();
       callContext.endInterval();
       const where = { hostName: context.hostName, ...bounds };
