@@ -29,10 +29,10 @@ const slowFutex = (stackId: number): SlowSyscallRecord => ({
 });
 const userStack = (stackId: number): UserStackRecord => ({ type: 'user-stack', stackId, tgid, syscallNr: futexNr!, ips: [0x401000n] });
 
-function signalWithBudget(budgetMs: number) {
+function signalWithBudget(budgetMs: number, commands: string[] = []) {
   const budget = new SymbolizeBudget(budgetMs);
   const signal = createSyscallsSignal(
-    { hostName: 'h', processes: new ProcessRegistry(16), toUnixNs: (ns) => ns, command: () => {} },
+    { hostName: 'h', processes: new ProcessRegistry(16), toUnixNs: (ns) => ns, command: (line) => commands.push(line) },
     {
       arch,
       maxSlowSpansPerProcessPerInterval: 50,
@@ -73,4 +73,26 @@ test('a span waits a few intervals at most, then its stack is classed over the b
   signal.onRecord(slowFutex(2));
   const out = [1, 2, 3, 4].map(() => classOfSpans(signal.endInterval(bounds).spans as never));
   assert.deepEqual(out, [[], [], [], ['idle']], 'out on the fourth interval end, classed');
+});
+
+test('over the budget, the stack holding the most blocked time is classed first', () => {
+  const told: string[] = [];
+  const { signal } = signalWithBudget(5, told);
+  const pendingCounts = (stackId: number, sumNs: bigint) => ({
+    type: 'syscall-hist' as const,
+    tgid,
+    syscallNr: futexNr!,
+    bucket: 20,
+    classKey: CLASS_KEY_PENDING_STACK + stackId,
+    count: 1n,
+    sumNs,
+    maxNs: sumNs,
+  });
+  signal.onRecord(userStack(1));
+  signal.onRecord(userStack(2));
+  signal.onRecord(pendingCounts(1, 1_000_000n));
+  signal.onRecord(pendingCounts(2, 9_000_000_000n));
+  signal.endInterval(bounds);
+  assert.equal(told.length, 1, 'the budget covered one stack');
+  assert.match(told[0]!, /^verdict 2 \d+$/, 'the heavy one');
 });

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Counter } from 'prom-client';
-import { MetricAttr, Metrics, syscallName, type SyscallArch } from '@stallscope/schemas';
+import { CLASS_KEY_PENDING_STACK, MetricAttr, Metrics, syscallName, type SyscallArch } from '@stallscope/schemas';
 import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { LoaderRecord, SlowSyscallRecord, SyscallErrorsRecord, SyscallHistRecord } from '../../src/loader/records.js';
+import type { LoaderRecord, SlowSyscallRecord, SyscallErrorsRecord, SyscallHistRecord, UserStackRecord } from '../../src/loader/records.js';
 import { HistogramDeltas } from '../../src/metrics/histogram-deltas.js';
 import { histogramResourceMetrics } from '../../src/metrics/histogram-metrics.js';
 import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from '../../src/signal.js';
@@ -55,6 +55,26 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
   const callContext = new CallContext();
   let snapshot: SyscallHistRecord[] = [];
   let errorSnapshot: SyscallErrorsRecord[] = [];
+  let stacksToClass: UserStackRecord[] = [];
+
+  /**
+   * The snapshot's unclassed stacks, heaviest first (the blocked time counted
+   * under each so far): when the symbolize budget runs out on a busy host,
+   * what it leaves for later is what weighs least, not whatever came last.
+   */
+  function classStacks(): void {
+    const weight = new Map<number, bigint>();
+    for (const record of snapshot) {
+      if (record.classKey < CLASS_KEY_PENDING_STACK) continue;
+      const stackId = record.classKey - CLASS_KEY_PENDING_STACK;
+      weight.set(stackId, (weight.get(stackId) ?? 0n) + record.sumNs);
+    }
+    const heaviestFirst = stacksToClass
+      .map((record) => ({ record, ns: weight.get(record.stackId) ?? 0n }))
+      .sort((a, b) => (a.ns > b.ns ? -1 : a.ns < b.ns ? 1 : 0));
+    for (const { record } of heaviestFirst) verdicts.onUserStack(record);
+    stacksToClass = [];
+  }
   const spansThisIntervalByTgid = new Map<number, number>();
 
   /** What must be read while the call's process surely lives: its fd's target. */
@@ -110,9 +130,10 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       if (record.type === 'syscall-hist') snapshot.push(record);
       else if (record.type === 'syscall-errors') errorSnapshot.push(record);
       else if (record.type === 'slow-syscall') onSlowSyscall(record);
-      else if (record.type === 'user-stack') verdicts.onUserStack(record);
+      else if (record.type === 'user-stack') stacksToClass.push(record);
     },
     endInterval(bounds: IntervalBounds): IntervalOutput {
+      classStacks();
       const { deltas: intervalDeltas, exitedTgids } = deltas.next(snapshot, (record) => {
         // A stack not yet classed (over the symbolize budget) of a live process waits for its class;
         // an exited process's is classed now.
