@@ -58,7 +58,10 @@ struct signal {
 
 extern const struct signal offcpu_signal, syscalls_signal, process_signal, tcp_signal, goruntime_signal, profile_signal;
 
-/* Set by offcpu's start: the per-thread scheduler map syscalls reuses. */
-extern int thread_sched_map_fd;
+/* The per-thread state map (thread-state.bpf.h) every signal's object shares:
+ * the first object loaded creates it, the others reuse it. */
+extern int thread_state_map_fd;
+int share_thread_state(struct bpf_map *map);
+void publish_thread_state(struct bpf_map *map);
 
 #endif /* STALLSCOPE_LOADER_H */

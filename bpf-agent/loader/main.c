@@ -301,6 +301,23 @@ int attach_all(struct bpf_object_skeleton *s)
 	return 0;
 }
 
+int thread_state_map_fd = -1;
+
+int share_thread_state(struct bpf_map *map)
+{
+	if (thread_state_map_fd < 0 || !bpf_map__reuse_fd(map, thread_state_map_fd))
+		return 0;
+	LOG("cannot share the per-thread state map: %s", strerror(errno));
+	return -1;
+}
+
+/* Our own reference: the map outlives a signal stopped after publishing it. */
+void publish_thread_state(struct bpf_map *map)
+{
+	if (thread_state_map_fd < 0)
+		thread_state_map_fd = dup(bpf_map__fd(map));
+}
+
 int process_gone(__u32 tgid)
 {
 	return kill(tgid, 0) == -1 && errno == ESRCH;

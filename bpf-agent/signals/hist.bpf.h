@@ -70,12 +70,17 @@ static __always_inline struct syscall_hist_value *hist_value(void *map, void *ke
 	return bpf_map_lookup_elem(map, key);
 }
 
+static __always_inline void hist_add_n(struct syscall_hist_value *v, __u64 count, __u64 sum_ns, __u64 max_ns)
+{
+	__sync_fetch_and_add(&v->count, count);
+	__sync_fetch_and_add(&v->sum_ns, sum_ns);
+	if (max_ns > v->max_ns)
+		v->max_ns = max_ns; /* racy: a concurrent larger value may be lost */
+}
+
 static __always_inline void hist_add(struct syscall_hist_value *v, __u64 dur)
 {
-	__sync_fetch_and_add(&v->count, 1);
-	__sync_fetch_and_add(&v->sum_ns, dur);
-	if (dur > v->max_ns)
-		v->max_ns = dur; /* racy: a concurrent larger value may be lost */
+	hist_add_n(v, 1, dur, dur);
 }
 
 #endif /* STALLSCOPE_HIST_BPF_H */

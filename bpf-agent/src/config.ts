@@ -29,6 +29,12 @@ export const agentConfigSchema = Type.Object(
      * The CPU profile has a budget of this size of its own.
      */
     symbolizeBudgetMsPerInterval: Type.Integer({ minimum: 1, maximum: 60_000 }),
+    /**
+     * Memory for the symbol tables of the binaries whose stacks the agent names
+     * (least recently used dropped first, read again when needed): a host with
+     * large binaries (a JVM, LLVM, Chromium) needs tens of MiB for all of them.
+     */
+    symbolCacheMiB: Type.Integer({ minimum: 1, maximum: 4096 }),
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
     offCpuStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
     /**
@@ -107,6 +113,7 @@ export const agentConfigDefaults: AgentConfig = {
   fdClassMinUs: 2,
   offCpuStacksPerService: 20,
   symbolizeBudgetMsPerInterval: 200,
+  symbolCacheMiB: 32,
   offCpuStackSampleEvery: 16,
   profileSampleHz: 19,
   profileStacksPerService: 500,

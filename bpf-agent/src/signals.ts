@@ -36,7 +36,7 @@ export interface SignalDeps {
 export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSignal[] {
   const signals: AgentSignal[] = [];
   // One cache of parsed ELF files for every signal that names user frames.
-  const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES });
+  const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES, maxSymbolBytes: config.symbolCacheMiB * 1024 * 1024 });
   const userFrames = (pid: number, addresses: readonly bigint[]) =>
     symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol);
   if (config.signals.syscalls) {
@@ -47,6 +47,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
         maxPendingSpans: MAX_PENDING_SPANS,
         stackRules: { ruleIds: STACK_RULE_IDS, classify: classifyByStack },
         symbolize: userFrames,
+        keepMappings: (pid) => symbolizer.keepMappings(pid),
         spansDropped: deps.spansDropped,
         symbolizeBudget: deps.symbolizeBudget,
       }),

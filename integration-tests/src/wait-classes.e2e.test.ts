@@ -2,8 +2,9 @@
 // all-in-one process (agent + ingest + query API over chDB): a Go server's
 // runtime parking is idle and its fsync is its top wait; reads on a socket, a
 // pipe and a regular file fall in three classes; two threads sharing a CPU
-// wait on its run queue as long as the kernel's schedstat says. Starts: one stallscope
-// process, a Go workload and a C workload built here.
+// wait on its run queue as long as the kernel's schedstat says; a JVM's parked
+// pool threads are idle. Starts: one stallscope process, Go and C workloads
+// built here, and a Java one run from its source.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,8 @@ import { fetchTop, settledTop } from './fixtures/query-api-client.js';
 const skipReason =
   bpfSkipReason() ?? (spawnSync('go', ['version']).error ? 'no Go toolchain to build the Go workload' : undefined);
 if (skipReason) console.log(`skipping wait-class e2e: ${skipReason}`);
+const javaSkipReason = spawnSync('java', ['-version']).error ? 'no Java runtime for the JVM workload' : undefined;
+if (!skipReason && javaSkipReason) console.log(`skipping the JVM wait-class test: ${javaSkipReason}`);
 
 let dataDir = '';
 let stallscope: StallscopeProcess | undefined;
@@ -144,4 +147,31 @@ test('threads contending on one pthread mutex: futex is lock, within 10% of what
   assert.deepEqual(futex.map((row) => row.waitClass), ['lock'], 'all of the mutex waiting is lock, none of it idle');
   assert.ok(rows.some((row) => row.syscall === 'futex'));
   within(futex[0]!.blockedSeconds, measured.futexNs, 0.1, 'futex');
+});
+
+test('a JVM at rest: its parked pool threads are futex/idle, not lock', { skip: skipReason ?? javaSkipReason, timeout: 180_000 }, async (t) => {
+  const serviceName = `e2e-jvm-${randomUUID().slice(0, 8)}`;
+  const measured = await runWorkload<{ idleThreads: number; durationNs: number }>('IdlePool.java', ['8', '6'], serviceName);
+  // The pool's threads alone were parked this long; the JVM's own (GC, compiler, VM thread) park besides.
+  const poolParkedNs = measured.idleThreads * measured.durationNs;
+  const { url, token } = stallscope!;
+  const withIdle = await settledTop(
+    url,
+    token,
+    { window: '15m', by: 'syscall', service: serviceName, includeIdle: 'true', limit: '50' },
+    (found) => found.some((row) => row.syscall === 'futex' && row.waitClass === 'idle' && row.blockedSeconds >= (0.9 * poolParkedNs) / 1e9),
+    SETTLE_TIMEOUT_MS,
+  );
+  t.diagnostic(`with idle: ${withIdle.map((r) => `${r.syscall}/${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ')}`);
+  const diagnosis = await fetch(`${url}/v1/diagnose/${serviceName}?window=15m`, { headers: { authorization: `Bearer ${token}` } });
+  const { slowestCalls = [] } = (await diagnosis.json()) as { slowestCalls?: { syscall: string; waitClass: string; waitClassRule: string; durationMs: number }[] };
+  t.diagnostic(`slowest calls: ${slowestCalls.slice(0, 10).map((c) => `${c.syscall}/${c.waitClass}/${c.waitClassRule} ${c.durationMs.toFixed(0)} ms`).join(', ')}`);
+  const idleFutex = withIdle.find((row) => row.syscall === 'futex' && row.waitClass === 'idle');
+  assert.ok(idleFutex && idleFutex.blockedSeconds >= (0.9 * poolParkedNs) / 1e9, `futex/idle holds at least the pool's parking (${(poolParkedNs / 1e9).toFixed(1)} s)`);
+  const otherFutex = withIdle.filter((row) => row.syscall === 'futex' && row.waitClass !== 'idle');
+  const otherSeconds = otherFutex.reduce((sum, row) => sum + row.blockedSeconds, 0);
+  assert.ok(
+    otherSeconds < 0.05 * idleFutex.blockedSeconds,
+    `futex outside idle (${otherFutex.map((r) => `${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ') || 'none'}) is a sliver of the parking`,
+  );
 });

@@ -16,6 +16,7 @@
 #include "records.h"
 #include "hist.bpf.h"
 #include "offcpu.h"
+#include "thread-state.bpf.h"
 
 #define TASK_RUNNING 0
 #define TASK_UNINTERRUPTIBLE 0x2
@@ -24,13 +25,6 @@
 const volatile __u32 exclude_tgid = 0;
 const volatile __u32 stack_sample_every = STACK_SAMPLE_EVERY;
 const volatile __u64 long_sleep_ns = LONG_SLEEP_NS;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct thread_sched);
-} thread_sched SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -144,14 +138,16 @@ static __always_inline void count_stacks(struct task_struct *p, struct thread_sc
 
 static __always_inline void wake(struct task_struct *p, __u64 now)
 {
+	struct thread_state *t;
 	struct thread_sched *ts;
 	__u64 dur;
 
 	if (!traced(p))
 		return;
-	ts = bpf_task_storage_get(&thread_sched, p, 0, 0);
-	if (!ts || !ts->off_ns)
+	t = bpf_task_storage_get(&thread_state, p, 0, 0);
+	if (!t || !t->sched.off_ns)
 		return;
+	ts = &t->sched;
 	dur = now - ts->off_ns;
 	count(p, ts->off_state, dur);
 	if (ts->stack_weight)
@@ -172,13 +168,13 @@ int BPF_PROG(handle_sched_wakeup, struct task_struct *p)
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(handle_sched_wakeup_new, struct task_struct *p)
 {
-	struct thread_sched *ts;
+	struct thread_state *t;
 
 	if (!traced(p))
 		return 0;
-	ts = bpf_task_storage_get(&thread_sched, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ts)
-		ts->runnable_since_ns = bpf_ktime_get_ns();
+	t = thread_state_of(p);
+	if (t)
+		t->sched.runnable_since_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -186,12 +182,14 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
+	struct thread_state *t;
 	struct thread_sched *ts;
 	long state;
 
 	if (traced(prev)) {
-		ts = bpf_task_storage_get(&thread_sched, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (ts) {
+		t = thread_state_of(prev);
+		if (t) {
+			ts = &t->sched;
 			state = task_state(prev);
 			if (preempt || state == TASK_RUNNING) {
 				/* Still runnable: it waits on the run queue from now. */
@@ -208,7 +206,8 @@ int BPF_PROG(handle_sched_switch, bool preempt, struct task_struct *prev, struct
 		}
 	}
 	if (traced(next)) {
-		ts = bpf_task_storage_get(&thread_sched, next, 0, 0);
+		t = bpf_task_storage_get(&thread_state, next, 0, 0);
+		ts = t ? &t->sched : NULL;
 		if (ts && ts->runnable_since_ns) {
 			__u64 waited = now - ts->runnable_since_ns;
 

@@ -9,8 +9,6 @@
 #include "offcpu.h"
 #include "offcpu.skel.h"
 
-int thread_sched_map_fd = -1;
-
 static struct offcpu_bpf *skel;
 static struct offcpu_hist_key *keys; /* OFFCPU_MAP_ENTRIES slots */
 static struct offcpu_stack_key *stack_keys; /* OFFCPU_STACK_KEYS slots */
@@ -29,13 +27,15 @@ static int start(struct ring_buffer **rb)
 	}
 	skel->rodata->exclude_tgid = getpid();
 	skel->rodata->stack_sample_every = opt.offcpu_stack_every;
+	if (share_thread_state(skel->maps.thread_state))
+		return -1;
 	if (offcpu_bpf__load(skel)) {
 		LOG("cannot load the offcpu BPF programs: %s", strerror(errno));
 		return -1;
 	}
 	if (attach_all(skel->skeleton))
 		return -1;
-	thread_sched_map_fd = bpf_map__fd(skel->maps.thread_sched);
+	publish_thread_state(skel->maps.thread_state);
 	return 0;
 }
 
@@ -127,7 +127,6 @@ static void destroy(void)
 	keys = NULL;
 	free(stack_keys);
 	stack_keys = NULL;
-	thread_sched_map_fd = -1;
 }
 
 const struct signal offcpu_signal = {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The offcpu signal's defaults and the per-thread state it shares with syscalls. */
+/* The offcpu signal's defaults. */
 #ifndef STALLSCOPE_OFFCPU_H
 #define STALLSCOPE_OFFCPU_H
 
@@ -18,22 +18,5 @@
 #define LONG_SLEEP_NS 10000000ULL
 /* Other sleeps: one in this many gets stacks (and counts this many times). */
 #define STACK_SAMPLE_EVERY 16
-
-/*
- * Per-thread scheduler state in task-local storage. The syscalls program reads
- * run_queue_total_ns at a syscall's entry and exit (the loader makes both
- * objects share the map) to tell how much of a slow call was spent runnable.
- */
-struct thread_sched {
-	__u64 off_ns;             /* when it went to sleep; 0 = not sleeping */
-	__u64 runnable_since_ns;  /* when it became runnable; 0 = not waiting */
-	__u64 run_queue_total_ns; /* all run-queue time of the thread so far */
-	__u32 off_state;          /* enum offcpu_state of the current sleep */
-	__u32 stack_weight;       /* the current sleep's stacks count this often; 0 = none taken */
-	__s32 kernel_stack;
-	__s32 user_stack;
-	__u32 last_sleep_short;   /* 0 for a thread's first sleep: unknown counts as long */
-	__u32 pad;
-};
 
 #endif /* STALLSCOPE_OFFCPU_H */

@@ -53,3 +53,32 @@ test('past the symbolize budget a stack stays pending: nothing is told, its coun
   verdicts.onUserStack(stack(2));
   assert.deepEqual(told, [1, 2], 'named in the next interval');
 });
+
+test('a stack left over the budget is classed when its process has exited, not counted under the fallback', () => {
+  const told: number[] = [];
+  const budget = new SymbolizeBudget(5);
+  const verdicts = new StackVerdicts(
+    rules,
+    () => {
+      const until = performance.now() + 10;
+      while (performance.now() < until);
+      return ['runtime.stopm'];
+    },
+    () => 'futex',
+    (id) => told.push(id),
+    budget,
+  );
+  verdicts.onUserStack(stack(1));
+  verdicts.onUserStack(stack(2));
+  assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 2), true, 'over the budget');
+  verdicts.classifyNow(CLASS_KEY_PENDING_STACK + 2);
+  assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 2), false);
+  assert.deepEqual(verdicts.classOf(CLASS_KEY_PENDING_STACK + 2, 'futex'), { waitClass: 'idle', ruleId: 'go-scheduler-idle' });
+  assert.deepEqual(told, [1, 2]);
+  verdicts.classifyNow(CLASS_KEY_PENDING_STACK + 9);
+  assert.deepEqual(
+    verdicts.classOf(CLASS_KEY_PENDING_STACK + 9, 'futex'),
+    { waitClass: 'lock', ruleId: 'futex-default' },
+    'a stack never received keeps the fallback',
+  );
+});

@@ -18,6 +18,8 @@ export interface ClassOfKey {
 
 /** Bounds the frames kept for slow-call spans; verdicts are bounded by the kernel's stack map. */
 const MAX_KEPT_STACKS = 4096;
+/** Bounds the stacks kept while they wait for the symbolize budget. */
+const MAX_WAITING_STACKS = 4096;
 
 /**
  * Stack id -> wait class, decided once per stack in user space: the kernel
@@ -29,6 +31,8 @@ const MAX_KEPT_STACKS = 4096;
 export class StackVerdicts {
   private readonly verdicts = new Map<number, number>();
   private readonly frames = new Map<number, string[]>();
+  /** Stacks the budget left unclassed, by id: the kernel sends them again, but a process that exits cannot wait. */
+  private readonly waiting = new Map<number, UserStackRecord>();
 
   constructor(
     private readonly rules: StackRules,
@@ -36,6 +40,8 @@ export class StackVerdicts {
     private readonly syscallNameOf: (nr: number) => string,
     private readonly tell: (stackId: number, classKey: number) => void,
     private readonly budget: SymbolizeBudget,
+    /** Keeps a process's memory map while its stacks wait, so they can be named after it exits. */
+    private readonly keepMappings: (pid: number) => void = () => {},
   ) {}
 
   /** A class_key whose stack has no verdict yet: its counts are held back rather than misclassed. */
@@ -51,10 +57,34 @@ export class StackVerdicts {
    */
   onUserStack(record: UserStackRecord): void {
     if (this.verdicts.has(record.stackId)) return;
-    const syscallName = this.syscallNameOf(record.syscallNr);
     const frames = this.budget.spend(() => this.symbolize(record.tgid, record.ips));
-    if (frames === undefined) return;
-    const { waitClass, ruleId } = this.rules.classify(syscallName, frames);
+    if (frames === undefined) {
+      this.keepMappings(record.tgid);
+      this.waiting.delete(record.stackId);
+      this.waiting.set(record.stackId, record);
+      if (this.waiting.size > MAX_WAITING_STACKS) this.waiting.delete(this.waiting.keys().next().value!);
+      return;
+    }
+    this.decide(record, frames);
+  }
+
+  /**
+   * Classes a pending class_key's stack now, over the budget: for a process
+   * that has exited, or a span that has waited long enough, whose figures
+   * would otherwise go out under the syscall's fallback class (futex as
+   * lock), the error this class exists to prevent. An exited process's
+   * mappings are still cached for a while (see keepMappings).
+   */
+  classifyNow(classKey: number): void {
+    const decoded = decodeClassKey(classKey, () => undefined);
+    if (!('pendingStackId' in decoded) || this.verdicts.has(decoded.pendingStackId)) return;
+    const record = this.waiting.get(decoded.pendingStackId);
+    if (record) this.decide(record, this.symbolize(record.tgid, record.ips));
+  }
+
+  private decide(record: UserStackRecord, frames: (string | undefined)[]): void {
+    this.waiting.delete(record.stackId);
+    const { waitClass, ruleId } = this.rules.classify(this.syscallNameOf(record.syscallNr), frames);
     const index = this.rules.ruleIds.indexOf(ruleId);
     const classKey = stackVerdictClassKey(waitClass, index < 0 ? this.rules.ruleIds.length : index);
     this.verdicts.set(record.stackId, classKey);

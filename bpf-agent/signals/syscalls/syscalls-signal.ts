@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Counter } from 'prom-client';
-import { MetricAttr, Metrics, syscallName, type SyscallArch } from '@stallscope/schemas';
+import { CLASS_KEY_PENDING_STACK, MetricAttr, Metrics, syscallName, type SyscallArch } from '@stallscope/schemas';
 import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { LoaderRecord, SlowSyscallRecord, SyscallErrorsRecord, SyscallHistRecord } from '../../src/loader/records.js';
+import type { LoaderRecord, SlowSyscallRecord, SyscallErrorsRecord, SyscallHistRecord, UserStackRecord } from '../../src/loader/records.js';
 import { HistogramDeltas } from '../../src/metrics/histogram-deltas.js';
 import { histogramResourceMetrics } from '../../src/metrics/histogram-metrics.js';
 import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from '../../src/signal.js';
@@ -20,6 +20,8 @@ export interface SyscallsSignalOptions {
   maxPendingSpans: number;
   stackRules: StackRules;
   symbolize: StackSymbolizer;
+  /** Keeps a process's memory map (see StackVerdicts). */
+  keepMappings?: (pid: number) => void;
   spansDropped: Counter<'reason'>;
   symbolizeBudget: SymbolizeBudget;
 }
@@ -28,6 +30,16 @@ export interface SyscallsSignalOptions {
  * Syscall latency by (service, syscall, wait class, rule) as syscall.duration
  * histograms, and a span per slow syscall with its context.
  */
+/** Intervals a slow call's span waits for its stack's class before it goes out with the fallback. */
+const MAX_SPAN_WAIT_INTERVALS = 3;
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+}
+
 export function createSyscallsSignal(context: SignalContext, options: SyscallsSignalOptions): AgentSignal {
   const nameOf = (nr: number) => syscallName(options.arch, nr);
   const verdicts = new StackVerdicts(
@@ -36,18 +48,41 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
     nameOf,
     (stackId, classKey) => context.command(`verdict ${stackId} ${classKey}`),
     options.symbolizeBudget,
+    options.keepMappings,
   );
   const deltas = new HistogramDeltas<SyscallHistRecord>((r) => `${r.tgid}:${r.syscallNr}:${r.bucket}:${r.classKey}`);
   const errorCounts = new ErrorCounts();
   const callContext = new CallContext();
   let snapshot: SyscallHistRecord[] = [];
   let errorSnapshot: SyscallErrorsRecord[] = [];
+  let stacksToClass: UserStackRecord[] = [];
+
+  /**
+   * The snapshot's unclassed stacks, heaviest first (the blocked time counted
+   * under each so far): when the symbolize budget runs out on a busy host,
+   * what it leaves for later is what weighs least, not whatever came last.
+   */
+  function classStacks(): void {
+    const weight = new Map<number, bigint>();
+    for (const record of snapshot) {
+      if (record.classKey < CLASS_KEY_PENDING_STACK) continue;
+      const stackId = record.classKey - CLASS_KEY_PENDING_STACK;
+      weight.set(stackId, (weight.get(stackId) ?? 0n) + record.sumNs);
+    }
+    const heaviestFirst = stacksToClass
+      .map((record) => ({ record, ns: weight.get(record.stackId) ?? 0n }))
+      .sort((a, b) => (a.ns > b.ns ? -1 : a.ns < b.ns ? 1 : 0));
+    for (const { record } of heaviestFirst) verdicts.onUserStack(record);
+    stacksToClass = [];
+  }
   const spansThisIntervalByTgid = new Map<number, number>();
 
   /** What must be read while the call's process surely lives: its fd's target. */
   interface PendingSlowCall {
     record: SlowSyscallRecord;
     callAttributes: Attributes;
+    /** Intervals it has waited for its stack's class. */
+    waitedIntervals?: number;
   }
   let pendingCalls: PendingSlowCall[] = [];
 
@@ -95,12 +130,17 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       if (record.type === 'syscall-hist') snapshot.push(record);
       else if (record.type === 'syscall-errors') errorSnapshot.push(record);
       else if (record.type === 'slow-syscall') onSlowSyscall(record);
-      else if (record.type === 'user-stack') verdicts.onUserStack(record);
+      else if (record.type === 'user-stack') stacksToClass.push(record);
     },
     endInterval(bounds: IntervalBounds): IntervalOutput {
+      classStacks();
       const { deltas: intervalDeltas, exitedTgids } = deltas.next(snapshot, (record) => {
-        // A stack not yet classed (over the symbolize budget) of a live process waits for its class.
-        if (verdicts.isPending(record.classKey) && existsSync(`/proc/${record.tgid}`)) return undefined;
+        // A stack not yet classed (over the symbolize budget) of a live process waits for its class;
+        // an exited process's is classed now.
+        if (verdicts.isPending(record.classKey)) {
+          if (existsSync(`/proc/${record.tgid}`)) return undefined;
+          verdicts.classifyNow(record.classKey);
+        }
         const syscall = nameOf(record.syscallNr);
         const { waitClass, ruleId } = verdicts.classOf(record.classKey, syscall);
         return {
@@ -118,8 +158,17 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
         syscallName: nameOf(record.syscallNr),
       }));
       errorSnapshot = [];
-      const spans = spansOf(pendingCalls);
-      pendingCalls = [];
+      // A span whose stack is not classed yet waits for it, as its counts do, a few intervals at most.
+      const [waiting, ready] = partition(
+        pendingCalls,
+        (call) =>
+          (call.waitedIntervals ?? 0) < MAX_SPAN_WAIT_INTERVALS &&
+          verdicts.isPending(call.record.classKey) &&
+          existsSync(`/proc/${call.record.tgid}`),
+      );
+      for (const call of ready) if (verdicts.isPending(call.record.classKey)) verdicts.classifyNow(call.record.classKey);
+      const spans = spansOf(ready);
+      pendingCalls = waiting.map((call) => ({ ...call, waitedIntervals: (call.waitedIntervals ?? 0) + 1 }));
       spansThisIntervalByTgid.clear();
       callContext.endInterval();
       const where = { hostName: context.hostName, ...bounds };

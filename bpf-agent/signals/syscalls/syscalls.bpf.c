@@ -18,7 +18,7 @@
 #include "records.h"
 #include "hist.bpf.h"
 #include "syscalls.h"
-#include "offcpu/offcpu.h"
+#include "thread-state.bpf.h"
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -57,31 +57,6 @@ static __always_inline __u32 fd_kind_class(__u32 kind)
 	}
 }
 
-struct syscall_start {
-	__u64 start_ns;
-	__u64 run_queue_ns; /* the thread's run-queue total at entry */
-	__u64 args[SLOW_SYSCALL_ARGS];
-	__u32 syscall_nr;
-	__u32 pad;
-};
-
-/* Per-thread start of the syscall in flight: task-local storage costs a
- * fraction of a hash update+delete per syscall and is freed with the task. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct syscall_start);
-} starts SEC(".maps");
-
-/* Written by the offcpu signal; the loader points this at its map. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct thread_sched);
-} thread_sched SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, HIST_MAP_ENTRIES);
@@ -115,13 +90,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RINGBUF_BYTES);
 } slow_events SEC(".maps");
-
-static __always_inline __u64 run_queue_total(struct task_struct *task)
-{
-	struct thread_sched *ts = bpf_task_storage_get(&thread_sched, task, 0, 0);
-
-	return ts ? ts->run_queue_total_ns : 0;
-}
 
 static __always_inline __u32 fd_kind(struct task_struct *task, __u64 fd)
 {
@@ -203,28 +171,57 @@ static __always_inline void count_error(__u32 tgid, __u32 syscall_nr, __u32 errn
 		count_drop(DROP_ERROR_MAP_FULL);
 }
 
+static __always_inline void count_call(struct syscall_hist_key *key, __u64 count, __u64 sum_ns, __u64 max_ns)
+{
+	struct syscall_hist_value *v = hist_value(&syscall_hist, key);
+
+	if (!v) {
+		count_drop(DROP_HIST_MAP_FULL);
+		return;
+	}
+	hist_add_n(v, count, sum_ns, max_ns);
+}
+
+/* The thread's run of fast calls into the histogram map; the run is then empty. */
+static __always_inline void flush_run(struct syscall_run *run, __u32 tgid)
+{
+	struct syscall_hist_key key = { .tgid = tgid, .syscall_nr = run->syscall_nr, .class_key = run->class_key };
+	__u32 b;
+
+	for (b = 0; b < FAST_BUCKETS; b++) {
+		if (!run->count[b])
+			continue;
+		key.bucket = b;
+		count_call(&key, run->count[b], run->sum_ns[b], run->max_ns[b]);
+		run->count[b] = 0;
+		run->sum_ns[b] = 0;
+		run->max_ns[b] = 0;
+	}
+	run->syscall_nr = NO_SYSCALL;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct task_struct *task;
-	struct syscall_start *s;
+	struct thread_state *t;
 
 	if (pid_tgid >> 32 == exclude_tgid)
 		return 0;
-	task = bpf_get_current_task_btf();
-	s = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s) {
+	t = thread_state_of(bpf_get_current_task_btf());
+	if (!t) {
 		count_drop(DROP_START_MAP_FULL);
 		return 0;
 	}
-	s->syscall_nr = id;
-	s->args[0] = PT_REGS_PARM1_SYSCALL(regs);
-	s->args[1] = PT_REGS_PARM2_SYSCALL(regs);
-	s->args[2] = PT_REGS_PARM3_SYSCALL(regs);
-	s->args[3] = PT_REGS_PARM4_SYSCALL(regs);
-	s->run_queue_ns = run_queue_total(task);
-	s->start_ns = bpf_ktime_get_ns();
+	if (t->run.syscall_nr != id && t->run.syscall_nr != NO_SYSCALL)
+		flush_run(&t->run, pid_tgid >> 32);
+	t->sys.syscall_nr = id;
+	t->sys.args[0] = PT_REGS_PARM1_SYSCALL(regs);
+	t->sys.args[1] = PT_REGS_PARM2_SYSCALL(regs);
+	t->sys.args[2] = PT_REGS_PARM3_SYSCALL(regs);
+	t->sys.args[3] = PT_REGS_PARM4_SYSCALL(regs);
+	t->sys.run_queue_ns = t->sched.run_queue_total_ns;
+	t->sys.start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -235,32 +232,52 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct syscall_hist_key key = {};
-	struct syscall_hist_value *v;
 	struct slow_syscall_event *e;
-	struct syscall_start start, *s;
+	struct syscall_start *s;
+	struct syscall_run *run;
+	struct thread_state *t;
 	__s32 stack_id = -1;
+	__u32 bucket;
 	__u64 dur;
 
-	s = bpf_task_storage_get(&starts, task, 0, 0);
-	if (!s || !s->start_ns)
+	t = bpf_task_storage_get(&thread_state, task, 0, 0);
+	if (!t || !t->sys.start_ns)
 		return 0;
-	start = *s;
+	s = &t->sys;
+	run = &t->run;
+	dur = now - s->start_ns;
 	s->start_ns = 0;
-
-	dur = now - start.start_ns;
 	key.tgid = pid_tgid >> 32;
-	key.syscall_nr = start.syscall_nr;
+	key.syscall_nr = s->syscall_nr;
 	key.bucket = hist_bucket(dur);
-	key.class_key = class_key_of(ctx, task, &start, dur, &stack_id);
-	v = hist_value(&syscall_hist, &key);
-	if (v)
-		hist_add(v, dur);
-	else
-		count_drop(DROP_HIST_MAP_FULL);
+	key.class_key = class_key_of(ctx, task, s, dur, &stack_id);
 
 	/* -4095..-1 is an errno; larger negative values are addresses (mmap). */
 	if (ret < 0 && ret >= -4095)
-		count_error(key.tgid, start.syscall_nr, -ret);
+		count_error(key.tgid, key.syscall_nr, -ret);
+
+	bucket = key.bucket;
+	if (run->syscall_nr != NO_SYSCALL &&
+	    (run->syscall_nr != key.syscall_nr || run->class_key != key.class_key || bucket >= FAST_BUCKETS ||
+	     now - run->started_ns >= RUN_FLUSH_NS))
+		flush_run(run, key.tgid);
+	if (bucket < FAST_BUCKETS && !(key.class_key & CLASS_KEY_PENDING_STACK) &&
+	    (run->syscall_nr != NO_SYSCALL || s->last_nr == key.syscall_nr)) {
+		if (run->syscall_nr == NO_SYSCALL) {
+			run->syscall_nr = key.syscall_nr;
+			run->class_key = key.class_key;
+			run->started_ns = now;
+		}
+		barrier_var(bucket); /* keep the mask: the verifier needs it */
+		bucket &= FAST_SLOTS - 1;
+		run->count[bucket] += 1;
+		run->sum_ns[bucket] += dur;
+		if (dur > run->max_ns[bucket])
+			run->max_ns[bucket] = dur;
+	} else {
+		count_call(&key, 1, dur, dur);
+	}
+	s->last_nr = key.syscall_nr;
 
 	if (dur < slow_threshold_ns)
 		return 0;
@@ -274,17 +291,28 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	}
 	e->tgid = key.tgid;
 	e->tid = (__u32)pid_tgid;
-	e->syscall_nr = start.syscall_nr;
+	e->syscall_nr = key.syscall_nr;
 	e->class_key = key.class_key;
-	__builtin_memcpy(e->args, start.args, sizeof(e->args));
+	__builtin_memcpy(e->args, s->args, sizeof(e->args));
 	e->ret = ret;
-	e->start_ns = start.start_ns;
+	e->start_ns = now - dur;
 	e->duration_ns = dur;
-	e->run_queue_ns = run_queue_total(task) - start.run_queue_ns;
+	e->run_queue_ns = t->sched.run_queue_total_ns - s->run_queue_ns;
 	e->stack_id = stack_id;
 	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* A thread that exits mid-run (killed, or exit without a syscall of its own) flushes it. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_thread_exit, struct task_struct *task)
+{
+	struct thread_state *t = bpf_task_storage_get(&thread_state, task, 0, 0);
+
+	if (t && t->run.syscall_nr != NO_SYSCALL)
+		flush_run(&t->run, task->tgid);
 	return 0;
 }
 

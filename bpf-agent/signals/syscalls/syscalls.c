@@ -42,14 +42,13 @@ static int start(struct ring_buffer **rb)
 	memcpy((void *)skel->rodata->syscall_classify, opt.syscall_classify, sizeof(opt.syscall_classify));
 	bpf_map__set_max_entries(skel->maps.syscall_hist, opt.max_hist_entries);
 	bpf_map__set_max_entries(skel->maps.slow_events, opt.ringbuf_bytes);
-	if (thread_sched_map_fd >= 0 && bpf_map__reuse_fd(skel->maps.thread_sched, thread_sched_map_fd)) {
-		LOG("cannot share the offcpu per-thread map: %s", strerror(errno));
+	if (share_thread_state(skel->maps.thread_state))
 		return -1;
-	}
 	if (syscalls_bpf__load(skel)) {
 		LOG("cannot load the syscalls BPF programs: %s", strerror(errno));
 		return -1;
 	}
+	publish_thread_state(skel->maps.thread_state);
 	if (attach_all(skel->skeleton))
 		return -1;
 	if (*rb)

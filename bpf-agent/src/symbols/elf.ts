@@ -5,7 +5,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readGoFunctionSymbols } from './gopclntab.js';
-import { SymbolTable, type FunctionSymbol } from './symbol-table.js';
+import { SymbolTable, SymbolTableBuilder, type FunctionSymbol } from './symbol-table.js';
 
 export interface ElfLoadSegment {
   /** File offset of the segment's first byte. */
@@ -152,9 +152,14 @@ function cString(buffer: Buffer, offset: number): string {
   return buffer.toString('utf8', offset, end < 0 ? buffer.length : end);
 }
 
-/** Function symbols (STT_FUNC and STT_GNU_IFUNC) of .symtab and .dynsym, defined ones only. */
-export function readFunctionSymbols(elf: ElfFile): FunctionSymbol[] {
-  const symbols: FunctionSymbol[] = [];
+/**
+ * Each function symbol (STT_FUNC and STT_GNU_IFUNC) of .symtab and .dynsym,
+ * defined ones only, with its name as bytes of `names` (no string made).
+ */
+function forEachFunctionSymbol(
+  elf: ElfFile,
+  visit: (start: bigint, size: bigint, binding: number, sectionEnd: bigint | undefined, names: Buffer, nameStart: number, nameEnd: number) => void,
+): void {
   for (const table of elf.sections) {
     if (table.type !== SHT_SYMTAB && table.type !== SHT_DYNSYM) continue;
     const strings = elf.sections[table.link];
@@ -168,19 +173,38 @@ export function readFunctionSymbols(elf: ElfFile): FunctionSymbol[] {
       const sectionIndex = entries.readUInt16LE(at + 6);
       // Undefined entries are imports (their value is 0 or a PLT slot), not code of this file.
       if (sectionIndex === SHN_UNDEF || sectionIndex >= SHN_LORESERVE) continue;
-      const name = cString(names, entries.readUInt32LE(at));
-      if (name === '') continue;
+      const nameStart = entries.readUInt32LE(at);
+      if (nameStart >= names.length) continue;
+      const terminator = names.indexOf(0, nameStart);
+      const nameEnd = terminator < 0 ? names.length : terminator;
+      if (nameEnd === nameStart) continue;
       const holder = elf.sections[sectionIndex];
-      symbols.push({
-        name,
-        start: entries.readBigUInt64LE(at + 8),
-        size: entries.readBigUInt64LE(at + 16),
-        binding: info >> 4,
-        sectionEnd: holder ? holder.addr + holder.size : undefined,
-      });
+      visit(
+        entries.readBigUInt64LE(at + 8),
+        entries.readBigUInt64LE(at + 16),
+        info >> 4,
+        holder ? holder.addr + holder.size : undefined,
+        names,
+        nameStart,
+        nameEnd,
+      );
     }
   }
+}
+
+/** Function symbols (STT_FUNC and STT_GNU_IFUNC) of .symtab and .dynsym, defined ones only. */
+export function readFunctionSymbols(elf: ElfFile): FunctionSymbol[] {
+  const symbols: FunctionSymbol[] = [];
+  forEachFunctionSymbol(elf, (start, size, binding, sectionEnd, names, nameStart, nameEnd) => {
+    symbols.push({ name: names.toString('utf8', nameStart, nameEnd), start, size, binding, sectionEnd });
+  });
   return symbols;
+}
+
+function addFunctionSymbols(elf: ElfFile, builder: SymbolTableBuilder): void {
+  forEachFunctionSymbol(elf, (start, size, binding, sectionEnd, names, nameStart, nameEnd) =>
+    builder.add(start, size, binding, sectionEnd, names, nameStart, nameEnd),
+  );
 }
 
 /** The GNU build id in hex, from any note section; undefined when the linker wrote none (Go's own id is another note). */
@@ -232,14 +256,15 @@ export interface ElfSymbols {
 }
 
 /**
- * The function symbols of a separate debug file found by build id under one of
- * `debugDirs` (`<dir>/.build-id/ab/cdef….debug`, as Debian's -dbg packages
- * install them), or none. Stripped libraries keep only .dynsym: glibc's futex
- * wait (`__futex_abstimed_wait_common`) and lock wait (`__lll_lock_wait`) are
- * named only there, and those leaves tell an idle pool thread from a lock wait.
+ * Adds the function symbols of a separate debug file found by build id under
+ * one of `debugDirs` (`<dir>/.build-id/ab/cdef….debug`, as Debian's -dbg
+ * packages install them), if there is one. Stripped libraries keep only
+ * .dynsym: glibc's futex wait (`__futex_abstimed_wait_common`) and lock wait
+ * (`__lll_lock_wait`) are named only there, and those leaves tell an idle pool
+ * thread from a lock wait.
  */
-function debugFileSymbols(buildId: string | undefined, debugDirs: readonly string[]): FunctionSymbol[] {
-  if (buildId === undefined || buildId.length < 3) return [];
+function addDebugFileSymbols(buildId: string | undefined, debugDirs: readonly string[], builder: SymbolTableBuilder): void {
+  if (buildId === undefined || buildId.length < 3) return;
   for (const dir of debugDirs) {
     let debug: ElfFile;
     try {
@@ -248,14 +273,14 @@ function debugFileSymbols(buildId: string | undefined, debugDirs: readonly strin
       continue;
     }
     try {
-      return readFunctionSymbols(debug);
+      addFunctionSymbols(debug, builder);
     } catch {
-      return [];
+      // An unreadable debug file leaves the binary's own symbols.
     } finally {
       debug.close();
     }
+    return;
   }
-  return [];
 }
 
 /** A stripped Go binary's names; none where its pclntab cannot be read (the frames stay unnamed, the file is still used). */
@@ -285,9 +310,12 @@ export function readElfSymbols(path: string, debugDirs: readonly string[] = [], 
     const cacheKey = buildId !== undefined ? `gnu:${buildId}` : goBuildId !== undefined ? `go:${goBuildId}` : undefined;
     const known = cacheKey === undefined ? undefined : byBuildId?.get(cacheKey);
     if (known) return { loadSegments: elf.loadSegments, buildId, symbols: known, inode: elf.inode };
+    const builder = new SymbolTableBuilder();
+    addFunctionSymbols(elf, builder);
+    addDebugFileSymbols(buildId, debugDirs, builder);
     // Without .symtab, a Go binary's own functions are named only in its pclntab (.dynsym holds a cgo binary's C exports).
-    const stripped = !elf.sections.some((section) => section.type === SHT_SYMTAB);
-    const symbols = new SymbolTable([...readFunctionSymbols(elf), ...debugFileSymbols(buildId, debugDirs), ...(stripped ? goSymbolsOrNone(elf) : [])]);
+    if (!elf.sections.some((section) => section.type === SHT_SYMTAB)) for (const symbol of goSymbolsOrNone(elf)) builder.addSymbol(symbol);
+    const symbols = new SymbolTable(builder);
     if (cacheKey !== undefined) byBuildId?.set(cacheKey, symbols);
     return { loadSegments: elf.loadSegments, buildId, symbols, inode: elf.inode };
   } finally {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SymbolTable, type FunctionSymbol } from './symbol-table.js';
+import { SymbolTable, SymbolTableBuilder } from './symbol-table.js';
 
 /**
  * Kernel function names from /proc/kallsyms (addresses are visible to root;
@@ -7,7 +7,7 @@ import { SymbolTable, type FunctionSymbol } from './symbol-table.js';
  * text does not move; modules loaded later resolve after a reload.
  */
 export function readKernelSymbols(path = '/proc/kallsyms'): SymbolTable {
-  const symbols: FunctionSymbol[] = [];
+  const symbols = new SymbolTableBuilder();
   let text = '';
   try {
     text = readFileSync(path, 'utf8');
@@ -20,7 +20,7 @@ export function readKernelSymbols(path = '/proc/kallsyms'): SymbolTable {
     if (!address || !name || !type || !'tTwW'.includes(type)) continue;
     const value = BigInt(`0x${address}`);
     // kallsyms has no sizes: each function runs up to the next one.
-    if (value !== 0n) symbols.push({ name, start: value, size: 0n, binding: type === 'T' ? 1 : type === 't' ? 0 : 2 });
+    if (value !== 0n) symbols.addSymbol({ name, start: value, size: 0n, binding: type === 'T' ? 1 : type === 't' ? 0 : 2 });
   }
   return new SymbolTable(symbols);
 }

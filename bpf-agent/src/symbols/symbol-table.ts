@@ -10,25 +10,149 @@ export interface FunctionSymbol {
   sectionEnd?: bigint;
 }
 
-const BINDING_RANK = new Map([[1, 0], [2, 1], [0, 2]]);
+const BINDING_RANK = [2, 0, 1]; // local, global, weak -> global first, then weak, then local
+const NO_SECTION_END = 0n;
+const UNDERSCORE = 0x5f;
 
-function leadingUnderscores(name: string): number {
-  return /^_*/.exec(name)![0].length;
+function bindingRank(binding: number): number {
+  return BINDING_RANK[binding] ?? 3;
+}
+
+/** Grows a typed array to hold at least `length` elements. */
+function grown<T extends BigUint64Array | Uint32Array | Uint8Array>(array: T, length: number): T {
+  if (length <= array.length) return array;
+  const next = new (array.constructor as new (length: number) => T)(Math.max(length, array.length * 2));
+  next.set(array as never);
+  return next;
 }
 
 /**
- * Among aliases at one address (pthread_mutex_lock and __pthread_mutex_lock),
- * the public name: sized before size-0, global before weak before local, fewer
- * leading underscores, then shorter, then alphabetical so the pick is stable.
+ * Collects symbols column by column, names as UTF-8 bytes in one buffer: a
+ * large binary's 100k+ symbols then cost typed arrays, not an object, two
+ * BigInts and a string each, while they are read.
  */
-function preferredFirst(a: FunctionSymbol, b: FunctionSymbol): number {
-  return (
-    Number(a.size === 0n) - Number(b.size === 0n) ||
-    (BINDING_RANK.get(a.binding) ?? 3) - (BINDING_RANK.get(b.binding) ?? 3) ||
-    leadingUnderscores(a.name) - leadingUnderscores(b.name) ||
-    a.name.length - b.name.length ||
-    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-  );
+export class SymbolTableBuilder {
+  private starts = new BigUint64Array(256);
+  private sizes = new BigUint64Array(256);
+  private sectionEnds = new BigUint64Array(256);
+  private bindings = new Uint8Array(256);
+  private nameStarts = new Uint32Array(257);
+  private names = Buffer.allocUnsafe(4096);
+  private count = 0;
+
+  static of(symbols: Iterable<FunctionSymbol>): SymbolTableBuilder {
+    const builder = new SymbolTableBuilder();
+    for (const symbol of symbols) builder.addSymbol(symbol);
+    return builder;
+  }
+
+  addSymbol(symbol: FunctionSymbol): void {
+    const at = this.reserve(Buffer.byteLength(symbol.name, 'utf8'));
+    this.names.write(symbol.name, at, 'utf8');
+    this.record(symbol.start, symbol.size, symbol.binding, symbol.sectionEnd);
+  }
+
+  /** A symbol whose name is `source[nameStart, nameEnd)` (copied). */
+  add(start: bigint, size: bigint, binding: number, sectionEnd: bigint | undefined, source: Buffer, nameStart: number, nameEnd: number): void {
+    source.copy(this.names, this.reserve(nameEnd - nameStart), nameStart, nameEnd);
+    this.record(start, size, binding, sectionEnd);
+  }
+
+  /** Room for the next symbol's name of `length` bytes; returns where it goes. */
+  private reserve(length: number): number {
+    this.nameStarts = grown(this.nameStarts, this.count + 2);
+    const at = this.nameStarts[this.count]!;
+    if (at + length > this.names.length) {
+      const names = Buffer.allocUnsafe(Math.max(at + length, this.names.length * 2));
+      this.names.copy(names, 0, 0, at);
+      this.names = names;
+    }
+    this.nameStarts[this.count + 1] = at + length;
+    return at;
+  }
+
+  private record(start: bigint, size: bigint, binding: number, sectionEnd: bigint | undefined): void {
+    const index = this.count++;
+    this.starts = grown(this.starts, this.count);
+    this.sizes = grown(this.sizes, this.count);
+    this.sectionEnds = grown(this.sectionEnds, this.count);
+    this.bindings = grown(this.bindings, this.count);
+    this.starts[index] = start;
+    this.sizes[index] = size;
+    this.sectionEnds[index] = sectionEnd ?? NO_SECTION_END;
+    this.bindings[index] = binding;
+  }
+
+  private nameLength(i: number): number {
+    return this.nameStarts[i + 1]! - this.nameStarts[i]!;
+  }
+
+  private leadingUnderscores(i: number): number {
+    let at = this.nameStarts[i]!;
+    const end = this.nameStarts[i + 1]!;
+    while (at < end && this.names[at] === UNDERSCORE) at++;
+    return at - this.nameStarts[i]!;
+  }
+
+  /**
+   * Among aliases at one address (pthread_mutex_lock and __pthread_mutex_lock),
+   * the public name: sized before size-0, global before weak before local, fewer
+   * leading underscores, then shorter, then by bytes so the pick is stable.
+   */
+  private preferredFirst(a: number, b: number): number {
+    return (
+      Number(this.sizes[a] === 0n) - Number(this.sizes[b] === 0n) ||
+      bindingRank(this.bindings[a]!) - bindingRank(this.bindings[b]!) ||
+      this.leadingUnderscores(a) - this.leadingUnderscores(b) ||
+      this.nameLength(a) - this.nameLength(b) ||
+      this.names.compare(this.names, this.nameStarts[b], this.nameStarts[b + 1], this.nameStarts[a], this.nameStarts[a + 1])
+    );
+  }
+
+  /** One name per start address (the preferred alias), with each symbol's end. */
+  finish(): SymbolColumns {
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => {
+      const sa = this.starts[a]!;
+      const sb = this.starts[b]!;
+      return sa < sb ? -1 : sa > sb ? 1 : this.preferredFirst(a, b);
+    });
+    let unique = 0;
+    for (let i = 0; i < order.length; i++) {
+      if (i === 0 || this.starts[order[i]!] !== this.starts[order[i - 1]!]) order[unique++] = order[i]!;
+    }
+    const starts = new BigUint64Array(unique);
+    const ends = new BigUint64Array(unique);
+    const nameStarts = new Uint32Array(unique + 1);
+    let nameBytes = 0;
+    for (let u = 0; u < unique; u++) nameBytes += this.nameLength(order[u]!);
+    const names = Buffer.alloc(nameBytes);
+    for (let u = 0; u < unique; u++) {
+      const i = order[u]!;
+      const start = this.starts[i]!;
+      const sectionEnd = this.sectionEnds[i]!;
+      let end = start + this.sizes[i]!;
+      // A size-0 symbol runs up to the next symbol or the end of its section, whichever is first.
+      if (this.sizes[i] === 0n) {
+        const next = u + 1 < unique ? this.starts[order[u + 1]!]! : undefined;
+        end = next ?? (sectionEnd !== NO_SECTION_END ? sectionEnd : start);
+        if (sectionEnd !== NO_SECTION_END && sectionEnd < end) end = sectionEnd;
+      }
+      starts[u] = start;
+      ends[u] = end;
+      nameStarts[u + 1] = nameStarts[u]! + this.names.copy(names, nameStarts[u], this.nameStarts[i], this.nameStarts[i + 1]);
+    }
+    return { starts, ends, nameStarts, names };
+  }
+}
+
+interface SymbolColumns {
+  starts: BigUint64Array;
+  ends: BigUint64Array;
+  /** names of symbol i: names[nameStarts[i], nameStarts[i + 1]) */
+  nameStarts: Uint32Array;
+  names: Buffer;
 }
 
 /**
@@ -36,48 +160,41 @@ function preferredFirst(a: FunctionSymbol, b: FunctionSymbol): number {
  * size-0 symbol is taken to run up to the next symbol or the end of its
  * section, whichever is first; an address past a sized symbol's end (a static
  * function missing from .dynsym, say) finds no name rather than a wrong one.
+ * Kept as typed arrays and one buffer of names (about 20 bytes a symbol plus
+ * its name): the agent holds the tables of every binary it has symbolized.
  */
 export class SymbolTable {
-  private readonly starts: BigUint64Array;
-  private readonly ends: BigUint64Array;
-  private readonly names: string[];
+  private readonly columns: SymbolColumns;
 
-  constructor(symbols: readonly FunctionSymbol[]) {
-    const byStart = [...symbols].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : preferredFirst(a, b)));
-    const unique = byStart.filter((symbol, index) => index === 0 || byStart[index - 1]!.start !== symbol.start);
-    this.starts = new BigUint64Array(unique.length);
-    this.ends = new BigUint64Array(unique.length);
-    this.names = [];
-    unique.forEach((symbol, index) => {
-      let end = symbol.start + symbol.size;
-      if (symbol.size === 0n) {
-        end = unique[index + 1]?.start ?? symbol.sectionEnd ?? symbol.start;
-        if (symbol.sectionEnd !== undefined && symbol.sectionEnd < end) end = symbol.sectionEnd;
-      }
-      this.starts[index] = symbol.start;
-      this.ends[index] = end;
-      this.names.push(symbol.name);
-    });
+  constructor(symbols: readonly FunctionSymbol[] | SymbolTableBuilder) {
+    this.columns = (symbols instanceof SymbolTableBuilder ? symbols : SymbolTableBuilder.of(symbols)).finish();
   }
 
   get size(): number {
-    return this.names.length;
+    return this.columns.starts.length;
+  }
+
+  /** Memory held, for a cache bounded in bytes. */
+  get byteSize(): number {
+    const { starts, ends, nameStarts, names } = this.columns;
+    return starts.byteLength + ends.byteLength + nameStarts.byteLength + names.length;
   }
 
   lookup(address: bigint): string | undefined {
+    const { starts, ends, nameStarts, names } = this.columns;
     let low = 0;
-    let high = this.starts.length - 1;
+    let high = starts.length - 1;
     let candidate = -1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      if (this.starts[middle]! <= address) {
+      if (starts[middle]! <= address) {
         candidate = middle;
         low = middle + 1;
       } else {
         high = middle - 1;
       }
     }
-    if (candidate < 0 || address >= this.ends[candidate]!) return undefined;
-    return this.names[candidate];
+    if (candidate < 0 || address >= ends[candidate]!) return undefined;
+    return names.toString('utf8', nameStarts[candidate], nameStarts[candidate + 1]);
   }
 }

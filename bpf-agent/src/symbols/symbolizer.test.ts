@@ -76,6 +76,29 @@ test('a cache of one file still names frames from two files, evicting as it goes
   });
 });
 
+test('symbol tables are held within their byte bound: the least recently used table goes first', { skip: cSkipReason }, async () => {
+  await withFixture(buildCFixture(), (fixture) => {
+    const own = addressOf(fixture, 'fixture_wait_for_kill');
+    const mutexLock = addressOf(fixture, 'pthread_mutex_lock');
+    const unbounded = new Symbolizer({ maxFiles: 8 });
+    unbounded.symbolize(fixture.pid, [own]);
+    const fixtureBytes = unbounded.cachedSymbolBytes;
+    unbounded.symbolize(fixture.pid, [mutexLock + 1n]);
+    const bothBytes = unbounded.cachedSymbolBytes;
+    assert.ok(fixtureBytes > 0 && bothBytes > fixtureBytes, `tables are weighed: ${fixtureBytes}, then ${bothBytes} bytes`);
+
+    // Room for the larger table (libc's) alone: each file's table replaces the other's.
+    const bounded = new Symbolizer({ maxFiles: 8, maxSymbolBytes: bothBytes - 1 });
+    for (let round = 0; round < 2; round += 1) {
+      assert.deepEqual(bounded.symbolize(fixture.pid, [own, mutexLock + 1n]).map((frame) => frame.symbol), [
+        'fixture_wait_for_kill',
+        'pthread_mutex_lock',
+      ]);
+      assert.ok(bounded.cachedSymbolBytes <= bothBytes - 1, `held ${bounded.cachedSymbolBytes} bytes, bound ${bothBytes - 1}`);
+    }
+  });
+});
+
 test('a container process: files are read through /proc/PID/root, not the agent\'s view of the path', { skip: cSkipReason }, async () => {
   const executable = buildCFixture();
   await withFixture(executable, (fixture) => {

@@ -20,6 +20,11 @@ export interface SymbolizedFrame {
 export interface SymbolizerOptions {
   /** Parsed files (ELF symbol tables and perf maps) kept at once. */
   maxFiles: number;
+  /**
+   * Bytes of ELF symbol tables kept at once (least recently used dropped
+   * first); JIT perf maps get a quarter of this on top. Default 32 MiB.
+   */
+  maxSymbolBytes?: number;
   procRoot?: string;
 }
 
@@ -73,10 +78,26 @@ export class Symbolizer {
 
   constructor(opts: SymbolizerOptions) {
     this.procRoot = opts.procRoot ?? '/proc';
-    this.elfByFile = new LruCache(opts.maxFiles);
-    this.symbolsByBuildId = new LruCache(opts.maxFiles);
-    this.perfMapByPid = new LruCache(opts.maxFiles);
+    const maxSymbolBytes = opts.maxSymbolBytes ?? 32 * 1024 * 1024;
+    // Both caches hold the same tables (a file's is its build's): bounding both bounds them.
+    this.elfByFile = new LruCache(opts.maxFiles, { maxWeight: maxSymbolBytes, weightOf: (elf) => elf?.symbols.byteSize ?? 0 });
+    this.symbolsByBuildId = new LruCache(opts.maxFiles, { maxWeight: maxSymbolBytes, weightOf: (symbols) => symbols.byteSize });
+    this.perfMapByPid = new LruCache(opts.maxFiles, { maxWeight: maxSymbolBytes / 4, weightOf: (map) => map.symbols.byteSize });
     this.mapsByPid = new LruCache(opts.maxFiles);
+  }
+
+  /**
+   * Reads (or keeps, within its reuse window) a process's memory map without
+   * symbolizing: a stack that waits for the symbolize budget can then still
+   * be named shortly after its process has exited.
+   */
+  keepMappings(pid: number): void {
+    this.mappingsOf(pid, 'reuse');
+  }
+
+  /** Bytes of ELF symbol tables held now. */
+  get cachedSymbolBytes(): number {
+    return this.elfByFile.weightInUse;
   }
 
   /**

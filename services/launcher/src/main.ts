@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Collector } from '@stallscope/collector';
 import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@stallscope/common';
+import { restartWithAgentHeap, wantsAgentHeap } from './agent-heap.js';
 import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } from './config.js';
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
 import { moduleDependencies, userTargets, type Built } from './modules.js';
@@ -83,6 +84,7 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  if (wantsAgentHeap(modules, process.execArgv)) restartWithAgentHeap();
 
   const built: Built = {};
   let running: Awaited<ReturnType<typeof startModules>> | undefined;

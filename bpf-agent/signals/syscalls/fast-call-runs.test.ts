@@ -1,0 +1,119 @@
+// Starts (real-kernel tests): the stallscope-loader and a small C program making
+// runs of getppid calls, which the kernel counts in the thread's own storage
+// before they reach the histogram map (thread-state.bpf.h). Every call must
+// still be counted, exactly, and soon.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@stallscope/common';
+import { syscallArchOf, syscallNumbers } from '@stallscope/schemas';
+import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
+import { spawnLoader, type LoaderHandle } from '../../src/loader/loader-process.js';
+import type { LoaderRecord, SyscallHistRecord } from '../../src/loader/records.js';
+
+const loaderPath = defaultLoaderPath();
+const skipReason =
+  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+const [getppidNr] = syscallNumbers(syscallArchOf(process.arch), ['getppid']);
+
+function buildFixture(): string {
+  const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-runs-')), 'getppid-runs');
+  execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'getppid-runs.c')]);
+  return exe;
+}
+
+/** The loader with every snapshot's histogram records kept, newest last. */
+async function startLoader(): Promise<{ loader: LoaderHandle; snapshots: SyscallHistRecord[][] }> {
+  const records: LoaderRecord[] = [];
+  const snapshots: SyscallHistRecord[][] = [];
+  let current: SyscallHistRecord[] = [];
+  const loader = spawnLoader({
+    loaderPath,
+    signals: ['syscalls', 'offcpu'],
+    intervalMs: 100,
+    slowThresholdNs: 10_000_000n,
+    slowEventsForIdle: false,
+    stackMinNs: 10_000n,
+    offCpuStackSampleEvery: 16,
+    fdClassMinNs: 2_000n,
+    syscallClassifyCodes: new Map(),
+    maxHistEntries: 65536,
+    logger: createLogger('warn'),
+    onRecord: (record) => {
+      records.push(record);
+      if (record.type === 'syscall-hist') current.push(record);
+      if (record.type === 'snapshot-end') {
+        snapshots.push(current);
+        current = [];
+      }
+    },
+    onExit: () => {},
+  });
+  while (!records.some((r) => r.type === 'hello')) await sleep(20);
+  return { loader, snapshots };
+}
+
+/** getppid calls of tgid in one snapshot (cumulative counts, summed over buckets and classes). */
+const getppidCount = (snapshot: SyscallHistRecord[] | undefined, tgid: number) =>
+  (snapshot ?? [])
+    .filter((r) => r.tgid === tgid && r.syscallNr === getppidNr)
+    .reduce((sum, r) => sum + r.count, 0n);
+
+/**
+ * The last count of tgid, once the loader has read it after the process ended
+ * (it then deletes the process's entries): cumulative counts only grow, so
+ * the largest is the last.
+ */
+async function finalCount(snapshots: SyscallHistRecord[][], tgid: number): Promise<bigint> {
+  const endedAt = snapshots.length;
+  while (snapshots.length < endedAt + 2) await sleep(20);
+  return snapshots.reduce((max, snapshot) => {
+    const count = getppidCount(snapshot, tgid);
+    return count > max ? count : max;
+  }, 0n);
+}
+
+test('a run of fast calls is counted exactly once the thread enters another syscall, and when the thread dies in a run', { skip: skipReason, timeout: 60_000 }, async () => {
+  const exe = buildFixture();
+  const { loader, snapshots } = await startLoader();
+  try {
+    const n = 200_000;
+    const child = spawn(exe, [String(n)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await once(child.stdout, 'data');
+    // The child now sleeps in clock_nanosleep for 1 s: a snapshot taken during the pause has the whole first run.
+    const seenAt = snapshots.length;
+    while (snapshots.length < seenAt + 2) await sleep(20);
+    assert.equal(getppidCount(snapshots.at(-1), child.pid!), BigInt(n), 'the first run, every call, while the thread sleeps');
+    const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    assert.equal(signal, 'SIGSEGV', 'the program ended inside its second run, by a fault');
+    assert.equal(await finalCount(snapshots, child.pid!), BigInt(2 * n), 'both runs: the second counted when the thread died');
+  } finally {
+    await loader.stop();
+  }
+});
+
+test('a thread making only fast calls has them counted while it runs, not at its end', { skip: skipReason, timeout: 60_000 }, async () => {
+  const exe = buildFixture();
+  const { loader, snapshots } = await startLoader();
+  try {
+    const child = spawn(exe, ['steady', '1500'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    const counts: bigint[] = [];
+    while (child.exitCode === null) {
+      const at = snapshots.length;
+      await sleep(150);
+      if (snapshots.length > at && child.exitCode === null) counts.push(getppidCount(snapshots.at(-1), child.pid!));
+    }
+    const growing = counts.filter((count, i) => i > 0 && count > counts[i - 1]!).length;
+    assert.ok(growing >= 3, `the cumulative count grew from snapshot to snapshot while the calls went on: ${counts.join(', ')}`);
+    assert.equal(await finalCount(snapshots, child.pid!), BigInt(output.trim()), 'every call the program made');
+  } finally {
+    await loader.stop();
+  }
+});

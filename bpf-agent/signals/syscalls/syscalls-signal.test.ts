@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLASS_KEY_PENDING_STACK, SpanAttr, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
+import { Registry, Counter } from 'prom-client';
+import { ProcessRegistry } from '../../src/process/process-registry.js';
+import { SymbolizeBudget } from '../../src/symbols/index.js';
+import type { SlowSyscallRecord, UserStackRecord } from '../../src/loader/records.js';
+import { createSyscallsSignal } from './syscalls-signal.js';
+
+const arch = syscallArchOf(process.arch);
+const [futexNr] = syscallNumbers(arch, ['futex']);
+const bounds = { startTime: [0, 0] as [number, number], endTime: [1, 0] as [number, number] };
+// This process: alive for as long as the test runs, as a traced service would be.
+const tgid = process.pid;
+
+const slowFutex = (stackId: number): SlowSyscallRecord => ({
+  type: 'slow-syscall',
+  tgid,
+  tid: tgid,
+  syscallNr: futexNr!,
+  classKey: CLASS_KEY_PENDING_STACK + stackId,
+  args: [0n, 0n, 0n, 0n],
+  returnValue: 0n,
+  startNs: 1_000n,
+  durationNs: 50_000_000n,
+  runQueueNs: 0n,
+  stackId,
+  comm: 'worker',
+});
+const userStack = (stackId: number): UserStackRecord => ({ type: 'user-stack', stackId, tgid, syscallNr: futexNr!, ips: [0x401000n] });
+
+function signalWithBudget(budgetMs: number, commands: string[] = []) {
+  const budget = new SymbolizeBudget(budgetMs);
+  const signal = createSyscallsSignal(
+    { hostName: 'h', processes: new ProcessRegistry(16), toUnixNs: (ns) => ns, command: (line) => commands.push(line) },
+    {
+      arch,
+      maxSlowSpansPerProcessPerInterval: 50,
+      maxPendingSpans: 100,
+      stackRules: {
+        ruleIds: ['parked'],
+        classify: (_syscall, frames) => (frames.includes('park') ? { waitClass: 'idle', ruleId: 'parked' } : { waitClass: 'lock', ruleId: 'futex-default' }),
+      },
+      symbolize: () => {
+        const until = performance.now() + 10;
+        while (performance.now() < until);
+        return ['park'];
+      },
+      spansDropped: new Counter({ name: 'dropped', help: 'h', labelNames: ['reason'], registers: [new Registry()] }),
+      symbolizeBudget: budget,
+    },
+  );
+  return { signal, budget };
+}
+
+const classOfSpans = (spans: { attributes: Record<string, unknown> }[]) => spans.map((span) => span.attributes[SpanAttr.waitClass]);
+
+test('a slow call whose stack waits for the symbolize budget goes out with its stack\'s class, not the fallback', () => {
+  const { signal, budget } = signalWithBudget(5);
+  signal.onRecord(userStack(1)); // spends the interval's budget
+  signal.onRecord(userStack(2)); // waits
+  signal.onRecord(slowFutex(2));
+  assert.deepEqual(signal.endInterval(bounds).spans, [], 'held while its stack is unclassed');
+  budget.reset();
+  signal.onRecord(userStack(2)); // the kernel sends a pending stack again with each snapshot
+  assert.deepEqual(classOfSpans(signal.endInterval(bounds).spans as never), ['idle']);
+});
+
+test('a span waits a few intervals at most, then its stack is classed over the budget', () => {
+  const { signal } = signalWithBudget(5);
+  signal.onRecord(userStack(1));
+  signal.onRecord(userStack(2));
+  signal.onRecord(slowFutex(2));
+  const out = [1, 2, 3, 4].map(() => classOfSpans(signal.endInterval(bounds).spans as never));
+  assert.deepEqual(out, [[], [], [], ['idle']], 'out on the fourth interval end, classed');
+});
+
+test('over the budget, the stack holding the most blocked time is classed first', () => {
+  const told: string[] = [];
+  const { signal } = signalWithBudget(5, told);
+  const pendingCounts = (stackId: number, sumNs: bigint) => ({
+    type: 'syscall-hist' as const,
+    tgid,
+    syscallNr: futexNr!,
+    bucket: 20,
+    classKey: CLASS_KEY_PENDING_STACK + stackId,
+    count: 1n,
+    sumNs,
+    maxNs: sumNs,
+  });
+  signal.onRecord(userStack(1));
+  signal.onRecord(userStack(2));
+  signal.onRecord(pendingCounts(1, 1_000_000n));
+  signal.onRecord(pendingCounts(2, 9_000_000_000n));
+  signal.endInterval(bounds);
+  assert.equal(told.length, 1, 'the budget covered one stack');
+  assert.match(told[0]!, /^verdict 2 \d+$/, 'the heavy one');
+});

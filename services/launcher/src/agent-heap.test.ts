@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { AGENT_HEAP_FLAGS, wantsAgentHeap } from './agent-heap.js';
+
+test('only a process running the agent without server-side modules takes the agent heap', () => {
+  assert.equal(wantsAgentHeap(['server', 'transport', 'agent'], []), true);
+  assert.equal(wantsAgentHeap(['server', 'transport', 'store', 'agent', 'ingest', 'query-api'], []), false, 'all-in-one keeps Node defaults');
+  assert.equal(wantsAgentHeap(['server', 'transport', 'collector', 'agent'], []), false);
+  assert.equal(wantsAgentHeap(['server', 'transport', 'ingest'], []), false);
+  assert.equal(wantsAgentHeap(['server', 'transport', 'agent'], ['--max-semi-space-size=16']), false, 'a flag the user gave wins');
+  assert.equal(wantsAgentHeap(['server', 'transport', 'agent'], [...AGENT_HEAP_FLAGS]), false, 'once restarted, not again');
+});
+
+test('the restart keeps the pid and the arguments and applies the flags', () => {
+  const script = [
+    "const { restartWithAgentHeap, AGENT_HEAP_FLAGS } = await import(process.argv[1]);",
+    "if (!process.execArgv.includes(AGENT_HEAP_FLAGS[0])) { console.log(process.pid); restartWithAgentHeap(); }",
+    "const v8 = await import('node:v8');",
+    "console.log(process.pid, process.argv.slice(2).join(' '), v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);",
+  ].join('\n');
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, new URL('./agent-heap.js', import.meta.url).pathname, 'a', '--b'], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(result.status, 0, result.stderr);
+  const [before, after] = result.stdout.trim().split('\n');
+  const words = after!.split(' ');
+  assert.equal(words[0], before, 'same process');
+  assert.deepEqual(words.slice(1, 3), ['a', '--b'], 'arguments kept');
+  assert.ok(Number(words[3]) <= 4 * 1024 * 1024, `a small young generation: ${words[3]} bytes`);
+});
