@@ -55,7 +55,7 @@ test('profile --format pprof goes to a pipe as bytes, and is refused on a termin
 
 test('a wrong type, format or range exits 2 naming it; an API error exits 1 with its message', async () => {
   const cases: [string[], RegExp][] = [
-    [['profile', 'api', '--type', 'memory'], /^stallscope: --type must be cpu, offcpu; got memory\n$/],
+    [['profile', 'api', '--type', 'memory'], /^stallscope: --type must be cpu, offcpu, goroutine-wait; got memory\n$/],
     [['profile', 'api', '--format', 'svg'], /^stallscope: --format must be folded, pprof, speedscope; got svg\n$/],
     [['profile', 'api', '--window', '1h', '--from', '2026-01-01T00:00:00Z'], /^stallscope: give --window or --from\/--to, not both\n$/],
     [['profile', 'api', '--json', '--format', 'folded'], /--json is the speedscope format/],

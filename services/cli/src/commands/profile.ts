@@ -1,7 +1,7 @@
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { queryOf, type Command, type OptionValues } from './command.js';
 
-const PROFILE_TYPES = ['cpu', 'offcpu'] as const;
+const PROFILE_TYPES = ['cpu', 'offcpu', 'goroutine-wait'] as const;
 
 /** Each format the /v1/profiles route writes, with the media type asked for and whether it is binary. */
 const PROFILE_FORMATS: Readonly<Record<string, { accept: string; binary: boolean }>> = {
@@ -17,14 +17,14 @@ function oneOf(values: OptionValues, flag: string, allowed: readonly string[], f
 }
 
 /**
- * `stallscope profile`: a service's CPU or off-CPU profile, written out as the
+ * `stallscope profile`: a service's CPU, off-CPU or goroutine-wait profile, written out as the
  * API sends it (folded stacks for flamegraph.pl, pprof for `go tool pprof`,
  * speedscope JSON), to stdout or --output.
  */
 export const profileCommand: Command = {
   name: 'profile',
-  synopsis: 'profile <service> [--type cpu|offcpu] [--format folded|pprof|speedscope] [--window 15m | --from T --to T] [--host H] [--output FILE]',
-  summary: "a service's CPU or off-CPU profile (default cpu, folded stacks); pprof needs --output or a pipe; --json means speedscope",
+  synopsis: 'profile <service> [--type cpu|offcpu|goroutine-wait] [--format folded|pprof|speedscope] [--window 15m | --from T --to T] [--host H] [--output FILE]',
+  summary: "a service's CPU, off-CPU or goroutine-wait profile (default cpu, folded stacks); pprof needs --output or a pipe; --json means speedscope",
   options: {
     type: { type: 'string' },
     format: { type: 'string' },

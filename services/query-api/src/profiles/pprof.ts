@@ -21,7 +21,8 @@ export interface PprofOptions {
 /**
  * One sample per stack, one location and function per distinct frame name
  * (stacks are symbolized already: no addresses, no mappings). CPU profiles
- * carry samples/count and cpu/nanoseconds; off-CPU ones offcpu/nanoseconds.
+ * carry samples/count and cpu/nanoseconds; off-CPU ones offcpu/nanoseconds;
+ * goroutine waits wait/nanoseconds.
  */
 export function renderPprof(stacks: readonly ProfileStack[], options: PprofOptions): Buffer {
   const strings = [''];
@@ -46,7 +47,8 @@ export function renderPprof(stacks: readonly ProfileStack[], options: PprofOptio
   };
 
   const cpu = options.type === 'cpu';
-  const sampleTypes: [string, string][] = cpu ? [['samples', 'count'], ['cpu', 'nanoseconds']] : [['offcpu', 'nanoseconds']];
+  const timeType = cpu ? 'cpu' : options.type === 'offcpu' ? 'offcpu' : 'wait';
+  const sampleTypes: [string, string][] = cpu ? [['samples', 'count'], ['cpu', 'nanoseconds']] : [[timeType, 'nanoseconds']];
   const totalSamples = stacks.reduce((sum, stack) => sum + stack.count, 0);
   const totalNs = stacks.reduce((sum, stack) => sum + stack.nanoseconds, 0);
   const writer = new ProtobufWriter();
@@ -67,7 +69,7 @@ export function renderPprof(stacks: readonly ProfileStack[], options: PprofOptio
     writer.message(Profile.function, (fn) => fn.int(FunctionField.id, id).int(FunctionField.name, name).int(FunctionField.systemName, name));
   }
   // The period type and time fields reference strings too: intern before the table is written.
-  const periodType = cpu ? [intern('cpu'), intern('nanoseconds')] : [intern('offcpu'), intern('nanoseconds')];
+  const periodType = [intern(timeType), intern('nanoseconds')];
   for (const text of strings) writer.string(Profile.stringTable, text);
   writer.int(Profile.timeNanos, BigInt(options.fromMs) * 1_000_000n);
   writer.int(Profile.durationNanos, BigInt(options.toMs - options.fromMs) * 1_000_000n);

@@ -1,20 +1,22 @@
 // A service's stacks of one profile type over a time range, summed: CPU
-// stacks (samples and CPU time) or off-CPU stacks (off-CPU time and sleeps),
-// from the otel_logs records the agent exports, one per stack and interval.
-import { CPU_STACK_EVENT, CpuStackLogAttr, LogAttr, OFFCPU_STACK_EVENT, ResourceAttr } from '@stallscope/schemas';
+// stacks (samples and CPU time), off-CPU stacks (off-CPU time and sleeps) or
+// Go goroutine waits (time parked and parks, each stack under a root frame
+// naming its wait reason), from the otel_logs records the agent exports, one
+// per stack and interval.
+import { CPU_STACK_EVENT, CpuStackLogAttr, GO_PARK_STACK_EVENT, GoParkLogAttr, LogAttr, OFFCPU_STACK_EVENT, ResourceAttr } from '@stallscope/schemas';
 import type { Store } from '@stallscope/store';
 import type { QueryApiConfig } from '../config.js';
 import { queryRows, type BoundQuery } from '../store/run-query.js';
 
-export const PROFILE_TYPES = ['cpu', 'offcpu'] as const;
+export const PROFILE_TYPES = ['cpu', 'offcpu', 'goroutine-wait'] as const;
 export type ProfileType = (typeof PROFILE_TYPES)[number];
 
 export interface ProfileStack {
   /** Root first, frames joined by ';'. */
   readonly frames: string[];
-  /** cpu: CPU time; offcpu: off-CPU time. */
+  /** cpu: CPU time; offcpu: off-CPU time; goroutine-wait: time parked. */
   readonly nanoseconds: number;
-  /** cpu: samples; offcpu: sleeps (estimated from sampled sleeps). */
+  /** cpu: samples; offcpu: sleeps; goroutine-wait: parks (both estimated from sampled ones). */
   readonly count: number;
 }
 
@@ -25,16 +27,17 @@ export interface ProfileFilter {
   toMs: number;
 }
 
-const SOURCES = {
+const SOURCES: Record<ProfileType, { event: string; nanosecondsKey: string; countKey: string; rootKey?: string }> = {
   cpu: { event: CPU_STACK_EVENT, nanosecondsKey: CpuStackLogAttr.cpuNs, countKey: CpuStackLogAttr.samples },
   offcpu: { event: OFFCPU_STACK_EVENT, nanosecondsKey: LogAttr.offCpuNs, countKey: LogAttr.sleeps },
-} as const;
+  'goroutine-wait': { event: GO_PARK_STACK_EVENT, nanosecondsKey: GoParkLogAttr.parkedNs, countKey: GoParkLogAttr.parks, rootKey: GoParkLogAttr.waitReason },
+};
 
 export function profileStacksSql(type: ProfileType, filter: ProfileFilter): BoundQuery {
   const source = SOURCES[type];
   const hostCondition = filter.host === undefined ? '' : 'AND ResourceAttributes[{hostKey:String}] = {host:String}';
   const query = `
-    SELECT Body AS stack,
+    SELECT ${source.rootKey === undefined ? 'Body' : "concat('[', LogAttributes[{rootKey:String}], '];', Body)"} AS stack,
       sum(toUInt64OrZero(LogAttributes[{nanosecondsKey:String}])) AS nanoseconds,
       sum(toUInt64OrZero(LogAttributes[{countKey:String}])) AS count
     FROM otel_logs
@@ -51,6 +54,7 @@ export function profileStacksSql(type: ProfileType, filter: ProfileFilter): Boun
     fromMs: filter.fromMs,
     toMs: filter.toMs,
   };
+  if (source.rootKey !== undefined) params.rootKey = source.rootKey;
   if (filter.host !== undefined) Object.assign(params, { hostKey: ResourceAttr.hostName, host: filter.host });
   return { query, params };
 }

@@ -34,7 +34,7 @@ export function renderSpeedscope(stacks: readonly ProfileStack[], options: { typ
   };
   const samples = stacks.map((stack) => stack.frames.map(indexOf));
   const weights = stacks.map((stack) => stack.nanoseconds);
-  const name = `${options.service} ${options.type === 'cpu' ? 'CPU' : 'off-CPU'} time`;
+  const name = `${options.service} ${{ cpu: 'CPU time', offcpu: 'off-CPU time', 'goroutine-wait': 'goroutine wait time' }[options.type]}`;
   return {
     $schema: SPEEDSCOPE_SCHEMA,
     shared: { frames: [...frameIndex.keys()].map((frame) => ({ name: frame })) },

@@ -46,9 +46,10 @@ const SpeedscopeResponse = Type.Object({
 
 const PprofBody = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 
-const DESCRIPTION = `A service's CPU or off-CPU stacks over a time range, summed over its hosts (or one host).
-format=folded (default): text/plain, one "root;...;leaf value" line per stack, heaviest first; the value is samples (cpu) or nanoseconds off CPU (offcpu).
-format=pprof: a gzipped profile.proto for go tool pprof; sample types samples/count and cpu/nanoseconds (cpu), offcpu/nanoseconds (offcpu).
+const DESCRIPTION = `A service's CPU, off-CPU or goroutine-wait stacks over a time range, summed over its hosts (or one host).
+goroutine-wait (Go services, with agent.goRuntime.waits on): where goroutines parked, each stack under a root frame "[wait reason]".
+format=folded (default): text/plain, one "root;...;leaf value" line per stack, heaviest first; the value is samples (cpu) or nanoseconds off CPU (offcpu) or parked (goroutine-wait).
+format=pprof: a gzipped profile.proto for go tool pprof; sample types samples/count and cpu/nanoseconds (cpu), offcpu/nanoseconds (offcpu), wait/nanoseconds (goroutine-wait).
 format=speedscope: a speedscope file with one sampled profile weighted in nanoseconds.
 Kernel frames are marked "[k] ". The range is from/to (unix ms or ISO 8601; to defaults to now) or window (default 15m).`;
 

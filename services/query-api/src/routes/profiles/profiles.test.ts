@@ -15,7 +15,7 @@ import { adminKey, sha256Hex } from '../../access/api-keys.js';
 import { apiKeyAuth } from '../../access/auth-plugin.js';
 import { queryApiPlugin } from '../../plugin.js';
 import { SPEEDSCOPE_SCHEMA, type SpeedscopeFile } from '../../profiles/speedscope.js';
-import { insertCpuStacks, insertOffCpuStacks } from '../../test-fixtures/telemetry.js';
+import { insertCpuStacks, insertGoParkStacks, insertOffCpuStacks } from '../../test-fixtures/telemetry.js';
 
 const logger = createLogger('silent');
 const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-profiles-test-'));
@@ -48,6 +48,11 @@ before(async () => {
     { service: 'checkout', timeSeconds: NOW_SECONDS - 100, stack: 'main.main;syscall.read;[k] pipe_read;[k] __schedule', threadState: 'sleep', offCpuNs: 2e9 },
     { service: 'checkout', timeSeconds: NOW_SECONDS - 160, stack: 'main.main;syscall.read;[k] pipe_read;[k] __schedule', threadState: 'uninterruptible', offCpuNs: 1e9 },
     { service: 'checkout', timeSeconds: NOW_SECONDS - 100, stack: 'main.main;syscall.fsync;[k] __schedule', threadState: 'uninterruptible', offCpuNs: 5e8 },
+  ]);
+  await insertGoParkStacks(store, [
+    { service: 'checkout', timeSeconds: NOW_SECONDS - 100, stack: 'main.main;main.handle;sync.(*Mutex).Lock', waitReason: 'sync.Mutex.Lock', parkedNs: 4e9 },
+    { service: 'checkout', timeSeconds: NOW_SECONDS - 40, stack: 'main.main;main.handle;sync.(*Mutex).Lock', waitReason: 'sync.Mutex.Lock', parkedNs: 1e9 },
+    { service: 'checkout', timeSeconds: NOW_SECONDS - 100, stack: 'main.main;main.consume', waitReason: 'chan receive', parkedNs: 2e9 },
   ]);
   const keys = new Map([
     adminKey(ADMIN, 1_000_000),
@@ -97,6 +102,17 @@ describe('GET /v1/profiles/{type} over chDB', () => {
       response.body,
       'main.main;syscall.read;[k] pipe_read;[k] __schedule 3000000000\nmain.main;syscall.fsync;[k] __schedule 500000000\n',
     );
+  });
+
+  it('goroutine-wait, folded and speedscope: time parked per stack, under a root frame naming the wait reason', async () => {
+    const folded = await get('/v1/profiles/goroutine-wait?service=checkout');
+    assert.equal(folded.statusCode, 200);
+    assert.equal(
+      folded.body,
+      '[sync.Mutex.Lock];main.main;main.handle;sync.(*Mutex).Lock 5000000000\n[chan receive];main.main;main.consume 2000000000\n',
+    );
+    const speedscope = await get('/v1/profiles/goroutine-wait?service=checkout&format=speedscope');
+    assert.equal(speedscope.json().name, 'checkout goroutine wait time');
   });
 
   it('speedscope: a sampled profile whose frames, samples and weights agree', async () => {

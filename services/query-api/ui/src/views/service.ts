@@ -15,6 +15,8 @@ const HEATMAP_SYSCALLS = 4;
 const PROFILES = [
   { type: 'offcpu', title: 'Off-CPU', unit: 'ns off CPU' },
   { type: 'cpu', title: 'CPU', unit: 'samples' },
+  // Go services, with the agent's goroutine waits switched on: each stack under its wait reason.
+  { type: 'goroutine-wait', title: 'Goroutine waits', unit: 'ns parked' },
 ] as const;
 
 /** Blocked seconds per step and wait class: one series per class the service has in the window. */
