@@ -43,6 +43,13 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The service's slowest calls with the rule that classed each, for the diagnostics of a failure. */
+async function slowestCallRules(url: string, token: string, serviceName: string): Promise<string> {
+  const diagnosis = await fetch(`${url}/v1/diagnose/${serviceName}?window=15m`, { headers: { authorization: `Bearer ${token}` } });
+  const { slowestCalls = [] } = (await diagnosis.json()) as { slowestCalls?: { syscall: string; waitClass: string; waitClassRule: string; durationMs: number }[] };
+  return slowestCalls.slice(0, 10).map((c) => `${c.syscall}/${c.waitClass}/${c.waitClassRule} ${c.durationMs.toFixed(0)} ms`).join(', ');
+}
+
 const isWithin = (reportedSeconds: number, measuredNs: number, tolerance: number): boolean =>
   Math.abs(reportedSeconds / (measuredNs / 1e9) - 1) <= tolerance;
 
@@ -71,6 +78,7 @@ test('a Go server: runtime futex parking is idle, fsync (disk) leads its default
   const withIdle = await fetchTop(url, token, { window: '15m', by: 'syscall', service: serviceName, includeIdle: 'true', limit: '50' });
   t.diagnostic(`default: ${rows.map((r) => `${r.syscall}/${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ')}`);
   t.diagnostic(`with idle: ${withIdle.map((r) => `${r.syscall}/${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ')}`);
+  t.diagnostic(`slowest calls: ${await slowestCallRules(url, token, serviceName)}`);
 
   // Waiting for a CPU is ranked too (a busy 2-core machine gives it some); among the syscalls fsync leads.
   const syscallRows = rows.filter((row) => row.syscall !== RUN_QUEUE_PSEUDO_SYSCALL);
@@ -163,9 +171,7 @@ test('a JVM at rest: its parked pool threads are futex/idle, not lock', { skip: 
     SETTLE_TIMEOUT_MS,
   );
   t.diagnostic(`with idle: ${withIdle.map((r) => `${r.syscall}/${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ')}`);
-  const diagnosis = await fetch(`${url}/v1/diagnose/${serviceName}?window=15m`, { headers: { authorization: `Bearer ${token}` } });
-  const { slowestCalls = [] } = (await diagnosis.json()) as { slowestCalls?: { syscall: string; waitClass: string; waitClassRule: string; durationMs: number }[] };
-  t.diagnostic(`slowest calls: ${slowestCalls.slice(0, 10).map((c) => `${c.syscall}/${c.waitClass}/${c.waitClassRule} ${c.durationMs.toFixed(0)} ms`).join(', ')}`);
+  t.diagnostic(`slowest calls: ${await slowestCallRules(url, token, serviceName)}`);
   const idleFutex = withIdle.find((row) => row.syscall === 'futex' && row.waitClass === 'idle');
   assert.ok(idleFutex && idleFutex.blockedSeconds >= (0.9 * poolParkedNs) / 1e9, `futex/idle holds at least the pool's parking (${(poolParkedNs / 1e9).toFixed(1)} s)`);
   const otherFutex = withIdle.filter((row) => row.syscall === 'futex' && row.waitClass !== 'idle');
