@@ -1,8 +1,8 @@
 import type { HrTime } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { AGENT_SCOPE_NAME, GO_PARK_STACK_EVENT, GoParkLogAttr, ResourceAttr } from '@stallscope/schemas';
+import { GO_PARK_STACK_EVENT, GoParkLogAttr } from '@stallscope/schemas';
 import type { GoParkStackRecord, GoStackTraceRecord } from '../../src/loader/records.js';
+import { stackLogRecords } from '../../src/stacks/stack-log-records.js';
 import type { SymbolizeBudget } from '../../src/symbols/index.js';
 
 export interface GoParkStackTime {
@@ -98,26 +98,13 @@ export function goParkStackLogRecords(
   stacks: readonly GoParkStackTime[],
   options: { hostName: string; time: HrTime },
 ): ReadableLogRecord[] {
-  const resources = new Map<string, ReturnType<typeof resourceFromAttributes>>();
-  return stacks.map((stack) => {
-    let resource = resources.get(stack.serviceName);
-    if (!resource) {
-      resource = resourceFromAttributes({ [ResourceAttr.serviceName]: stack.serviceName, [ResourceAttr.hostName]: options.hostName });
-      resources.set(stack.serviceName, resource);
-    }
-    return {
-      hrTime: options.time,
-      hrTimeObserved: options.time,
-      eventName: GO_PARK_STACK_EVENT,
-      body: stack.folded,
-      resource,
-      instrumentationScope: { name: AGENT_SCOPE_NAME },
-      attributes: {
-        [GoParkLogAttr.waitReason]: stack.waitReason,
-        [GoParkLogAttr.parkedNs]: stack.parkedNs,
-        [GoParkLogAttr.parks]: stack.parks,
-      },
-      droppedAttributesCount: 0,
-    };
+  return stackLogRecords(stacks, {
+    ...options,
+    eventName: GO_PARK_STACK_EVENT,
+    attributesOf: (stack) => ({
+      [GoParkLogAttr.waitReason]: stack.waitReason,
+      [GoParkLogAttr.parkedNs]: stack.parkedNs,
+      [GoParkLogAttr.parks]: stack.parks,
+    }),
   });
 }

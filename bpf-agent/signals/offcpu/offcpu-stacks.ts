@@ -1,8 +1,8 @@
 import type { HrTime } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { AGENT_SCOPE_NAME, LogAttr, OFFCPU_STACK_EVENT, ResourceAttr, type OffCpuState } from '@stallscope/schemas';
+import { LogAttr, OFFCPU_STACK_EVENT, type OffCpuState } from '@stallscope/schemas';
 import type { OffCpuStackRecord, StackTraceRecord } from '../../src/loader/records.js';
+import { stackLogRecords } from '../../src/stacks/stack-log-records.js';
 import { StackNames, foldStack, type StackSymbolizers } from '../../src/stacks/stack-names.js';
 import type { SymbolizeBudget } from '../../src/symbols/index.js';
 
@@ -91,26 +91,9 @@ export function offCpuStackLogRecords(
   stacks: readonly FoldedStackTime[],
   options: { hostName: string; time: HrTime },
 ): ReadableLogRecord[] {
-  const resources = new Map<string, ReturnType<typeof resourceFromAttributes>>();
-  return stacks.map((stack) => {
-    let resource = resources.get(stack.serviceName);
-    if (!resource) {
-      resource = resourceFromAttributes({ [ResourceAttr.serviceName]: stack.serviceName, [ResourceAttr.hostName]: options.hostName });
-      resources.set(stack.serviceName, resource);
-    }
-    return {
-      hrTime: options.time,
-      hrTimeObserved: options.time,
-      eventName: OFFCPU_STACK_EVENT,
-      body: stack.folded,
-      resource,
-      instrumentationScope: { name: AGENT_SCOPE_NAME },
-      attributes: {
-        [LogAttr.threadState]: stack.state,
-        [LogAttr.offCpuNs]: stack.offCpuNs,
-        [LogAttr.sleeps]: stack.sleeps,
-      },
-      droppedAttributesCount: 0,
-    };
+  return stackLogRecords(stacks, {
+    ...options,
+    eventName: OFFCPU_STACK_EVENT,
+    attributesOf: (stack) => ({ [LogAttr.threadState]: stack.state, [LogAttr.offCpuNs]: stack.offCpuNs, [LogAttr.sleeps]: stack.sleeps }),
   });
 }

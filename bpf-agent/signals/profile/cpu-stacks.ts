@@ -1,8 +1,8 @@
 import type { HrTime } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { AGENT_SCOPE_NAME, CPU_STACK_EVENT, CpuStackLogAttr, ResourceAttr } from '@stallscope/schemas';
+import { CPU_STACK_EVENT, CpuStackLogAttr } from '@stallscope/schemas';
 import type { CpuStackRecord } from '../../src/loader/records.js';
+import { stackLogRecords } from '../../src/stacks/stack-log-records.js';
 import { StackNames, foldStack, type StackSymbolizers } from '../../src/stacks/stack-names.js';
 import type { SymbolizeBudget } from '../../src/symbols/index.js';
 
@@ -84,22 +84,9 @@ export class CpuStacks {
 
 /** One log record per folded stack and interval (event CPU_STACK_EVENT; see docs/profiles.md for why logs). */
 export function cpuStackLogRecords(stacks: readonly FoldedCpuStack[], options: { hostName: string; time: HrTime }): ReadableLogRecord[] {
-  const resources = new Map<string, ReturnType<typeof resourceFromAttributes>>();
-  return stacks.map((stack) => {
-    let resource = resources.get(stack.serviceName);
-    if (!resource) {
-      resource = resourceFromAttributes({ [ResourceAttr.serviceName]: stack.serviceName, [ResourceAttr.hostName]: options.hostName });
-      resources.set(stack.serviceName, resource);
-    }
-    return {
-      hrTime: options.time,
-      hrTimeObserved: options.time,
-      eventName: CPU_STACK_EVENT,
-      body: stack.folded,
-      resource,
-      instrumentationScope: { name: AGENT_SCOPE_NAME },
-      attributes: { [CpuStackLogAttr.samples]: stack.samples, [CpuStackLogAttr.cpuNs]: stack.cpuNs },
-      droppedAttributesCount: 0,
-    };
+  return stackLogRecords(stacks, {
+    ...options,
+    eventName: CPU_STACK_EVENT,
+    attributesOf: (stack) => ({ [CpuStackLogAttr.samples]: stack.samples, [CpuStackLogAttr.cpuNs]: stack.cpuNs }),
   });
 }
