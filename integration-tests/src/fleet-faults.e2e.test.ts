@@ -82,7 +82,13 @@ function startQueryApi(): Promise<StallscopeProcess> {
 before(
   async () => {
     if (skipReason) return;
+    let stepAt = Date.now();
+    const took = (step: string) => {
+      console.log(`${step} in ${Date.now() - stepAt} ms`);
+      stepAt = Date.now();
+    };
     cluster = await startKafkaCluster(BROKERS);
+    took(`${BROKERS}-node Kafka cluster up`);
     storeServer = await startChdbHttpServer();
     admin = new Kafka({ clientId: 'fleet-faults', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
@@ -93,14 +99,17 @@ before(
     );
     producer = transport.createProducer();
     await producer.start();
+    took('store up, topics created');
     const brokerPorts = cluster.brokers.map((broker) => Number(broker.split(':')[1]));
     cut = await createNetworkCut(`stallscope-fleet-${runOfSuite}`, brokerPorts);
     // One after the other: the first applies the migrations to the shared store.
     ingests[0] = await startIngest(0);
     ingests[1] = await startIngest(1);
+    took('ingest replicas up');
     queryApi = await startQueryApi();
     store = createStore({ ...storeConfigDefaults, url: storeServer.url, migrate: false }, { logger: createLogger('silent') });
     await store.start();
+    took('query API up');
   },
   { timeout: 300_000 },
 );
