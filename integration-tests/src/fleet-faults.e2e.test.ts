@@ -49,7 +49,7 @@ const PARTITIONS = 6;
 const REPLICATION = 3;
 const MIN_INSYNC = 2;
 /** Windows of steady load before the fault and after it clears, for the rates. */
-const STEADY_MS = 10_000;
+const STEADY_MS = 5_000;
 const RECOVERY_TIMEOUT_MS = 180_000;
 
 const runOfSuite = randomUUID().slice(0, 8);
