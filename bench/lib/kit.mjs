@@ -210,7 +210,7 @@ async function freePortPair() {
   throw new Error('no two consecutive free ports on 127.0.0.1');
 }
 
-/** A single-node broker (infra/kafka) in a temp dir; stop() ends it and removes the dir. */
+/** A single-node broker (infra/kafka) in a temp dir, with its pid; stop() ends it and removes the dir. */
 export async function startKafkaBroker() {
   await run('bash', [kafkaScript, 'fetch'], { timeout: 300_000 });
   const dir = mkdtempSync(join(tmpdir(), 'stallscope-bench-kafka-'));
@@ -218,6 +218,7 @@ export async function startKafkaBroker() {
   await run('bash', [kafkaScript, 'start', '--dir', dir, '--port', String(port)], { timeout: 180_000 });
   return {
     brokers: `127.0.0.1:${port}`,
+    pid: Number(readFileSync(join(dir, 'kafka.pid'), 'utf8')),
     async stop() {
       await run('bash', [kafkaScript, 'stop', '--dir', dir], { timeout: 60_000 });
       rmSync(dir, { recursive: true, force: true });

@@ -45,3 +45,25 @@ export function peakRssBytes(pid) {
   const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : 0;
 }
+
+/** Resident set size now (VmRSS) in bytes. */
+export function rssBytes(pid) {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+/** Pids of the processes one of whose command-line arguments contains `text` (a data dir, a script path). */
+export function pidsWithArgument(text) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv;
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (argv.some((argument) => argument.includes(text))) pids.push(Number(entry));
+  }
+  return pids;
+}
