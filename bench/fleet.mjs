@@ -246,8 +246,9 @@ function print(result) {
     `rates over the last ${result.windowSeconds.toFixed(0)} s (the first ${(warmupMs / 1000).toFixed(0)} s left out)`);
   console.log(`kafka: ${kafka.brokerCount} broker(s)${kafka.brokerCount === 1 ? ' (ran on ONE broker: no --brokers cluster given)' : ''}, ` +
     `${PARTITIONS} partitions, replication factor ${kafka.replicationFactor}, min.insync.replicas ${kafka.minInsyncReplicas}, acks=all`);
-  console.log('store: ONE chDB engine in its own process serving the ClickHouse HTTP interface (a stand-in for a ClickHouse server, which this machine cannot run); ' +
-    'both ingest processes (one consumer group) and the query API reach it through the project\'s HTTP store path, so the dedup tokens of both replicas meet in one store');
+  console.log('store: ONE chDB engine in its own process serving the ClickHouse HTTP interface (a test fixture standing in for a ClickHouse server, which this machine cannot run); ' +
+    'both ingest processes (one consumer group) and the query API reach it through the project\'s HTTP store path, so the dedup tokens of both replicas meet in one store. ' +
+    'It runs one request at a time where a server runs them side by side: the ingest figures are bounded by it');
   console.log(`delivered: ${result.totals.exports} host exports (${result.totals.spans} spans, ${result.totals.points} points, ${result.totals.messages} messages) + ${result.totals.markers} markers; ` +
     `${result.totals.dropped} exports dropped (producer behind), ${result.totals.failed} failed`);
   console.log(`in the store after the drain (${result.drain.seconds.toFixed(0)} s, lag ${result.drain.lag}): ${result.stored.spans} spans (delivered ${result.totals.spans + result.totals.markers}), ` +
