@@ -244,7 +244,8 @@ function print(result) {
   console.log(`fleet: ${hosts} hosts, each exporting every ${RECORDED_INTERVAL_SECONDS} s (the recording's interval) its 60 histogram points ` +
     `and ${spansPerInterval} slow spans (${((spansPerInterval / RECORDED_SPANS_PER_INTERVAL) * 100).toFixed(1)}% of the recording's busy-hour rate), ${durationS} s, ` +
     `rates over the last ${result.windowSeconds.toFixed(0)} s (the first ${(warmupMs / 1000).toFixed(0)} s left out)`);
-  console.log(`kafka: ${kafka.brokerCount} broker(s)${kafka.brokerCount === 1 ? ' (ran on ONE broker: no --brokers cluster given)' : ''}, ` +
+  const brokersSaid = args.brokers ? `${kafka.brokerCount} broker(s) given with --brokers (${args.brokers})` : 'ran on ONE local broker (no --brokers given)';
+  console.log(`kafka: ${brokersSaid}, ` +
     `${PARTITIONS} partitions, replication factor ${kafka.replicationFactor}, min.insync.replicas ${kafka.minInsyncReplicas}, acks=all`);
   console.log('store: ONE chDB engine in its own process serving the ClickHouse HTTP interface (a test fixture standing in for a ClickHouse server, which this machine cannot run); ' +
     'both ingest processes (one consumer group) and the query API reach it through the project\'s HTTP store path, so the dedup tokens of both replicas meet in one store. ' +
@@ -252,7 +253,14 @@ function print(result) {
   console.log(`delivered: ${result.totals.exports} host exports (${result.totals.spans} spans, ${result.totals.points} points, ${result.totals.messages} messages) + ${result.totals.markers} markers; ` +
     `${result.totals.dropped} exports dropped (producer behind), ${result.totals.failed} failed`);
   console.log(`in the store after the drain (${result.drain.seconds.toFixed(0)} s, lag ${result.drain.lag}): ${result.stored.spans} spans (delivered ${result.totals.spans + result.totals.markers}), ` +
-    `${result.stored.points} points (delivered ${result.totals.points})\n`);
+    `${result.stored.points} points (delivered ${result.totals.points})`);
+  const deliveredSpans = result.totals.spans + result.totals.markers;
+  if (result.drain.lag > 0) console.log(`NOT DRAINED within ${DRAIN_TIMEOUT_MS / 1000} s: the store's counts above are short of what was delivered`);
+  else if (result.stored.spans !== deliveredSpans || result.stored.points !== result.totals.points) {
+    console.log(`MISMATCH: the store holds ${result.stored.spans - deliveredSpans} spans and ${result.stored.points - result.totals.points} points more (negative: fewer) than was delivered`);
+    process.exitCode = 1;
+  }
+  console.log('');
   printTable(
     ['figure', 'value', 'vs offered (same window)'],
     [
