@@ -9,47 +9,71 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@stallscope/schemas';
 import { startChdbHttpServer } from '../../integration-tests/dist/fixtures/chdb-http-server.js';
 import { startStallscope } from '../../integration-tests/dist/fixtures/stallscope-process.js';
-import { startKafkaBroker } from '../lib/kit.mjs';
-import { pidsWithArgument } from '../lib/proc-stats.mjs';
+import { kafkaClusterSupported, startKafkaBroker, startKafkaCluster } from '../lib/kit.mjs';
+import { pidListeningOn, pidsWithArgument } from '../lib/proc-stats.mjs';
 
 export const PARTITIONS = 6;
 const WANTED_REPLICATION = 3;
 const INGEST_REPLICAS = 2;
+const CLUSTER_NODES = 3;
 
 /**
- * Kafka for the run: `brokers` (host:port,...) when given, else one broker
- * started here. Topics get PARTITIONS partitions and, where the cluster has
- * three brokers or more, replication factor 3 with min.insync.replicas 2.
+ * Kafka for the run: `brokers` (host:port,...) when given, else a local
+ * three-node cluster where infra/kafka can run one, else one local broker.
+ * Topics get PARTITIONS partitions and, where the cluster has three brokers or
+ * more, replication factor 3 with min.insync.replicas 2.
  */
 async function startKafka(brokers, note) {
   let local;
-  if (!brokers) {
-    note('starting one local Kafka broker (no --brokers given)');
-    local = await startKafkaBroker();
+  if (!brokers && kafkaClusterSupported()) {
+    note(`starting a local Kafka cluster of ${CLUSTER_NODES} nodes (no --brokers given)`);
+    local = await startKafkaCluster(CLUSTER_NODES);
+  } else if (!brokers) {
+    note('starting one local Kafka broker (no --brokers given; infra/kafka has no start-cluster)');
+    const broker = await startKafkaBroker();
+    local = { brokers: broker.brokers, pids: [broker.pid], stop: () => broker.stop() };
   }
   const brokerList = (brokers ?? local.brokers).split(',');
   const admin = new Kafka({ clientId: 'bench-fleet-admin', brokers: brokerList, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const { brokers: members } = await admin.describeCluster();
-  const replicationFactor = Math.min(WANTED_REPLICATION, members.length);
-  const configEntries = replicationFactor >= 3 ? [{ name: 'min.insync.replicas', value: '2' }] : [];
-  await admin.createTopics({
-    topics: Object.values(Topics).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor, configEntries })),
-    waitForLeaders: true,
-  });
+  let members;
+  let replicationFactor;
+  try {
+    await admin.connect();
+    ({ brokers: members } = await admin.describeCluster());
+    replicationFactor = Math.min(WANTED_REPLICATION, members.length);
+    const configEntries = replicationFactor >= 3 ? [{ name: 'min.insync.replicas', value: '2' }] : [];
+    await admin.createTopics({
+      topics: Object.values(Topics).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor, configEntries })),
+      waitForLeaders: true,
+    });
+  } catch (error) {
+    await admin.disconnect();
+    await local?.stop();
+    throw error;
+  }
   return {
     brokers: brokerList,
     brokerCount: members.length,
+    /** How the run got its Kafka, for the report. */
+    origin: brokers ? 'given with --brokers' : local.pids.length > 1 ? 'a local cluster' : 'ONE local broker (infra/kafka has no start-cluster)',
     replicationFactor,
     minInsyncReplicas: replicationFactor >= 3 ? 2 : 1,
-    /** Pids of the brokers started here; an external cluster's are not ours to measure. */
-    pids: local ? [local.pid] : [],
+    /** Pids of the brokers on this machine (started here, or listening on a loopback port of --brokers). */
+    pids: local?.pids ?? loopbackBrokerPids(brokerList),
     admin,
     async stop() {
       await admin.disconnect();
       await local?.stop();
     },
   };
+}
+
+/** The pids of the given brokers that listen on this machine's loopback; brokers elsewhere are not measured. */
+function loopbackBrokerPids(brokerList) {
+  return brokerList
+    .map((broker) => /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(broker)?.[1])
+    .map((port) => (port === undefined ? undefined : pidListeningOn(Number(port))))
+    .filter((pid) => pid !== undefined);
 }
 
 /** Starts the whole back end, downstream first (store, ingest, query API); stop() ends it upstream first. */

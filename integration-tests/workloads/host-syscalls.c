@@ -1,6 +1,6 @@
 // One "host"'s known workload for the fleet-of-agents suite: makes exactly
 // COUNT calls of one syscall (fsync, fdatasync or flock on a file of its own),
-// then prints {"pid":...,"calls":COUNT} so the suite can compare the agent's
+// stays a second, then prints {"pid":...,"calls":COUNT} so the suite can compare the agent's
 // count with it.
 //
 //   host-syscalls fsync|fdatasync|flock COUNT DIR
@@ -43,6 +43,10 @@ int main(int argc, char **argv) {
   }
   close(fd);
   unlink(path);
+  // Alive a while longer, as a service is: the agent names a process (and
+  // reads its cgroup) from /proc, which a process gone within milliseconds of
+  // its exec no longer has.
+  sleep(1);
   printf("{\"pid\":%d,\"calls\":%ld}\n", (int)getpid(), count);
   return 0;
 }
