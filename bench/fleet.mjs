@@ -23,7 +23,7 @@ import { RECORDED_INTERVAL_SECONDS, RECORDED_SPANS_PER_INTERVAL } from './lib/ag
 import { createProgress, printTable } from './lib/kit.mjs';
 import { peakRssBytes } from './lib/proc-stats.mjs';
 import { DAY_SECONDS, rawKey, timed, topSql } from './lib/top-query.mjs';
-import { startReplay } from './fleet/replay.mjs';
+import { MAX_PENDING_SENDS_PER_PRODUCER, startReplay } from './fleet/replay.mjs';
 import { consumerLag, ingestedRows, percentile, processSample } from './fleet/samplers.mjs';
 import { PARTITIONS, startStack } from './fleet/stack.mjs';
 
@@ -250,7 +250,7 @@ function print(result) {
   console.log('store: ONE chDB engine in its own process serving the ClickHouse HTTP interface (a test fixture standing in for a ClickHouse server, which this machine cannot run); ' +
     'both ingest processes (one consumer group) and the query API reach it through the project\'s HTTP store path, so the dedup tokens of both replicas meet in one store. ' +
     'It runs one request at a time where a server runs them side by side: the ingest figures are bounded by it');
-  console.log(`host exports: ${result.totals.exports} sent, ${result.totals.dropped} dropped (a producer 200 exports behind), ${result.totals.failed} sends failed` +
+  console.log(`host exports: ${result.totals.exports} sent, ${result.totals.dropped} dropped (a producer ${MAX_PENDING_SENDS_PER_PRODUCER} sends behind), ${result.totals.failed} sends failed` +
     `${result.totals.firstFailure ? ` (first: ${result.totals.firstFailure})` : ''}; delivered (acknowledged): ${result.totals.spans} spans, ${result.totals.points} points, ` +
     `${result.totals.messages} messages, + ${result.totals.markers} markers`);
   console.log(`in the store after the drain (${result.drain.seconds.toFixed(0)} s, lag ${result.drain.lag}): ${result.stored.spans} spans (delivered ${result.totals.spans + result.totals.markers}), ` +

@@ -9,8 +9,13 @@ import { Topics } from '@stallscope/schemas';
 import { createKafkaTransport, kafkaTransportConfigDefaults } from '@stallscope/transport';
 import { hostExport, probeMessage, RECORDED_INTERVAL_SECONDS } from '../lib/agent-output.mjs';
 
-/** Exports a producer may have unacknowledged; past it a host's export is dropped and counted, as an agent whose sends fail. */
-const MAX_PENDING_PER_PRODUCER = 200;
+/**
+ * Sends a producer may have unacknowledged; past it a host's export is
+ * dropped and counted, as an agent whose sends fail. The client queues the
+ * rest behind one request per broker and fails them (lock timeouts) when
+ * hundreds wait.
+ */
+export const MAX_PENDING_SENDS_PER_PRODUCER = 40;
 const TICK_MS = 100;
 
 /**
@@ -48,7 +53,7 @@ export async function startReplay({ brokers, partitions, replicationFactor, host
 
   function exportHost(host, intervalEndMs) {
     const slot = producers[host % producerCount];
-    if (slot.pending >= MAX_PENDING_PER_PRODUCER) {
+    if (slot.pending >= MAX_PENDING_SENDS_PER_PRODUCER) {
       totals.dropped++;
       return;
     }
