@@ -13,7 +13,10 @@
 // table, with the rows each reads (EXPLAIN ESTIMATE: rows in the granules the
 // primary key and partitions leave to read).
 // usage: node bench/query.mjs [hosts] [hours] [rounds] [pointSeconds]
-import { mkdtempSync, rmSync } from 'node:fs';
+// STALLSCOPE_BENCH_QUERY_DIR=DIR keeps the generated store in DIR; a later run
+// with the same DIR measures it again without generating (hosts, hours and
+// pointSeconds then come from DIR), e.g. once the machine is quiet.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -22,10 +25,13 @@ import { queryApiPlugin } from '@stallscope/query-api';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 import { DAY_SECONDS as DAY, rawKey, rollupKey, timed, topSql } from './lib/top-query.mjs';
 
-const hosts = Number(process.argv[2] ?? 250);
-const hours = Number(process.argv[3] ?? 24);
+const keptDir = process.env.STALLSCOPE_BENCH_QUERY_DIR;
+const generatedFile = keptDir === undefined ? undefined : join(keptDir, 'generated.json');
+const generated = generatedFile !== undefined && existsSync(generatedFile) ? JSON.parse(readFileSync(generatedFile, 'utf8')) : undefined;
+const hosts = generated?.hosts ?? Number(process.argv[2] ?? 250);
+const hours = generated?.hours ?? Number(process.argv[3] ?? 24);
 const rounds = Number(process.argv[4] ?? 10);
-const pointSeconds = Number(process.argv[5] ?? 60);
+const pointSeconds = generated?.pointSeconds ?? Number(process.argv[5] ?? 60);
 if (!(pointSeconds >= 60 && 3_600 % pointSeconds === 0)) throw new Error(`pointSeconds must divide an hour and be at least 60, got ${process.argv[5]}`);
 const pointsPerHour = 3_600 / pointSeconds;
 const SERVICES = 20;
@@ -38,7 +44,8 @@ const SYSCALLS = [
   ['clone3', 'other'], ['wait4', 'other'], ['select', 'idle'], ['msync', 'disk'], ['sync_file_range', 'disk'],
   ['recvmsg', 'network'], ['sendmsg', 'network'], ['getdents64', 'disk'], ['statx', 'disk'], ['io_uring_enter', 'disk'],
 ];
-const dir = mkdtempSync(join(tmpdir(), 'stallscope-bench-query-'));
+const dir = keptDir ?? mkdtempSync(join(tmpdir(), 'stallscope-bench-query-'));
+mkdirSync(dir, { recursive: true });
 const logger = createLogger('silent');
 const store = createStore({ ...storeConfigDefaults, chdbPath: join(dir, 'chdb') }, { logger });
 await store.start();
@@ -50,7 +57,7 @@ const run = async (query) => (await client.query({ query, format: 'JSONEachRow' 
 // spread; syscalls 0-7 in every process, syscall j >= 8 in about 1/(j-6) of
 // them. A point of pointSeconds counts pointSeconds / 60 minutes' calls.
 const seriesCandidates = hosts * SERVICES_PER_HOST * SYSCALLS.length;
-const startSecond = (Math.floor(Date.now() / 3_600_000) - hours) * 3_600;
+const startSecond = generated?.startSecond ?? (Math.floor(Date.now() / 3_600_000) - hours) * 3_600;
 const names = `[${SYSCALLS.map(([name]) => `'${name}'`).join(',')}]`;
 const classes = `[${SYSCALLS.map(([, waitClass]) => `'${waitClass}'`).join(',')}]`;
 function hourInsert(hour) {
@@ -83,19 +90,26 @@ function hourInsert(hour) {
     )`;
 }
 
-const generationStart = performance.now();
-const generation = createProgress('query: generating hours', { total: hours });
-for (let hour = 0; hour < hours; hour++) {
-  // The views of one insert run side by side, as an ingest server may let them.
-  await client.command({ query: hourInsert(hour), clickhouse_settings: { parallel_view_processing: 1 } });
-  const [{ rows }] = await run('SELECT count() AS rows FROM otel_metrics_exponential_histogram');
-  generation.update(hour + 1, `${rows} raw rows`);
-}
-generation.finish();
-const generationSeconds = (performance.now() - generationStart) / 1000;
-console.log(`generated ${hours} h in ${generationSeconds.toFixed(0)} s`);
-for (const table of ['kernel_syscall_rollup_1h', 'kernel_syscall_fleet_1m', 'kernel_syscall_fleet_1h']) {
-  await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+let generationSeconds = generated?.generationSeconds;
+if (generated === undefined) {
+  const generationStart = performance.now();
+  const generation = createProgress('query: generating hours', { total: hours });
+  for (let hour = 0; hour < hours; hour++) {
+    // The views of one insert run side by side, as an ingest server may let them.
+    await client.command({ query: hourInsert(hour), clickhouse_settings: { parallel_view_processing: 1 } });
+    const [{ rows }] = await run('SELECT count() AS rows FROM otel_metrics_exponential_histogram');
+    generation.update(hour + 1, `${rows} raw rows`);
+  }
+  generation.finish();
+  generationSeconds = (performance.now() - generationStart) / 1000;
+  console.log(`generated ${hours} h in ${generationSeconds.toFixed(0)} s`);
+  for (const table of ['kernel_syscall_rollup_1h', 'kernel_syscall_fleet_1m', 'kernel_syscall_fleet_1h']) {
+    await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+  }
+  if (generatedFile !== undefined) writeFileSync(generatedFile, JSON.stringify({ hosts, hours, pointSeconds, startSecond, generationSeconds }));
+} else {
+  const hoursAgo = (Date.now() / 1000 - (startSecond + hours * 3_600)) / 3_600;
+  console.log(`measuring the store in ${dir}, generated earlier; its last hour ended ${hoursAgo.toFixed(1)} h ago`);
 }
 const counts = await run(`SELECT
   (SELECT count() FROM otel_metrics_exponential_histogram) AS raw,
@@ -149,4 +163,4 @@ for (const result of results) {
 }
 await app.close();
 await store.stop();
-rmSync(dir, { recursive: true, force: true });
+if (keptDir === undefined) rmSync(dir, { recursive: true, force: true });

@@ -2,12 +2,17 @@
 // service" as the query API asks it, on a rollup or on the raw histogram
 // table (the baseline), and a p50/p95 timer.
 
+// A rollup's window also bounds its sort key's leading expression, as the API's queries do.
+const keyPrefixOf = { Hour: 'toStartOfDay', Minute: 'toStartOfHour' };
+const keyBound = (time, window) =>
+  keyPrefixOf[time] === undefined ? '' : `AND ${keyPrefixOf[time]}(${time}) >= ${keyPrefixOf[time]}(now() - toIntervalSecond(${window}))`;
+
 /** The API's own query shape, against any table: top 10 (service, syscall, wait class) by blocked time, idle excluded. */
 export const topSql = (table, time, window, key) => `
   SELECT ServiceName AS service, ${key.syscall} AS syscall, ${key.waitClass} AS waitClass,
     sum(${key.calls}) AS calls, sum(${key.blocked}) AS blockedNs, max(${key.max}) AS maxNs, sumMap(${key.buckets}) AS buckets
   FROM ${table}
-  WHERE ${time} >= now() - toIntervalSecond(${window}) AND ${key.waitClass} != 'idle' ${key.extra ?? ''}
+  WHERE ${time} >= now() - toIntervalSecond(${window}) ${keyBound(time, window)} AND ${key.waitClass} != 'idle' ${key.extra ?? ''}
   GROUP BY service, syscall, waitClass ORDER BY blockedNs DESC LIMIT 10`;
 
 /** Column names of the rollup tables. */

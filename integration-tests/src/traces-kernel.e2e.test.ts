@@ -146,4 +146,15 @@ test('a traced request that blocks in read() comes back with the read as a kerne
   assert.deepEqual(jaegerRead.references, [{ refType: 'CHILD_OF', traceID: traced.traceId, spanID: traced.waitSpanId }]);
   assert.deepEqual(jaegerRead.tags.find((tag) => tag.key === SpanAttr.kernelDerived), { key: SpanAttr.kernelDerived, type: 'bool', value: true });
   assert.equal(jaegerRead.duration, Math.floor(readDurationNs / 1000));
+  // What a user gets back, for the record: every span with its parent, duration and the read's tags.
+  t.diagnostic(
+    `GET /api/traces/${traced.traceId}: ${JSON.stringify(
+      jaeger.body.data[0]?.spans.map((span) => ({
+        operationName: span.operationName,
+        parent: span.references[0]?.spanID ?? null,
+        durationUs: span.duration,
+        ...(span === jaegerRead ? { tags: span.tags } : {}),
+      })),
+    )}`,
+  );
 });

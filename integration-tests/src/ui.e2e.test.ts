@@ -332,6 +332,48 @@ test('SLO board: the SLO the workload breaks is red, with its compliance and the
   assert.ok(card.breakdown.includes('ipc'), `the bad time's kernel waits include the pipe reads (ipc): ${JSON.stringify(card.breakdown)}`);
 });
 
+/** The stallscope command as a user runs it, against this all-in-one; stdout (a pipe: no colours, no width). */
+async function cli(args: string[]): Promise<string> {
+  const { stdout } = await run(join(repoRoot, 'scripts', 'stallscope'), args, {
+    env: { ...process.env, STALLSCOPE_API_URL: stallscope!.url, STALLSCOPE_API_KEY: stallscope!.token, NO_COLOR: '1' },
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+test('the command line gives the same answers: top, diagnose, trace, slo report, profile', { skip: skipReason, timeout: 300_000 }, async (t) => {
+  const top = await cli(['top', '--window', '15m', '--by', 'service', '--service', service, '--limit', '5']);
+  t.diagnostic(`stallscope top --window 15m --by service --service ${service} --limit 5\n${top}`);
+  const pipeLine = top.split('\n').find((line) => new RegExp(`^${service}\\s+read\\s+ipc\\s`).test(line));
+  assert.ok(pipeLine, `a read (ipc) row of the service:\n${top}`);
+  const asJson = JSON.parse(await cli(['top', '--window', '15m', '--by', 'service', '--service', service, '--limit', '5', '--json'])) as { rows: TopRow[] };
+  const jsonPipe = asJson.rows.find((row) => row.syscall === 'read' && row.waitClass === 'ipc');
+  assert.ok(jsonPipe && jsonPipe.blockedSeconds >= 0.9 * (readersMeasured.pipeNs / 1e9), `--json: ${JSON.stringify(asJson.rows)}`);
+
+  const diagnose = await cli(['diagnose', service, '--window', '15m']);
+  t.diagnostic(`stallscope diagnose ${service} --window 15m\n${diagnose}`);
+  assert.match(diagnose, /\bipc\b/);
+  assert.match(diagnose, /\bread\b/);
+
+  const trace = await cli(['trace', traced.traceId]);
+  t.diagnostic(`stallscope trace ${traced.traceId}\n${trace}`);
+  const lines = trace.split('\n');
+  const waitLine = lines.findIndex((line) => line.includes('wait for feeder'));
+  assert.ok(waitLine >= 0, trace);
+  assert.ok(lines.slice(waitLine + 1).some((line) => /\[kernel\].*\bread\b/.test(line)), `a [kernel] read under the wait span:\n${trace}`);
+
+  const slos = await cli(['slo', 'report']);
+  t.diagnostic(`stallscope slo report\n${slos}`);
+  assert.match(slos, new RegExp(`^SLO ${service}-read \\(${service}\\): `, 'm'));
+  assert.match(slos, /^where the bad time went/m);
+
+  const folded = await cli(['profile', service, '--type', 'offcpu', '--window', '15m']);
+  const pipeStacks = folded.split('\n').filter((line) => line.includes('pipe_read'));
+  t.diagnostic(`stallscope profile ${service} --type offcpu --window 15m: ${folded.split('\n').length} stacks, ${pipeStacks.length} through pipe_read, e.g. ${pipeStacks[0]}`);
+  assert.ok(pipeStacks.length > 0 && pipeStacks.every((line) => /^\S.* \d+$/.test(line)), `folded stacks through pipe_read:\n${folded.slice(0, 2000)}`);
+});
+
 test('no page logged a console error', { skip: skipReason }, () => {
   assert.deepEqual(consoleErrors, []);
 });

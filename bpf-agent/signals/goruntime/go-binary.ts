@@ -1,10 +1,11 @@
 // What the goruntime signal needs of one Go executable, read from the file
 // alone: its Go version (build info), the file offsets of the runtime
-// functions it probes (by symbol in .symtab, then past the prologue's
-// stack check, by its bytes) and the names of the runtime's reason codes (by
-// symbol too), so no offset or enum is hard-coded per Go version.
+// functions it probes (by symbol in .symtab, or in .gopclntab when the binary
+// is stripped, then past the prologue's stack check, by its bytes) and the
+// names of the runtime's reason codes (by symbol too, or found by their text
+// in a stripped binary), so no offset or enum is hard-coded per Go version.
 import { GO_PROBE_FUNCTIONS, type GoProbeFunction } from '@stallscope/schemas';
-import { ElfFile } from '../../src/symbols/index.js';
+import { ElfFile, readGoFunctionSymbols } from '../../src/symbols/index.js';
 
 export interface GoBinary {
   /** "go1.26.8", from .go.buildinfo. */
@@ -150,6 +151,66 @@ function readStringArray(reader: AddressReader, symbol: Symbol | undefined): str
   return names;
 }
 
+/** The wanted functions a stripped binary's .symtab lacks, from .gopclntab (which the runtime itself needs). */
+function addPclntabFunctions(elf: ElfFile, symbols: Map<string, Symbol>): void {
+  if (GO_PROBE_FUNCTIONS.every((fn) => symbols.has(fn))) return;
+  for (const fn of readGoFunctionSymbols(elf)) {
+    if (WANTED.has(fn.name) && !symbols.has(fn.name)) symbols.set(fn.name, { value: fn.start, size: fn.size });
+  }
+}
+
+/**
+ * How to find a reason table of a stripped binary, which keeps no data
+ * symbols: a name every Go release with the table has, and the name of its
+ * element 0.
+ */
+interface ReasonTableSearch {
+  anchor: string;
+  first: string;
+}
+/** runtime.waitReasonStrings: element 0 is waitReasonZero, the only empty name. */
+const WAIT_REASONS_SEARCH: ReasonTableSearch = { anchor: 'chan receive', first: '' };
+/** runtime.stwReasonStrings (Go 1.21 and later): element 0 is stwUnknown. */
+const STW_REASONS_SEARCH: ReasonTableSearch = { anchor: 'GC mark termination', first: 'unknown' };
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+/**
+ * A [N]string array of the runtime in a stripped binary: an element pointing
+ * at the anchor's text is found in .data, the array read back to its element
+ * 0 and on while its elements are non-empty names; of the arrays found so,
+ * the longest (the execution tracer keeps a shorter table of block reasons
+ * that names "chan receive" too). [] when none is found (a
+ * position-independent build keeps the pointers in relocations).
+ */
+function findReasonTable(elf: ElfFile, reader: AddressReader, search: ReasonTableSearch): string[] {
+  const rodata = elf.sections.find((s) => s.name === '.rodata');
+  const data = elf.sections.find((s) => s.name === '.data');
+  if (!rodata || !data) return [];
+  const text = elf.readSection(rodata);
+  const anchors = new Set<bigint>();
+  for (let at = text.indexOf(search.anchor); at >= 0; at = text.indexOf(search.anchor, at + 1)) anchors.add(rodata.addr + BigInt(at));
+  const table = elf.readSection(data);
+  const nameAt = (at: number): string | undefined => {
+    if (at < 0 || at + STRING_HEADER_SIZE > table.length) return undefined;
+    const length = Number(table.readBigUInt64LE(at + 8));
+    if (length === 0) return '';
+    const bytes = length <= MAX_REASON_NAME ? reader.read(table.readBigUInt64LE(at), length) : undefined;
+    const name = bytes?.toString('latin1');
+    return name !== undefined && PRINTABLE.test(name) ? name : undefined;
+  };
+  let longest: string[] = [];
+  for (let at = 0; at + STRING_HEADER_SIZE <= table.length; at += 8) {
+    if (table.readBigUInt64LE(at + 8) !== BigInt(search.anchor.length) || !anchors.has(table.readBigUInt64LE(at))) continue;
+    let start = at - STRING_HEADER_SIZE;
+    for (let name = nameAt(start); name !== undefined && name !== '' && name !== search.first; name = nameAt(start)) start -= STRING_HEADER_SIZE;
+    if (nameAt(start) !== search.first) continue;
+    const names = [search.first];
+    for (let next = start + STRING_HEADER_SIZE, name = nameAt(next); name !== undefined && name !== ''; next += STRING_HEADER_SIZE, name = nameAt(next)) names.push(name);
+    if (names.length > longest.length) longest = names;
+  }
+  return longest;
+}
+
 /**
  * The Go facts of an executable, or undefined when it is not a Go program.
  * Throws when the file cannot be opened or is not ELF.
@@ -160,6 +221,7 @@ export function readGoBinary(path: string): GoBinary | undefined {
     const goVersion = readGoVersion(elf);
     if (goVersion === undefined) return undefined;
     const symbols = readWantedSymbols(elf);
+    addPclntabFunctions(elf, symbols);
     const probeOffsets: Partial<Record<GoProbeFunction, bigint>> = {};
     const amd64 = elf.read(18n, 2).readUInt16LE(0) === EM_X86_64;
     for (const fn of GO_PROBE_FUNCTIONS) {
@@ -172,8 +234,8 @@ export function readGoBinary(path: string): GoBinary | undefined {
     return {
       goVersion,
       probeOffsets,
-      stwReasons: readStringArray(reader, symbols.get(REASON_TABLES.stw)),
-      waitReasons: readStringArray(reader, symbols.get(REASON_TABLES.wait)),
+      stwReasons: symbols.has(REASON_TABLES.stw) ? readStringArray(reader, symbols.get(REASON_TABLES.stw)) : findReasonTable(elf, reader, STW_REASONS_SEARCH),
+      waitReasons: symbols.has(REASON_TABLES.wait) ? readStringArray(reader, symbols.get(REASON_TABLES.wait)) : findReasonTable(elf, reader, WAIT_REASONS_SEARCH),
     };
   } finally {
     elf.close();

@@ -71,6 +71,19 @@ test('a Go executable: its version from build info, reason names from .symtab, p
   assert.equal(facts.waitReasons[0], '', 'code 0 is the runtime\'s empty reason');
 });
 
+test('a stripped Go executable: probes from .gopclntab and reason names found by their text, as the unstripped build has them', { skip: goSkipReason }, () => {
+  const full = readGoBinary(buildGoFixture());
+  const stripped = readGoBinary(buildGoFixture({ stripped: true }));
+  assert.ok(full && stripped);
+  assert.equal(ElfFile.open(buildGoFixture({ stripped: true })).sections.some((section) => section.name === '.symtab'), false, 'no .symtab left');
+  assert.equal(Object.keys(stripped.probeOffsets).length, GO_PROBE_FUNCTIONS.length);
+  // -s -w drops symbols and DWARF after the code: every function sits where it does in the unstripped build.
+  assert.deepEqual(stripped.probeOffsets, full.probeOffsets);
+  assert.deepEqual(stripped.waitReasons.slice(0, full.waitReasons.length), full.waitReasons);
+  assert.deepEqual(stripped.stwReasons.slice(0, full.stwReasons.length), full.stwReasons);
+  assert.ok(full.waitReasons.length > 10 && full.stwReasons.length > 5, `${full.waitReasons.join(',')} / ${full.stwReasons.join(',')}`);
+});
+
 test('a function opening otherwise is probed at its entry', () => {
   assert.equal(probeDeltaIn(Buffer.from([0x55, 0x48, 0x89, 0xe5, 0x49, 0x3b, 0x66, 0x10, 0x76, 0x05])), 0, 'PUSHQ BP first');
   assert.equal(probeDeltaIn(Buffer.from([0x49, 0x3b, 0x66, 0x10, 0x90, 0x90])), 0, 'a stack check without its jump');

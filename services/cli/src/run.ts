@@ -81,8 +81,10 @@ async function runCommand(command: Command, args: string[], io: CliIo): Promise<
     io.stdout.write(`usage: stallscope ${command.synopsis}\n  ${command.summary}\n\n${CLI_USAGE}\n`);
     return;
   }
-  if (positionals.length !== command.positionals.length) {
-    const wanted = command.positionals.length === 0 ? 'no arguments' : command.positionals.map((name) => `<${name}>`).join(' ');
+  const optional = command.optionalPositionals ?? [];
+  if (positionals.length < command.positionals.length || positionals.length > command.positionals.length + optional.length) {
+    const names = [...command.positionals.map((name) => `<${name}>`), ...optional.map((name) => `[${name}]`)];
+    const wanted = names.length === 0 ? 'no arguments' : names.join(' ');
     throw new CliError(`${command.name} takes ${wanted}, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\nusage: stallscope ${command.synopsis}`, EXIT_USAGE);
   }
   const request = command.request(values, positionals);

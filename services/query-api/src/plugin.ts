@@ -14,7 +14,7 @@ import { syscallRoutes } from './routes/syscalls/index.js';
 import { traceRoutes } from './routes/traces/index.js';
 import { diagnoseRoutes } from './routes/diagnose/index.js';
 import { profileRoutes } from './routes/profiles/index.js';
-import { sloRoutes } from './routes/slo/index.js';
+import { sloReportsRoutes, sloRoutes } from './routes/slo/index.js';
 import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
 import { UI_PREFIX, uiPlugin } from './web-ui/ui-plugin.js';
 
@@ -72,6 +72,7 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   await app.register(jaegerV3Routes, { prefix: '/api/v3', store: options.store, logger });
   const catalog = options.sloCatalog ?? createSloCatalog({ files: [] }, { store: options.store, logger: options.logger ?? app.log });
   await app.register(sloRoutes, { prefix: '/v1/slos', ...deps, catalog, now: options.now ?? Date.now });
+  await app.register(sloReportsRoutes, { prefix: '/v1/slo-reports', ...deps, catalog, now: options.now ?? Date.now });
   await app.register(diagnoseRoutes, { prefix: '/v1/diagnose', ...deps, now: options.now ?? Date.now });
   await app.register(profileRoutes, { prefix: '/v1/profiles', ...deps, now: options.now ?? Date.now });
   await app.register(uiPlugin, { prefix: UI_PREFIX, directory: options.uiDirectory, jaegerUiUrl: deps.limits.jaegerUiUrl });

@@ -34,6 +34,8 @@ export interface Command {
   options: ParseArgsOptionsConfig;
   /** Names of the positionals it needs, in order. */
   positionals: readonly string[];
+  /** Names of positionals it may take after those, in order. */
+  optionalPositionals?: readonly string[];
   request(values: OptionValues, positionals: readonly string[]): ApiRequest;
   /** The JSON answer as text; absent for a command whose answers are always verbatim. */
   render?(body: unknown, output: Output): string;

@@ -75,7 +75,7 @@ test('slo report <name> shows the objective, windows, firing alerts and the bad 
   assert.match(result.stdout, /^read +network +42 s +1,200 +310 ms$/m);
 });
 
-test('slo report --format markdown|html writes the API\'s document; other formats and a missing name exit 2', async () => {
+test('slo report --format markdown|html writes the API\'s document; other formats and two names exit 2', async () => {
   const html = '<!doctype html><title>SLO</title>';
   const result = await runAgainstFakeApi(['slo', 'report', 'x', '--format', 'html'], { body: html, contentType: 'text/html' }, { cwd });
   assert.equal(result.code, 0, result.stderr);
@@ -83,10 +83,25 @@ test('slo report --format markdown|html writes the API\'s document; other format
   assert.equal(result.stdout, html);
   const pdf = await runAgainstFakeApi(['slo', 'report', 'x', '--format', 'pdf'], {}, { cwd });
   assert.equal(pdf.stderr, 'stallscope: --format must be markdown or html, got pdf (--json for JSON)\n');
-  const missing = await runAgainstFakeApi(['slo', 'report'], {}, { cwd });
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /slo report takes <name>, got none/);
+  const extra = await runAgainstFakeApi(['slo', 'report', 'x', 'y'], {}, { cwd });
+  assert.equal(extra.code, 2);
+  assert.match(extra.stderr, /slo report takes \[name\], got x y/);
   const unknown = await runAgainstFakeApi(['slo', 'burn'], {}, { cwd });
   assert.equal(unknown.stderr, 'stallscope: slo needs one of list, report; got burn\nusage: stallscope slo list | stallscope slo report\n');
   assert.equal(unknown.code, 2);
+});
+
+test('slo report without a name reports every SLO: one request, each report in full, Markdown from the collection route', async () => {
+  const other: SloReport = { ...report, name: 'pay-latency', service: 'pay', burnRate: { ...report.burnRate, state: 'ok', alerts: [] } };
+  const result = await runAgainstFakeApi(['slo', 'report'], { body: { evaluatedAt: report.evaluatedAt, reports: [report, other] } }, { cwd });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(result.requests.map((request) => request.url), ['http://127.0.0.1:8470/v1/slo-reports']);
+  assert.match(result.stdout, /^SLO checkout-read-p99 \(checkout\): /m);
+  assert.match(result.stdout, /^SLO pay-latency \(pay\): /m);
+  assert.equal(result.stdout.match(/^where the bad time went/gm)?.length, 2);
+  const none = await runAgainstFakeApi(['slo', 'report'], { body: { evaluatedAt: report.evaluatedAt, reports: [] } }, { cwd });
+  assert.match(none.stdout, /^no SLOs: declare them/);
+  const markdown = await runAgainstFakeApi(['slo', 'report', '--format', 'markdown'], { body: '# SLO reports\n', contentType: 'text/markdown' }, { cwd });
+  assert.deepEqual(markdown.requests, [{ url: 'http://127.0.0.1:8470/v1/slo-reports?format=markdown', accept: 'text/markdown' }]);
+  assert.equal(markdown.stdout, '# SLO reports\n');
 });

@@ -116,12 +116,19 @@ export function renderSloReport(report: SloReport, output: Output): string {
   return lines.join('\n');
 }
 
+/** Every report: a summary line each, then each report in full. */
+function renderSloReports(reports: readonly SloReport[], output: Output): string {
+  if (reports.length === 0) return 'no SLOs: declare them in slo.files or PUT /v1/slos/{name} (docs/slos.md)';
+  return reports.map((report) => renderSloReport(report, output)).join(`\n\n${'─'.repeat(Math.min(output.width ?? 80, 80))}\n\n`);
+}
+
 export const sloReportCommand: Command = {
   name: 'slo report',
-  synopsis: 'slo report <name> [--format markdown|html]',
-  summary: "one SLO's compliance over 1h..30d, error budget, burn-rate alerts and where the bad time went in the kernel",
+  synopsis: 'slo report [name] [--format markdown|html]',
+  summary: "an SLO's compliance over 1h..30d, error budget, burn-rate alerts and where the bad time went in the kernel; every SLO's without a name",
   options: { format: { type: 'string' } },
-  positionals: ['name'],
+  positionals: [],
+  optionalPositionals: ['name'],
   request(values, [name]) {
     const format = values.format as string | undefined;
     if (format !== undefined && !REPORT_FORMATS.has(format)) throw new CliError(`--format must be markdown or html, got ${format} (--json for JSON)`, EXIT_USAGE);
@@ -129,10 +136,10 @@ export const sloReportCommand: Command = {
     const query = new URLSearchParams();
     if (format !== undefined) query.set('format', format);
     return {
-      path: `/v1/slos/${encodeURIComponent(name ?? '')}/report`,
+      path: name === undefined ? '/v1/slo-reports' : `/v1/slos/${encodeURIComponent(name)}/report`,
       query,
       ...(format === undefined ? {} : { verbatim: { accept: format === 'html' ? 'text/html' : 'text/markdown', binary: false } }),
     };
   },
-  render: (body, output) => renderSloReport(body as SloReport, output),
+  render: (body, output) => ('reports' in (body as object) ? renderSloReports((body as { reports: SloReport[] }).reports, output) : renderSloReport(body as SloReport, output)),
 };

@@ -232,6 +232,9 @@ describe('a key scoped to service prefixes, on every per-service route', () => {
         assert.deepEqual([hidden.status, hidden.body], [404, { error: { code: 'SLO_NOT_FOUND', message: `no SLO named ${name}` } }]);
       }
     }
+    const reports = async (secret: string) => (await get<{ reports: { name: string }[] }>('/v1/slo-reports', secret)).body.reports.map((one) => one.name);
+    assert.deepEqual(await reports(ADMIN), ['checkout-read', 'checkout-reads-ledger', 'ledger-read']);
+    assert.deepEqual(await reports(CHECKOUT), ['checkout-read']);
     const unknown = await get<{ error: { code: string } }>('/v1/slos/no-such-slo', CHECKOUT);
     assert.deepEqual([unknown.status, unknown.body.error.code], [404, 'SLO_NOT_FOUND']);
     const put = await app.inject({

@@ -23,8 +23,9 @@ code { font-size: 12px; word-break: break-all; }
 .state-ticket { color: #a60; font-weight: bold; }
 @media print { body { margin: 0; } }`;
 
-/** The report as one self-contained, printable HTML page. */
-export function renderSloReportHtml(report: SloReport): string {
+/** One report's HTML, its headings moved down `depth` levels. */
+function reportSection(report: SloReport, depth: number): string {
+  const h = (level: number, html: string): string => `<h${level + depth}>${html}</h${level + depth}>`;
   const period = report.budgetPeriod;
   const { badTime } = report;
   const breakdown =
@@ -32,7 +33,7 @@ export function renderSloReportHtml(report: SloReport): string {
       ? `<p>No bad ${report.budgetingMethod === 'Timeslices' ? 'slices' : 'minutes'} in the last ${escapeHtml(badTime.lookback)}.</p>`
       : [
           `<p>${badTime.badPeriods} bad period(s), ${escapeHtml(secondsText(badTime.badSeconds))} in all.</p>`,
-          '<h3>Wait classes</h3>',
+          h(3, 'Wait classes'),
           table(
             ['wait class', 'blocked', 'top syscalls'],
             badTime.waitClasses.map((total) => [
@@ -41,12 +42,12 @@ export function renderSloReportHtml(report: SloReport): string {
               total.topSyscalls.map((top) => `${top.syscall} ${secondsText(top.blockedSeconds)}`).join(', '),
             ]),
           ),
-          '<h3>Syscalls</h3>',
+          h(3, 'Syscalls'),
           table(
             ['syscall', 'wait class', 'calls', 'blocked', 'max'],
             badTime.syscalls.map((wait) => [wait.syscall, wait.waitClass, String(wait.calls), secondsText(wait.blockedSeconds), `${wait.maxMs.toFixed(2)} ms`]),
           ),
-          '<h3>Off-CPU stacks</h3>',
+          h(3, 'Off-CPU stacks'),
           badTime.offCpuStacks.length === 0
             ? '<p>No off-CPU stacks recorded in the bad periods.</p>'
             : table(
@@ -54,17 +55,7 @@ export function renderSloReportHtml(report: SloReport): string {
                 badTime.offCpuStacks.map((stack) => [secondsText(stack.offCpuSeconds), stack.threadState, stack.stack]),
               ),
         ].join('\n');
-  const title = `SLO ${report.displayName ?? report.name}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  return `${h(1, escapeHtml(`SLO ${report.displayName ?? report.name}`))}
 <ul>
 <li>Service: <code>${escapeHtml(report.service)}</code></li>
 <li>Objective: ${escapeHtml(report.objective)} (${escapeHtml(report.budgetingMethod)})</li>
@@ -72,7 +63,7 @@ ${report.description ? `<li>Description: ${escapeHtml(report.description)}</li>\
 <li>Burn-rate state: <span class="state-${escapeHtml(report.burnRate.state)}">${escapeHtml(report.burnRate.state)}</span></li>
 <li>Budget period ${escapeHtml(period.window)} (${escapeHtml(period.from)} to ${escapeHtml(period.to)}): compliance ${escapeHtml(percentText(period.compliance))}, error budget remaining ${escapeHtml(percentText(period.budgetRemaining, 1))}</li>
 </ul>
-<h2>Compliance</h2>
+${h(2, 'Compliance')}
 ${table(
   ['window', 'compliance', 'good / total', 'burn rate', 'budget remaining'],
   report.windows.map((window) => [
@@ -83,7 +74,7 @@ ${table(
     percentText(window.budgetRemaining, 1),
   ]),
 )}
-<h2>Burn-rate alerts</h2>
+${h(2, 'Burn-rate alerts')}
 ${table(
   ['severity', 'burn rate ≥', 'long window', 'short window', 'firing'],
   report.burnRate.alerts.map((alert) => [
@@ -94,9 +85,46 @@ ${table(
     alert.firing ? 'yes' : 'no',
   ]),
 )}
-<h2>Where the bad time went (last ${escapeHtml(badTime.lookback)})</h2>
+${h(2, `Where the bad time went (last ${escapeHtml(badTime.lookback)})`)}
 ${breakdown}
-</body>
+`;
+}
+
+function page(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}
+</style>
+</head>
+<body>
+${body}</body>
 </html>
 `;
+}
+
+/** The report as one self-contained, printable HTML page. */
+export function renderSloReportHtml(report: SloReport): string {
+  return page(`SLO ${report.displayName ?? report.name}`, reportSection(report, 0));
+}
+
+/** Every report on one printable page: a summary table, then each report in its own section. */
+export function renderSloReportsHtml(reports: readonly SloReport[], evaluatedAt: string): string {
+  const summary =
+    reports.length === 0
+      ? '<p>No SLOs are declared.</p>'
+      : table(
+          ['SLO', 'service', 'burn-rate state', 'compliance (budget period)', 'budget remaining'],
+          reports.map((report) => [
+            report.displayName ?? report.name,
+            report.service,
+            report.burnRate.state,
+            `${percentText(report.budgetPeriod.compliance)} (${report.budgetPeriod.window})`,
+            percentText(report.budgetPeriod.budgetRemaining, 1),
+          ]),
+        );
+  const sections = reports.map((report) => `<section>\n${reportSection(report, 1)}</section>\n`).join('');
+  return page('SLO reports', `<h1>SLO reports</h1>\n<p>Evaluated at ${escapeHtml(evaluatedAt)}</p>\n${summary}\n${sections}`);
 }

@@ -10,8 +10,8 @@ import type { SloCatalog, SloEntry } from '../../slo/slo-catalog.js';
 import { isSloInScope } from '../../slo/slo-services.js';
 import { evaluateSlo } from '../../slo/slo-status.js';
 import { buildSloReport } from '../../slo/slo-report.js';
-import { renderSloReportHtml } from '../../slo/render-html.js';
-import { renderSloReportMarkdown } from '../../slo/render-markdown.js';
+import { renderSloReportHtml, renderSloReportsHtml } from '../../slo/render-html.js';
+import { renderSloReportMarkdown, renderSloReportsMarkdown } from '../../slo/render-markdown.js';
 import { SloDocumentSchema, SloNameParams, SloReportSchema, SloStatusSchema } from './schemas.js';
 
 export interface SloRoutesOptions {
@@ -28,6 +28,8 @@ const MAX_DOCUMENT_BYTES = 256 * 1024;
 function wholeMinuteSeconds(nowMs: number): number {
   return Math.floor(nowMs / 60_000) * 60;
 }
+
+const ReportFormatQuery = Type.Object({ format: StringEnum(REPORT_FORMATS, { default: 'json' }) }, { additionalProperties: false });
 
 /**
  * The SLO by name, or a 404. An SLO that reads a service outside the caller's
@@ -122,7 +124,7 @@ export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app
       schema: {
         description: 'Compliance over 1h..30d, error budget, burn-rate alerts and where the bad time went in the kernel',
         params: SloNameParams,
-        querystring: Type.Object({ format: StringEnum(REPORT_FORMATS, { default: 'json' }) }, { additionalProperties: false }),
+        querystring: ReportFormatQuery,
         response: { 200: Type.Union([SloReportSchema, Type.String()]), '4xx': ErrorResponse, '5xx': ErrorResponse },
       },
     },
@@ -136,6 +138,36 @@ export const sloRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app
           return reply.type('text/html; charset=utf-8').serializer((text: string) => text).send(renderSloReportHtml(report));
         case 'json':
           return report;
+      }
+    },
+  );
+};
+
+/** GET /slo-reports: every SLO's report at once (those a scoped key may read), for a weekly review or an incident. */
+export const sloReportsRoutes: FastifyPluginAsyncTypebox<SloRoutesOptions> = async (app, { store, catalog, now }) => {
+  app.get(
+    '/',
+    {
+      config: { serviceScoped: true },
+      schema: {
+        description: "Every SLO's report (a scoped key's: those whose services are all in its scope) in name order; Markdown and HTML put a summary table first",
+        querystring: ReportFormatQuery,
+        response: { 200: Type.Union([Type.Object({ evaluatedAt: Type.String(), reports: Type.Array(SloReportSchema) }), Type.String()]), '4xx': ErrorResponse, '5xx': ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const nowSeconds = wholeMinuteSeconds(now());
+      const scope = scopeOf(request.principal);
+      const entries = (await catalog.list()).filter((entry) => isSloInScope(scope, entry.definition)).sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+      const reports = await Promise.all(entries.map(async (entry) => ({ ...(await buildSloReport(store.client, entry.definition, nowSeconds)), source: entry.source })));
+      const evaluatedAt = new Date(nowSeconds * 1000).toISOString();
+      switch (request.query.format) {
+        case 'markdown':
+          return reply.type('text/markdown; charset=utf-8').serializer((text: string) => text).send(renderSloReportsMarkdown(reports, evaluatedAt));
+        case 'html':
+          return reply.type('text/html; charset=utf-8').serializer((text: string) => text).send(renderSloReportsHtml(reports, evaluatedAt));
+        case 'json':
+          return { evaluatedAt, reports };
       }
     },
   );

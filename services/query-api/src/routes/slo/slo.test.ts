@@ -311,6 +311,35 @@ describe('SLO routes over chDB', () => {
     assert.doesNotMatch(html.body, /<(script|link|img)\b|https?:\/\//, 'no external assets');
   });
 
+  it('reports every SLO at once: JSON in name order, Markdown and HTML with a summary table first', async () => {
+    const all = await app.inject({ method: 'GET', url: '/v1/slo-reports' });
+    assert.equal(all.statusCode, 200);
+    const body = all.json<{ evaluatedAt: string; reports: SloReport[] }>();
+    const names = body.reports.map((one) => one.name);
+    assert.deepEqual(names, [...names].sort());
+    assert.ok(names.includes('checkout-read-p99') && names.includes('pay-page-read'), names.join(', '));
+    // Each is the same report as the one-SLO route gives.
+    assert.deepEqual(
+      body.reports.find((one) => one.name === 'checkout-read-p99'),
+      await report('checkout-read-p99'),
+    );
+    const markdown = await app.inject({ method: 'GET', url: '/v1/slo-reports?format=markdown' });
+    assert.equal(markdown.statusCode, 200);
+    assert.match(markdown.headers['content-type'] ?? '', /^text\/markdown/);
+    assert.match(markdown.body, /^# SLO reports$/m);
+    assert.match(markdown.body, /^\| checkout read p99 \| `checkout` \| ok \| /m);
+    assert.match(markdown.body, /^## SLO checkout read p99$/m, "each report's headings one level down");
+    assert.match(markdown.body, /^### Compliance$/m);
+    assert.equal(markdown.body.match(/^## SLO /gm)?.length, names.length);
+    const html = await app.inject({ method: 'GET', url: '/v1/slo-reports?format=html' });
+    assert.equal(html.statusCode, 200);
+    assert.match(html.body, /^<!DOCTYPE html>/);
+    assert.equal(html.body.match(/<section>/g)?.length, names.length);
+    assert.match(html.body, /<h2>SLO checkout read p99<\/h2>/);
+    assert.doesNotMatch(html.body, /<(script|link|img)\b|https?:\/\//, 'no external assets');
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/slo-reports?format=pdf' })).statusCode, 400);
+  });
+
   it('stores, returns and deletes SLOs through the API; file SLOs are read-only', async () => {
     const stored = await app.inject({ method: 'GET', url: '/v1/slos/pay-latency' });
     assert.deepEqual(stored.json(), { name: 'pay-latency', source: 'api', document: payLatencySlo });
