@@ -5,7 +5,7 @@
 //   node bench/ingest.mjs [spans=300000] [--cpu-prof]
 //
 // Fills otlp_spans / otlp_metrics (3 partitions) with agent output for a fleet
-// (bench/ingest/agent-output.mjs), then drains the backlog once with the
+// (bench/lib/agent-output.mjs), then drains the backlog once with the
 // Collector and once per ingest set-up, each in a fresh consumer group and a
 // separate process: spans/s and metric points/s, CPU seconds per million spans,
 // peak RSS, CPU per thread; then produce -> queryable latency under a steady
@@ -20,10 +20,10 @@ import { Topics } from '@stallscope/schemas';
 import { startKafkaBroker } from '../integration-tests/dist/fixtures/kafka-broker.js';
 import { freePort } from '../integration-tests/dist/fixtures/otel-collector.js';
 import { createProgress, median, printTable } from './lib/kit.mjs';
-import { fleetOutput, probeMessage } from './ingest/agent-output.mjs';
+import { fleetOutput, probeMessage } from './lib/agent-output.mjs';
 import { summarizeCpuProfile } from './ingest/cpu-profile.mjs';
 import { buildCollector, startCollector } from './ingest/otel-collector.mjs';
-import { peakRssBytes, processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './ingest/proc-stats.mjs';
+import { peakRssBytes, processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './lib/proc-stats.mjs';
 
 const NAME = 'ingest';
 // One status line (a note per step, no total): each phase says how far it is.

@@ -23,6 +23,7 @@ import Fastify from 'fastify';
 import { createLogger, createProgress } from '@stallscope/common';
 import { queryApiPlugin } from '@stallscope/query-api';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
+import { DAY_SECONDS as DAY, rawKey, rollupKey, timed, topSql } from './lib/top-query.mjs';
 
 const keptDir = process.env.STALLSCOPE_BENCH_QUERY_DIR;
 const generatedFile = keptDir === undefined ? undefined : join(keptDir, 'generated.json');
@@ -118,39 +119,6 @@ const counts = await run(`SELECT
   (SELECT count() FROM kernel_syscall_fleet_1h) AS fleetHourRows`);
 console.log('rows:', JSON.stringify(counts[0]), `generated in ${generationSeconds.toFixed(0)} s`);
 
-// The API's own query shape, against each table: top 10 (service, syscall, wait class) by blocked time, idle excluded.
-// A rollup's window also bounds its sort key's leading expression, as the API's queries do.
-const keyPrefixOf = { Hour: 'toStartOfDay', Minute: 'toStartOfHour' };
-const keyBound = (time, window) =>
-  keyPrefixOf[time] === undefined ? '' : `AND ${keyPrefixOf[time]}(${time}) >= ${keyPrefixOf[time]}(now() - toIntervalSecond(${window}))`;
-const topSql = (table, time, window, key) => `
-  SELECT ServiceName AS service, ${key.syscall} AS syscall, ${key.waitClass} AS waitClass,
-    sum(${key.calls}) AS calls, sum(${key.blocked}) AS blockedNs, max(${key.max}) AS maxNs, sumMap(${key.buckets}) AS buckets
-  FROM ${table}
-  WHERE ${time} >= now() - toIntervalSecond(${window}) ${keyBound(time, window)} AND ${key.waitClass} != 'idle' ${key.extra ?? ''}
-  GROUP BY service, syscall, waitClass ORDER BY blockedNs DESC LIMIT 10`;
-const rollupKey = { syscall: 'Syscall', waitClass: 'WaitClass', calls: 'Calls', blocked: 'BlockedNs', max: 'MaxNs', buckets: 'Buckets' };
-const rawKey = {
-  syscall: "Attributes['stallscope.syscall.name']",
-  waitClass: "Attributes['stallscope.wait_class']",
-  calls: 'Count', blocked: 'Sum', max: 'Max',
-  buckets: 'arrayMap(i -> toInt32(PositiveOffset + i - 1), arrayEnumerate(PositiveBucketCounts)), PositiveBucketCounts',
-  extra: "AND MetricName = 'syscall.duration'",
-};
-const DAY = 86_400;
-
-async function timed(label, once, times) {
-  await once(); // warm: first reads from disk, parsed metadata
-  const ms = [];
-  for (let i = 0; i < times; i++) {
-    const start = performance.now();
-    await once();
-    ms.push(performance.now() - start);
-  }
-  ms.sort((a, b) => a - b);
-  const at = (q) => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)];
-  return { label, p50: at(0.5), p95: at(0.95) };
-}
 const estimatedRows = async (sql) => (await run(`EXPLAIN ESTIMATE ${sql}`)).reduce((sum, row) => sum + Number(row.rows), 0);
 
 const app = Fastify();

@@ -193,7 +193,8 @@ export function kafkaSkipReason() {
   return undefined;
 }
 
-async function freePortPair() {
+/** The first of `count` consecutive free ports on 127.0.0.1. */
+async function freePortRun(count) {
   const listen = (port) =>
     new Promise((resolve) => {
       const server = createServer();
@@ -205,21 +206,51 @@ async function freePortPair() {
     });
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await listen(0);
-    if (port && port < 65535 && (await listen(port + 1))) return port;
+    if (!port || port + count - 1 > 65535) continue;
+    let free = true;
+    for (let next = port + 1; free && next < port + count; next++) free = (await listen(next)) !== undefined;
+    if (free) return port;
   }
-  throw new Error('no two consecutive free ports on 127.0.0.1');
+  throw new Error(`no ${count} consecutive free ports on 127.0.0.1`);
 }
 
-/** A single-node broker (infra/kafka) in a temp dir; stop() ends it and removes the dir. */
+/** A single-node broker (infra/kafka) in a temp dir, with its pid; stop() ends it and removes the dir. */
 export async function startKafkaBroker() {
   await run('bash', [kafkaScript, 'fetch'], { timeout: 300_000 });
   const dir = mkdtempSync(join(tmpdir(), 'stallscope-bench-kafka-'));
-  const port = await freePortPair();
+  const port = await freePortRun(2);
   await run('bash', [kafkaScript, 'start', '--dir', dir, '--port', String(port)], { timeout: 180_000 });
   return {
     brokers: `127.0.0.1:${port}`,
+    pid: Number(readFileSync(join(dir, 'kafka.pid'), 'utf8')),
     async stop() {
       await run('bash', [kafkaScript, 'stop', '--dir', dir], { timeout: 60_000 });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether infra/kafka can run a cluster on this machine (kafka.sh start-cluster). */
+export function kafkaClusterSupported() {
+  return readFileSync(kafkaScript, 'utf8').includes('start-cluster');
+}
+
+/**
+ * A cluster of `nodes` KRaft nodes (kafka.sh start-cluster: brokers on
+ * consecutive ports, controllers after them) in a temp dir, with the brokers'
+ * pids; stop() ends it and removes the dir.
+ */
+export async function startKafkaCluster(nodes) {
+  await run('bash', [kafkaScript, 'fetch'], { timeout: 300_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'stallscope-bench-kafka-cluster-'));
+  const port = await freePortRun(2 * nodes);
+  await run('bash', [kafkaScript, 'start-cluster', '--dir', dir, '--nodes', String(nodes), '--port', String(port)], { timeout: 300_000 });
+  const nodeNumbers = Array.from({ length: nodes }, (_, index) => index + 1);
+  return {
+    brokers: nodeNumbers.map((node) => `127.0.0.1:${port + node - 1}`).join(','),
+    pids: nodeNumbers.map((node) => Number(readFileSync(join(dir, `node-${node}`, 'kafka.pid'), 'utf8'))),
+    async stop() {
+      await run('bash', [kafkaScript, 'stop-cluster', '--dir', dir], { timeout: 120_000 });
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -55,6 +55,14 @@ test('a broken service rules file fails the agent at creation, naming the file a
   });
 });
 
+test('a malformed cgroup scope fails the agent at creation, saying why', () => {
+  const deps = { logger: createLogger('silent'), metrics: createMetricsRegistry(), producer: recordingProducer() };
+  assert.throws(() => createAgent({ ...agentConfigDefaults, cgroupScope: 'fleet/host-a' }, deps), {
+    name: 'CgroupScopeError',
+    message: 'cgroup scope "fleet/host-a": the path must start with / (as in /proc/PID/cgroup)',
+  });
+});
+
 test('agent exports syscall histograms per service and spans for slow syscalls', { skip: skipReason, timeout: 30_000 }, async () => {
   const producer = recordingProducer();
   const metrics = createMetricsRegistry();

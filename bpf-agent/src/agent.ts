@@ -18,7 +18,7 @@ import { defaultLoaderPath } from './loader/default-loader-path.js';
 import { spawnLoader } from './loader/loader-process.js';
 import type { HelloRecord, LoaderRecord, SnapshotEndRecord } from './loader/records.js';
 import { hrTimeOfNs } from './export/hr-time.js';
-import { loadServiceRules, ProcessRegistry, readProcessInfo } from './process/index.js';
+import { loadServiceRules, parseCgroupScope, ProcessRegistry, readProcessInfo, type ProcessInfo } from './process/index.js';
 import type { AgentSignal, SignalContext } from './signal.js';
 import { createSignals, loaderOptionsOf } from './signals.js';
 import { SymbolizeBudget } from './symbols/index.js';
@@ -50,6 +50,9 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     undefined,
     serviceRules,
   );
+  // A malformed scope fails the agent at creation, saying why.
+  const scope = parseCgroupScope(config.cgroupScope);
+  const inScopeByProcess = new WeakMap<ProcessInfo, boolean>();
 
   const recordsTotal = counter(deps.metrics, {
     name: 'stallscope_agent_loader_records_total',
@@ -80,6 +83,11 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     name: 'stallscope_agent_oversized_requests_total',
     help: 'Requests larger than the message bound even alone (one huge span or resource); the broker may refuse them',
     labelNames: ['signal'],
+  });
+  const outOfScopeTotal = counter(deps.metrics, {
+    name: 'stallscope_agent_records_out_of_scope_total',
+    help: 'Loader records about processes outside the agent\'s cgroup scope (not reported), by type',
+    labelNames: ['type'],
   });
   const trackedProcesses = gauge(deps.metrics, {
     name: 'stallscope_agent_tracked_processes',
@@ -181,8 +189,33 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     }
   }
 
+  /**
+   * Whether a record is about a process outside the cgroup scope. Filtered
+   * here, in user space, rather than in each BPF program: one check covers
+   * every signal, including hooks that run outside the process they count
+   * (sched_switch wakes the next task, TCP state changes run in softirq), on
+   * cgroup v1 and v2 alike; the process's cgroup is read once, with its name.
+   * Lifecycle events and stack verdicts still pass for every process: they
+   * keep the registry current (a process may exec into the scope) and the
+   * kernel's classing going.
+   */
+  function outOfScope(record: LoaderRecord): boolean {
+    if (!scope || !('tgid' in record) || record.type === 'process-event' || record.type === 'user-stack') return false;
+    const info = processes.lookup(record.tgid);
+    let inScope = inScopeByProcess.get(info);
+    if (inScope === undefined) {
+      inScope = scope.contains(info.cgroup);
+      inScopeByProcess.set(info, inScope);
+    }
+    return !inScope;
+  }
+
   function onRecord(record: LoaderRecord): void {
     recordsTotal.inc({ type: record.type });
+    if (outOfScope(record)) {
+      outOfScopeTotal.inc({ type: record.type });
+      return;
+    }
     if (record.type === 'hello') onHello(record);
     else if (record.type === 'snapshot-end') onSnapshotEnd(record);
     else for (const signal of signalsOf.get(record.type) ?? []) signal.onRecord(record);
@@ -225,6 +258,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
       logger.info(
         {
           hostName,
+          cgroupScope: scope?.spec,
           intervalMs: config.intervalMs,
           slowSyscallThresholdMs: config.slowSyscallThresholdMs,
           signals: signals.filter((signal) => (hello!.signals & SignalBit[signal.name]) !== 0).map((signal) => signal.name),

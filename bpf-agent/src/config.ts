@@ -91,6 +91,14 @@ export const agentConfigSchema = Type.Object(
     maxHistEntries: Type.Integer({ minimum: 1024, maximum: 4_194_304 }),
     /** host.name of everything this agent reports; empty means the machine's hostname. */
     hostName: Type.String(),
+    /**
+     * Report only the processes in this cgroup's subtree (the agent then
+     * stands for one "host" among several on a kernel): a cgroup v2 path as
+     * /proc/PID/cgroup shows it (`/fleet/host-a`), or `<v1 hierarchy>:<path>`
+     * (`memory:/fleet/host-a`); empty reports every process. A process's
+     * cgroup is read when the agent first sees it and at each exec.
+     */
+    cgroupScope: Type.String(),
     /** Bounds the agent's memory: processes whose name and counters it remembers. */
     maxTrackedProcesses: Type.Integer({ minimum: 16 }),
     /**
@@ -124,6 +132,7 @@ export const agentConfigDefaults: AgentConfig = {
   maxSlowSpansPerProcessPerInterval: 50,
   maxHistEntries: 65_536,
   hostName: '',
+  cgroupScope: '',
   maxTrackedProcesses: 20_000,
   serviceRulesFile: '',
 };

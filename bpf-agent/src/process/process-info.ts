@@ -52,6 +52,8 @@ export interface ProcessInfo {
   ruleAttributes?: Readonly<Record<string, string>>;
   /** Field 22 of /proc/PID/stat: tells the process apart from a later one given the same pid. */
   startTimeTicks?: number | undefined;
+  /** /proc/PID/cgroup as read when the process was named: the agent's cgroup scope is decided on it. */
+  cgroup?: string | undefined;
 }
 
 /**
@@ -107,6 +109,7 @@ export function identifyProcess(facts: ProcessFacts, rules: readonly ServiceRule
     podUid,
     ruleAttributes: ruleMatch?.attributes ?? {},
     startTimeTicks: facts.startTimeTicks,
+    cgroup: facts.cgroup,
   };
 }
 

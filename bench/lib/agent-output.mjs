@@ -100,13 +100,34 @@ function hostMetrics(host, intervalStartNs, intervalEndNs) {
 }
 
 /**
+ * The recording's shape: one host interval is RECORDED_INTERVAL_SECONDS long
+ * and holds one histogram export (60 points: 4 services x 7 calls x 2 rules,
+ * plus 4 off-CPU) and, in a busy hour, RECORDED_SPANS_PER_INTERVAL slow spans.
+ */
+export const RECORDED_INTERVAL_SECONDS = 10;
+export const RECORDED_SPANS_PER_INTERVAL = 1000;
+const INTERVAL_NS = BigInt(RECORDED_INTERVAL_SECONDS) * 1_000_000_000n;
+
+/** One host's export at the end of one interval, as the agent sends it: its span and metric message values. */
+export function hostExport(host, spanCount, intervalEndNs) {
+  const intervalStartNs = intervalEndNs - INTERVAL_NS;
+  const metrics = hostMetrics(host, intervalStartNs, intervalEndNs);
+  return {
+    traceMessages: spanCount > 0 ? encodeTraceRequests(hostSpans(host, spanCount, intervalStartNs)) : [],
+    metricMessages: metrics.messages,
+    spans: spanCount,
+    points: metrics.points,
+  };
+}
+
+/**
  * The Kafka message values of `spanTotal` spans from a fleet of hosts (each
  * host: `spansPerHost` spans, encoded under the agent's message bound) and
  * the hosts' histogram intervals.
  */
 export function fleetOutput(spanTotal, spansPerHost = 10_000, onHost = () => {}) {
   const intervalEndNs = BigInt(Date.now() - 60_000) * 1_000_000n;
-  const intervalStartNs = intervalEndNs - 10_000_000_000n;
+  const intervalStartNs = intervalEndNs - INTERVAL_NS;
   const traceMessages = [];
   const metricMessages = [];
   let spans = 0;
@@ -116,8 +137,8 @@ export function fleetOutput(spanTotal, spansPerHost = 10_000, onHost = () => {})
     traceMessages.push(...encodeTraceRequests(hostSpans(host, count, intervalStartNs)));
     // The agent exports its histograms every interval; a host's slow spans of a
     // busy hour span many intervals: one metrics interval per 1,000 spans.
-    for (let interval = 0; interval < Math.ceil(count / 1000); interval++) {
-      const shiftNs = BigInt(interval) * 10_000_000_000n;
+    for (let interval = 0; interval < Math.ceil(count / RECORDED_SPANS_PER_INTERVAL); interval++) {
+      const shiftNs = BigInt(interval) * INTERVAL_NS;
       const metrics = hostMetrics(host, intervalStartNs - shiftNs, intervalEndNs - shiftNs);
       metricMessages.push(...metrics.messages);
       points += metrics.points;
