@@ -1,5 +1,6 @@
 import { MEMORY_SLOT_NS } from '@stallscope/schemas';
 import type { LoaderRecord, MemorySampleRecord, OomVictimRecord } from '../../src/loader/records.js';
+import { UNKNOWN_PROCESS } from '../../src/process/process-registry.js';
 import type { AgentSignal, IntervalBounds, IntervalOutput, SignalContext } from '../../src/signal.js';
 import { FlightRecorder, type RecordedProcess } from './flight-recorder.js';
 import { memoryLogRecords, type FlightDump, type OomKill } from './memory-log-records.js';
@@ -50,6 +51,18 @@ export function createMemorySignal(context: SignalContext, options: MemorySignal
   const thresholdBytes = options.flightRecorderThresholdMiB * 1024 * 1024;
   const identify = (tgid: number) => () => ({ serviceName: context.processes.lookup(tgid).serviceName, cgroup: readCgroup(tgid) });
   const track = (tgid: number) => recorder.touch(tgid, identify(tgid)) as Tracked;
+  /**
+   * The registry's name, kept on the recorder's entry while the process can be
+   * read: an OOM victim's /proc is half torn down when its kill is handled (and
+   * later still on a loaded host), so its last known name is the one to keep.
+   */
+  const serviceOf = (tgid: number): string => {
+    const named = context.processes.lookup(tgid).serviceName;
+    const entry = recorder.get(tgid);
+    if (named === UNKNOWN_PROCESS.serviceName) return entry?.serviceName ?? named;
+    if (entry) entry.serviceName = named;
+    return named;
+  };
   let samples: MemorySampleRecord[] = [];
   let pendingKills: OomKill[] = [];
   let lastTop: number[] = [];
@@ -59,7 +72,7 @@ export function createMemorySignal(context: SignalContext, options: MemorySignal
     const known = recorder.get(record.tgid);
     pendingKills.push({
       record,
-      serviceName: known?.serviceName ?? context.processes.lookup(record.tgid).serviceName,
+      serviceName: serviceOf(record.tgid),
       cgroup: readCgroup(record.tgid) ?? known?.cgroup,
       timeUnixNs: context.toUnixNs(record.timeNs),
     });
@@ -107,7 +120,7 @@ export function createMemorySignal(context: SignalContext, options: MemorySignal
       for (const tgid of new Set([...faultsOf.keys(), ...lastTop])) {
         const entry = track(tgid);
         const read = readProcess(tgid, entry, endUnixNs);
-        const serviceName = context.processes.lookup(tgid).serviceName;
+        const serviceName = serviceOf(tgid);
         const counted = faultsOf.get(tgid) ?? 0;
         if (counted > 0) {
           // Gone before the reading: its last faults' kind is unknown, and most faults are minor.

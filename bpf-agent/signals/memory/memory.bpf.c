@@ -36,12 +36,11 @@ struct {
 	__type(value, __u64);
 } pending_len SEC(".maps");
 
-/* tgid -> its heap break after its last brk call. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MEMORY_BRK_ENTRIES);
-	__type(key, __u32);
-	__type(value, __u64);
+	__type(key, __u32); /* tgid */
+	__type(value, struct memory_brk_state);
 } last_brk SEC(".maps");
 
 struct {
@@ -144,12 +143,14 @@ int exit_munmap(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_brk")
 int exit_brk(struct trace_event_raw_sys_exit *ctx)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct memory_brk_state now = { .mm = (__u64)BPF_CORE_READ(task, mm), .brk = ctx->ret };
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 now = ctx->ret, *before = bpf_map_lookup_elem(&last_brk, &tgid);
+	struct memory_brk_state *before = bpf_map_lookup_elem(&last_brk, &tgid);
 	struct memory_sample_value *v;
 
-	if (before && *before != now && (v = current_sample())) {
-		__sync_fetch_and_add(&v->brk_bytes, (__s64)(now - *before));
+	if (before && before->mm == now.mm && before->brk != now.brk && (v = current_sample())) {
+		__sync_fetch_and_add(&v->brk_bytes, (__s64)(now.brk - before->brk));
 		__sync_fetch_and_add(&v->brk_calls, 1);
 	}
 	bpf_map_update_elem(&last_brk, &tgid, &now, BPF_ANY);

@@ -12,4 +12,11 @@
 #define MEMORY_BRK_ENTRIES 16384
 #define MEMORY_RINGBUF_BYTES (64 * 1024)
 
+/* A process's heap break after its last brk call, and the address space it
+ * belongs to: an exec keeps the pid but starts a new heap. */
+struct memory_brk_state {
+	__u64 mm;
+	__u64 brk;
+};
+
 #endif /* STALLSCOPE_MEMORY_H */
