@@ -80,8 +80,8 @@ export function oomKillsSql(filter: OomKillsFilter, scope: ServiceScope): BoundQ
     WHERE EventName IN ({killEvent:String}, {flightEvent:String})
       AND Timestamp >= toDateTime64({fromSeconds:UInt32}, 9) - toIntervalSecond({leadSeconds:UInt32})
       AND Timestamp < toDateTime64({toSeconds:UInt32}, 9)
-      AND LogAttributes[{dumpIdKey:String}] IN (
-        SELECT LogAttributes[{dumpIdKey:String}] FROM otel_logs
+      AND (ResourceAttributes['host.name'], LogAttributes[{dumpIdKey:String}]) IN (
+        SELECT ResourceAttributes['host.name'], LogAttributes[{dumpIdKey:String}] FROM otel_logs
         WHERE ${killConditions.join(' AND ')}
         ORDER BY Timestamp DESC
         LIMIT {limit:UInt32})
@@ -100,7 +100,7 @@ interface StoredRow {
 const isoOf = (timeNs: string) => new Date(Number(BigInt(timeNs) / 1_000_000n)).toISOString();
 const numberOf = (attributes: Record<string, string>, key: string) => Number(attributes[key] ?? 0);
 
-/** Kills newest first, each with its flight recorder's samples (one host's kill is one dump: samples and kill share its id). */
+/** Kills newest first, each with its flight recorder's samples (a dump id is unique on its host: a pid at a moment). */
 export function oomKillsOf(rows: readonly StoredRow[]): OomKill[] {
   const kills = new Map<string, OomKill>();
   const samples = new Map<string, FlightRecorderSample[]>();
