@@ -56,7 +56,7 @@ struct signal {
 	void (*destroy)(void);
 };
 
-extern const struct signal offcpu_signal, syscalls_signal, process_signal, tcp_signal, goruntime_signal, profile_signal;
+extern const struct signal offcpu_signal, syscalls_signal, process_signal, tcp_signal, goruntime_signal, profile_signal, memory_signal;
 
 /* The per-thread state map (thread-state.bpf.h) every signal's object shares:
  * the first object loaded creates it, the others reuse it. */

@@ -39,10 +39,10 @@ struct loader_options opt = {
 /* Started, and their rings read, in this order: process events first, so a
  * process is named before its other records are handled; offcpu before
  * syscalls, which shares its per-thread map. */
-static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal, &goruntime_signal, &profile_signal };
+static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal, &goruntime_signal, &profile_signal, &memory_signal };
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
-static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP | SIGNAL_GORUNTIME | SIGNAL_PROFILE;
+static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP | SIGNAL_GORUNTIME | SIGNAL_PROFILE | SIGNAL_MEMORY;
 static __u32 running;
 static volatile sig_atomic_t exiting;
 static int ncpus;
@@ -50,7 +50,7 @@ static int ncpus;
 static const char usage[] =
 	"Usage: stallscope-loader [options]\n"
 	"Loads the stallscope BPF programs and writes binary records to stdout.\n"
-	"  --signals NAME,...       signals to load: syscalls, offcpu, process, tcp, goruntime, profile (default all)\n"
+	"  --signals NAME,...       signals to load: syscalls, offcpu, process, tcp, goruntime, profile, memory (default all)\n"
 	"  --interval-ms N          snapshot interval (default 1000)\n"
 	"  --slow-threshold-ns N    send syscalls at least this slow as events (default 10000000)\n"
 	"  --slow-events-for-idle   also send slow events for idle waits\n"

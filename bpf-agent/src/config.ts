@@ -49,7 +49,7 @@ export const agentConfigSchema = Type.Object(
     profileStacksPerService: Type.Integer({ minimum: 1, maximum: 100_000 }),
     /** Each signal can be switched off; one the kernel lacks a hook for is off with one log line. */
     signals: Type.Object(
-      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean(), tcp: Type.Boolean(), goruntime: Type.Boolean(), profile: Type.Boolean() },
+      { syscalls: Type.Boolean(), offcpu: Type.Boolean(), process: Type.Boolean(), tcp: Type.Boolean(), goruntime: Type.Boolean(), profile: Type.Boolean(), memory: Type.Boolean() },
       { additionalProperties: false },
     ),
     /**
@@ -75,6 +75,24 @@ export const agentConfigSchema = Type.Object(
         parkStackSampleEvery: Type.Integer({ minimum: 1, maximum: 65_536 }),
         /** The heaviest park stacks kept per service and wait reason each interval. */
         parkStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
+      },
+      { additionalProperties: false },
+    ),
+    /**
+     * The memory signal: user page faults (major and minor), RSS of the largest
+     * processes, OOM kills, and a flight recorder of each process's last
+     * seconds of memory activity, dumped at an OOM kill or a threshold crossing.
+     */
+    memory: Type.Object(
+      {
+        /** How far back a flight recorder dump reaches. */
+        flightRecorderSeconds: Type.Integer({ minimum: 1, maximum: 300 }),
+        /** Processes recorded at once (least recently active dropped first): bounds the recorder's memory. */
+        flightRecorderMaxProcesses: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /** A process whose RSS reaches this dumps its flight recorder (once, again after falling below); 0: only OOM kills dump. */
+        flightRecorderThresholdMiB: Type.Integer({ minimum: 0 }),
+        /** The largest processes whose RSS is exported each interval (process.memory.usage). */
+        rssTopProcesses: Type.Integer({ minimum: 0, maximum: 10_000 }),
       },
       { additionalProperties: false },
     ),
@@ -125,8 +143,9 @@ export const agentConfigDefaults: AgentConfig = {
   offCpuStackSampleEvery: 16,
   profileSampleHz: 19,
   profileStacksPerService: 500,
-  signals: { syscalls: true, offcpu: true, process: true, tcp: true, goruntime: true, profile: true },
+  signals: { syscalls: true, offcpu: true, process: true, tcp: true, goruntime: true, profile: true, memory: true },
   goRuntime: { gc: true, goroutines: false, waits: false, parkStackSampleEvery: 16, parkStacksPerService: 10 },
+  memory: { flightRecorderSeconds: 5, flightRecorderMaxProcesses: 1024, flightRecorderThresholdMiB: 0, rssTopProcesses: 20 },
   tcpServicePorts: [],
   tcpConnectionEventsPerSecond: 100,
   maxSlowSpansPerProcessPerInterval: 50,

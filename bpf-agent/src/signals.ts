@@ -2,6 +2,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '@stallscope/common';
 import { WAIT_CLASS_RULES, STACK_CLASSIFIED_SYSCALLS, classifyByStack, kernelClassifyCode, syscallTable, type SignalName, type SyscallArch } from '@stallscope/schemas';
 import { createGoRuntimeSignal } from '../signals/goruntime/goruntime-signal.js';
+import { createMemorySignal } from '../signals/memory/memory-signal.js';
 import { createOffCpuSignal } from '../signals/offcpu/offcpu-signal.js';
 import { createProcessSignal } from '../signals/process/process-signal.js';
 import { createProfileSignal } from '../signals/profile/profile-signal.js';
@@ -90,6 +91,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
       }),
     );
   }
+  if (config.signals.memory) signals.push(createMemorySignal(deps.contextFor('memory'), config.memory));
   return signals;
 }
 

@@ -12,7 +12,7 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 5
+#define RECORD_ABI_VERSION 6
 
 #define TASK_COMM_LEN 16
 /* Of an exec'd program's path: enough to name it when /proc is gone already. */
@@ -74,6 +74,7 @@ enum signal_bit {
 	SIGNAL_TCP = 1 << 3,
 	SIGNAL_GORUNTIME = 1 << 4,
 	SIGNAL_PROFILE = 1 << 5,
+	SIGNAL_MEMORY = 1 << 6,
 };
 
 /* Thread states of off-CPU time (offcpu_hist_key.state). */
@@ -112,6 +113,8 @@ enum record_type {
 	RECORD_CPU_STACK = 20,
 	RECORD_CPU_STACK_TRACE = 21,
 	RECORD_CPU_STACKS_RESET = 22,
+	RECORD_MEMORY_SAMPLE = 23,
+	RECORD_OOM_VICTIM = 24,
 };
 
 /* Indexes of the per-CPU drop counters the BPF side keeps. */
@@ -130,7 +133,9 @@ enum drop_reason {
 	DROP_GO_MAP_FULL = 11,       /* a Go runtime histogram, counter or park entry found no room */
 	DROP_GO_STACK_FULL = 12,     /* a park stack found no room in the stack or stack-time map */
 	DROP_PROFILE_FULL = 13,       /* a CPU sample found no room for its stack or its counter */
-	DROP_REASON_COUNT = 14,
+	DROP_MEMORY_MAP_FULL = 14,    /* a memory sample or a pending mmap/munmap found no room */
+	DROP_MEMORY_RINGBUF_FULL = 15, /* an OOM kill found no room in the ring buffer */
+	DROP_REASON_COUNT = 16,
 };
 
 struct record_header {
@@ -472,5 +477,57 @@ struct go_park_stack_record {
 
 /* RECORD_GO_STACK_TRACE carries a struct stack_trace_record of the goruntime
  * signal's own stack map; RECORD_GO_STACKS_RESET a struct stacks_reset_record. */
+
+/*
+ * The memory signal: per process, what it did to its memory in each slot of
+ * MEMORY_SLOT_NS (bpf_ktime / MEMORY_SLOT_NS): user page faults, bytes mapped
+ * and unmapped, the net growth of its heap break. Slots are not cumulative; the
+ * loader sends each one once it has ended and deletes it from the map.
+ */
+#define MEMORY_SLOT_NS 250000000ULL
+
+struct memory_sample_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 slot;
+};
+
+struct memory_sample_value {
+	__u64 faults;       /* exceptions:page_fault_user: minor and major alike */
+	__u64 mmap_bytes;   /* lengths of successful mmap calls */
+	__u64 munmap_bytes; /* lengths of successful munmap calls */
+	__s64 brk_bytes;    /* net change of the heap break */
+	__u32 mmap_calls;
+	__u32 munmap_calls;
+	__u32 brk_calls;
+	__u32 pad;
+};
+
+struct memory_sample_record {
+	struct record_header hdr;
+	struct memory_sample_key key;
+	struct memory_sample_value value;
+};
+
+/* oom:mark_victim, sizes in KiB as the tracepoint gives them. */
+struct oom_victim_event {
+	__u32 tgid;            /* the victim */
+	__u32 trigger_tgid;    /* the process whose allocation ran out of memory */
+	__u64 time_ns;
+	__u64 total_vm_kib;
+	__u64 anon_rss_kib;
+	__u64 file_rss_kib;
+	__u64 shmem_rss_kib;
+	__u64 pgtables_kib;
+	__u32 uid;
+	__s16 oom_score_adj;
+	__u16 pad;
+	char comm[TASK_COMM_LEN];
+};
+
+struct oom_victim_record {
+	struct record_header hdr;
+	struct oom_victim_event event;
+};
 
 #endif /* STALLSCOPE_RECORDS_H */

@@ -73,6 +73,8 @@ export const MetricAttr = {
   goStwReason: 'stallscope.go.stw_reason',
   /** Why a goroutine parked, as its runtime names it (sync.Mutex.Lock, chan receive, IO wait, ...). */
   goWaitReason: 'stallscope.go.wait_reason',
+  /** Of process.paging.faults: major (read from disk) or minor (OTel semantic conventions). */
+  pagingFaultType: 'system.paging.fault.type',
 } as const;
 
 export const Metrics = {
@@ -130,6 +132,16 @@ export const Metrics = {
     name: 'go.goroutine.wait.duration',
     unit: 'ns',
     description: 'Time goroutines spent parked, by the runtime\'s wait reason, until they ran again',
+  },
+  processPagingFaults: {
+    name: 'process.paging.faults',
+    unit: '{fault}',
+    description: 'User page faults, major (the page was read from disk) or minor',
+  },
+  processMemoryUsage: {
+    name: 'process.memory.usage',
+    unit: 'By',
+    description: 'Resident set size of the service\'s processes among the host\'s largest, summed; sampled from /proc each interval',
   },
   offCpuDuration: {
     name: 'offcpu.duration',
@@ -192,6 +204,38 @@ export const CpuStackLogAttr = {
   samples: 'stallscope.cpu.samples',
   /** CPU time they stand for: samples x the sampling period, ns. */
   cpuNs: 'stallscope.cpu.ns',
+} as const;
+
+/** Event name of the log record of one OOM kill (oom:mark_victim). */
+export const OOM_KILL_EVENT = 'stallscope.memory.oom_kill';
+/** Event name of the flight recorder's log records: one per sample of a dumped process. */
+export const MEMORY_FLIGHT_RECORD_EVENT = 'stallscope.memory.flight_record';
+
+/** Attributes of OOM kill and flight recorder log records; sizes in bytes. */
+export const MemoryLogAttr = {
+  processPid: 'process.pid',
+  processCommand: 'process.command',
+  /** The victim's memory cgroup path (cgroup v2, or v1's memory controller). */
+  cgroup: 'stallscope.memory.cgroup',
+  anonRssBytes: 'stallscope.memory.anon_rss_bytes',
+  fileRssBytes: 'stallscope.memory.file_rss_bytes',
+  shmemRssBytes: 'stallscope.memory.shmem_rss_bytes',
+  totalVmBytes: 'stallscope.memory.total_vm_bytes',
+  pgtablesBytes: 'stallscope.memory.pgtables_bytes',
+  oomScoreAdj: 'stallscope.memory.oom_score_adj',
+  /** The process whose allocation found no memory (the victim may be another one). */
+  triggerPid: 'stallscope.memory.trigger_pid',
+  /** Ties a dump's samples to what caused it: `<pid>-<unix ns>` of the kill or the crossing. */
+  dumpId: 'stallscope.memory.dump_id',
+  /** oom_kill or threshold. */
+  dumpTrigger: 'stallscope.memory.dump_trigger',
+  /** Flight recorder sample: its length (a kernel slot, or 0 for an RSS reading). */
+  sampleMs: 'stallscope.memory.sample_ms',
+  faults: 'stallscope.memory.faults',
+  mmapBytes: 'stallscope.memory.mmap_bytes',
+  munmapBytes: 'stallscope.memory.munmap_bytes',
+  brkBytes: 'stallscope.memory.brk_bytes',
+  rssBytes: 'stallscope.memory.rss_bytes',
 } as const;
 
 /** Event name of the log records that carry one notable TCP connection each. */

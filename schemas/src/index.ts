@@ -6,7 +6,10 @@ export {
   GO_PARK_STACK_EVENT,
   GoParkLogAttr,
   LogAttr,
+  MEMORY_FLIGHT_RECORD_EVENT,
+  MemoryLogAttr,
   MetricAttr,
+  OOM_KILL_EVENT,
   Metrics,
   OFFCPU_STACK_EVENT,
   CPU_STACK_EVENT,
@@ -77,6 +80,9 @@ export {
   TcpCountRecordLayout,
   UserStackRecordLayout,
   WAIT_CLASS_CODES,
+  MEMORY_SLOT_NS,
+  MemorySampleRecordLayout,
+  OomVictimRecordLayout,
 } from './loader-records.js';
 export type { DropReason, FdKind, GoHistKind, GoProbeFunction, OffCpuState, RecordTypeCode, SignalName, TcpCountKind } from './loader-records.js';
 export { migrationsDir, otlpProtoDir, recordsHeaderPath } from './paths.js';

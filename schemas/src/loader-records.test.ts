@@ -23,6 +23,9 @@ import {
   FD_KINDS,
   FD_RULE_BASE,
   MAX_HIST_BUCKET,
+  MEMORY_SLOT_NS,
+  MemorySampleRecordLayout,
+  OomVictimRecordLayout,
   PROCESS_EXIT_RULE,
   MAX_STACK_DEPTH,
   MAX_SYSCALL_NR,
@@ -235,6 +238,38 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
       count: 'value.count',
     },
   },
+  {
+    struct: 'memory_sample_record',
+    layout: MemorySampleRecordLayout,
+    members: {
+      tgid: 'key.tgid',
+      slot: 'key.slot',
+      faults: 'value.faults',
+      mmapBytes: 'value.mmap_bytes',
+      munmapBytes: 'value.munmap_bytes',
+      brkBytes: 'value.brk_bytes',
+      mmapCalls: 'value.mmap_calls',
+      munmapCalls: 'value.munmap_calls',
+      brkCalls: 'value.brk_calls',
+    },
+  },
+  {
+    struct: 'oom_victim_record',
+    layout: OomVictimRecordLayout,
+    members: {
+      tgid: 'event.tgid',
+      triggerTgid: 'event.trigger_tgid',
+      timeNs: 'event.time_ns',
+      totalVmKib: 'event.total_vm_kib',
+      anonRssKib: 'event.anon_rss_kib',
+      fileRssKib: 'event.file_rss_kib',
+      shmemRssKib: 'event.shmem_rss_kib',
+      pgtablesKib: 'event.pgtables_kib',
+      uid: 'event.uid',
+      oomScoreAdj: 'event.oom_score_adj',
+      comm: 'event.comm',
+    },
+  },
 ];
 
 function compilerMissing(): boolean {
@@ -309,6 +344,7 @@ test('TypeScript record layout matches schemas/loader/records.h', (t) => {
 
   const constants = {
     GO_MAX_BINARIES,
+    MEMORY_SLOT_NS,
     TCP_PORT_CLASS_OTHER,
     RECORD_ABI_VERSION,
     TASK_COMM_LEN,

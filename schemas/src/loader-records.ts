@@ -2,7 +2,7 @@
 // A test compiles a C program against that header and compares every size and
 // offset below, so the two cannot drift apart.
 
-export const RECORD_ABI_VERSION = 5;
+export const RECORD_ABI_VERSION = 6;
 export const TASK_COMM_LEN = 16;
 export const PROCESS_FILENAME_LEN = 256;
 export const SLOW_SYSCALL_ARGS = 4;
@@ -24,7 +24,7 @@ export const CLASSIFY_BY_FD = 0x10;
 export const CLASSIFY_BY_STACK = 0x20;
 
 /** Signals the loader can load, with their bit in hello_record.signals (enum signal_bit). */
-export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8, goruntime: 16, profile: 32 } as const;
+export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8, goruntime: 16, profile: 32, memory: 64 } as const;
 export type SignalName = keyof typeof SignalBit;
 
 /** Off-CPU thread states by code (enum offcpu_state). */
@@ -57,6 +57,8 @@ export const RecordType = {
   cpuStack: 20,
   cpuStackTrace: 21,
   cpuStacksReset: 22,
+  memorySample: 23,
+  oomVictim: 24,
 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
@@ -76,6 +78,8 @@ export const DROP_REASONS = [
   'go_map_full',
   'go_stack_full',
   'profile_full',
+  'memory_map_full',
+  'memory_ringbuf_full',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -285,4 +289,37 @@ export const GoParkStackRecordLayout = {
   userStack: 16,
   parkedNs: 24,
   count: 32,
+} as const;
+
+/** Length of one memory sample slot (memory_sample_key.slot = monotonic ns / this). */
+export const MEMORY_SLOT_NS = 250_000_000;
+
+/** What one process did to its memory in one slot (not cumulative). */
+export const MemorySampleRecordLayout = {
+  size: 72,
+  tgid: 8,
+  slot: 16,
+  faults: 24,
+  mmapBytes: 32,
+  munmapBytes: 40,
+  brkBytes: 48,
+  mmapCalls: 56,
+  munmapCalls: 60,
+  brkCalls: 64,
+} as const;
+
+/** oom:mark_victim, sizes in KiB. */
+export const OomVictimRecordLayout = {
+  size: 88,
+  tgid: 8,
+  triggerTgid: 12,
+  timeNs: 16,
+  totalVmKib: 24,
+  anonRssKib: 32,
+  fileRssKib: 40,
+  shmemRssKib: 48,
+  pgtablesKib: 56,
+  uid: 64,
+  oomScoreAdj: 68,
+  comm: 72,
 } as const;

@@ -210,6 +210,8 @@ const expected: LoaderRecord[] = [
       go_map_full: 12n,
       go_stack_full: 13n,
       profile_full: 14n,
+      memory_map_full: 15n,
+      memory_ringbuf_full: 16n,
     },
   },
   {

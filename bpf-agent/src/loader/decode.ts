@@ -6,6 +6,8 @@ import {
   GoHistRecordLayout,
   GoParkStackRecordLayout,
   HelloRecordLayout,
+  MemorySampleRecordLayout,
+  OomVictimRecordLayout,
   OFFCPU_STATES,
   OffCpuHistRecordLayout,
   OffCpuStackRecordLayout,
@@ -33,6 +35,8 @@ import type { DropReason } from '@stallscope/schemas';
 import type {
   GoHistRecord,
   LoaderRecord,
+  MemorySampleRecord,
+  OomVictimRecord,
   OffCpuHistRecord,
   ProcessEventRecord,
   SlowSyscallRecord,
@@ -71,6 +75,8 @@ const knownSizes = new Map<number, number>([
   [RecordType.cpuStack, CpuStackRecordLayout.size],
   [RecordType.cpuStackTrace, StackTraceRecordLayout.size],
   [RecordType.cpuStacksReset, StacksResetRecordLayout.size],
+  [RecordType.memorySample, MemorySampleRecordLayout.size],
+  [RecordType.oomVictim, OomVictimRecordLayout.size],
 ]);
 
 const processEventKinds = new Map(Object.entries(ProcessEventKind).map(([name, code]) => [code as number, name]));
@@ -200,6 +206,10 @@ function decodeRecord(type: number, r: Buffer): LoaderRecord | undefined {
         count: r.readBigUInt64LE(L.count),
       };
     }
+    case RecordType.memorySample:
+      return decodeMemorySample(r);
+    case RecordType.oomVictim:
+      return decodeOomVictim(r);
     case RecordType.tcpCount:
       return decodeTcpCount(r);
     case RecordType.tcpConnectHist:
@@ -323,6 +333,40 @@ function decodeSlowSyscall(r: Buffer): SlowSyscallRecord {
     durationNs: r.readBigUInt64LE(L.durationNs),
     runQueueNs: r.readBigUInt64LE(L.runQueueNs),
     stackId: r.readInt32LE(L.stackId),
+    comm: commAt(r, L.comm),
+  };
+}
+
+function decodeMemorySample(r: Buffer): MemorySampleRecord {
+  const L = MemorySampleRecordLayout;
+  return {
+    type: 'memory-sample',
+    tgid: r.readUInt32LE(L.tgid),
+    slot: r.readBigUInt64LE(L.slot),
+    faults: r.readBigUInt64LE(L.faults),
+    mmapBytes: r.readBigUInt64LE(L.mmapBytes),
+    munmapBytes: r.readBigUInt64LE(L.munmapBytes),
+    brkBytes: r.readBigInt64LE(L.brkBytes),
+    mmapCalls: r.readUInt32LE(L.mmapCalls),
+    munmapCalls: r.readUInt32LE(L.munmapCalls),
+    brkCalls: r.readUInt32LE(L.brkCalls),
+  };
+}
+
+function decodeOomVictim(r: Buffer): OomVictimRecord {
+  const L = OomVictimRecordLayout;
+  return {
+    type: 'oom-victim',
+    tgid: r.readUInt32LE(L.tgid),
+    triggerTgid: r.readUInt32LE(L.triggerTgid),
+    timeNs: r.readBigUInt64LE(L.timeNs),
+    totalVmKib: r.readBigUInt64LE(L.totalVmKib),
+    anonRssKib: r.readBigUInt64LE(L.anonRssKib),
+    fileRssKib: r.readBigUInt64LE(L.fileRssKib),
+    shmemRssKib: r.readBigUInt64LE(L.shmemRssKib),
+    pgtablesKib: r.readBigUInt64LE(L.pgtablesKib),
+    uid: r.readUInt32LE(L.uid),
+    oomScoreAdj: r.readInt16LE(L.oomScoreAdj),
     comm: commAt(r, L.comm),
   };
 }

@@ -214,6 +214,41 @@ export interface GoStacksResetRecord {
   type: 'go-stacks-reset';
 }
 
+/** What one process did to its memory in one slot of MEMORY_SLOT_NS (not cumulative). */
+export interface MemorySampleRecord {
+  type: 'memory-sample';
+  tgid: number;
+  /** CLOCK_MONOTONIC ns / MEMORY_SLOT_NS. */
+  slot: bigint;
+  /** User page faults, minor and major. */
+  faults: bigint;
+  mmapBytes: bigint;
+  munmapBytes: bigint;
+  /** Net change of the heap break. */
+  brkBytes: bigint;
+  mmapCalls: number;
+  munmapCalls: number;
+  brkCalls: number;
+}
+
+/** An OOM kill's victim as oom:mark_victim saw it (sizes in KiB). */
+export interface OomVictimRecord {
+  type: 'oom-victim';
+  tgid: number;
+  /** The process whose allocation ran out of memory. */
+  triggerTgid: number;
+  /** CLOCK_MONOTONIC ns. */
+  timeNs: bigint;
+  totalVmKib: bigint;
+  anonRssKib: bigint;
+  fileRssKib: bigint;
+  shmemRssKib: bigint;
+  pgtablesKib: bigint;
+  uid: number;
+  oomScoreAdj: number;
+  comm: string;
+}
+
 export type LoaderRecord =
   | HelloRecord
   | SyscallHistRecord
@@ -236,4 +271,6 @@ export type LoaderRecord =
   | GoStacksResetRecord
   | CpuStackRecord
   | CpuStackTraceRecord
-  | CpuStacksResetRecord;
+  | CpuStacksResetRecord
+  | MemorySampleRecord
+  | OomVictimRecord;

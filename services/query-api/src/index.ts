@@ -22,6 +22,8 @@ export type { Diagnosis } from './diagnose/diagnosis.js';
 export type { SloStatus } from './slo/slo-status.js';
 export type { SloReport } from './slo/slo-report.js';
 export type { DiagnosisResponse } from './routes/diagnose/index.js';
+export type { OomResponse } from './routes/memory/oom.js';
+export { flightRecorderSummary } from './diagnose/render-markdown.js';
 export type { SloReportResponse, SloStatusResponse } from './routes/slo/schemas.js';
 export { createSloCatalog } from './slo/slo-catalog.js';
 export type { SloCatalog, SloCatalogConfig, SloCatalogDeps, SloEntry } from './slo/slo-catalog.js';

@@ -7,6 +7,7 @@ import { queryApiConfigDefaults, type QueryApiConfig } from './config.js';
 import { createErrorHandler } from './error-handler.js';
 import { ApiError, ApiErrors } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters/index.js';
+import { memoryRoutes } from './routes/memory/index.js';
 import { errorRoutes } from './routes/errors/index.js';
 import { jaegerRoutes } from './routes/jaeger/index.js';
 import { jaegerV3Routes } from './routes/jaeger-v3/index.js';
@@ -75,5 +76,6 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   await app.register(sloReportsRoutes, { prefix: '/v1/slo-reports', ...deps, catalog, now: options.now ?? Date.now });
   await app.register(diagnoseRoutes, { prefix: '/v1/diagnose', ...deps, now: options.now ?? Date.now });
   await app.register(profileRoutes, { prefix: '/v1/profiles', ...deps, now: options.now ?? Date.now });
+  await app.register(memoryRoutes, { prefix: '/v1/memory', ...deps, now: options.now ?? Date.now });
   await app.register(uiPlugin, { prefix: UI_PREFIX, directory: options.uiDirectory, jaegerUiUrl: deps.limits.jaegerUiUrl });
 };

@@ -38,6 +38,32 @@ const diagnosis: Diagnosis = {
     topWaitReasons: [],
     parkStacks: [],
   },
+  memory: {
+    majorFaults: 12,
+    minorFaults: 34_000,
+    peakRssBytes: 64 * 1024 * 1024,
+    oomKills: [
+      {
+        time: '2026-11-22T05:14:00.000Z',
+        service: 'ledger',
+        host: 'host-a',
+        pid: 4242,
+        command: 'ledger',
+        cgroup: '/ledger',
+        anonRssBytes: 63 * 1024 * 1024,
+        fileRssBytes: 0,
+        shmemRssBytes: 0,
+        totalVmBytes: 200 * 1024 * 1024,
+        oomScoreAdj: 0,
+        triggerPid: 4242,
+        flightRecorder: [
+          { time: '2026-11-22T05:13:59.500Z', sampleMs: 250, faults: 2000, mmapBytes: 8 * 1024 * 1024, munmapBytes: 0, brkBytes: 0, rssBytes: null },
+          { time: '2026-11-22T05:13:59.700Z', sampleMs: 0, faults: 0, mmapBytes: 0, munmapBytes: 0, brkBytes: 0, rssBytes: 60 * 1024 * 1024 },
+          { time: '2026-11-22T05:13:59.750Z', sampleMs: 250, faults: 1000, mmapBytes: 4 * 1024 * 1024, munmapBytes: 0, brkBytes: 1024 * 1024, rssBytes: null },
+        ],
+      },
+    ],
+  },
 };
 
 test('diagnose renders waits, slowest calls with what they waited on, stacks and storms as sections', async () => {
@@ -54,6 +80,10 @@ test('diagnose renders waits, slowest calls with what they waited on, stacks and
   assert.match(lines[10]!, /^2026-11-22T05:12:00Z +21 ms +read +network +syscall +10\.0\.0\.7:5432 +- +host-a +4242 +4243 +ab12$/);
   assert.match(lines[14]!, /^ +3 s +uninterruptible +main;ledger\.commit;os\.\(\*File\)\.Sync;fsync;__schedule$/);
   assert.equal(lines[16], 'error storms: none');
+  assert.equal(lines[18], 'memory');
+  assert.equal(lines[19], 'page faults: 12 major, 34,000 minor; peak RSS 64.0 MiB');
+  assert.equal(lines[21], 'OOM kills');
+  assert.match(lines[23]!, /^2026-11-22T05:14:00.000Z +host-a +4242 +ledger +\/ledger +63\.0 MiB +0\.50 s before: 3000 faults, mmap 12\.0 MiB, munmap 0\.0 MiB, brk 1\.0 MiB, RSS 60\.0 MiB$/);
 });
 
 test('on a narrow terminal a stack is cut at its root end, keeping the leaf frames', async () => {

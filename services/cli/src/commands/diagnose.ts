@@ -1,4 +1,4 @@
-import type { Diagnosis } from '@stallscope/query-api';
+import { flightRecorderSummary, type Diagnosis } from '@stallscope/query-api';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { renderTable, type Column } from '../format/table.js';
 import { formatCount, formatMilliseconds, formatSeconds } from '../format/units.js';
@@ -66,7 +66,24 @@ export function renderDiagnosis(diagnosis: Diagnosis, output: Output): string {
     output,
   );
   const title = `diagnosis of ${diagnosis.service}, last ${diagnosis.window} (${diagnosis.from} to ${diagnosis.to})`;
-  return [title, waits, calls, stacks, storms, ...goRuntimeSections(diagnosis.goRuntime, output)].join('\n\n');
+  return [title, waits, calls, stacks, storms, ...memorySections(diagnosis.memory, output), ...goRuntimeSections(diagnosis.goRuntime, output)].join('\n\n');
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Page faults, peak RSS and OOM kills with what their flight recorders saw before the kill. */
+function memorySections(memory: Diagnosis['memory'], output: Output): string[] {
+  const summary =
+    `${output.style.bold('memory')}\n` +
+    `page faults: ${formatCount(memory.majorFaults)} major, ${formatCount(memory.minorFaults)} minor; peak RSS ${mib(memory.peakRssBytes)}`;
+  const kills = section(
+    'OOM kills',
+    'none',
+    [text('TIME'), text('HOST'), number('PID'), text('COMMAND'), text('CGROUP'), number('ANON RSS'), text('BEFORE THE KILL')],
+    memory.oomKills.map((kill) => [kill.time, kill.host, String(kill.pid), kill.command, kill.cgroup || '-', mib(kill.anonRssBytes), flightRecorderSummary(kill)]),
+    output,
+  );
+  return [summary, kills];
 }
 
 /** The Go runtime's figures, for a service the agent found Go programs in (none otherwise). */
@@ -90,7 +107,7 @@ function goRuntimeSections(go: Diagnosis['goRuntime'], output: Output): string[]
 export const diagnoseCommand: Command = {
   name: 'diagnose',
   synopsis: 'diagnose <service> [--window 15m] [--markdown]',
-  summary: "one service's waits by class, slowest calls with their context, off-CPU stacks and error storms",
+  summary: "one service's waits by class, slowest calls with their context, off-CPU stacks, error storms, page faults and OOM kills",
   options: { window: { type: 'string' }, markdown: { type: 'boolean' } },
   positionals: ['service'],
   request(values, [service]) {

@@ -35,6 +35,33 @@ function goRuntimeLines(go: Diagnosis['goRuntime']): string[] {
   ];
 }
 
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** The flight recorder's growth before a kill, in one cell: faults, bytes mapped, heap growth, last RSS read. */
+export function flightRecorderSummary(kill: Diagnosis['memory']['oomKills'][number]): string {
+  const slots = kill.flightRecorder.filter((sample) => sample.sampleMs > 0);
+  const sum = (pick: (sample: (typeof slots)[number]) => number) => slots.reduce((total, sample) => total + pick(sample), 0);
+  const lastRss = kill.flightRecorder.filter((sample) => sample.rssBytes !== null).at(-1)?.rssBytes;
+  const seconds = slots.reduce((total, sample) => total + sample.sampleMs, 0) / 1000;
+  if (kill.flightRecorder.length === 0) return 'no flight recorder';
+  return `${seconds.toFixed(2)} s before: ${sum((s) => s.faults)} faults, mmap ${mib(sum((s) => s.mmapBytes))}, munmap ${mib(sum((s) => s.munmapBytes))}, brk ${mib(sum((s) => s.brkBytes))}${lastRss === undefined || lastRss === null ? '' : `, RSS ${mib(lastRss)}`}`;
+}
+
+function memoryLines(memory: Diagnosis['memory']): string[] {
+  return [
+    '## Memory',
+    '',
+    `Page faults: ${memory.majorFaults} major, ${memory.minorFaults} minor. Peak RSS: ${mib(memory.peakRssBytes)}.`,
+    '',
+    ...section(
+      'OOM kills',
+      'No OOM kills recorded.',
+      memory.oomKills.map((kill) => [kill.time, kill.host, String(kill.pid), kill.command, kill.cgroup, mib(kill.anonRssBytes), flightRecorderSummary(kill)]),
+      ['time', 'host', 'pid', 'command', 'cgroup', 'anon RSS', 'flight recorder'],
+    ),
+  ];
+}
+
 /** The diagnosis as Markdown, to paste into an incident document. */
 export function renderDiagnosisMarkdown(diagnosis: Diagnosis): string {
   const lines = [
@@ -83,6 +110,7 @@ export function renderDiagnosisMarkdown(diagnosis: Diagnosis): string {
       diagnosis.errorStorms.map((storm) => [storm.syscall, storm.errno, storm.errorType, String(storm.errors), storm.errorsPerSecond.toFixed(2)]),
       ['syscall', 'errno', 'error.type', 'errors', 'per second'],
     ),
+    ...memoryLines(diagnosis.memory),
     ...goRuntimeLines(diagnosis.goRuntime),
   ];
   return `${lines.join('\n')}`;

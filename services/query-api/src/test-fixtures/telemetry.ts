@@ -392,3 +392,44 @@ export async function insertGoParkStacks(store: Store, stacks: readonly GoParkSt
   };
   await store.client.insert({ table: Tables.logs, values: logRows(request), format: 'JSONEachRow' });
 }
+
+/** A log record of the agent's, as its signals send them (event name, body, attributes). */
+export interface AgentLogRecord {
+  service: string;
+  host: string;
+  timeUnixNs: bigint;
+  eventName: string;
+  body: string;
+  attributes: Record<string, string | number>;
+}
+
+export async function insertAgentLogRecords(store: Store, records: readonly AgentLogRecord[]): Promise<void> {
+  const request: ExportLogsServiceRequest = {
+    resourceLogs: records.map((record) => ({
+      resource: resource(record.service, record.host),
+      schemaUrl: '',
+      scopeLogs: [
+        {
+          scope: agentScope,
+          schemaUrl: '',
+          logRecords: [
+            {
+              timeUnixNano: record.timeUnixNs,
+              observedTimeUnixNano: record.timeUnixNs,
+              severityNumber: 0,
+              severityText: '',
+              body: { type: 'string', value: record.body },
+              attributes: keyValues(record.attributes),
+              droppedAttributesCount: 0,
+              flags: 0,
+              traceId: new Uint8Array(0),
+              spanId: new Uint8Array(0),
+              eventName: record.eventName,
+            },
+          ],
+        },
+      ],
+    })),
+  };
+  await store.client.insert({ table: Tables.logs, values: logRows(request), format: 'JSONEachRow' });
+}
