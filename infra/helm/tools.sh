@@ -22,23 +22,33 @@ usage() {
   exit 2
 }
 
+# As helm's release builds link it: its version, and the Kubernetes version it
+# renders for when not told (its client-go v0.34 = Kubernetes 1.34; without
+# these a source build says v1.20).
+HELM_LDFLAGS="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
+-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=34 \
+-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=34"
+
 cmd_helm() {
   local dir="$cache/helm/$HELM_VERSION"
   local binary="$dir/helm"
+  local stamp="$dir/ldflags"
   mkdir -p "$dir"
   # Concurrent test processes may ask at once; one builds, the others wait.
   exec 9>"$dir/.lock"
   flock 9
-  if [[ ! -x "$binary" ]]; then
+  if [[ ! -x "$binary" || ! -f "$stamp" || "$(cat "$stamp")" != "$HELM_LDFLAGS" ]]; then
     command -v go >/dev/null 2>&1 || missing "go not found; building helm needs Go 1.24+"
     echo "tools.sh: building helm $HELM_VERSION into $dir (minutes on a cold cache)" >&2
+    rm -f "$stamp"
     # The module cache's download dir is the first proxy: with it warm, a rebuild is offline.
     # -modcacherw: Go writes its module cache read-only, which would make the cache undeletable.
     GOMODCACHE="$cache/go-mod" GOCACHE="$cache/go-build" GOFLAGS=-modcacherw \
       GOPROXY="file://$cache/go-mod/cache/download,$(go env GOPROXY)" GOBIN="$dir/.build" CGO_ENABLED=0 \
-      go install -ldflags "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+      go install -ldflags "$HELM_LDFLAGS" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
     mv "$dir/.build/helm" "$binary"
     rmdir "$dir/.build"
+    echo "$HELM_LDFLAGS" >"$stamp"
   fi
   echo "$binary"
 }
