@@ -339,6 +339,9 @@ describe('helm chart infra/helm/stallscope', { skip }, () => {
       [{ image: { tag: 'latest' } }, /image\.tag: pin a version/],
       [{ kafka: { sasl: { mechanism: 'plain', username: 'u' } } }, /kafka\.sasl\.passwordSecret\.name is required/],
       [{ clickhouse: { url: '' } }, /clickhouse\.url is required/],
+      // values.schema.json: a misspelt key or a value out of its set is refused, not ignored.
+      [{ agnet: { enabled: false } }, /additional properties 'agnet' not allowed/],
+      [{ kafka: { sasl: { mechanism: 'scram' } } }, /\/kafka\/sasl\/mechanism': value must be one of/],
     ] as const) {
       const result = template(values);
       assert.notEqual(result.status, 0, `refused: ${JSON.stringify(values)}`);
