@@ -339,6 +339,8 @@ describe('helm chart infra/helm/stallscope', { skip }, () => {
       [{ image: { tag: 'latest' } }, /image\.tag: pin a version/],
       [{ kafka: { sasl: { mechanism: 'plain', username: 'u' } } }, /kafka\.sasl\.passwordSecret\.name is required/],
       [{ clickhouse: { url: '' } }, /clickhouse\.url is required/],
+      [{ ingest: { autoscaling: { maxReplicas: 12 } } }, /ingest: 12 replicas but kafka\.topicPartitions is 6/],
+      [{ ingest: { replicas: 8, autoscaling: { enabled: false } } }, /ingest: 8 replicas but kafka\.topicPartitions is 6/],
       // values.schema.json: a misspelt key or a value out of its set is refused, not ignored.
       [{ agnet: { enabled: false } }, /additional properties 'agnet' not allowed/],
       [{ kafka: { sasl: { mechanism: 'scram' } } }, /\/kafka\/sasl\/mechanism': value must be one of/],
