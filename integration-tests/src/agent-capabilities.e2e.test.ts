@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
 import { assertBlockerReported } from './fixtures/blocker-assertions.js';
 import { bpfSkipReason } from './fixtures/bpf-environment.js';
+import { awaitBlockerTotals } from './fixtures/blocker-totals.js';
 import { deployTool } from './fixtures/deploy-tools.js';
 import { repoRoot } from './fixtures/repo.js';
 import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
@@ -88,6 +89,7 @@ describe('the Helm chart\'s agent capabilities on this kernel', { skip }, () => 
     assert.notEqual(effective & (1n << 39n), 0n, 'CAP_BPF is effective');
     const service = `caps-${randomUUID().slice(0, 8)}`;
     const measured = await runBlocker(8_000, service);
+    await awaitBlockerTotals(stallscope.url, stallscope.token, { by: 'service', service }, measured);
     await assertBlockerReported(stallscope.url, stallscope.token, service, measured);
     const metrics = await (await fetch(`${stallscope.url}/metrics`, { headers: { authorization: `Bearer ${stallscope.token}` } })).text();
     const running = [...metrics.matchAll(/^stallscope_agent_signal_running\{signal="(\w+)"\} (\d+)$/gm)].map(([, signal, value]) => [signal, value]);
