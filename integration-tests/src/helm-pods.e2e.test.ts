@@ -1,14 +1,15 @@
 // The chart's pods as they would run, on this machine's real parts: helm
-// renders the chart for a real Kafka broker (KRaft, from Maven Central jars);
-// the agent and collector containers are then started as Kubernetes would
-// start them — their args, their environment (Secrets resolved from the
-// rendered Secret, spec.nodeName from a stand-in node), the ConfigMap's file
-// where STALLSCOPE_CONFIG points, and for the agent its capability list only
+// renders the chart for a real Kafka broker (KRaft, from Maven Central jars)
+// and a store reached over ClickHouse's HTTP interface (one chDB engine
+// served by the shared-store fixture: no ClickHouse server can be installed
+// here). Every workload's container is then started as Kubernetes would
+// start it — its args, its environment (Secrets resolved from the rendered
+// Secret, spec.nodeName from a stand-in node), the ConfigMap's file where
+// STALLSCOPE_CONFIG points, and for the agent its capability list only
 // (setpriv: root, bounded set, no inheritable capabilities, no_new_privs).
-// A backend (`ingest,query-api` over embedded chDB: no ClickHouse server
-// here) reads what they send through Kafka. Real BPF on this kernel, the
-// blocker workload as the traced service.
-// Starts: one Kafka broker, three stallscope processes.
+// Real BPF on this kernel, the blocker workload as the traced service.
+// Starts: one Kafka broker, the chDB HTTP store, four stallscope processes
+// (ingest, query API, agent, collector).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { TOLERANCE } from './fixtures/blocker-assertions.js';
 import { bpfSkipReason } from './fixtures/bpf-environment.js';
+import { startChdbHttpServer, type ChdbHttpServer } from './fixtures/chdb-http-server.js';
 import { awaitBlockerTotals, blockedBySyscall, blockerTotalsArrived } from './fixtures/blocker-totals.js';
 import { deployTool } from './fixtures/deploy-tools.js';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
@@ -49,7 +51,8 @@ interface Manifest {
 }
 
 let broker: KafkaBroker | undefined;
-let backend: StallscopeProcess | undefined;
+let clickhouse: ChdbHttpServer | undefined;
+let queryApi: StallscopeProcess | undefined;
 const pods: StallscopeProcess[] = [];
 const dirs: string[] = [];
 let manifests: Manifest[] = [];
@@ -107,17 +110,22 @@ async function startPod(workloadName: string): Promise<StallscopeProcess> {
 before(async () => {
   if (skip) return;
   broker = await startKafkaBroker();
+  clickhouse = await startChdbHttpServer();
+  console.log(`store: one chDB engine over ClickHouse's HTTP interface at ${clickhouse.url}`);
   // One broker: topics the pods create get one replica.
   manifests = render({
     kafka: { brokers: broker.brokers, topicReplicationFactor: 1 },
+    clickhouse: { url: clickhouse.url },
     config: { agent: { intervalMs: 1000 } },
   });
-  backend = await startStallscope('ingest,query-api', { STALLSCOPE_TRANSPORT_KIND: 'kafka', STALLSCOPE_TRANSPORT_KAFKA_BROKERS: broker.brokers.join(',') }, tempDir());
+  // Downstream first, as the ingest migrates and the query API only reads.
+  await startPod('stallscope-ingest');
+  queryApi = await startPod('stallscope-query-api');
 });
 
 after(async () => {
-  for (const pod of pods) await pod.stop();
-  await backend?.stop();
+  for (const pod of pods.reverse()) await pod.stop();
+  await clickhouse?.stop();
   await broker?.stop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -129,7 +137,7 @@ describe('the chart\'s pods on a real broker and kernel', { skip }, () => {
     const measured = await runBlocker(8_000, service);
     // How a wait is classed is the agent's business (its own suites); here: every
     // blocked second of the workload arrives, under its service and this node.
-    const rows = await awaitBlockerTotals(backend!.url, backend!.token, { by: 'host', service }, measured);
+    const rows = await awaitBlockerTotals(queryApi!.url, queryApi!.token, { by: 'host', service }, measured);
     const reported = blockedBySyscall(rows);
     console.log(`${service} on ${NODE_NAME}: blocked seconds reported`, reported, 'measured', measured);
     assert.ok(blockerTotalsArrived(rows, measured), `every blocked second within ±${TOLERANCE * 100}% of the workload's own measure: ${JSON.stringify(rows)}`);
@@ -159,7 +167,7 @@ describe('the chart\'s pods on a real broker and kernel', { skip }, () => {
     const deadline = Date.now() + 60_000;
     let spans: { operationName: string }[] = [];
     while (Date.now() < deadline && spans.length === 0) {
-      const response = await fetch(`${backend!.url}/api/traces/${traceId}`, { headers: { authorization: `Bearer ${backend!.token}` } });
+      const response = await fetch(`${queryApi!.url}/api/traces/${traceId}`, { headers: { authorization: `Bearer ${queryApi!.token}` } });
       if (response.ok) spans = ((await response.json()) as { data: { spans: { operationName: string }[] }[] }).data.flatMap((trace) => trace.spans);
       if (spans.length === 0) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
