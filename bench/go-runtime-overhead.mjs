@@ -31,14 +31,15 @@ import {
   hasCommand,
   median,
   printTable,
-  progress,
-  progressDone,
+  createProgress,
   requireRoot,
   run,
   withBpfStats,
 } from './lib/kit.mjs';
 
 const NAME = 'go-runtime-overhead';
+/** Notes only: the rounds of its two phases differ in kind. */
+const status = createProgress(NAME);
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 8);
 const PASSES = 400_000;
@@ -54,7 +55,7 @@ if (missing.length > 0) {
   process.exit(0);
 }
 
-progress(NAME, 'building the Go server');
+status.update(0, 'building the Go server');
 const pingPongBinary = buildGo('gopingpong');
 const server = spawn(buildGo('goserver'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(chunk.toString().trim())));
@@ -145,7 +146,7 @@ try {
   await withBpfStats(async () => {
     for (let round = 1; round <= rounds; round++) {
       runs.untraced.push(await saturated());
-      progress(NAME, `round ${round}/${rounds} untraced ${fixed(runs.untraced.at(-1).rps, 0)} req/s`);
+      status.update(0, `round ${round}/${rounds} untraced ${fixed(runs.untraced.at(-1).rps, 0)} req/s`);
       for (const setup of setups) {
         runs[setup.name].push(
           await withGoRuntimeSignal(setup.parts, async (probed) => {
@@ -153,7 +154,7 @@ try {
             return saturated();
           }),
         );
-        progress(NAME, `round ${round}/${rounds} ${setup.name} ${fixed(runs[setup.name].at(-1).rps, 0)} req/s`);
+        status.update(0, `round ${round}/${rounds} ${setup.name} ${fixed(runs[setup.name].at(-1).rps, 0)} req/s`);
       }
     }
   });
@@ -185,7 +186,7 @@ try {
       for (let round = 1; round <= rounds; round++) {
         untraced.push(await pingPong(...op.args));
         traced.push(await pingPong(...op.args, { gc: true, goroutines: true, waits: true }));
-        progress(NAME, `${op.what} round ${round}/${rounds}: ${fixed(untraced.at(-1)[op.key], 0)} / ${fixed(traced.at(-1)[op.key], 0)} ns`);
+        status.update(0, `${op.what} round ${round}/${rounds}: ${fixed(untraced.at(-1)[op.key], 0)} / ${fixed(traced.at(-1)[op.key], 0)} ns`);
       }
     });
     const base = median(untraced.map((r) => r[op.key]));
@@ -194,7 +195,7 @@ try {
     const programNs = median(traced.map((r) => r.programs.reduce((sum, p) => sum + p.runTimeNs, 0) / r.programs.reduce((sum, p) => sum + p.runs, 0)));
     perHitRows.push([op.what, fixed(base, 0), fixed(withProbes, 0), fixed(withProbes / base, 2), fixed(hitsPerOp, 2), fixed((withProbes - base) / hitsPerOp, 0), fixed(programNs, 0)]);
   }
-  progressDone();
+  status.finish();
   console.log(`${NAME}: one uprobe hit, GOMAXPROCS=1 ping-pong (bench/gopingpong), median of ${rounds} rounds`);
   printTable(['operation', 'untraced ns/op', 'traced ns/op', 'ratio', 'probe hits/op', 'added ns/hit', 'program ns/run'], perHitRows);
   console.log(`${NAME}: Go HTTP server saturated by wrk -t1 -c32, ${seconds} s a run, median of ${rounds} rounds`);

@@ -12,7 +12,7 @@ import { syscallArchOf } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../bpf-agent/dist/src/loader/default-loader-path.js';
 import { spawnLoader } from '../bpf-agent/dist/src/loader/loader-process.js';
 import { loaderOptionsOf } from '../bpf-agent/dist/src/signals.js';
-import { bpfProgramDeltas, bpfProgramsOf, buildC, fixed, median, printTable, progress, progressDone, requireRoot, run, withBpfStats } from './lib/kit.mjs';
+import { bpfProgramDeltas, bpfProgramsOf, buildC, createProgress, fixed, median, printTable, requireRoot, run, withBpfStats } from './lib/kit.mjs';
 
 const NAME = 'profile-overhead';
 const rounds = Number(process.argv[2] ?? 5);
@@ -54,19 +54,23 @@ async function timed(start) {
 }
 
 const runs = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
+const timedRuns = createProgress(`${NAME}: timed runs`, { total: rounds * Object.keys(subjects).length });
 for (let round = 1; round <= rounds; round++) {
   for (const [name, start] of Object.entries(subjects)) {
     const ns = await timed(start);
     runs[name].push(ns);
-    progress(NAME, `round ${round}/${rounds} ${name} ${fixed(ns, 3)} CPU ns per 1000 iterations`);
+    timedRuns.update((round - 1) * Object.keys(subjects).length + Object.keys(runs).indexOf(name) + 1, `round ${round}/${rounds} ${name} ${fixed(ns, 3)} CPU ns per 1000 iterations`);
   }
 }
+timedRuns.finish();
 
 // Attribution apart from the timed rounds (bpf_stats adds clock reads to every run): every CPU samples, busy or idle.
 const attribution = [];
+const sampled = Object.entries(subjects).filter(([, start]) => start);
+const statsRuns = createProgress(`${NAME}: bpf_stats runs`, { total: sampled.length });
 await withBpfStats(async () => {
-  for (const [name, start] of Object.entries(subjects).filter(([, start]) => start)) {
-    progress(NAME, `bpf_stats run: ${name}, ${ATTRIBUTION_SECONDS} s`);
+  for (const [index, [name, start]] of sampled.entries()) {
+    statsRuns.update(index, `${name}, ${ATTRIBUTION_SECONDS} s`);
     const profiler = await start();
     try {
       const before = await bpfProgramsOf([profiler.pid]);
@@ -78,7 +82,7 @@ await withBpfStats(async () => {
     }
   }
 });
-progressDone();
+statsRuns.finish();
 
 const medians = Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, median(values)]));
 console.log(`${NAME}: ${rounds} rounds x ${iterations} loop iterations, subjects alternating within each round`);

@@ -4,7 +4,8 @@
 # when missing, as root), npm dependencies, the
 # TypeScript build, the web UI bundle and the BPF objects + loader. Idempotent and quiet when
 # nothing is to do. `--for-tests` also installs Java/Maven and chromium, fetches Kafka and
-# builds the OpenTelemetry Collector of the interop suite (with Go);
+# builds the OpenTelemetry Collector of the interop suite and helm (with Go) and
+# installs kubernetes-validate (the Helm chart's suite);
 # `--for-bench` does the Java/Kafka part too (the agent benchmark runs a broker)
 # and installs the load generator and the tracer the benchmarks compare against
 # (wrk, bpftrace).
@@ -32,6 +33,8 @@ if $for_tests; then
   command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
   # The web UI's suite drives a real browser (playwright-core with Debian's chromium).
   command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+  # The Helm chart's suite validates manifests with kubernetes-validate, in a venv.
+  command -v python3 >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || need_pkgs+=(python3 python3-venv)
 fi
 if $for_bench; then
   command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
@@ -79,4 +82,11 @@ if $for_tests; then
   else
     say "go not found: the OpenTelemetry Collector interop suite will skip (infra/otelcol needs Go 1.25+)"
   fi
+  # The Helm chart's suite: helm (built with Go) and the Kubernetes schemas; nothing once cached.
+  if command -v go >/dev/null 2>&1; then
+    bash infra/helm/tools.sh helm >/dev/null
+  else
+    say "go not found: the Helm chart suite will skip (infra/helm/tools.sh builds helm with Go 1.24+)"
+  fi
+  bash infra/helm/tools.sh validator >/dev/null
 fi

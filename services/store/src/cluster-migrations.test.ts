@@ -2,6 +2,7 @@
 // (formatQuery parses ON CLUSTER and Replicated/Distributed engines without
 // running them; there is no cluster here).
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,4 +80,20 @@ test('a statement the renderer does not know is refused, not passed through uncl
     () => renderMigrationsForCluster([{ version: 99, name: 'drop', statements: ['DROP TABLE otel_traces'] }], target),
     /cannot render statement: DROP TABLE otel_traces/,
   );
+});
+
+test('scripts/render-cluster-migrations.mjs prints every rendered statement, in order, for review', () => {
+  const script = join(import.meta.dirname, '..', 'scripts', 'render-cluster-migrations.mjs');
+  const result = spawnSync(process.execPath, [script, target.cluster, target.database], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const expected = renderMigrationsForCluster(readMigrations(), target).flatMap((migration) => migration.statements.map((statement) => `${statement};`));
+  let from = 0;
+  for (const statement of expected) {
+    const at = result.stdout.indexOf(statement, from);
+    assert.ok(at >= from, `printed after the one before: ${statement.slice(0, 80)}`);
+    from = at + statement.length;
+  }
+  const usage = spawnSync(process.execPath, [script], { encoding: 'utf8' });
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /usage: render-cluster-migrations\.mjs <cluster> \[database\]/);
 });
