@@ -1,8 +1,8 @@
 // A traced request and the syscall it blocked in, end to end: an application
-// instrumented with the OpenTelemetry JS SDK (src/programs/traced-request.ts)
-// blocks in read() on a pipe inside one of its spans and produces its spans to
-// the spans topic; the all-in-one stallscope over Kafka traces the same
-// process with BPF. The query API must serve the trace with that read as a
+// instrumented with the OpenTelemetry Node SDK (src/programs/traced-request.ts)
+// blocks in read() on a pipe inside one of its spans and exports its spans over
+// OTLP gRPC to the all-in-one's collector, which puts them on the spans topic;
+// the all-in-one stallscope over Kafka traces the same process with BPF. The query API must serve the trace with that read as a
 // kernel child of the span it blocked.
 // Starts: one Kafka broker, one stallscope process (--target all, Kafka
 // transport), the traced-request program.
@@ -98,8 +98,7 @@ test('a traced request that blocks in read() comes back with the read as a kerne
   const serviceName = `e2e-traced-${randomUUID().slice(0, 8)}`;
   await agentReporting();
   const program = join(import.meta.dirname, 'programs', 'traced-request.js');
-  const { stdout } = await run(process.execPath, [program, broker!.brokers.join(','), serviceName], {
-    env: { ...process.env, OTEL_SERVICE_NAME: serviceName },
+  const { stdout } = await run(process.execPath, [program, stallscope!.otlpGrpc!, serviceName], {
     timeout: 60_000,
   });
   const traced = JSON.parse(stdout) as TracedRequest;

@@ -4,7 +4,7 @@
 // request that blocks in read() inside one of its spans. Each page is checked
 // for what a user reads off it, against the API's own answer and the
 // workloads' own measurements; screenshots go to integration-tests/artifacts/ui.
-// Starts: one Kafka broker (the traced program produces its spans there), one
+// Starts: one Kafka broker (the transport between the all-in-one's parts), one
 // stallscope process (--target all, Kafka transport), the workloads, chromium.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -133,7 +133,7 @@ before(async () => {
   topRow = rows[0]!;
   const program = join(import.meta.dirname, 'programs', 'traced-request.js');
   const tracedService = `${service}-traced`;
-  const { stdout } = await run(process.execPath, [program, broker.brokers.join(','), tracedService], { env: { ...process.env, OTEL_SERVICE_NAME: tracedService }, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [program, stallscope.otlpGrpc!, tracedService], { timeout: 60_000 });
   traced = JSON.parse(stdout) as typeof traced;
   // An SLO the readers break: p99 of their waiting reads under 20 ms while each waits about 50 ms.
   await api(`/v1/slos/${service}-read`, {

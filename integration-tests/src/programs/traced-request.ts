@@ -1,52 +1,21 @@
-// An application instrumented with the OpenTelemetry JS SDK that handles one
-// "request": inside its span "wait for feeder" the main thread blocks in read()
-// on a pipe (a FIFO) that a child process feeds after FEED_DELAY_S. Its spans
-// leave as the Collector's kafka exporter would send them (one OTLP protobuf
-// ExportTraceServiceRequest per message on the spans topic): stallscope's OTLP
-// endpoint is not there yet, so this exporter stands in for the collector.
-// Usage: traced-request <brokers, comma-separated> <service name>
+// An application instrumented as users instrument theirs: the OpenTelemetry
+// Node SDK (@opentelemetry/sdk-node) exporting through its OTLP gRPC trace
+// exporter (@opentelemetry/exporter-trace-otlp-grpc), configured only by the
+// standard OTEL_* environment, to stallscope's collector. It handles one
+// "request": inside its span "wait for feeder" the main thread blocks in
+// read() on a pipe (a FIFO) that a child process feeds after FEED_DELAY_S.
+// Usage: traced-request <OTLP gRPC endpoint, e.g. http://127.0.0.1:4317> <service name>
 // Prints {pid, traceId, requestSpanId, waitSpanId, readNs} as JSON on stdout.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { ResourceAttr, Topics } from '@stallscope/schemas';
+import { NodeSDK } from '@opentelemetry/sdk-node';
 
 const FEED_DELAY_S = '0.1';
 /** CPU-only time inside the wait span around the read, so clock skew between the SDK and the kernel cannot push the call past the span. */
 const MARGIN_MS = 15;
-
-class KafkaOtlpSpanExporter implements SpanExporter {
-  readonly #pending = new Set<Promise<void>>();
-  constructor(private readonly producer: Producer) {}
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const request = ProtobufTraceSerializer.serializeRequest(spans);
-    if (!request) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('serializer produced nothing') });
-    const sent = this.producer
-      .send({ topic: Topics.spans, messages: [{ value: Buffer.from(request) }] })
-      .then(
-        () => resultCallback({ code: ExportResultCode.SUCCESS }),
-        (error: Error) => resultCallback({ code: ExportResultCode.FAILED, error }),
-      )
-      .finally(() => this.#pending.delete(sent));
-    this.#pending.add(sent);
-  }
-
-  async forceFlush(): Promise<void> {
-    await Promise.all(this.#pending);
-  }
-
-  async shutdown(): Promise<void> {
-    await this.forceFlush();
-  }
-}
 
 function spin(ms: number): void {
   const until = performance.now() + ms;
@@ -54,19 +23,20 @@ function spin(ms: number): void {
 }
 
 async function main(): Promise<void> {
-  const [brokers = '', serviceName = ''] = process.argv.slice(2);
-  const kafka = new Kafka({ clientId: 'traced-request', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer();
-  await producer.connect();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      [ResourceAttr.serviceName]: serviceName,
-      [ResourceAttr.hostName]: hostname(),
-      [ResourceAttr.processPid]: process.pid,
-    }),
-    spanProcessors: [new SimpleSpanProcessor(new KafkaOtlpSpanExporter(producer))],
+  const [endpoint = '', serviceName = ''] = process.argv.slice(2);
+  // The standard variables a deployment sets; the SDK reads them at start.
+  Object.assign(process.env, {
+    OTEL_SERVICE_NAME: serviceName,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,host,process',
   });
-  const tracer = provider.getTracer('traced-request', '1.0.0');
+  const sdk = new NodeSDK();
+  sdk.start();
+  const tracer = trace.getTracer('traced-request', '1.0.0');
 
   const dir = mkdtempSync(join(tmpdir(), 'traced-request-'));
   const fifo = join(dir, 'feed');
@@ -89,8 +59,8 @@ async function main(): Promise<void> {
 
   await fed;
   closeSync(fd);
-  await provider.shutdown();
-  await producer.disconnect();
+  // Flushes the batch of spans to the collector before the program exits.
+  await sdk.shutdown();
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(
     JSON.stringify({
