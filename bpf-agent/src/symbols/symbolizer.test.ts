@@ -178,6 +178,23 @@ test('an exited process never seen alive, an address in no mapping and a [vdso] 
   assert.equal(symbolizer.symbolize(exitedPid, [address])[0]?.symbol, 'fixture_wait_for_kill');
 });
 
+test('an exited process whose stack holds a garbage frame is still named by its last maps', { skip: cSkipReason }, async () => {
+  const symbolizer = new Symbolizer({ maxFiles: 4 });
+  let exitedPid = 0;
+  let address = 0n;
+  await withFixture(buildCFixture(), (fixture) => {
+    exitedPid = fixture.pid;
+    address = addressOf(fixture, 'fixture_wait_for_kill');
+    assert.equal(symbolizer.symbolize(fixture.pid, [address])[0]?.symbol, 'fixture_wait_for_kill');
+  });
+  // Past the re-read-after-a-miss interval (1 s): a frame in no mapping (what a frame-pointer walk
+  // through code built without them returns) makes the maps be read again, and the process is gone.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const frames = symbolizer.symbolize(exitedPid, [address, 0x10n]);
+  assert.equal(frames[0]?.symbol, 'fixture_wait_for_kill', 'the real frame keeps its name');
+  assert.deepEqual(frames[1], { address: 0x10n });
+});
+
 test("glibc's internal wait functions are named from its debug file (libc6-dbg), found by build id", { skip: cSkipReason }, async () => {
   await withFixture(buildCFixture(), (fixture) => {
     const maps = parseProcMaps(readFileSync(`/proc/${fixture.pid}/maps`, 'utf8'));

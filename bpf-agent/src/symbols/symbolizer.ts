@@ -128,8 +128,12 @@ export class Symbolizer {
     const reuseMs = why === 'reuse' ? MAPS_REUSE_MS : MAPS_MISS_REREAD_MS;
     if (cached && nowMs - cached.readAtMs < reuseMs) return cached.mappings;
     const mapsText = readOrUndefined(() => readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8'));
-    // Gone and past the window: its pid may be another process's by now.
     if (mapsText === undefined) {
+      // Gone. Within the reuse window its last maps still name its final
+      // stacks (a miss re-reads, and a stack walked through code without
+      // frame pointers always has a frame that misses); past it, the pid may
+      // be another process's by now.
+      if (cached && nowMs - cached.readAtMs < MAPS_REUSE_MS) return cached.mappings;
       this.mapsByPid.delete(pid);
       return [];
     }
