@@ -15,7 +15,7 @@ export interface FlightSample {
 /** What the recorder knows of a process besides its samples: read while it was alive. */
 export interface RecordedProcess {
   serviceName: string;
-  /** Its memory cgroup path, read at first sight. */
+  /** Its memory cgroup path, read at first sight and again at each /proc reading. */
   cgroup: string | undefined;
   samples: FlightSample[];
 }

@@ -35,7 +35,7 @@ const victim = (tgid: number, timeNs: bigint): OomVictimRecord => ({
 });
 const endTime = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
 
-function signalWith(proc: Map<number, ProcMemory>, thresholdMiB = 0) {
+function signalWith(proc: Map<number, ProcMemory>, thresholdMiB = 0, readCgroup = (tgid: number): string | undefined => `/stallscope-test/${tgid}`) {
   const processes = new ProcessRegistry(100, (tgid) => ({ serviceName: `svc-${tgid}`, executableName: 'hog', containerId: undefined }), () => 1);
   return createMemorySignal(
     { hostName: 'h', processes, toUnixNs: (ns) => ns, command: () => {} },
@@ -45,7 +45,7 @@ function signalWith(proc: Map<number, ProcMemory>, thresholdMiB = 0) {
       flightRecorderThresholdMiB: thresholdMiB,
       rssTopProcesses: 4,
       readProc: (tgid) => proc.get(tgid),
-      readCgroup: (tgid) => `/stallscope-test/${tgid}`,
+      readCgroup,
     },
   );
 }
@@ -105,4 +105,24 @@ test('major faults are /proc\'s majflt delta, the rest of the kernel\'s count is
   assert.deepEqual(faults?.dataPoints.map((p) => [p.attributes['system.paging.fault.type'], p.value]), [['major', 30], ['minor', 170]]);
   const rss = metrics.find((m) => m.descriptor.name === 'process.memory.usage');
   assert.deepEqual(rss?.dataPoints.map((p) => p.value), [2 << 20]);
+});
+
+test("the kill names the cgroup the victim lived in: joined after first sight, and left for the root as it dies", () => {
+  const proc = new Map<number, ProcMemory>([[43, { majorFaults: 0, rssBytes: 60 << 20, startTimeTicks: 1 }]]);
+  let cgroup = '/';
+  const signal = signalWith(proc, 0, () => cgroup);
+  signal.onRecord(sample(43, 1n, 10));
+  // First seen from the shell, before it joined the limited cgroup and exec'd the program.
+  signal.endInterval({ startTime: [0, 0], endTime: endTime(2n * SLOT) });
+  cgroup = '/limited';
+  signal.onRecord(sample(43, 2n, 1000, 1 << 20));
+  signal.endInterval({ startTime: [0, 0], endTime: endTime(3n * SLOT) });
+  // The kernel moves an exiting task to the root cgroup.
+  cgroup = '/';
+  signal.onRecord(victim(43, 3n * SLOT + 1n));
+  proc.delete(43);
+  const out = signal.endInterval({ startTime: [0, 0], endTime: endTime(5n * SLOT) });
+  const kill = out.logRecords.find((r) => r.eventName === OOM_KILL_EVENT);
+  assert.ok(kill);
+  assert.equal(kill.attributes[MemoryLogAttr.cgroup], '/limited');
 });

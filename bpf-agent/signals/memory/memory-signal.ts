@@ -70,10 +70,12 @@ export function createMemorySignal(context: SignalContext, options: MemorySignal
   function onKill(record: OomVictimRecord): void {
     // Named now: the victim is still alive (it dies once the kill is delivered), and the recorder knew it before.
     const known = recorder.get(record.tgid);
+    // A dying task is moved out of its cgroups to the root: then the path last read while it lived names its limit.
+    const fresh = readCgroup(record.tgid);
     pendingKills.push({
       record,
       serviceName: serviceOf(record.tgid),
-      cgroup: readCgroup(record.tgid) ?? known?.cgroup,
+      cgroup: fresh !== undefined && fresh !== '/' ? fresh : (known?.cgroup ?? fresh),
       timeUnixNs: context.toUnixNs(record.timeNs),
     });
   }
@@ -86,6 +88,8 @@ export function createMemorySignal(context: SignalContext, options: MemorySignal
     const majorDelta = sameProcess ? Math.max(0, proc.majorFaults - entry.majorFaults!) : 0;
     entry.majorFaults = proc.majorFaults;
     entry.startTimeTicks = proc.startTimeTicks;
+    // First sight can come before the process joined its cgroup (a shell that joins, then execs).
+    entry.cgroup = readCgroup(tgid) ?? entry.cgroup;
     recorder.add(entry, { timeUnixNs: endUnixNs, durationMs: 0, faults: 0, mmapBytes: 0, munmapBytes: 0, brkBytes: 0, rssBytes: proc.rssBytes });
     return { proc, majorDelta };
   }
