@@ -202,8 +202,12 @@ function findReasonTable(elf: ElfFile, reader: AddressReader, search: ReasonTabl
   for (let at = 0; at + STRING_HEADER_SIZE <= table.length; at += 8) {
     if (table.readBigUInt64LE(at + 8) !== BigInt(search.anchor.length) || !anchors.has(table.readBigUInt64LE(at))) continue;
     let start = at - STRING_HEADER_SIZE;
-    for (let name = nameAt(start); name !== undefined && name !== '' && name !== search.first; name = nameAt(start)) start -= STRING_HEADER_SIZE;
-    if (nameAt(start) !== search.first) continue;
+    let name = nameAt(start);
+    while (name !== undefined && name !== '' && name !== search.first) {
+      start -= STRING_HEADER_SIZE;
+      name = nameAt(start);
+    }
+    if (name !== search.first) continue;
     const names = [search.first];
     for (let next = start + STRING_HEADER_SIZE, name = nameAt(next); name !== undefined && name !== ''; next += STRING_HEADER_SIZE, name = nameAt(next)) names.push(name);
     if (names.length > longest.length) longest = names;
