@@ -37,6 +37,7 @@ import { fullyReplicated, startKafkaCluster, type KafkaCluster } from './fixture
 import { kafkaSkipReason } from './fixtures/kafka-script.js';
 import { createNetworkCut, networkCutSkipReason, type NetworkCut } from './fixtures/network-cut.js';
 import { fetchTop } from './fixtures/query-api-client.js';
+import { repeatedMessages, topicEnds } from './fixtures/topic-repeats.js';
 import { sampleEvery } from './fixtures/rate-timeline.js';
 import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
 import { assertIntervalsStored, assertReconciled, reconcileStoreAt } from './fixtures/store-reconciliation.js';
@@ -141,15 +142,7 @@ async function storedItems(prefix: string): Promise<number> {
 }
 
 const topicOf = { traces: Topics.spans, metrics: Topics.metrics } as const;
-
-/** Messages ever written to the load's topics (sum of the partitions' high watermarks). */
-async function messagesOnTopics(): Promise<number> {
-  let messages = 0;
-  for (const topic of Object.values(topicOf)) {
-    for (const { high } of await admin!.fetchTopicOffsets(topic)) messages += Number(high);
-  }
-  return messages;
-}
+const LOAD_TOPICS = Object.values(topicOf);
 
 /**
  * Runs `fault` under load between two steady windows: it injects the fault
@@ -159,7 +152,7 @@ async function messagesOnTopics(): Promise<number> {
 async function underFault(name: string, fault: () => Promise<void>): Promise<void> {
   const runId = randomUUID().slice(0, 8);
   const prefix = servicePrefix(runId);
-  const messagesBefore = await messagesOnTopics();
+  const topicsBefore = await topicEnds(admin!, LOAD_TOPICS);
   let acceptedMessages = 0;
   const load: RunningLoad = startLoad(
     runId,
@@ -190,10 +183,11 @@ async function underFault(name: string, fault: () => Promise<void>): Promise<voi
   stored.stop();
   const endAt = Date.now();
 
-  // Kafka's side first: a duplicate made by the producer is not the ingest's.
-  const messagesInKafka = (await messagesOnTopics()) - messagesBefore;
-  console.log(`${name}: ${acceptedMessages} messages accepted by the producer, ${messagesInKafka} on the topics`);
-  if (load.refused.spans + load.refused.points === 0) assert.equal(messagesInKafka, acceptedMessages, `${name}: the topics hold each accepted message once`);
+  // Kafka's side first, so that a duplicate is put down to the producer or the ingest.
+  const onTopics = await repeatedMessages(cluster!.brokers, admin!, LOAD_TOPICS, topicsBefore);
+  console.log(`${name}: ${acceptedMessages} messages accepted by the producer, ${onTopics.messages} on the topics, ${onTopics.repeated} of them repeated`);
+  assert.equal(onTopics.repeated, 0, `${name}: the producer wrote no message twice`);
+  if (load.refused.spans + load.refused.points === 0) assert.equal(onTopics.messages, acceptedMessages, `${name}: the topics hold each accepted message once`);
 
   const reconciliation = await reconcileStoreAt(storeServer!.url, prefix);
   const refusedKeys = new Set([...load.outcomes].filter(([, { accepted }]) => !accepted).map(([key]) => key));

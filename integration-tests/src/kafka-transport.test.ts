@@ -248,6 +248,30 @@ describe('kafka transport against a real broker', { skip: skipReason, timeout: 1
     }
   });
 
+  test('the unkeyed messages of a send land in one partition, the next send in the next; a key keeps its partition', async () => {
+    const topic = fresh('partitions');
+    const partitions = 6;
+    const { transport } = setup({ topicPartitions: partitions });
+    const producer = transport.createProducer();
+    await producer.start();
+    const perPartition = async () => new Map((await admin!.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]));
+    try {
+      for (let send = 0; send < partitions; send++) {
+        await producer.send(topic, Array.from({ length: 4 }, (_, i) => ({ value: Buffer.from(`unkeyed-${send}-${i}`) })));
+      }
+      assert.deepEqual([...(await perPartition()).values()], Array(partitions).fill(4), 'four messages in every partition');
+
+      const keyed = Array.from({ length: 12 }, (_, i) => ({ key: Buffer.from(`trace-${i}`), value: Buffer.from(`keyed-${i}`) }));
+      await producer.send(topic, keyed);
+      const once = await perPartition();
+      await producer.send(topic, keyed);
+      const twice = await perPartition();
+      for (const [partition, high] of twice) assert.equal(high - 4, 2 * (once.get(partition)! - 4), `partition ${partition}: the same keys again`);
+    } finally {
+      await producer.stop();
+    }
+  });
+
   test('a handler running longer than the session keeps its membership (heartbeats) and commits once', async () => {
     const topic = fresh('long');
     const groupId = fresh('ingest');

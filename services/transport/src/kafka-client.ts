@@ -17,7 +17,12 @@ export interface KafkaClient {
   metrics: TransportMetrics;
   /** Creates the topics that do not exist yet, with the configured partitions; once per topic. */
   ensureTopics(topics: readonly string[]): Promise<void>;
+  /** How many partitions a topic has, as the brokers said within the last PARTITION_COUNT_MAX_AGE_MS. */
+  partitionCount(topic: string): Promise<number>;
 }
+
+/** As long as Kafka's own clients trust their metadata (metadata.max.age.ms): partitions may be added. */
+const PARTITION_COUNT_MAX_AGE_MS = 5 * 60_000;
 
 /**
  * kafkajs logs through our logger at warn and above. Its Connection logs every
@@ -79,5 +84,34 @@ export function createKafkaClient(config: KafkaTransportConfig, deps: KafkaTrans
     return Promise.all(topics.map((topic) => ensured.get(topic))).then(() => undefined);
   }
 
-  return { kafka, config, logger, metrics: transportMetrics(deps.metrics), ensureTopics };
+  const partitionCounts = new Map<string, { count: Promise<number>; at: number }>();
+
+  async function fetchPartitionCount(topic: string): Promise<number> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const count = topics.find((found) => found.name === topic)?.partitions.length ?? 0;
+      if (count === 0) throw new Error(`kafka topic ${topic} has no partitions`);
+      return count;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  function partitionCount(topic: string): Promise<number> {
+    const known = partitionCounts.get(topic);
+    if (known && Date.now() - known.at < PARTITION_COUNT_MAX_AGE_MS) return known.count;
+    const fetched = fetchPartitionCount(topic);
+    // Brokers unreachable for the refresh: the count known before still holds (partitions are never removed).
+    const entry = { count: known ? fetched.catch(() => known.count) : fetched, at: Date.now() };
+    partitionCounts.set(topic, entry);
+    // A failed look-up is tried again by the next caller.
+    entry.count.catch(() => {
+      if (partitionCounts.get(topic) === entry) partitionCounts.delete(topic);
+    });
+    return entry.count;
+  }
+
+  return { kafka, config, logger, metrics: transportMetrics(deps.metrics), ensureTopics, partitionCount };
 }

@@ -1,14 +1,25 @@
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import { withLifecycle } from '@stallscope/common';
 import type { KafkaClient } from './kafka-client.js';
-import type { TransportProducer } from './transport.js';
+import { createPartitionChooser } from './partitioning.js';
+import { SerialByKey } from './serial-by-key.js';
+import type { TransportMessage, TransportProducer } from './transport.js';
 
 const TRANSPORT = 'kafka';
 
 /**
- * An idempotent producer (no duplicates from its own retries); send resolves
- * once all in-sync replicas have the messages. No compression: lz4 and snappy
- * need codecs kafkajs does not bundle.
+ * An idempotent producer; send resolves once all in-sync replicas have the
+ * messages. No compression: lz4 and snappy need codecs kafkajs does not bundle.
+ *
+ * kafkajs's idempotence holds only for one request per partition that is
+ * retried alone. Its retry of a send spanning several partitions re-partitions
+ * the unkeyed messages (round robin moves on) and, after a leader change,
+ * sends a partition that was already acknowledged again under a new sequence
+ * number, or skips one that was not: duplicates and losses the brokers cannot
+ * see. And a send that starts while another to the same partition is being
+ * retried takes its sequence numbers (tulios/kafkajs#1005). So each message's
+ * partition is chosen here, once; each partition goes as a send of its own;
+ * and the sends to one partition run one after the other.
  */
 export function createKafkaProducer(client: KafkaClient): TransportProducer {
   const { config, metrics } = client;
@@ -16,9 +27,29 @@ export function createKafkaProducer(client: KafkaClient): TransportProducer {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // Honours the partition each message carries.
     createPartitioner: Partitioners.DefaultPartitioner,
   });
+  const choosePartitions = createPartitionChooser();
+  const onePartitionAtATime = new SerialByKey();
   let running = false;
+
+  async function sendToPartition(topic: string, partition: number, messages: readonly TransportMessage[]): Promise<void> {
+    try {
+      await onePartitionAtATime.run(`${topic}/${partition}`, () =>
+        producer.send({
+          topic,
+          acks: -1,
+          compression: CompressionTypes.None,
+          messages: messages.map(({ key, value, headers }) => ({ key: key ?? null, value, headers, partition })),
+        }),
+      );
+    } catch (err) {
+      metrics.sendRejected.inc({ transport: TRANSPORT, topic, reason: 'error' }, messages.length);
+      throw err;
+    }
+    metrics.sent.inc({ transport: TRANSPORT, topic }, messages.length);
+  }
 
   const lifecycle = withLifecycle({
     async start() {
@@ -40,19 +71,19 @@ export function createKafkaProducer(client: KafkaClient): TransportProducer {
         throw new Error(`kafka producer is not running; cannot send to ${topic}`);
       }
       if (messages.length === 0) return;
+      let partitions: number;
       try {
         await client.ensureTopics([topic]);
-        await producer.send({
-          topic,
-          acks: -1,
-          compression: CompressionTypes.None,
-          messages: messages.map(({ key, value, headers }) => ({ key: key ?? null, value, headers })),
-        });
+        partitions = await client.partitionCount(topic);
       } catch (err) {
         metrics.sendRejected.inc({ transport: TRANSPORT, topic, reason: 'error' }, messages.length);
         throw err;
       }
-      metrics.sent.inc({ transport: TRANSPORT, topic }, messages.length);
+      const groups = [...choosePartitions(topic, partitions, messages)];
+      // Every partition's send settles before the call does: none is left running behind a rejection.
+      const results = await Promise.allSettled(groups.map(([partition, group]) => sendToPartition(topic, partition, group)));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
 }
