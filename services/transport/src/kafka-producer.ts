@@ -1,11 +1,23 @@
-import { CompressionTypes, Partitioners } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Message } from 'kafkajs';
 import { withLifecycle } from '@stallscope/common';
 import type { KafkaClient } from './kafka-client.js';
 import { createPartitionChooser } from './partitioning.js';
-import { SerialByKey } from './serial-by-key.js';
+import { CoalescingQueue } from './coalescing-queue.js';
 import type { TransportMessage, TransportProducer } from './transport.js';
 
 const TRANSPORT = 'kafka';
+
+/**
+ * Sends queued behind a request to a partition go together in the next one up
+ * to this many bytes: below Kafka's default max.message.bytes (1 MiB), which
+ * bounds the record batch a request carries per partition.
+ */
+const MAX_COALESCED_BYTES = 900 * 1024;
+
+interface PartitionMessage {
+  topic: string;
+  message: Message;
+}
 
 /**
  * An idempotent producer; send resolves once all in-sync replicas have the
@@ -18,8 +30,9 @@ const TRANSPORT = 'kafka';
  * number, or skips one that was not: duplicates and losses the brokers cannot
  * see. And a send that starts while another to the same partition is being
  * retried takes its sequence numbers (tulios/kafkajs#1005). So each message's
- * partition is chosen here, once; each partition goes as a send of its own;
- * and the sends to one partition run one after the other.
+ * partition is chosen here, once; each partition goes as a request of its own;
+ * and the requests to one partition run one after the other, the sends that
+ * queued up meanwhile together in the next.
  */
 export function createKafkaProducer(client: KafkaClient): TransportProducer {
   const { config, metrics } = client;
@@ -31,18 +44,21 @@ export function createKafkaProducer(client: KafkaClient): TransportProducer {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   const choosePartitions = createPartitionChooser();
-  const onePartitionAtATime = new SerialByKey();
+  const onePartitionAtATime = new CoalescingQueue<PartitionMessage>(
+    (_key, items) =>
+      producer
+        .send({ topic: items[0]!.topic, acks: -1, compression: CompressionTypes.None, messages: items.map(({ message }) => message) })
+        .then(() => undefined),
+    ({ message }) => (message.value as Buffer).length + ((message.key as Buffer | null)?.length ?? 0),
+    MAX_COALESCED_BYTES,
+  );
   let running = false;
 
   async function sendToPartition(topic: string, partition: number, messages: readonly TransportMessage[]): Promise<void> {
     try {
-      await onePartitionAtATime.run(`${topic}/${partition}`, () =>
-        producer.send({
-          topic,
-          acks: -1,
-          compression: CompressionTypes.None,
-          messages: messages.map(({ key, value, headers }) => ({ key: key ?? null, value, headers, partition })),
-        }),
+      await onePartitionAtATime.run(
+        `${topic}/${partition}`,
+        messages.map(({ key, value, headers }) => ({ topic, message: { key: key ?? null, value, headers, partition } })),
       );
     } catch (err) {
       metrics.sendRejected.inc({ transport: TRANSPORT, topic, reason: 'error' }, messages.length);
