@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { AGENT_HEAP_FLAGS, wantsAgentHeap } from './agent-heap.js';
+import { AGENT_HEAP_FLAGS, AGENT_MALLOC_TUNABLES, wantsAgentHeap } from './agent-heap.js';
 
 test('only a process running the agent without server-side modules takes the agent heap', () => {
   assert.equal(wantsAgentHeap(['server', 'transport', 'agent'], []), true);
@@ -12,21 +12,31 @@ test('only a process running the agent without server-side modules takes the age
   assert.equal(wantsAgentHeap(['server', 'transport', 'agent'], [...AGENT_HEAP_FLAGS]), false, 'once restarted, not again');
 });
 
-test('the restart keeps the pid and the arguments and applies the flags', () => {
+/** Runs a process that restarts itself with the agent heap; its pid before, and after: pid, arguments, young generation size, GLIBC_TUNABLES. */
+function restarted(env: NodeJS.ProcessEnv): { before: string; after: string[] } {
   const script = [
     "const { restartWithAgentHeap, AGENT_HEAP_FLAGS } = await import(process.argv[1]);",
     "if (!process.execArgv.includes(AGENT_HEAP_FLAGS[0])) { console.log(process.pid); restartWithAgentHeap(); }",
     "const v8 = await import('node:v8');",
-    "console.log(process.pid, process.argv.slice(2).join(' '), v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);",
+    "console.log(process.pid, process.argv.slice(2).join(' '), v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size, process.env.GLIBC_TUNABLES);",
   ].join('\n');
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, new URL('./agent-heap.js', import.meta.url).pathname, 'a', '--b'], {
     encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
   });
   assert.equal(result.status, 0, result.stderr);
   const [before, after] = result.stdout.trim().split('\n');
-  const words = after!.split(' ');
-  assert.equal(words[0], before, 'same process');
-  assert.deepEqual(words.slice(1, 3), ['a', '--b'], 'arguments kept');
-  assert.ok(Number(words[3]) <= 4 * 1024 * 1024, `a small young generation: ${words[3]} bytes`);
+  return { before: before!, after: after!.split(' ') };
+}
+
+test('the restart keeps the pid and the arguments and applies the flags and the malloc settings', () => {
+  const { before, after } = restarted({ GLIBC_TUNABLES: undefined });
+  assert.equal(after[0], before, 'same process');
+  assert.deepEqual(after.slice(1, 3), ['a', '--b'], 'arguments kept');
+  assert.ok(Number(after[3]) <= 4 * 1024 * 1024, `a small young generation: ${after[3]} bytes`);
+  assert.equal(after[4], AGENT_MALLOC_TUNABLES);
+});
+
+test('malloc settings the environment gives win', () => {
+  assert.equal(restarted({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=8' }).after[4], 'glibc.malloc.arena_max=8');
 });

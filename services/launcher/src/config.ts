@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LOG_LEVELS } from '@stallscope/common';
 import { agentConfigDefaults, agentConfigSchema } from '@stallscope/bpf-agent';
-import { collectorConfigDefaults, collectorConfigSchema } from '@stallscope/collector';
-import { ingestConfigDefaults, ingestConfigSchema } from '@stallscope/ingest';
-import { queryApiConfigDefaults, queryApiConfigSchema, sloConfigDefaults, sloConfigSchema } from '@stallscope/query-api';
-import { storeConfigDefaults, storeConfigSchema } from '@stallscope/store';
+import { collectorConfigDefaults, collectorConfigSchema } from '@stallscope/collector/config';
+import { ingestConfigDefaults, ingestConfigSchema } from '@stallscope/ingest/config';
+import { queryApiConfigDefaults, queryApiConfigSchema } from '@stallscope/query-api/config';
+import { sloConfigDefaults, sloConfigSchema } from '@stallscope/query-api/slo-config';
+import { storeConfigDefaults, storeConfigSchema } from '@stallscope/store/config';
 import {
   inProcessTransportConfigDefaults,
   inProcessTransportConfigSchema,

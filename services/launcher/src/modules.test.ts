@@ -27,10 +27,11 @@ const context = {
 };
 for (const name of resolveModules(parseTargets(target))) await moduleInits[name](context);
 if (alsoImport) await import(alsoImport);
-console.log(JSON.stringify({ chdbLoaded: loaded.some((url) => url.includes('/chdb/')) }));
+console.log(JSON.stringify(loaded));
 `;
 
-function chdbLoadedBy(target: string, alsoImport = ''): boolean {
+/** Every file URL a process loads while it initialises `target`'s modules (and imports `alsoImport`). */
+function filesLoadedBy(target: string, alsoImport = ''): string[] {
   const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-modules-'));
   try {
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, target, dataDir, alsoImport], {
@@ -40,16 +41,26 @@ function chdbLoadedBy(target: string, alsoImport = ''): boolean {
       timeout: 30_000,
     });
     assert.equal(result.status, 0, result.stderr);
-    return (JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { chdbLoaded: boolean }).chdbLoaded;
+    return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as string[];
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-test('the agent target never loads the embedded ClickHouse engine', () => {
-  assert.equal(chdbLoadedBy('agent'), false, 'chdb was loaded by --target agent');
+const chdbIn = (files: string[]) => files.some((url) => url.includes('/chdb/'));
+
+/** The server-side packages whose entry point (all their code) a process loaded; their config modules alone do not count. */
+const serverSidePackagesIn = (files: string[]) =>
+  ['collector', 'ingest', 'query-api', 'store'].filter((name) => files.some((url) => url.endsWith(`/services/${name}/dist/index.js`)));
+
+test('the agent target never loads the embedded ClickHouse engine, nor the server-side packages beyond their config', () => {
+  const files = filesLoadedBy('agent');
+  assert.equal(chdbIn(files), false, 'chdb was loaded by --target agent');
+  assert.deepEqual(serverSidePackagesIn(files), [], '--target agent loaded server-side packages');
 });
 
-test('the probe sees chdb when it is loaded', () => {
-  assert.equal(chdbLoadedBy('agent', 'chdb/connection'), true);
+test('the probe sees chdb and the server-side packages when they are loaded', () => {
+  assert.equal(chdbIn(filesLoadedBy('agent', 'chdb/connection')), true);
+  assert.deepEqual(serverSidePackagesIn(filesLoadedBy('agent', '@stallscope/query-api')), ['query-api']);
+  assert.deepEqual(serverSidePackagesIn(filesLoadedBy('ingest')), ['ingest', 'store']);
 });

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { withLifecycle, type Component, type Logger, type Registry } from '@stallscope/common';
-import { DOCS_PREFIX, UI_PUBLIC_PATHS, adminKey, apiKeyAuth, apiKeysFromFile, type ApiKeys } from '@stallscope/query-api';
+import { DOCS_PREFIX, UI_PUBLIC_PATHS, adminKey, apiKeyAuth, apiKeysFromFile, type ApiKeys } from '@stallscope/query-api/server-access';
 import type { ServerConfig } from './server-config.js';
 
 export interface Server extends Component {

@@ -1,5 +1,5 @@
-export { queryApiPlugin, DOCS_PREFIX } from './plugin.js';
-export { UI_PREFIX, UI_PUBLIC_PATHS } from './web-ui/ui-plugin.js';
+export { queryApiPlugin } from './plugin.js';
+export { DOCS_PREFIX, UI_PREFIX, UI_PUBLIC_PATHS } from './public-paths.js';
 export type { QueryApiPluginOptions } from './plugin.js';
 export { queryApiConfigDefaults, queryApiConfigSchema } from './config.js';
 export type { QueryApiConfig } from './config.js';

@@ -17,7 +17,8 @@ import { diagnoseRoutes } from './routes/diagnose/index.js';
 import { profileRoutes } from './routes/profiles/index.js';
 import { sloReportsRoutes, sloRoutes } from './routes/slo/index.js';
 import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
-import { UI_PREFIX, uiPlugin } from './web-ui/ui-plugin.js';
+import { uiPlugin } from './web-ui/ui-plugin.js';
+import { DOCS_PREFIX, UI_PREFIX } from './public-paths.js';
 
 export interface QueryApiPluginOptions {
   /** Started before the server takes requests. */
@@ -33,9 +34,6 @@ export interface QueryApiPluginOptions {
   /** The web UI bundle's folder; the package's own build output when absent. */
   uiDirectory?: string;
 }
-
-/** Where the OpenAPI document (JSON at /docs/json) and its browsable UI are served. */
-export const DOCS_PREFIX = '/docs';
 
 /**
  * The query API's routes, as one encapsulated fastify plugin: the server

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminKey } from '../access/api-keys.js';
 import { apiKeyAuth } from '../access/auth-plugin.js';
-import { UI_PREFIX, UI_PUBLIC_PATHS, uiPlugin } from './ui-plugin.js';
+import { UI_PREFIX, UI_PUBLIC_PATHS } from '../public-paths.js';
+import { uiPlugin } from './ui-plugin.js';
 
 const TOKEN = 'k'.repeat(32);
 

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrors } from '../errors.js';
 import type { ErrorResponse } from '../schemas/error-response.js';
+import { UI_PREFIX } from '../public-paths.js';
 import { readUiFiles, type UiFile } from './ui-files.js';
 
 export interface UiPluginOptions {
@@ -13,15 +14,6 @@ export interface UiPluginOptions {
   jaegerUiUrl: string;
 }
 
-/** Where the web UI is served. */
-export const UI_PREFIX = '/ui';
-
-/**
- * The UI's routes. They serve only the static bundle, never data, so a
- * browser loads them without a key; the page then asks for the key and sends
- * it on every API call (Authorization header), as any other client does.
- */
-export const UI_PUBLIC_PATHS: readonly string[] = [UI_PREFIX, `${UI_PREFIX}/`, `${UI_PREFIX}/:file`];
 
 const UI_SETTINGS = Type.Object({ jaegerUiUrl: Type.String() }, { additionalProperties: false });
 
