@@ -59,11 +59,9 @@ static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 parent
 	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
 	/* Ring buffer space is not zeroed: an empty string where there is no file. */
 	e->filename[0] = '\0';
-	e->args_size = 0;
-	if (filename) {
+	if (filename)
 		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
-		e->args_size = read_args(e, t);
-	}
+	e->args_size = kind == PROCESS_EXEC ? read_args(e, t) : 0;
 	bpf_ringbuf_submit(e, 0);
 }
 
