@@ -147,7 +147,6 @@ test('an exec whose process is already gone keeps the command line the kernel sa
   });
   const info = registry.lookup(32);
   assert.equal(info.commandLine, '/opt/etl/bin/loader --password=REDACTED --token REDACTED --table orders');
-  assert.ok(!/=x\b|tok-9/.test(info.commandLine ?? ''), 'no secret survives');
   assert.equal(info.serviceName, 'loader');
 });
 
