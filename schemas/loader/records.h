@@ -12,11 +12,18 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 6
+#define RECORD_ABI_VERSION 7
 
 #define TASK_COMM_LEN 16
 /* Of an exec'd program's path: enough to name it when /proc is gone already. */
 #define PROCESS_FILENAME_LEN 256
+/*
+ * Of an exec'd program's arguments: its command line when /proc is gone
+ * already. Longer argument lists are cut at this many bytes (a JVM's classpath
+ * alone runs to kilobytes); the program and its first options fit, and a
+ * process record stays small in the ring buffer.
+ */
+#define PROCESS_ARGS_LEN 512
 #define SLOW_SYSCALL_ARGS 4
 /* Syscall numbers below this bound can be excluded from slow events. */
 #define MAX_SYSCALL_NR 512
@@ -318,10 +325,14 @@ struct process_event {
 	__u32 kind; /* enum process_event_kind */
 	__u32 tgid;
 	__u32 parent_tgid; /* the forking process (fork), else 0 */
-	__u32 pad;
+	__u32 args_size;   /* bytes of args that are valid: 0 but for exec */
 	__u64 time_ns;
 	char comm[TASK_COMM_LEN];
 	char filename[PROCESS_FILENAME_LEN]; /* exec: the program run, else empty */
+	/* exec: argv as the kernel laid it out (mm->arg_start..arg_end), each
+	 * argument NUL-terminated; cut at PROCESS_ARGS_LEN bytes, so the last
+	 * argument may lack its NUL. */
+	char args[PROCESS_ARGS_LEN];
 };
 
 struct process_event_record {

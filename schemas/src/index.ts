@@ -64,6 +64,7 @@ export {
   SnapshotEndRecordLayout,
   SyscallErrorsRecordLayout,
   SyscallHistRecordLayout,
+  PROCESS_ARGS_LEN,
   PROCESS_FILENAME_LEN,
   TASK_COMM_LEN,
   GO_HIST_KINDS,

@@ -2,9 +2,10 @@
 // A test compiles a C program against that header and compares every size and
 // offset below, so the two cannot drift apart.
 
-export const RECORD_ABI_VERSION = 6;
+export const RECORD_ABI_VERSION = 7;
 export const TASK_COMM_LEN = 16;
 export const PROCESS_FILENAME_LEN = 256;
+export const PROCESS_ARGS_LEN = 512;
 export const SLOW_SYSCALL_ARGS = 4;
 export const MAX_SYSCALL_NR = 512;
 export const MAX_HIST_BUCKET = 63;
@@ -157,13 +158,15 @@ export const OffCpuHistRecordLayout = {
 } as const;
 
 export const ProcessEventRecordLayout = {
-  size: 48 + PROCESS_FILENAME_LEN,
+  size: 48 + PROCESS_FILENAME_LEN + PROCESS_ARGS_LEN,
   kind: 8,
   tgid: 12,
   parentTgid: 16,
+  argsSize: 20,
   timeNs: 24,
   comm: 32,
   filename: 48,
+  args: 48 + PROCESS_FILENAME_LEN,
 } as const;
 
 export const StackTraceRecordLayout = {

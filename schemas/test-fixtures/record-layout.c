@@ -106,9 +106,11 @@ int main(void)
 	OFF(process_event_record, event.kind);
 	OFF(process_event_record, event.tgid);
 	OFF(process_event_record, event.parent_tgid);
+	OFF(process_event_record, event.args_size);
 	OFF(process_event_record, event.time_ns);
 	OFF(process_event_record, event.comm);
 	OFF(process_event_record, event.filename);
+	OFF(process_event_record, event.args);
 
 	SIZE(tcp_count_record);
 	OFF(tcp_count_record, key.tgid);
@@ -145,6 +147,7 @@ int main(void)
 	VAL(MAX_HIST_BUCKET);
 	VAL(MAX_STACK_DEPTH);
 	VAL(PROCESS_FILENAME_LEN);
+	VAL(PROCESS_ARGS_LEN);
 	VAL(CLASS_RULE_SHIFT);
 	VAL(CLASS_KEY_PENDING_STACK);
 	VAL(FD_RULE_BASE);

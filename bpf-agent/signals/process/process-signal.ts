@@ -12,7 +12,7 @@ export function createProcessSignal(context: SignalContext): AgentSignal {
     recordTypes: ['process-event'],
     onRecord(record: LoaderRecord) {
       if (record.type !== 'process-event') return;
-      if (record.kind === 'exec') context.processes.onExec(record.tgid, { filename: record.filename, comm: record.comm });
+      if (record.kind === 'exec') context.processes.onExec(record.tgid, { filename: record.filename, comm: record.comm, argv: record.argv });
       else if (record.kind === 'fork') context.processes.onFork(record.parentTgid, record.tgid);
       else context.processes.onExit(record.tgid);
     },

@@ -19,6 +19,28 @@ struct {
 	__uint(max_entries, PROCESS_RINGBUF_BYTES);
 } process_events SEC(".maps");
 
+/*
+ * The exec'd program's argv, as /proc/PID/cmdline would show it, so that a
+ * process gone before the agent reads /proc keeps its command line. At
+ * sched_process_exec the kernel has just copied the arguments onto the new
+ * stack, so their pages are present and a non-faulting read finds them.
+ */
+static __always_inline __u32 read_args(struct process_event *e, struct task_struct *t)
+{
+	unsigned long arg_start = BPF_CORE_READ(t, mm, arg_start);
+	unsigned long arg_end = BPF_CORE_READ(t, mm, arg_end);
+	__u64 len;
+
+	if (arg_end <= arg_start)
+		return 0;
+	len = arg_end - arg_start;
+	if (len > PROCESS_ARGS_LEN)
+		len = PROCESS_ARGS_LEN;
+	if (bpf_probe_read_user(e->args, len, (const void *)arg_start))
+		return 0;
+	return len;
+}
+
 static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 parent_tgid, const char *filename)
 {
 	struct process_event *e;
@@ -33,13 +55,13 @@ static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 parent
 	e->kind = kind;
 	e->tgid = t->tgid;
 	e->parent_tgid = parent_tgid;
-	e->pad = 0;
 	e->time_ns = bpf_ktime_get_ns();
 	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
 	/* Ring buffer space is not zeroed: an empty string where there is no file. */
 	e->filename[0] = '\0';
 	if (filename)
 		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
+	e->args_size = kind == PROCESS_EXEC ? read_args(e, t) : 0;
 	bpf_ringbuf_submit(e, 0);
 }
 

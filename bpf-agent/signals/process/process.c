@@ -14,6 +14,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct process_event_record rec;
 
 	memcpy(&rec.event, data, sizeof(rec.event));
+	/* Ring buffer space is reused, not cleared: past args_size it holds an
+	 * earlier record's bytes (another command line), which stay off the pipe. */
+	if (rec.event.args_size > sizeof(rec.event.args))
+		rec.event.args_size = sizeof(rec.event.args);
+	memset(rec.event.args + rec.event.args_size, 0, sizeof(rec.event.args) - rec.event.args_size);
 	emit(&rec, RECORD_PROCESS_EVENT, sizeof(rec));
 	return 0;
 }

@@ -3,6 +3,9 @@
 #ifndef STALLSCOPE_PROCESS_H
 #define STALLSCOPE_PROCESS_H
 
-#define PROCESS_RINGBUF_BYTES (1U << 20)
+/* An event takes 816 bytes with its ring buffer header (exec arguments
+ * included): ~5000 fit, no fewer than before events carried arguments, for an
+ * exec burst while the loader waits on a full pipe. */
+#define PROCESS_RINGBUF_BYTES (4U << 20)
 
 #endif /* STALLSCOPE_PROCESS_H */

@@ -5,6 +5,7 @@ import {
   DROP_REASONS,
   HelloRecordLayout,
   OffCpuHistRecordLayout,
+  PROCESS_ARGS_LEN,
   ProcessEventRecordLayout,
   RECORD_ABI_VERSION,
   RecordHeaderLayout,
@@ -230,7 +231,7 @@ const expected: LoaderRecord[] = [
   },
   { type: 'user-stack', stackId: 5, tgid: 77, syscallNr: 202, ips: [0x401000n, 0x402000n] },
   { type: 'offcpu-hist', tgid: 77, state: 'run-queue', bucket: 20, count: 4n, sumNs: 2_000_000n, maxNs: 900_000n },
-  { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh', filename: '/bin/sh' },
+  { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh', filename: '/bin/sh', argv: [] },
   { type: 'syscall-errors', tgid: 77, syscallNr: 0, errno: 11, count: 12345n },
   { type: 'stack-trace', stackId: 3, ips: [0xffffffff81000000n] },
   { type: 'offcpu-stack', tgid: 77, state: 'uninterruptible', kernelStack: 3, userStack: -1, offCpuNs: 5_000_000n, count: 16n },
@@ -268,6 +269,39 @@ test('reassembles a stream fed one byte at a time', () => {
 test('comm of the full 16 bytes has no NUL to trim', () => {
   const [record] = new RecordDecoder().push(slowSyscall('abcdefghijklmnop'));
   assert.equal(record?.type === 'slow-syscall' && record.comm, 'abcdefghijklmnop');
+});
+
+/** An exec record whose args field holds `args` with args_size `argsSize`. */
+function execEvent(args: Buffer, argsSize: number): Buffer {
+  const L = ProcessEventRecordLayout;
+  const b = record(RecordType.processEvent, L.size);
+  b.writeUInt32LE(1, L.kind);
+  b.writeUInt32LE(92, L.tgid);
+  b.write('java', L.comm, 'utf8');
+  b.write('/usr/bin/java', L.filename, 'utf8');
+  args.copy(b, L.args);
+  b.writeUInt32LE(argsSize, L.argsSize);
+  return b;
+}
+
+function decodedArgv(event: Buffer): string[] | undefined {
+  const [decoded] = new RecordDecoder().push(event);
+  return decoded?.type === 'process-event' ? decoded.argv : undefined;
+}
+
+test('an exec record carries its argv: NUL-separated, args_size bytes only, the last argument cut where the field ends', () => {
+  const whole = Buffer.from('java\0-Dpassword=x\0\0-jar\0app.jar\0', 'utf8');
+  // The bytes past args_size are an earlier record's: never arguments.
+  const withStaleTail = Buffer.concat([whole, Buffer.from('stale\0bytes\0', 'utf8')]);
+  assert.deepEqual(decodedArgv(execEvent(withStaleTail, whole.length)), ['java', '-Dpassword=x', '', '-jar', 'app.jar']);
+
+  const longArg = `-cp=${'a'.repeat(2 * PROCESS_ARGS_LEN)}`;
+  const cut = Buffer.from(`java\0${longArg}\0`, 'utf8').subarray(0, PROCESS_ARGS_LEN);
+  assert.deepEqual(decodedArgv(execEvent(cut, PROCESS_ARGS_LEN)), ['java', longArg.slice(0, PROCESS_ARGS_LEN - 'java\0'.length)]);
+
+  // A corrupt size reads no further than the field.
+  assert.deepEqual(decodedArgv(execEvent(cut, PROCESS_ARGS_LEN + 100)), ['java', longArg.slice(0, PROCESS_ARGS_LEN - 'java\0'.length)]);
+  assert.deepEqual(decodedArgv(execEvent(whole, 0)), []);
 });
 
 test('skips and counts records of unknown types by their header size', () => {

@@ -12,6 +12,7 @@ import {
   OffCpuHistRecordLayout,
   OffCpuStackRecordLayout,
   ProcessEventKind,
+  PROCESS_ARGS_LEN,
   PROCESS_FILENAME_LEN,
   ProcessEventRecordLayout,
   RECORD_ABI_VERSION,
@@ -300,7 +301,16 @@ function decodeProcessEvent(r: Buffer): ProcessEventRecord | undefined {
     timeNs: r.readBigUInt64LE(L.timeNs),
     comm: commAt(r, L.comm),
     filename: stringAt(r, L.filename, PROCESS_FILENAME_LEN),
+    argv: argvAt(r, L.args, Math.min(r.readUInt32LE(L.argsSize), PROCESS_ARGS_LEN)),
   };
+}
+
+/** NUL-separated arguments; the last one, cut at the field's end, stays as read. */
+function argvAt(r: Buffer, offset: number, size: number): string[] {
+  if (size === 0) return [];
+  const argv = r.subarray(offset, offset + size).toString('utf8').split('\0');
+  if (argv.at(-1) === '') argv.pop();
+  return argv;
 }
 
 function decodeSnapshotEnd(r: Buffer): SnapshotEndRecord {

@@ -1,5 +1,6 @@
-// Starts: the real stallscope-loader (BPF programs in this machine's kernel) and a
-// `sleep 0.3` child process whose syscalls it must see.
+// Starts: the real stallscope-loader (BPF programs in this machine's kernel), a
+// `sleep 0.3` child process whose syscalls it must see and `/bin/true` children
+// whose arguments its exec records must carry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@stallscope/common';
-import { syscallArchOf, syscallNumbers } from '@stallscope/schemas';
+import { PROCESS_ARGS_LEN, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { defaultLoaderPath } from './default-loader-path.js';
 import { RecordDecoder } from './decode.js';
 import { spawnLoader } from './loader-process.js';
-import type { LoaderRecord, SlowSyscallRecord, SyscallHistRecord } from './records.js';
+import type { LoaderRecord, ProcessEventRecord, SlowSyscallRecord, SyscallHistRecord } from './records.js';
 
 const loaderPath = defaultLoaderPath();
 const skipReason =
@@ -142,6 +143,61 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
   }
   assert.deepEqual(exit, { code: 0, signal: null }, 'clean exit on SIGTERM');
   assert.equal(records.at(-1)?.type, 'snapshot-end', 'SIGTERM sends a last snapshot before exiting');
+});
+
+test('an exec record carries the arguments the program was run with, cut at PROCESS_ARGS_LEN bytes', { skip: skipReason, timeout: 60_000 }, async () => {
+  const records: ProcessEventRecord[] = [];
+  let hello = false;
+  const loader = spawnLoader({
+    loaderPath,
+    intervalMs: 200,
+    signals: ['process'],
+    slowThresholdNs: 10_000_000n,
+    slowEventsForIdle: false,
+    stackMinNs: 10_000n,
+    offCpuStackSampleEvery: 16,
+    fdClassMinNs: 2_000n,
+    syscallClassifyCodes: new Map(),
+    maxHistEntries: 1024,
+    logger: createLogger('warn'),
+    onRecord: (record) => {
+      if (record.type === 'hello') hello = true;
+      if (record.type === 'process-event') records.push(record);
+    },
+    onExit: () => {},
+  });
+  const truePath = '/bin/true';
+  const execOf = (pid: number | undefined): ProcessEventRecord | undefined => records.find((r) => r.tgid === pid && r.kind === 'exec');
+  async function run(args: string[]): Promise<number> {
+    const child = spawn(truePath, args, { stdio: 'ignore' });
+    await once(child, 'exit');
+    assert.ok(child.pid !== undefined);
+    await waitFor(`the exec record of ${child.pid}`, () => execOf(child.pid) !== undefined && records.some((r) => r.tgid === child.pid && r.kind === 'exit'), 10_000);
+    return child.pid;
+  }
+  try {
+    // hello is sent once the programs are attached.
+    await waitFor('the hello record', () => hello, 10_000);
+
+    const short = ['--password=hunter2', 'two words', '', 'last'];
+    const shortPid = await run(short);
+    assert.deepEqual(execOf(shortPid)?.argv, [truePath, ...short], 'every argument, empty ones included, as passed');
+
+    const before = ['--api-key=s3cr3t', 'x'.repeat(100)];
+    const long = `--classpath=${'c'.repeat(2 * PROCESS_ARGS_LEN)}`;
+    const longPid = await run([...before, long, '--after-the-cut']);
+    const bytesBefore = [truePath, ...before].reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0);
+    assert.deepEqual(
+      execOf(longPid)?.argv,
+      [truePath, ...before, long.slice(0, PROCESS_ARGS_LEN - bytesBefore)],
+      'arguments up to the cut, the long one cut short, none after it',
+    );
+
+    const lifecycle = records.filter((r) => r.tgid === longPid && r.kind !== 'exec');
+    assert.deepEqual(lifecycle.map((r) => [r.kind, r.argv]), [['fork', []], ['exit', []]], 'fork and exit carry no arguments');
+  } finally {
+    await loader.stop();
+  }
 });
 
 test('SIGTERM while the loader is blocked writing to a full pipe: the stream stays whole to its last record', { skip: skipReason, timeout: 60_000 }, async () => {

@@ -135,6 +135,12 @@ export interface ProcessEventRecord {
   comm: string;
   /** exec: the path of the program run (as passed to execve); empty otherwise. */
   filename: string;
+  /**
+   * exec: the arguments as the kernel laid them out for the new program, cut
+   * at PROCESS_ARGS_LEN bytes (the last one may be cut short); empty otherwise.
+   * Not redacted: they may hold secrets.
+   */
+  argv: string[];
 }
 
 /** One (process, kind, peer port class) counter of the tcp signal, cumulative. */

@@ -135,6 +135,30 @@ test('an exec whose process is already gone is named from the exec itself, not a
   assert.equal(registry.lookup(31).executablePath, '/usr/local/bin/nightly-report');
 });
 
+test('an exec whose process is already gone keeps the command line the kernel saw, its secrets redacted', () => {
+  const proc = new FakeProc();
+  proc.start(30, 'cron', 1);
+  const registry = proc.registry();
+  registry.onFork(30, 32);
+  registry.onExec(32, {
+    filename: '/opt/etl/bin/loader',
+    comm: 'loader',
+    argv: ['/opt/etl/bin/loader', '--password=x', '--token', 'tok-9', '--table', 'orders'],
+  });
+  const info = registry.lookup(32);
+  assert.equal(info.commandLine, '/opt/etl/bin/loader --password=REDACTED --token REDACTED --table orders');
+  assert.equal(info.serviceName, 'loader');
+});
+
+test('an exec whose process is alive is named from /proc, not from the exec event', () => {
+  const proc = new FakeProc();
+  proc.start(33, 'read-from-proc', 7);
+  const registry = proc.registry();
+  registry.onExec(33, { filename: '/usr/bin/other', comm: 'other', argv: ['/usr/bin/other', '--flag'] });
+  assert.equal(registry.lookup(33).serviceName, 'read-from-proc');
+  assert.equal(registry.lookup(33).startTimeTicks, 7, 'the /proc read also gives the start time that tells a reused pid apart');
+});
+
 test('an exec whose process is gone and whose exec said nothing keeps the inherited identity', () => {
   const proc = new FakeProc();
   proc.start(30, 'cron', 1);

@@ -9,6 +9,15 @@ export const UNKNOWN_PROCESS: ProcessInfo = {
   containerId: undefined,
 };
 
+/** What the kernel's exec event says of the new program. */
+export interface ExecFacts {
+  /** The path passed to execve; empty when unknown. */
+  filename: string;
+  comm: string;
+  /** The arguments, possibly cut short (see PROCESS_ARGS_LEN); secrets not yet redacted. */
+  argv?: readonly string[];
+}
+
 interface Entry {
   info: ProcessInfo;
   /** The snapshot generation in which the pid's start time was last checked. */
@@ -64,7 +73,7 @@ export class ProcessRegistry {
    * surely alive. Gone already (it lived less than the event took to arrive):
    * named from what the kernel said at exec, never after the program it replaced.
    */
-  onExec(tgid: number, atExec?: { filename: string; comm: string }): void {
+  onExec(tgid: number, atExec?: ExecFacts): void {
     const info = this.read(tgid) ?? (atExec ? this.identifyAtExec(atExec) : undefined);
     if (info !== undefined) this.remember(tgid, info);
   }
@@ -106,9 +115,18 @@ export class ProcessRegistry {
     return this.byTgid.size;
   }
 
-  private identifyAtExec(atExec: { filename: string; comm: string }): ProcessInfo | undefined {
+  /** The argv goes through the same redaction as a /proc read's. */
+  private identifyAtExec(atExec: ExecFacts): ProcessInfo | undefined {
     return identifyProcess(
-      { exeLink: atExec.filename || undefined, comm: atExec.comm, argv: [], environ: [], cgroup: undefined, cwd: undefined, startTimeTicks: undefined },
+      {
+        exeLink: atExec.filename || undefined,
+        comm: atExec.comm,
+        argv: atExec.argv ?? [],
+        environ: [],
+        cgroup: undefined,
+        cwd: undefined,
+        startTimeTicks: undefined,
+      },
       this.rules,
     );
   }
