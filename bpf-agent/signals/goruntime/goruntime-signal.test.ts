@@ -21,13 +21,14 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { createLogger } from '@stallscope/common';
 import { GO_PARK_STACK_EVENT, GoParkLogAttr, MetricAttr, Metrics, ResourceAttr } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader } from '../../src/loader/loader-process.js';
 import type { LoaderRecord } from '../../src/loader/records.js';
 import { ProcessRegistry } from '../../src/process/process-registry.js';
 import { SymbolizeBudget, Symbolizer } from '../../src/symbols/index.js';
 import { createProcessSignal } from '../process/process-signal.js';
 import { readGoBinary } from './go-binary.js';
 import { createGoRuntimeSignal } from './goruntime-signal.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import type { LoaderHandle } from '../../src/loader/loader-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Sources stay beside the test in the source tree (tsc copies only .ts output to dist/). */
@@ -111,7 +112,7 @@ for (const stripped of [false, true]) {
     const commands: string[] = [];
     const resourceMetrics: ResourceMetrics[] = [];
     const logRecords: ReadableLogRecord[] = [];
-    let loader: ReturnType<typeof spawnLoader> | undefined;
+    let loader: LoaderHandle | undefined;
     try {
       const executable = buildWorkload(dir, stripped);
       const facts = readGoBinary(executable);
@@ -138,19 +139,10 @@ for (const stripped of [false, true]) {
         logger: createLogger('warn'),
       });
       let intervalStart = hrTime();
-      loader = spawnLoader({
-        loaderPath,
+      loader = spawnTestLoader({
         signals: ['process', 'goruntime'],
         intervalMs: 300,
-        slowThresholdNs: 10_000_000n,
-        slowEventsForIdle: false,
-        stackMinNs: 10_000n,
-        offCpuStackSampleEvery: 16,
-        fdClassMinNs: 2_000n,
-        syscallClassifyCodes: new Map(),
-        maxHistEntries: 65536,
         goParkStackSampleEvery: 4,
-        logger: createLogger('warn'),
         onRecord: (record) => {
           records.push(record);
           if (record.type === 'process-event') processSignal.onRecord(record);
@@ -163,7 +155,6 @@ for (const stripped of [false, true]) {
             logRecords.push(...output.logRecords);
           }
         },
-        onExit: () => {},
       });
       while (!records.some((r) => r.type === 'hello')) await sleep(20);
 

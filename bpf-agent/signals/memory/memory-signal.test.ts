@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
-import { createLogger } from '@stallscope/common';
 import { MEMORY_SLOT_NS, MetricAttr } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader } from '../../src/loader/loader-process.js';
 import type { LoaderRecord, MemorySampleRecord } from '../../src/loader/records.js';
 import { ProcessRegistry } from '../../src/process/process-registry.js';
 import { createMemorySignal } from './memory-signal.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const loaderPath = defaultLoaderPath();
 const skipReason =
@@ -35,20 +34,9 @@ function buildToucher(): string {
 test('a program touching 20000 pages at 10000 a second: its faults counted within 10%, at that rate, with its mmap and heap growth', { skip: skipReason, timeout: 60_000 }, async (t) => {
   const exe = buildToucher();
   const records: LoaderRecord[] = [];
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     signals: ['memory'],
-    intervalMs: 200,
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
-    maxHistEntries: 65536,
-    logger: createLogger('warn'),
     onRecord: (record) => records.push(record),
-    onExit: () => {},
   });
   try {
     while (!records.some((r) => r.type === 'hello')) await sleep(20);

@@ -7,13 +7,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@stallscope/common';
 import { LogAttr, OFFCPU_STACK_EVENT } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader } from '../../src/loader/loader-process.js';
 import type { LoaderRecord } from '../../src/loader/records.js';
 import { SymbolizeBudget, Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
 import { OffCpuStacks, offCpuStackLogRecords, type FoldedStackTime } from './offcpu-stacks.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const names = new Map([
   [0x10n, 'main'],
@@ -67,20 +66,10 @@ test('a thread sleeping on a pipe: its off-CPU stack names its function and the 
   const source = join(import.meta.dirname, '..', '..', '..', 'signals', 'offcpu', 'test-fixtures', 'pipe-sleeper.c');
   execFileSync('cc', ['-O1', '-fno-omit-frame-pointer', '-pthread', '-o', exe, source]);
   const records: LoaderRecord[] = [];
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     signals: ['offcpu'],
     intervalMs: 250,
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
-    maxHistEntries: 65536,
-    logger: createLogger('warn'),
     onRecord: (record) => records.push(record),
-    onExit: () => {},
   });
   const symbolizer = new Symbolizer({ maxFiles: 16 });
   const kernelSymbols = readKernelSymbols();

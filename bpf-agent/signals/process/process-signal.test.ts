@@ -8,12 +8,11 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@stallscope/common';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader } from '../../src/loader/loader-process.js';
 import type { LoaderRecord } from '../../src/loader/records.js';
 import { ProcessRegistry } from '../../src/process/process-registry.js';
 import { createProcessSignal } from './process-signal.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const loaderPath = defaultLoaderPath();
 const skipReason =
@@ -32,21 +31,11 @@ test('a process gone before its exec event is handled is named with its command 
   const exe = join(dir, 'nightly-etl');
   copyFileSync('/bin/true', exe);
   const records: LoaderRecord[] = [];
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     signals: ['process'],
-    intervalMs: 200,
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
     maxHistEntries: 1024,
-    logger: createLogger('warn'),
     // Held, not handled: the events reach the agent only after the process is gone, as on a loaded host.
     onRecord: (record) => records.push(record),
-    onExit: () => {},
   });
   try {
     await waitFor('the hello record', () => records.some((r) => r.type === 'hello'), 10_000);

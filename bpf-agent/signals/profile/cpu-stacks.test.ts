@@ -7,13 +7,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@stallscope/common';
 import { CPU_STACK_EVENT, CpuStackLogAttr } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader } from '../../src/loader/loader-process.js';
 import type { LoaderRecord } from '../../src/loader/records.js';
 import { SymbolizeBudget, Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
 import { CpuStacks, OTHER_STACKS, cpuStackLogRecords, type FoldedCpuStack } from './cpu-stacks.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const names = new Map([
   [0x10n, 'main'],
@@ -84,21 +83,11 @@ test('a program burning CPU 3:1 in two functions: its sampled stacks name both, 
   // -O0: a frame pointer in the leaf functions too (gcc drops it from optimized leaves whatever the flags), and the kernel walks user stacks by them.
   execFileSync('cc', ['-O0', '-fno-omit-frame-pointer', '-o', exe, source]);
   const records: LoaderRecord[] = [];
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     signals: ['profile'],
     intervalMs: 250,
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
-    maxHistEntries: 65536,
     profileSampleHz: SAMPLE_HZ,
-    logger: createLogger('warn'),
     onRecord: (record) => records.push(record),
-    onExit: () => {},
   });
   const symbolizer = new Symbolizer({ maxFiles: 16 });
   const kernelSymbols = readKernelSymbols();

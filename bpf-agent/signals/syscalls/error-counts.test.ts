@@ -8,12 +8,11 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@stallscope/common';
 import { MetricAttr, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader } from '../../src/loader/loader-process.js';
 import type { LoaderRecord, SyscallErrorsRecord } from '../../src/loader/records.js';
 import { ErrorCounts, errorResourceMetrics } from './error-counts.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const errors = (tgid: number, errno: number, count: number): SyscallErrorsRecord => ({
   type: 'syscall-errors',
@@ -61,20 +60,9 @@ test('the kernel counts every failed call of a fast EAGAIN storm', { skip: skipR
   execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'eagain-storm.c')]);
   const [readNr] = syscallNumbers(syscallArchOf(process.arch), ['read']);
   const records: LoaderRecord[] = [];
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     signals: ['syscalls'],
-    intervalMs: 200,
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
-    maxHistEntries: 65536,
-    logger: createLogger('warn'),
     onRecord: (record) => records.push(record),
-    onExit: () => {},
   });
   try {
     while (!records.some((r) => r.type === 'hello')) await sleep(20);

@@ -10,11 +10,11 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@stallscope/common';
 import { syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader, type LoaderHandle } from '../../src/loader/loader-process.js';
+import type { LoaderHandle } from '../../src/loader/loader-process.js';
 import type { LoaderRecord, SyscallHistRecord } from '../../src/loader/records.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const loaderPath = defaultLoaderPath();
 const skipReason =
@@ -32,18 +32,9 @@ async function startLoader(): Promise<{ loader: LoaderHandle; snapshots: Syscall
   const records: LoaderRecord[] = [];
   const snapshots: SyscallHistRecord[][] = [];
   let current: SyscallHistRecord[] = [];
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     signals: ['syscalls', 'offcpu'],
     intervalMs: 100,
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
-    maxHistEntries: 65536,
-    logger: createLogger('warn'),
     onRecord: (record) => {
       records.push(record);
       if (record.type === 'syscall-hist') current.push(record);
@@ -52,7 +43,6 @@ async function startLoader(): Promise<{ loader: LoaderHandle; snapshots: Syscall
         current = [];
       }
     },
-    onExit: () => {},
   });
   while (!records.some((r) => r.type === 'hello')) await sleep(20);
   return { loader, snapshots };

@@ -11,13 +11,13 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
-import { createLogger } from '@stallscope/common';
 import { MetricAttr, TCP_CONNECTION_EVENT, TcpConnectionFlag, TcpLogAttr, type TcpCountKind } from '@stallscope/schemas';
 import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
-import { spawnLoader, type LoaderHandle } from '../../src/loader/loader-process.js';
+import type { LoaderHandle } from '../../src/loader/loader-process.js';
 import type { LoaderRecord, TcpConnectHistRecord, TcpConnectionRecord, TcpCountRecord } from '../../src/loader/records.js';
 import { ProcessRegistry } from '../../src/process/process-registry.js';
 import { createTcpSignal } from './tcp-signal.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const loaderPath = defaultLoaderPath();
 const commandMissing = (name: string) => {
@@ -40,21 +40,10 @@ interface Capture {
 
 async function startLoader(tcpServicePorts: number[] = []): Promise<Capture> {
   const records: LoaderRecord[] = [];
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     signals: ['tcp'],
-    intervalMs: 200,
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
-    maxHistEntries: 65536,
     tcpServicePorts,
-    logger: createLogger('warn'),
     onRecord: (record) => records.push(record),
-    onExit: () => {},
   });
   while (!records.some((r) => r.type === 'hello')) await sleep(20);
   return { loader, records };

@@ -7,12 +7,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@stallscope/common';
 import { PROCESS_ARGS_LEN, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { defaultLoaderPath } from './default-loader-path.js';
 import { RecordDecoder } from './decode.js';
-import { spawnLoader } from './loader-process.js';
 import type { LoaderRecord, ProcessEventRecord, SlowSyscallRecord, SyscallHistRecord } from './records.js';
+import { spawnTestLoader } from './fixtures/test-loader.js';
 
 const loaderPath = defaultLoaderPath();
 const skipReason =
@@ -45,19 +44,12 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
   const snapshots: SyscallHistRecord[][] = [];
   let current: SyscallHistRecord[] = [];
   let exit: { code: number | null; signal: string | null } | undefined;
-  const loader = spawnLoader({
-    loaderPath,
+  const loader = spawnTestLoader({
     intervalMs,
     signals: ['syscalls', 'offcpu', 'process'],
     slowThresholdNs: 5_000_000n,
     // clock_nanosleep is idle: its slow events only on request.
     slowEventsForIdle: true,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
-    maxHistEntries: 65536,
-    logger: createLogger('warn'),
     onRecord: (record) => {
       records.push(record);
       if (record.type === 'syscall-hist') current.push(record);
@@ -148,23 +140,13 @@ test('loader reports histograms, slow syscalls and snapshots from the real kerne
 test('an exec record carries the arguments the program was run with, cut at PROCESS_ARGS_LEN bytes', { skip: skipReason, timeout: 60_000 }, async () => {
   const records: ProcessEventRecord[] = [];
   let hello = false;
-  const loader = spawnLoader({
-    loaderPath,
-    intervalMs: 200,
+  const loader = spawnTestLoader({
     signals: ['process'],
-    slowThresholdNs: 10_000_000n,
-    slowEventsForIdle: false,
-    stackMinNs: 10_000n,
-    offCpuStackSampleEvery: 16,
-    fdClassMinNs: 2_000n,
-    syscallClassifyCodes: new Map(),
     maxHistEntries: 1024,
-    logger: createLogger('warn'),
     onRecord: (record) => {
       if (record.type === 'hello') hello = true;
       if (record.type === 'process-event') records.push(record);
     },
-    onExit: () => {},
   });
   const truePath = '/bin/true';
   const execOf = (pid: number | undefined): ProcessEventRecord | undefined => records.find((r) => r.tgid === pid && r.kind === 'exec');
