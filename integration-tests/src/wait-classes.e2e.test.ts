@@ -121,6 +121,30 @@ test('reads on a socket, a pipe and a regular file are network, ipc and disk', {
   assert.ok(read('disk').calls > 0 && read('disk').blockedSeconds <= (measured.fileNs / 1e9) * 1.1, 'read on a regular file is disk');
 });
 
+test('opening a FIFO waits for its writer: openat is ipc (the fd it returns decides), opening a regular file stays disk', { skip: skipReason, timeout: 120_000 }, async () => {
+  const serviceName = `e2e-fifo-${randomUUID().slice(0, 8)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'stallscope-fifo-'));
+  try {
+    const measured = await runWorkload<{ fifoOpenNs: number; rounds: number }>('fifo-opener.c', ['20', '100', dir], serviceName);
+    const { url, token } = stallscope!;
+    const rows = await settledTop(
+      url,
+      token,
+      { window: '15m', by: 'syscall', service: serviceName, limit: '50' },
+      (found) => found.some((row) => row.syscall === 'openat' && row.waitClass === 'ipc' && isWithin(row.blockedSeconds, measured.fifoOpenNs, 0.1)),
+      SETTLE_TIMEOUT_MS,
+    );
+    const fifoOpens = rows.find((row) => row.syscall === 'openat' && row.waitClass === 'ipc');
+    assert.ok(fifoOpens, `openat of the FIFO is ipc: ${JSON.stringify(rows)}`);
+    within(fifoOpens.blockedSeconds, measured.fifoOpenNs, 0.1, 'openat of a FIFO');
+    assert.ok(fifoOpens.calls >= measured.rounds, `every FIFO open counted (${fifoOpens.calls} of ${measured.rounds})`);
+    const fileOpens = rows.find((row) => row.syscall === 'openat' && row.waitClass === 'disk');
+    assert.ok(fileOpens && fileOpens.calls >= measured.rounds, `the regular file's opens stay disk: ${JSON.stringify(rows)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('two threads sharing one CPU: run-queue time as the kernel schedstat counts it', { skip: skipReason, timeout: 120_000 }, async () => {
   const serviceName = `e2e-spinners-${randomUUID().slice(0, 8)}`;
   const measured = await runWorkload<{ runQueueNs: number }>('spinners.c', ['4000'], serviceName);

@@ -72,6 +72,7 @@ enum fd_kind {
  */
 #define CLASSIFY_BY_FD 0x10    /* args[0] is an fd: its target's kind */
 #define CLASSIFY_BY_STACK 0x20 /* the user stack, for calls over stack_min_ns */
+#define CLASSIFY_BY_OPENED_FD 0x40 /* the returned fd's target's kind (opening a FIFO waits for its other end) */
 
 /* Signals the loader can load, as bits of hello_record.signals. */
 enum signal_bit {

@@ -20,6 +20,7 @@ import {
   CLASS_RULE_SHIFT,
   CLASSIFY_BY_FD,
   CLASSIFY_BY_STACK,
+  CLASSIFY_BY_OPENED_FD,
   FD_KINDS,
   FD_RULE_BASE,
   MAX_HIST_BUCKET,
@@ -364,6 +365,7 @@ test('TypeScript record layout matches schemas/loader/records.h', (t) => {
     STACK_RULE_BASE,
     CLASSIFY_BY_FD,
     CLASSIFY_BY_STACK,
+    CLASSIFY_BY_OPENED_FD,
   };
   for (const [name, value] of Object.entries(constants)) assert.equal(value, c[name], name);
 });

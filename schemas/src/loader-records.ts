@@ -23,6 +23,7 @@ export const PROCESS_EXIT_RULE = FD_RULE_BASE + FD_KINDS.length;
 export const STACK_RULE_BASE = PROCESS_EXIT_RULE + 1;
 export const CLASSIFY_BY_FD = 0x10;
 export const CLASSIFY_BY_STACK = 0x20;
+export const CLASSIFY_BY_OPENED_FD = 0x40;
 
 /** Signals the loader can load, with their bit in hello_record.signals (enum signal_bit). */
 export const SignalBit = { syscalls: 1, offcpu: 2, process: 4, tcp: 8, goruntime: 16, profile: 32, memory: 64 } as const;

@@ -6,6 +6,7 @@ import {
   CLASS_KEY_PENDING_STACK,
   CLASS_RULE_SHIFT,
   CLASSIFY_BY_FD,
+  CLASSIFY_BY_OPENED_FD,
   CLASSIFY_BY_STACK,
   FD_KINDS,
   FD_RULE_BASE,
@@ -21,6 +22,13 @@ export const FD_CLASSIFIED_SYSCALLS: readonly string[] = [
   'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2',
   'recvfrom', 'recvmsg', 'recvmmsg', 'sendto', 'sendmsg', 'sendmmsg', 'splice', 'tee', 'sendfile',
 ];
+
+/**
+ * Calls that return a new fd: the kind of its target decides. Opening a FIFO
+ * waits for its other end (ipc), a tty or device may wait too; a regular file
+ * stays disk.
+ */
+export const OPENED_FD_CLASSIFIED_SYSCALLS: readonly string[] = ['open', 'openat', 'openat2'];
 
 /** Calls whose caller decides what the wait means: the user stack decides. */
 export const STACK_CLASSIFIED_SYSCALLS: readonly string[] = ['futex', 'futex_waitv'];
@@ -53,6 +61,7 @@ const codeOfClass = (waitClass: WaitClass): number => (WAIT_CLASS_CODES as reado
 export function kernelClassifyCode(syscallName: string): number {
   const code = codeOfClass(waitClassOfSyscall(syscallName));
   if (FD_CLASSIFIED_SYSCALLS.includes(syscallName)) return code | CLASSIFY_BY_FD;
+  if (OPENED_FD_CLASSIFIED_SYSCALLS.includes(syscallName)) return code | CLASSIFY_BY_OPENED_FD;
   if (STACK_CLASSIFIED_SYSCALLS.includes(syscallName)) return code | CLASSIFY_BY_STACK;
   return code;
 }

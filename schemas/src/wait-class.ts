@@ -16,7 +16,7 @@ const waitClassBySyscall: ReadonlyMap<string, WaitClass> = new Map<string, WaitC
     'accept', 'accept4'] as const).map((name) => [name, 'idle'] as const),
   ...(['futex', 'futex_waitv', 'flock', 'semop', 'semtimedop'] as const).map((name) => [name, 'lock'] as const),
   ...(['fsync', 'fdatasync', 'sync', 'syncfs', 'sync_file_range', 'msync', 'pread64', 'pwrite64', 'preadv',
-    'pwritev', 'preadv2', 'pwritev2', 'openat', 'open', 'fallocate', 'ftruncate', 'truncate', 'unlink',
+    'pwritev', 'preadv2', 'pwritev2', 'openat', 'openat2', 'open', 'fallocate', 'ftruncate', 'truncate', 'unlink',
     'unlinkat', 'rename', 'renameat', 'renameat2', 'getdents64'] as const).map((name) => [name, 'disk'] as const),
   ...(['connect', 'recvfrom', 'recvmsg', 'recvmmsg', 'sendto', 'sendmsg', 'sendmmsg',
     'shutdown'] as const).map((name) => [name, 'network'] as const),

@@ -127,7 +127,7 @@ static __always_inline __u32 fd_kind(struct task_struct *task, __u64 fd)
 
 /* The call's class_key (records.h); *stack_id is set when a stack was taken. */
 static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, struct syscall_start *start,
-					  __u64 dur, __s32 *stack_id)
+					  long ret, __u64 dur, __s32 *stack_id)
 {
 	__u8 rule = start->syscall_nr < MAX_SYSCALL_NR ? syscall_classify[start->syscall_nr] : WAIT_OTHER;
 	__u32 kind, sid, *verdict;
@@ -135,6 +135,11 @@ static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, s
 
 	if ((rule & CLASSIFY_BY_FD) && dur >= fd_class_min_ns) {
 		kind = fd_kind(task, start->args[0]);
+		return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
+	}
+	/* A failed open made no fd: its name's class stands. */
+	if ((rule & CLASSIFY_BY_OPENED_FD) && ret >= 0 && dur >= fd_class_min_ns) {
+		kind = fd_kind(task, ret);
 		return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
 	}
 	if ((rule & CLASSIFY_BY_STACK) && (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT))
@@ -250,7 +255,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	key.tgid = pid_tgid >> 32;
 	key.syscall_nr = s->syscall_nr;
 	key.bucket = hist_bucket(dur);
-	key.class_key = class_key_of(ctx, task, s, dur, &stack_id);
+	key.class_key = class_key_of(ctx, task, s, ret, dur, &stack_id);
 
 	/* -4095..-1 is an errno; larger negative values are addresses (mmap). */
 	if (ret < 0 && ret >= -4095)
