@@ -5,6 +5,9 @@
 // its own embedded chDB, its self-tracing pointed at the observer's OTLP/gRPC
 // port. OTLP span messages produced into Kafka go through the observed
 // ingest; its batch and insert spans must then be in the observer's store.
+// The observer also traces itself into its own collector, so its own spans
+// go round through the pipeline they describe: that must settle to a
+// constant trickle, not grow.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -21,11 +24,13 @@ import { createKafkaTransport, kafkaTransportConfigDefaults, type TransportProdu
 import { traceRequestBody } from './fixtures/application-telemetry.js';
 import { consumerLag, ingestEnv } from './fixtures/ingest-faults.js';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
+import { freePort } from './fixtures/otel-collector.js';
 import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
 
 const MESSAGES = 12;
 const SPANS_PER_MESSAGE = 3;
 const GROUP = 'self-tracing-observed';
+const OBSERVER_SERVICE = 'stallscope-observer';
 const kafkaSkip = kafkaSkipReason();
 if (kafkaSkip) console.log(`skipping the self-tracing test: ${kafkaSkip}`);
 
@@ -54,7 +59,17 @@ before(
     );
     producer = transport.createProducer();
     await producer.start();
-    observer = await startStallscope('collector,ingest,query-api', {}, newDataDir());
+    // A port known before the start, so the observer's self-tracing can point at its own collector.
+    const observerGrpcPort = await freePort();
+    observer = await startStallscope(
+      'collector,ingest,query-api',
+      {
+        STALLSCOPE_COLLECTOR_GRPC_PORT: String(observerGrpcPort),
+        STALLSCOPE_SELF_TRACING_TRACES_ENDPOINT: `http://127.0.0.1:${observerGrpcPort}`,
+        STALLSCOPE_SELF_TRACING_SERVICE_NAME: OBSERVER_SERVICE,
+      },
+      newDataDir(),
+    );
     assert.ok(observer.otlpGrpc, 'the observer runs a collector');
     const observedDir = newDataDir();
     observed = await startStallscope(
@@ -117,8 +132,8 @@ const tag = (tags: readonly JaegerTag[], key: string): string | undefined => {
   return found === undefined ? undefined : String(found.value);
 };
 
-async function observedTraces(running: StallscopeProcess): Promise<JaegerTrace[]> {
-  const response = await fetch(`${running.url}/api/traces?service=stallscope-ingest&lookback=1h&limit=1000`, {
+async function observedTraces(running: StallscopeProcess, query = 'service=stallscope-ingest&lookback=1h'): Promise<JaegerTrace[]> {
+  const response = await fetch(`${running.url}/api/traces?${query}&limit=1000`, {
     headers: { authorization: `Bearer ${running.token}` },
   });
   assert.equal(response.status, 200, await response.clone().text());
@@ -185,4 +200,28 @@ test('the observed ingest\'s batch spans, with offsets, counts and insert childr
     );
   }
   assert.equal(nextOffset, MESSAGES);
+});
+
+test('a stallscope tracing itself into its own collector settles to a constant trickle', { skip: kafkaSkip, timeout: 120_000 }, async () => {
+  // Two quiet windows of three SDK flushes (5 s each): the observer's own
+  // spans go round (its export span, batch span and insert span of each
+  // flush, exported with the next flush), one export request per flush.
+  const WINDOW_MS = 15_000;
+  const startUs = Date.now() * 1000;
+  await sleep(2 * WINDOW_MS + 8_000);
+  const exportsIn = async (fromUs: number) => {
+    const traces = await observedTraces(
+      observer!,
+      `service=${OBSERVER_SERVICE}&operation=${SelfSpan.collectorExport}&start=${fromUs}&end=${fromUs + WINDOW_MS * 1000}`,
+    );
+    return traces.flatMap((trace) => trace.spans.filter((span) => span.operationName === SelfSpan.collectorExport));
+  };
+  const first = await exportsIn(startUs);
+  const second = await exportsIn(startUs + WINDOW_MS * 1000);
+  const items = (spans: JaegerSpan[]) => spans.map((span) => Number(tag(span.tags, SelfSpanAttr.acceptedItems)));
+  assert.ok(second.length >= 1, 'the observer\'s own spans keep arriving');
+  assert.ok(second.length <= WINDOW_MS / 5_000 + 1, `${second.length} export requests in ${WINDOW_MS} ms: one per flush at most`);
+  // Each flush carries the previous flush's export, batch and insert spans: a constant, not a growing count.
+  assert.ok(Math.max(...items(second)) <= 3, `spans per export of the observer's own spans: ${items(second).join(', ')}`);
+  assert.ok(items(second).reduce((a, b) => a + b, 0) <= items(first).reduce((a, b) => a + b, 0) + 3, 'no growth from one window to the next');
 });
