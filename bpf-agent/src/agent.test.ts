@@ -7,8 +7,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createLogger, createMetricsRegistry } from '@stallscope/common';
-import { Topics } from '@stallscope/schemas';
+import { SelfSpan, SelfSpanAttr, Topics } from '@stallscope/schemas';
 import type { TransportMessage, TransportProducer } from '@stallscope/transport';
 import { createAgent } from './agent.js';
 import { agentConfigDefaults } from './config.js';
@@ -93,4 +95,27 @@ test('agent exports syscall histograms per service and spans for slow syscalls',
   assert.ok(spanMessages.some((entry) => entry.message.value.includes('process.pid')));
   const exposition = await metrics.metrics();
   assert.match(exposition, /stallscope_agent_exported_requests_total\{signal="metrics"\} [1-9]/);
+});
+
+test('with self-tracing on, each interval is one span with the records read and the messages sent', { skip: skipReason, timeout: 30_000 }, async () => {
+  const selfSpans = new InMemorySpanExporter();
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(selfSpans)] }));
+  const producer = recordingProducer();
+  const metrics = createMetricsRegistry();
+  const agent = createAgent({ ...agentConfigDefaults, intervalMs: 300 }, { logger: createLogger('silent'), metrics, producer });
+  try {
+    await agent.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await agent.stop();
+  } finally {
+    trace.disable();
+  }
+  const intervals = selfSpans.getFinishedSpans().filter((span) => span.name === SelfSpan.agentInterval);
+  assert.ok(intervals.length >= 3, `${intervals.length} interval spans in 1.2 s of 300 ms intervals`);
+  const sum = (key: string) => intervals.reduce((total, span) => total + Number(span.attributes[key]), 0);
+  assert.equal(sum(SelfSpanAttr.messages), producer.sent.length, 'the spans count every message the agent sent');
+  assert.ok(sum(SelfSpanAttr.pointsEmitted) > 0, "the host's syscalls made data points");
+  // The stop flushes a last interval, so every record read is in some interval's span.
+  const records = await metrics.getSingleMetric('stallscope_agent_loader_records_total')!.get();
+  assert.equal(sum(SelfSpanAttr.records), records.values.reduce((total, { value }) => total + value, 0));
 });

@@ -21,6 +21,7 @@ import { hrTimeOfNs } from './export/hr-time.js';
 import { loadServiceRules, parseCgroupScope, ProcessRegistry, readProcessInfo, type ProcessInfo } from './process/index.js';
 import type { AgentSignal, SignalContext } from './signal.js';
 import { createSignals, loaderOptionsOf } from './signals.js';
+import { endIntervalSpan, startIntervalSpan } from './interval-tracing.js';
 import { SymbolizeBudget } from './symbols/index.js';
 
 export interface AgentDeps {
@@ -105,6 +106,8 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const inFlight = new Set<Promise<void>>();
   let loader: ReturnType<typeof spawnLoader> | undefined;
   let stopping = false;
+  /** Loader records since the last snapshot end, for the interval's self-tracing span. */
+  let recordsThisInterval = 0;
 
   const contextFor = (name: SignalName): SignalContext => ({
     hostName,
@@ -145,6 +148,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   }
 
   function onSnapshotEnd(end: SnapshotEndRecord): void {
+    const span = startIntervalSpan();
     const endUnixNs = end.realtimeNs;
     const startUnixNs = lastSnapshotUnixNs ?? hello?.realtimeNs ?? endUnixNs;
     lastSnapshotUnixNs = endUnixNs;
@@ -175,18 +179,24 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
     lastDrops = DROP_REASONS.map((reason) => end.drops[reason]);
 
     // Split under Kafka's default 1 MB message limit: a bigger message would lose the whole interval.
+    let messages = 0;
     for (const request of encodeMetricsRequests(resourceMetrics)) {
       if (request.length > MAX_MESSAGE_BYTES) oversizedTotal.inc({ signal: 'metrics' });
       send('metrics', Topics.metrics, request);
+      messages += 1;
     }
     for (const request of encodeTraceRequests(spans)) {
       if (request.length > MAX_MESSAGE_BYTES) oversizedTotal.inc({ signal: 'traces' });
       send('traces', Topics.spans, request);
+      messages += 1;
     }
     for (const request of encodeLogsRequests(logRecords)) {
       if (request.length > MAX_MESSAGE_BYTES) oversizedTotal.inc({ signal: 'logs' });
       send('logs', Topics.logs, request);
+      messages += 1;
     }
+    endIntervalSpan(span, { records: recordsThisInterval, spans: spans.length, resourceMetrics, messages });
+    recordsThisInterval = 0;
   }
 
   /**
@@ -212,6 +222,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
 
   function onRecord(record: LoaderRecord): void {
     recordsTotal.inc({ type: record.type });
+    recordsThisInterval += 1;
     if (outOfScope(record)) {
       outOfScopeTotal.inc({ type: record.type });
       return;

@@ -3,6 +3,7 @@
 
 export const ResourceAttr = {
   serviceName: 'service.name',
+  serviceVersion: 'service.version',
   hostName: 'host.name',
   processPid: 'process.pid',
   processExecutableName: 'process.executable.name',

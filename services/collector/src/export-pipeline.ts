@@ -2,6 +2,7 @@ import type { Logger } from '@stallscope/common';
 import type { TransportProducer } from '@stallscope/transport';
 import type { CollectorConfig } from './config.js';
 import { ExportRefusal, type CollectorMetrics } from './collector-metrics.js';
+import { traceExport } from './collector-tracing.js';
 import { decodeOtlpJson, decodeOtlpProtobuf, OtlpRequestError } from './otlp-json.js';
 import { otlpType } from './otlp-types.js';
 import { planMessages, type MessagePlan } from './request-messages.js';
@@ -50,25 +51,27 @@ export function createExportPipeline(config: CollectorConfig, deps: ExportPipeli
      * `holdBytesUntil` receives the send's own promise, which may outlive a timeout:
      * the caller releases the request's bytes only when that settles.
      */
-    async export(
+    export(
       shape: SignalShape,
       format: BodyFormat,
       body: Buffer,
       holdBytesUntil: (settled: Promise<unknown>) => void,
     ): Promise<MessagePlan> {
-      const type = otlpType(shape.requestType);
-      let plan: MessagePlan;
-      try {
-        const request = format === 'json' ? decodeOtlpJson(type, body) : decodeOtlpProtobuf(type, body);
-        plan = planMessages(shape, type, request as unknown as Record<string, unknown>, format === 'protobuf' ? body : undefined, config);
-      } catch (err) {
-        if (err instanceof OtlpRequestError) throw new ExportRefusal('malformed', err.message);
-        throw err;
-      }
-      await send(shape, plan, holdBytesUntil);
-      metrics.acceptedItems.inc({ signal: shape.name }, plan.acceptedItems);
-      if (plan.rejectedItems > 0) metrics.rejectedItems.inc({ signal: shape.name }, plan.rejectedItems);
-      return plan;
+      return traceExport(shape, body.length, async () => {
+        const type = otlpType(shape.requestType);
+        let plan: MessagePlan;
+        try {
+          const request = format === 'json' ? decodeOtlpJson(type, body) : decodeOtlpProtobuf(type, body);
+          plan = planMessages(shape, type, request as unknown as Record<string, unknown>, format === 'protobuf' ? body : undefined, config);
+        } catch (err) {
+          if (err instanceof OtlpRequestError) throw new ExportRefusal('malformed', err.message);
+          throw err;
+        }
+        await send(shape, plan, holdBytesUntil);
+        metrics.acceptedItems.inc({ signal: shape.name }, plan.acceptedItems);
+        if (plan.rejectedItems > 0) metrics.rejectedItems.inc({ signal: shape.name }, plan.rejectedItems);
+        return plan;
+      });
     },
   };
 }

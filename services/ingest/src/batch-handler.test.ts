@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Registry, createLogger } from '@stallscope/common';
-import { Topics } from '@stallscope/schemas';
+import { SelfSpan, SelfSpanAttr, Topics } from '@stallscope/schemas';
 import type { DeliveredMessage } from '@stallscope/transport';
 import { createBatchHandler, type DeadLetter } from './batch-handler.js';
 import { createIngestMetrics } from './ingest-metrics.js';
@@ -76,5 +78,51 @@ describe('batch handler', () => {
     assert.equal(written.length, 20);
     // 100 ms of decoding yields at least every 10 ms; without yielding the chain would get a single turn.
     assert.ok(turns >= 5, `other work got ${turns} turns during 100 ms of decoding`);
+  });
+});
+
+describe('batch handler with self-tracing on', () => {
+  const selfSpans = new InMemorySpanExporter();
+  before(() => trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(selfSpans)] })));
+  after(() => trace.disable());
+  const decodeGoodOnly: MessageToRows = (payload) => {
+    if (payload.toString() === 'bad') throw new OtlpDecodeError('malformed ExportTraceServiceRequest: x');
+    return { rowsByTable: new Map([[Tables.traces, [{}, {}]]]), metricsWithoutData: 0 };
+  };
+
+  it('makes one span per batch with where it came from, its rows per table, dead letters and outcome', async () => {
+    selfSpans.reset();
+    await handlerWith(decodeGoodOnly).handler(batch);
+    const [span, ...more] = selfSpans.getFinishedSpans();
+    assert.equal(more.length, 0, 'one span per batch, none per message');
+    assert.equal(span!.name, SelfSpan.ingestBatch);
+    assert.deepEqual(span!.attributes, {
+      [SelfSpanAttr.messagingDestination]: Topics.spans,
+      [SelfSpanAttr.messagingPartition]: '2',
+      [SelfSpanAttr.firstOffset]: '70',
+      [SelfSpanAttr.lastOffset]: '72',
+      [SelfSpanAttr.messagingBatchCount]: 3,
+      [`${SelfSpanAttr.rowsPrefix}${Tables.traces}`]: 4,
+      [SelfSpanAttr.deadLetters]: 1,
+      [SelfSpanAttr.outcome]: 'dead_lettered',
+    });
+  });
+
+  it('marks a batch whose rows could not be written as failed', async () => {
+    selfSpans.reset();
+    const handler = createBatchHandler({
+      topic: Topics.spans,
+      toRows: decodeGoodOnly,
+      writeRows: async () => {
+        throw new Error('store down');
+      },
+      writeDeadLetters: async () => {},
+      metrics: createIngestMetrics(new Registry()),
+      logger: createLogger('silent'),
+    });
+    await assert.rejects(handler(batch), /store down/);
+    const [span] = selfSpans.getFinishedSpans();
+    assert.equal(span!.attributes[SelfSpanAttr.outcome], 'insert_failed');
+    assert.equal(span!.status.code, SpanStatusCode.ERROR);
   });
 });

@@ -2,6 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '@stallscope/common';
 import type { BatchHandler, DeliveredMessage } from '@stallscope/transport';
 import type { IngestMetrics } from './ingest-metrics.js';
+import { recordBatchResult, traceBatch } from './ingest-tracing.js';
 import type { IngestTopic, MessageRows, MessageToRows } from './message-rows.js';
 import { OtlpDecodeError } from './otlp-decode.js';
 import type { TableName } from './rows.js';
@@ -43,7 +44,7 @@ function asError(value: unknown): Error {
  */
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   const { topic, toRows, metrics, logger } = deps;
-  return async (batch) => {
+  return (batch) => traceBatch(batch, async (span) => {
     const rowsByTable = new Map<TableName, object[]>();
     const deadLetters: DeadLetter[] = [];
     let stretchStart = performance.now();
@@ -59,6 +60,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         const source = { topic: message.topic, partition: message.partition, offset: message.offset };
         if (!(thrown instanceof OtlpDecodeError)) {
           metrics.messages.inc({ topic, outcome: 'handler_failed' }, batch.length);
+          recordBatchResult(span, rowsByTable, deadLetters.length, 'handler_failed');
           logger.error({ ...source, err: asError(thrown) }, 'message handling failed on a bug, not on bad input; the batch will be delivered again');
           throw thrown;
         }
@@ -91,6 +93,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     // Wait for both, so the handler never settles while a write is still in flight.
     const results = await Promise.allSettled([written, deadLettered]);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    recordBatchResult(span, rowsByTable, deadLetters.length, failure ? 'insert_failed' : deadLetters.length > 0 ? 'dead_lettered' : 'ingested');
     if (failure) {
       const first = batch[0];
       logger.error(
@@ -99,5 +102,5 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       );
       throw failure.reason;
     }
-  };
+  });
 }

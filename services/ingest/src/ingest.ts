@@ -8,6 +8,7 @@ import type { IngestConfig } from './config.js';
 import type { DeadLetter } from './batch-handler.js';
 import { deadLetterMessage, deadLetterRow } from './dead-letter.js';
 import { createIngestMetrics } from './ingest-metrics.js';
+import { tracedInsert } from './ingest-tracing.js';
 import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
 import { INGEST_TOPICS, rowsOfMessage, type IngestTopic } from './message-rows.js';
@@ -40,13 +41,14 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
   const logger = deps.logger.child({ component: 'ingest' });
   const metrics = createIngestMetrics(deps.metrics);
   const stopping = new AbortController();
-  const insert = retryingInsert(clickHouseInsert(config.insertFormat, { store: deps.store, metrics, logger }), {
+  // One span per planned insert, its retries inside it.
+  const insert = tracedInsert(retryingInsert(clickHouseInsert(config.insertFormat, { store: deps.store, metrics, logger }), {
     initialBackoffMs: config.insertRetryInitialBackoffMs,
     maxBackoffMs: config.insertRetryMaxBackoffMs,
     signal: stopping.signal,
     metrics,
     logger,
-  });
+  }));
 
   /** Into the table in every mode (under the batch's token, so a replay adds none), and onto the topic with Kafka. */
   async function writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {

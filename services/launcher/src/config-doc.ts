@@ -16,6 +16,7 @@ import { queryApiConfigSchema, sloConfigSchema } from '@stallscope/query-api';
 import { storeConfigSchema } from '@stallscope/store';
 import { inProcessTransportConfigSchema, kafkaTransportConfigSchema } from '@stallscope/transport';
 import { launcherConfigDefaults, launcherConfigSchema } from './config.js';
+import { selfTracingConfigSchema } from './self-tracing-config.js';
 import { serverConfigSchema } from './server-config.js';
 
 /** Each schema the launcher's config is assembled from, and the source file (from the repository root) that declares it. */
@@ -30,6 +31,7 @@ const SCHEMA_SOURCES: readonly (readonly [schema: TSchema, variable: string, fil
   [collectorConfigSchema, 'collectorConfigSchema', 'services/collector/src/config.ts'],
   [queryApiConfigSchema, 'queryApiConfigSchema', 'services/query-api/src/config.ts'],
   [sloConfigSchema, 'sloConfigSchema', 'services/query-api/src/slo/slo-evaluator-config.ts'],
+  [selfTracingConfigSchema, 'selfTracingConfigSchema', 'services/launcher/src/self-tracing-config.ts'],
 ];
 
 /** `variable:key.path` -> the doc comment above that property, one line. */

@@ -25,6 +25,8 @@ test('environment variables reach every section, and bad values name their key',
       STALLSCOPE_COLLECTOR_GRPC_PORT: '0',
       STALLSCOPE_COLLECTOR_AUTH_TOKEN: 'otlp-secret',
       STALLSCOPE_COLLECTOR_PARTITION_TRACES_BY_ID: 'false',
+      STALLSCOPE_SELF_TRACING_TRACES_ENDPOINT: 'http://observer:4317',
+      STALLSCOPE_SELF_TRACING_SAMPLE_RATIO: '0.25',
     },
     rejectUnknownEnv: { except: [] },
   });
@@ -35,6 +37,12 @@ test('environment variables reach every section, and bad values name their key',
   assert.deepEqual(config.transport.kafka.brokers, ['k1:9092', 'k2:9092']);
   assert.equal(config.agent.slowSyscallThresholdMs, 2.5);
   assert.equal(config.ingest.batchMaxRows, 500);
+  assert.deepEqual(config.selfTracing, { tracesEndpoint: 'http://observer:4317', serviceName: '', sampleRatio: 0.25 });
+  assert.equal(launcherConfigDefaults.selfTracing.tracesEndpoint, '', 'self-tracing is off by default');
+  assert.throws(
+    () => loadConfig({ schema: launcherConfigSchema, defaults: launcherConfigDefaults, env: { STALLSCOPE_SELF_TRACING_SAMPLE_RATIO: '1.5' } }),
+    (error: unknown) => error instanceof ConfigError && /selfTracing\.sampleRatio/.test(error.message),
+  );
   assert.throws(
     () => loadConfig({ schema: launcherConfigSchema, defaults: launcherConfigDefaults, env: { STALLSCOPE_TRANSPORT_KIND: 'carrier-pigeon' } }),
     (error: unknown) => error instanceof ConfigError && /transport\.kind/.test(error.message),

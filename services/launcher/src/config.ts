@@ -12,6 +12,7 @@ import {
   kafkaTransportConfigDefaults,
   kafkaTransportConfigSchema,
 } from '@stallscope/transport';
+import { selfTracingConfigDefaults, selfTracingConfigSchema } from './self-tracing-config.js';
 import { serverConfigDefaults, serverConfigSchema } from './server-config.js';
 
 /** One config, a section per component; env STALLSCOPE_<SECTION>_<KEY> or a YAML file set it. */
@@ -38,6 +39,8 @@ export const launcherConfigSchema = Type.Object(
     collector: collectorConfigSchema,
     queryApi: queryApiConfigSchema,
     slo: sloConfigSchema,
+    /** stallscope's own spans, for another stallscope to watch (off by default). */
+    selfTracing: selfTracingConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -60,4 +63,5 @@ export const launcherConfigDefaults: LauncherConfig = {
   collector: collectorConfigDefaults,
   queryApi: queryApiConfigDefaults,
   slo: sloConfigDefaults,
+  selfTracing: selfTracingConfigDefaults,
 };

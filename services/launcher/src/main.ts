@@ -5,6 +5,7 @@ import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@s
 import { restartWithAgentHeap, wantsAgentHeap } from './agent-heap.js';
 import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } from './config.js';
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
+import { startSelfTracingIfOn } from './self-tracing-switch.js';
 import { moduleDependencies, userTargets, type Built } from './modules.js';
 
 /**
@@ -86,6 +87,8 @@ async function main(): Promise<number> {
   }
   if (wantsAgentHeap(modules, process.execArgv)) restartWithAgentHeap();
 
+  // Before the modules, so their first spans have a provider.
+  const selfTracing = await startSelfTracingIfOn(config, logger);
   const built: Built = {};
   let running: Awaited<ReturnType<typeof startModules>> | undefined;
   let exitCode = 0;
@@ -94,7 +97,9 @@ async function main(): Promise<number> {
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
   const shutdown = (code: number): void => {
     exitCode = Math.max(exitCode, code);
-    stopping ??= (running?.stop() ?? Promise.resolve()).then(() => {
+    stopping ??= (running?.stop() ?? Promise.resolve()).then(async () => {
+      // After the modules, so the spans of their last batches go out too.
+      await selfTracing?.stop();
       logger.info('stopped');
       markStopped();
     });

@@ -13,28 +13,34 @@ const PROBE = `
 import { registerHooks } from 'node:module';
 const loaded = [];
 registerHooks({ load(url, context, nextLoad) { loaded.push(url); return nextLoad(url, context); } });
-const [target, dataDir, alsoImport] = process.argv.slice(1);
+const [target, dataDir, alsoImport, tracesEndpoint] = process.argv.slice(1);
 const { createLogger, createMetricsRegistry } = await import('@stallscope/common');
 const { launcherConfigDefaults } = await import(${JSON.stringify(new URL('./config.js', import.meta.url).href)});
 const { parseTargets, resolveModules } = await import(${JSON.stringify(new URL('./module-manager.js', import.meta.url).href)});
 const { moduleInits } = await import(${JSON.stringify(new URL('./modules.js', import.meta.url).href)});
+const { startSelfTracingIfOn } = await import(${JSON.stringify(new URL('./self-tracing-switch.js', import.meta.url).href)});
 const context = {
-  config: { ...launcherConfigDefaults, dataDir },
+  config: { ...launcherConfigDefaults, dataDir, target, selfTracing: { ...launcherConfigDefaults.selfTracing, tracesEndpoint } },
   logger: createLogger('silent'),
   metrics: createMetricsRegistry(),
   built: {},
   fail: (error) => { throw error; },
 };
+const selfTracing = await startSelfTracingIfOn(context.config, context.logger);
 for (const name of resolveModules(parseTargets(target))) await moduleInits[name](context);
+await selfTracing?.stop();
 if (alsoImport) await import(alsoImport);
 console.log(JSON.stringify(loaded));
 `;
 
-/** Every file URL a process loads while it initialises `target`'s modules (and imports `alsoImport`). */
-function filesLoadedBy(target: string, alsoImport = ''): string[] {
+/**
+ * Every file URL a process loads while it initialises `target`'s modules (and
+ * imports `alsoImport`), self-tracing on when tracesEndpoint is set, as main.ts does.
+ */
+function filesLoadedBy(target: string, alsoImport = '', tracesEndpoint = ''): string[] {
   const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-modules-'));
   try {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, target, dataDir, alsoImport], {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, target, dataDir, alsoImport, tracesEndpoint], {
       // Bare specifiers in the probe resolve from this package, as the launcher's own do.
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       encoding: 'utf8',
@@ -63,4 +69,13 @@ test('the probe sees chdb and the server-side packages when they are loaded', ()
   assert.equal(chdbIn(filesLoadedBy('agent', 'chdb/connection')), true);
   assert.deepEqual(serverSidePackagesIn(filesLoadedBy('agent', '@stallscope/query-api')), ['query-api']);
   assert.deepEqual(serverSidePackagesIn(filesLoadedBy('ingest')), ['ingest', 'store']);
+});
+
+const otelSdkIn = (files: string[]) => files.some((url) => url.includes('/@opentelemetry/sdk-node/'));
+
+test('with self-tracing off (the default) no target loads the OpenTelemetry SDK, and with it on the probe sees it', () => {
+  assert.equal(otelSdkIn(filesLoadedBy('agent')), false, '--target agent loaded the OpenTelemetry SDK');
+  assert.equal(otelSdkIn(filesLoadedBy('ingest')), false, '--target ingest loaded the OpenTelemetry SDK');
+  // An endpoint nobody listens on: with no span ended, nothing is sent.
+  assert.equal(otelSdkIn(filesLoadedBy('agent', '', 'http://127.0.0.1:9')), true);
 });

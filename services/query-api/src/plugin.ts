@@ -17,6 +17,7 @@ import { diagnoseRoutes } from './routes/diagnose/index.js';
 import { profileRoutes } from './routes/profiles/index.js';
 import { sloReportsRoutes, sloRoutes } from './routes/slo/index.js';
 import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
+import { traceRequests, tracedStore } from './request-tracing.js';
 import { uiPlugin } from './web-ui/ui-plugin.js';
 import { DOCS_PREFIX, UI_PREFIX } from './public-paths.js';
 
@@ -45,7 +46,9 @@ export interface QueryApiPluginOptions {
 export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = async (app, options) => {
   const logger = options.logger?.child({ component: 'query-api' });
   app.setErrorHandler(createErrorHandler(logger));
-  const deps = { store: options.store, limits: { ...queryApiConfigDefaults, ...options.limits } };
+  traceRequests(app);
+  const store = tracedStore(options.store);
+  const deps = { store, limits: { ...queryApiConfigDefaults, ...options.limits } };
   // Ajv coerces "1e309" to Infinity and lets it through integer, minimum and
   // maximum alike; no number of ours is infinite.
   app.addHook('preHandler', async (request) => {
@@ -66,10 +69,10 @@ export const queryApiPlugin: FastifyPluginAsyncTypebox<QueryApiPluginOptions> = 
   await app.register(syscallRoutes, { prefix: '/v1/syscalls', ...deps });
   await app.register(errorRoutes, { prefix: '/v1/errors', ...deps });
   await app.register(deadLetterRoutes, { prefix: '/v1/dead-letters', ...deps });
-  await app.register(traceRoutes, { prefix: '/v1/traces', store: options.store });
-  await app.register(jaegerRoutes, { prefix: '/api', store: options.store, logger });
-  await app.register(jaegerV3Routes, { prefix: '/api/v3', store: options.store, logger });
-  const catalog = options.sloCatalog ?? createSloCatalog({ files: [] }, { store: options.store, logger: options.logger ?? app.log });
+  await app.register(traceRoutes, { prefix: '/v1/traces', store });
+  await app.register(jaegerRoutes, { prefix: '/api', store, logger });
+  await app.register(jaegerV3Routes, { prefix: '/api/v3', store, logger });
+  const catalog = options.sloCatalog ?? createSloCatalog({ files: [] }, { store, logger: options.logger ?? app.log });
   await app.register(sloRoutes, { prefix: '/v1/slos', ...deps, catalog, now: options.now ?? Date.now });
   await app.register(sloReportsRoutes, { prefix: '/v1/slo-reports', ...deps, catalog, now: options.now ?? Date.now });
   await app.register(diagnoseRoutes, { prefix: '/v1/diagnose', ...deps, now: options.now ?? Date.now });
