@@ -36,6 +36,20 @@ describe('anyValueAsString (pcommon.Value.AsString)', () => {
     };
     assert.equal(anyValueAsString(map), '{"a":2,"b":{"c":"d"}}');
   });
+
+  it('keeps the sign of -0 and escapes U+2028/U+2029 inside JSON, as pdata v1.61.0 does', () => {
+    assert.equal(anyValueAsString(double(-0)), '-0');
+    assert.equal(anyValueAsString({ type: 'array', values: [double(-0), double(0)] }), '[-0,0]');
+    assert.equal(anyValueAsString(str('a\u2028b')), 'a\u2028b', 'a plain string is stored as is');
+    const separators: AnyValue = { type: 'array', values: [str('a\u2028b\u2029c<&>\b\f\u0001')] };
+    assert.equal(anyValueAsString(separators), '["a\\u2028b\\u2029c<&>\\b\\f\\u0001"]');
+    assert.equal(anyValueAsString({ type: 'kvlist', values: [{ key: 'k\u2028', value: str('v') }] }), '{"k\\u2028":"v"}');
+  });
+
+  it('sorts map keys by their UTF-8 bytes, as Go does (not by UTF-16 units)', () => {
+    const map: AnyValue = { type: 'kvlist', values: [{ key: '\u{1F511}', value: str('emoji') }, { key: '\uFF46', value: str('fullwidth') }, { key: 'z', value: str('z') }] };
+    assert.equal(anyValueAsString(map), '{"z":"z","\uFF46":"fullwidth","\u{1F511}":"emoji"}');
+  });
 });
 
 describe('attributesAsStrings', () => {
