@@ -156,7 +156,8 @@ const goJsonString = (text: string) => JSON.stringify(text).replaceAll('\u2028',
 function jsonOf(value: GoldenValue): string {
   if ('empty' in value) return 'null';
   if ('string' in value) return goJsonString(value.string);
-  if ('bytes' in value) return JSON.stringify(Buffer.from(value.bytes).toString('base64'));
+  // pdata's ByteSlice.AsRaw of no bytes is a nil slice, which Go marshals as null.
+  if ('bytes' in value) return value.bytes.length === 0 ? 'null' : JSON.stringify(Buffer.from(value.bytes).toString('base64'));
   if ('array' in value) return `[${value.array.map(jsonOf).join(',')}]`;
   // Go marshals a map with its keys sorted by their bytes.
   if ('kvlist' in value) return `{${[...value.kvlist].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))).map(({ key, value: v }) => `${goJsonString(key)}:${jsonOf(v)}`).join(',')}}`;

@@ -46,6 +46,13 @@ describe('anyValueAsString (pcommon.Value.AsString)', () => {
     assert.equal(anyValueAsString({ type: 'kvlist', values: [{ key: 'k\u2028', value: str('v') }] }), '{"k\\u2028":"v"}');
   });
 
+  it('renders empty bytes as "" alone and as null inside arrays and maps, as pdata (ByteSlice.AsRaw of nothing is nil)', () => {
+    const empty: AnyValue = { type: 'bytes', value: new Uint8Array(0) };
+    assert.equal(anyValueAsString(empty), '');
+    assert.equal(anyValueAsString({ type: 'array', values: [empty, { type: 'bytes', value: Uint8Array.from([0xde, 0xad]) }] }), '[null,"3q0="]');
+    assert.equal(anyValueAsString({ type: 'kvlist', values: [{ key: 'b', value: empty }] }), '{"b":null}');
+  });
+
   it('sorts map keys by their UTF-8 bytes, as Go does (not by UTF-16 units)', () => {
     const map: AnyValue = { type: 'kvlist', values: [{ key: '\u{1F511}', value: str('emoji') }, { key: '\uFF46', value: str('fullwidth') }, { key: 'z', value: str('z') }] };
     assert.equal(anyValueAsString(map), '{"z":"z","\uFF46":"fullwidth","\u{1F511}":"emoji"}');

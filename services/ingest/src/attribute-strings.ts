@@ -23,7 +23,8 @@ function jsonOf(value: AnyValue): string {
     case 'double':
       return Number.isFinite(value.value) ? doubleText(value.value) : 'null';
     case 'bytes':
-      return JSON.stringify(Buffer.from(value.value).toString('base64'));
+      // pdata's ByteSlice.AsRaw of no bytes is a nil slice, which Go marshals as null.
+      return value.value.length === 0 ? 'null' : JSON.stringify(Buffer.from(value.value).toString('base64'));
     case 'array':
       return `[${value.values.map(jsonOf).join(',')}]`;
     case 'kvlist': {
@@ -41,7 +42,7 @@ function jsonOf(value: AnyValue): string {
  * renders it (pcommon.Value.AsString): strings as-is, ints in full 64-bit
  * precision, doubles in shortest round-trip form, bytes as base64, arrays and
  * maps as JSON (Go's: map keys in byte order, U+2028/U+2029 escaped, -0
- * signed). Non-finite doubles, which Go cannot marshal, read
+ * signed, empty bytes null). Non-finite doubles, which Go cannot marshal, read
  * "NaN"/"Infinity" (null inside arrays and maps).
  */
 export function anyValueAsString(value: AnyValue): string {
