@@ -2,15 +2,18 @@
 // through every door — OTLP/gRPC, OTLP/HTTP protobuf and OTLP/HTTP JSON to our
 // collector, and otlp_proto messages straight onto the spans topic — and every
 // field of every span is read back from otel_traces equal to what was sent,
-// attribute values as the Collector's ClickHouse exporter stores them.
+// attribute values as the Collector's ClickHouse exporter stores them. Two
+// oracles, both from the input: the documented mapping computed here, and the
+// rows the Collector's own pdata builds (fixtures/golden-oracle.ts).
 // Starts: one Kafka broker and `--target collector,ingest` as its own process
-// (Kafka transport, embedded chDB), then the store after the process stopped.
+// (Kafka transport, embedded chDB), one Go build, then the store after the
+// process stopped.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createLogger } from '@stallscope/common';
@@ -25,11 +28,12 @@ import {
   type GoldenSpan,
   type GoldenValue,
 } from './fixtures/golden-spans.js';
+import { buildGoldenOracle, collectorRows, goldenOracleSkipReason } from './fixtures/golden-oracle.js';
 import { counterValue, ingestEnv, until } from './fixtures/ingest-faults.js';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
 import { startStallscope, type StallscopeProcess } from './fixtures/stallscope-process.js';
 
-const skipReason = kafkaSkipReason();
+const skipReason = kafkaSkipReason() ?? goldenOracleSkipReason();
 if (skipReason) console.log(`skipping the golden round trip: ${skipReason}`);
 
 const DOORS = ['grpc', 'http-protobuf', 'http-json', 'kafka'] as const;
@@ -42,12 +46,14 @@ let broker: KafkaBroker | undefined;
 let stallscope: StallscopeProcess | undefined;
 let producer: Producer | undefined;
 let dataDir = '';
+let oracle = '';
 const chdbPath = () => join(dataDir, 'chdb');
 const sent = new Map<Door, GoldenSpan[]>();
 
 before(
   async () => {
     if (skipReason) return;
+    oracle = buildGoldenOracle();
     broker = await startKafkaBroker();
     dataDir = mkdtempSync(join(tmpdir(), 'stallscope-golden-'));
     stallscope = await startStallscope('collector,ingest', ingestEnv(broker.brokers, `golden-${runId}`, chdbPath()), dataDir);
@@ -62,6 +68,7 @@ after(async () => {
   if (stallscope && stallscope.child.exitCode === null) await stallscope.kill();
   await broker?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (oracle) rmSync(dirname(oracle), { recursive: true, force: true });
 });
 
 /** The spans in order, cut into requests of at most CHUNK_BYTES (the huge strings make some spans 300 KB). */
@@ -252,11 +259,13 @@ test('golden round trip: every span of every door is in otel_traces once, every 
       const rows = await result.json<TraceRow>();
       const bySpanId = new Map(rows.map((row) => [row.SpanId, row]));
       assert.equal(bySpanId.size, rows.length, `${door}: no span stored twice`);
+      const collectorRowsBySpanId = collectorRows<TraceRow>(oracle, exportRequestProto(spans));
       let equal = 0;
       for (const span of spans) {
         const row = bySpanId.get(span.spanId);
         assert.ok(row, `${door}: span ${span.name} is stored`);
-        assert.deepEqual(row, expectedRow(span, serviceName), `${door}: span ${span.name}`);
+        assert.deepEqual(row, expectedRow(span, serviceName), `${door}: span ${span.name}, against the documented mapping`);
+        assert.deepEqual(row, collectorRowsBySpanId.get(span.spanId), `${door}: span ${span.name}, against the Collector's pdata`);
         equal += 1;
       }
       assert.equal(rows.length, spans.length, `${door}: one row per span sent`);
