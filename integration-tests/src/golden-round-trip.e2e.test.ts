@@ -179,7 +179,15 @@ function storedString(value: GoldenValue): string {
   // Go's float64AsString is ES6 Number-to-String, as JS's String(), but keeps the sign of -0.
   if ('double' in value) return Object.is(value.double, -0) ? '-0' : String(value.double);
   if ('bytes' in value) return Buffer.from(value.bytes).toString('base64');
-  return jsonOf(value);
+  // Go's json.Marshal fails on a non-finite double; pdata keeps the empty output.
+  return holdsNonFinite(value) ? '' : jsonOf(value);
+}
+
+function holdsNonFinite(value: GoldenValue): boolean {
+  if ('double' in value) return !Number.isFinite(value.double);
+  if ('array' in value) return value.array.some(holdsNonFinite);
+  if ('kvlist' in value) return value.kvlist.some((entry) => holdsNonFinite(entry.value));
+  return false;
 }
 
 const storedMap = (attributes: readonly GoldenAttribute[]) => Object.fromEntries(attributes.map(({ key, value }) => [key, storedString(value)]));

@@ -53,6 +53,14 @@ describe('anyValueAsString (pcommon.Value.AsString)', () => {
     assert.equal(anyValueAsString({ type: 'kvlist', values: [{ key: 'b', value: empty }] }), '{"b":null}');
   });
 
+  it('renders an array or map holding a non-finite double as "" (Go cannot marshal it; pdata keeps the empty output)', () => {
+    assert.equal(anyValueAsString(double(Number.NaN)), 'NaN');
+    assert.equal(anyValueAsString(double(-Infinity)), '-Infinity');
+    assert.equal(anyValueAsString({ type: 'array', values: [str('a'), double(Number.NaN)] }), '');
+    const nested: AnyValue = { type: 'kvlist', values: [{ key: 'k', value: { type: 'array', values: [double(Infinity)] } }] };
+    assert.equal(anyValueAsString(nested), '');
+  });
+
   it('sorts map keys by their UTF-8 bytes, as Go does (not by UTF-16 units)', () => {
     const map: AnyValue = { type: 'kvlist', values: [{ key: '\u{1F511}', value: str('emoji') }, { key: '\uFF46', value: str('fullwidth') }, { key: 'z', value: str('z') }] };
     assert.equal(anyValueAsString(map), '{"z":"z","\uFF46":"fullwidth","\u{1F511}":"emoji"}');

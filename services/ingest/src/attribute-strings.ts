@@ -21,7 +21,7 @@ function jsonOf(value: AnyValue): string {
     case 'int':
       return value.value.toString();
     case 'double':
-      return Number.isFinite(value.value) ? doubleText(value.value) : 'null';
+      return doubleText(value.value);
     case 'bytes':
       // pdata's ByteSlice.AsRaw of no bytes is a nil slice, which Go marshals as null.
       return value.value.length === 0 ? 'null' : JSON.stringify(Buffer.from(value.value).toString('base64'));
@@ -42,8 +42,9 @@ function jsonOf(value: AnyValue): string {
  * renders it (pcommon.Value.AsString): strings as-is, ints in full 64-bit
  * precision, doubles in shortest round-trip form, bytes as base64, arrays and
  * maps as JSON (Go's: map keys in byte order, U+2028/U+2029 escaped, -0
- * signed, empty bytes null). Non-finite doubles, which Go cannot marshal, read
- * "NaN"/"Infinity" (null inside arrays and maps).
+ * signed, empty bytes null). Non-finite doubles read "NaN"/"Infinity"; an
+ * array or map holding one anywhere reads "", since Go's json.Marshal fails on
+ * it and pdata keeps the empty output.
  */
 export function anyValueAsString(value: AnyValue): string {
   switch (value.type) {
@@ -56,7 +57,20 @@ export function anyValueAsString(value: AnyValue): string {
     case 'double':
       return doubleText(value.value);
     default:
-      return jsonOf(value);
+      return holdsNonFinite(value) ? '' : jsonOf(value);
+  }
+}
+
+function holdsNonFinite(value: AnyValue): boolean {
+  switch (value.type) {
+    case 'double':
+      return !Number.isFinite(value.value);
+    case 'array':
+      return value.values.some(holdsNonFinite);
+    case 'kvlist':
+      return value.values.some((entry) => holdsNonFinite(entry.value));
+    default:
+      return false;
   }
 }
 
