@@ -85,4 +85,12 @@ describe('attributesAsStrings', () => {
     assert.equal(attributeString(attributes, 'service.name'), 'checkout');
     assert.equal(attributeString(attributes, 'host.name'), '');
   });
+
+  it('reads the first of repeated keys, as pcommon.Map.Get (the exporter\'s ServiceName)', () => {
+    const attributes = [
+      { key: 'service.name', value: str('first') },
+      { key: 'service.name', value: str('second') },
+    ];
+    assert.equal(attributeString(attributes, 'service.name'), 'first');
+  });
 });

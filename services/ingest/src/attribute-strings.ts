@@ -80,8 +80,8 @@ export function attributesAsStrings(attributes: readonly KeyValue[]): Record<str
   return Object.fromEntries(attributes.map((entry) => [entry.key, anyValueAsString(entry.value)]));
 }
 
-/** The value of one attribute as a string, '' when absent. */
+/** The value of one attribute as a string, '' when absent; of repeated keys the first, as pcommon.Map.Get. */
 export function attributeString(attributes: readonly KeyValue[], key: string): string {
-  const entry = attributes.findLast((candidate) => candidate.key === key);
+  const entry = attributes.find((candidate) => candidate.key === key);
   return entry ? anyValueAsString(entry.value) : '';
 }
