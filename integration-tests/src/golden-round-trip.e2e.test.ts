@@ -109,12 +109,14 @@ function grpcExport(client: grpc.Client, body: Buffer): Promise<Buffer> {
 async function httpExport(door: Door, contentType: string, body: string | Buffer): Promise<void> {
   const response = await fetch(`${stallscope!.otlpHttp}/v1/traces`, {
     method: 'POST',
-    headers: { 'content-type': contentType, accept: 'application/x-protobuf' },
+    headers: { 'content-type': contentType },
     body,
   });
   const answer = Buffer.from(await response.arrayBuffer());
   assert.equal(response.status, 200, `${door}: ${answer.toString('utf8').slice(0, 300)}`);
+  // OTLP/HTTP answers in the request's encoding.
   if (contentType === 'application/x-protobuf') assertFullSuccess(door, answer);
+  else assert.equal((JSON.parse(answer.toString('utf8')) as { partialSuccess?: unknown }).partialSuccess, undefined, `${door}: the collector rejected spans`);
 }
 
 async function send(door: Door, spans: readonly GoldenSpan[]): Promise<void> {
