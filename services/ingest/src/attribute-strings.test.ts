@@ -36,6 +36,35 @@ describe('anyValueAsString (pcommon.Value.AsString)', () => {
     };
     assert.equal(anyValueAsString(map), '{"a":2,"b":{"c":"d"}}');
   });
+
+  it('keeps the sign of -0 and escapes U+2028/U+2029 inside JSON, as pdata v1.61.0 does', () => {
+    assert.equal(anyValueAsString(double(-0)), '-0');
+    assert.equal(anyValueAsString({ type: 'array', values: [double(-0), double(0)] }), '[-0,0]');
+    assert.equal(anyValueAsString(str('a\u2028b')), 'a\u2028b', 'a plain string is stored as is');
+    const separators: AnyValue = { type: 'array', values: [str('a\u2028b\u2029c<&>\b\f\u0001')] };
+    assert.equal(anyValueAsString(separators), '["a\\u2028b\\u2029c<&>\\b\\f\\u0001"]');
+    assert.equal(anyValueAsString({ type: 'kvlist', values: [{ key: 'k\u2028', value: str('v') }] }), '{"k\\u2028":"v"}');
+  });
+
+  it('renders empty bytes as "" alone and as null inside arrays and maps, as pdata (ByteSlice.AsRaw of nothing is nil)', () => {
+    const empty: AnyValue = { type: 'bytes', value: new Uint8Array(0) };
+    assert.equal(anyValueAsString(empty), '');
+    assert.equal(anyValueAsString({ type: 'array', values: [empty, { type: 'bytes', value: Uint8Array.from([0xde, 0xad]) }] }), '[null,"3q0="]');
+    assert.equal(anyValueAsString({ type: 'kvlist', values: [{ key: 'b', value: empty }] }), '{"b":null}');
+  });
+
+  it('renders an array or map holding a non-finite double as "" (Go cannot marshal it; pdata keeps the empty output)', () => {
+    assert.equal(anyValueAsString(double(Number.NaN)), 'NaN');
+    assert.equal(anyValueAsString(double(-Infinity)), '-Infinity');
+    assert.equal(anyValueAsString({ type: 'array', values: [str('a'), double(Number.NaN)] }), '');
+    const nested: AnyValue = { type: 'kvlist', values: [{ key: 'k', value: { type: 'array', values: [double(Infinity)] } }] };
+    assert.equal(anyValueAsString(nested), '');
+  });
+
+  it('sorts map keys by their UTF-8 bytes, as Go does (not by UTF-16 units)', () => {
+    const map: AnyValue = { type: 'kvlist', values: [{ key: '\u{1F511}', value: str('emoji') }, { key: '\uFF46', value: str('fullwidth') }, { key: 'z', value: str('z') }] };
+    assert.equal(anyValueAsString(map), '{"z":"z","\uFF46":"fullwidth","\u{1F511}":"emoji"}');
+  });
 });
 
 describe('attributesAsStrings', () => {
@@ -55,5 +84,13 @@ describe('attributesAsStrings', () => {
     const attributes = [{ key: 'service.name', value: str('checkout') }];
     assert.equal(attributeString(attributes, 'service.name'), 'checkout');
     assert.equal(attributeString(attributes, 'host.name'), '');
+  });
+
+  it('reads the first of repeated keys, as pcommon.Map.Get (the exporter\'s ServiceName)', () => {
+    const attributes = [
+      { key: 'service.name', value: str('first') },
+      { key: 'service.name', value: str('second') },
+    ];
+    assert.equal(attributeString(attributes, 'service.name'), 'first');
   });
 });
