@@ -77,7 +77,7 @@ const skipReason =
   process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
 const SAMPLE_HZ = 997;
 
-test('a program burning CPU 3:1 in two functions: its sampled stacks name both, in that ratio', { skip: skipReason, timeout: 90_000 }, async (t) => {
+test('a program burning CPU about 3:1 in two functions: its sampled stacks name both, in the ratio of the CPU time each took', { skip: skipReason, timeout: 90_000 }, async (t) => {
   const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-burner-')), 'cpu-burner');
   const source = join(import.meta.dirname, '..', '..', '..', 'signals', 'profile', 'test-fixtures', 'cpu-burner.c');
   // -O0: a frame pointer in the leaf functions too (gcc drops it from optimized leaves whatever the flags), and the kernel walks user stacks by them.
@@ -129,8 +129,10 @@ test('a program burning CPU 3:1 in two functions: its sampled stacks name both, 
     const measuredRatio = measured.heavyCpuNs / measured.lightCpuNs;
     t.diagnostic(`burn_heavy ${heavy}, burn_light ${light}, all ${total} samples in ${ranMs} ms at ${SAMPLE_HZ} Hz; the program's own CPU times are ${measuredRatio.toFixed(3)}:1`);
     assert.ok(folded.some((stack) => /(^|;)main;burn_heavy$/.test(stack.folded)), 'root first: main calls burn_heavy, the leaf');
-    assert.ok(Math.abs(heavy / light / 3 - 1) <= 0.15, `burn_heavy:burn_light = ${heavy}:${light}, within 15% of 3:1`);
-    assert.ok(Math.abs(heavy / light / measuredRatio - 1) <= 0.15, `burn_heavy:burn_light = ${heavy}:${light}, within 15% of the CPU times the program measured`);
+    // The reference is the CPU time the program's thread was charged, not the 3:1 of its work: on a
+    // loaded VM a unit of work costs more CPU time in one phase than in another (3.45:1 seen in CI).
+    assert.ok(Math.abs(heavy / light / measuredRatio - 1) <= 0.15, `burn_heavy:burn_light = ${heavy}:${light}, within 15% of the CPU times the program measured (${measuredRatio.toFixed(3)}:1)`);
+    assert.ok(heavy / light >= 2, `burn_heavy:burn_light = ${heavy}:${light}: the function doing three times the work has at least twice the samples`);
     // One thread: at most SAMPLE_HZ samples a second (fewer when other work takes its CPU).
     assert.ok(total > 0 && total <= 1.1 * SAMPLE_HZ * (ranMs / 1000), `${total} samples in ${ranMs} ms`);
   } finally {

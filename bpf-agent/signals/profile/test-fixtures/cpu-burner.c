@@ -1,7 +1,8 @@
 // Burns CPU in two functions with a 3:1 work ratio: burn_heavy runs three
 // units of the same loop burn_light runs once, again and again, for the given
-// time, so their CPU time is 3:1 whatever else the machine runs. Each runs its
-// loop itself: the sampled leaf is the function, whose name the IP gives.
+// time, so their CPU time is near 3:1 (a loaded VM shifts it: a unit's CPU time
+// varies with what shares the host). Each runs its loop itself: the sampled
+// leaf is the function, whose name the IP gives.
 // One JSON line at the end: the thread CPU time each took, as the kernel
 // accounts it (the ratio a profile should show).
 // usage: cpu-burner DURATION_MS
