@@ -14,14 +14,17 @@ export type MessagesByPartition = Map<number, TransportMessage[]>;
 export function createPartitionChooser(): (topic: string, partitions: number, messages: readonly TransportMessage[]) => MessagesByPartition {
   const byKey = Partitioners.DefaultPartitioner();
   const nextUnkeyed = new Map<string, number>();
+  // kafkajs's partitioner reads only the count of partitions from this list: one list per count serves every send.
+  const metadataByCount = new Map<number, PartitionMetadata[]>();
+  const metadataFor = (partitions: number): PartitionMetadata[] => {
+    let metadata = metadataByCount.get(partitions);
+    if (!metadata) {
+      metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+      metadataByCount.set(partitions, metadata);
+    }
+    return metadata;
+  };
   return (topic, partitions, messages) => {
-    const metadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      partitionErrorCode: 0,
-      replicas: [],
-      isr: [],
-    }));
     let unkeyed: number | undefined;
     const groups: MessagesByPartition = new Map();
     for (const message of messages) {
@@ -33,7 +36,7 @@ export function createPartitionChooser(): (topic: string, partitions: number, me
         }
         partition = unkeyed % partitions;
       } else {
-        partition = byKey({ topic, partitionMetadata: metadata, message: { key: message.key, value: message.value } });
+        partition = byKey({ topic, partitionMetadata: metadataFor(partitions), message: { key: message.key, value: message.value } });
       }
       const group = groups.get(partition);
       if (group) group.push(message);
