@@ -126,22 +126,25 @@ static __always_inline __u32 fd_kind(struct task_struct *task, __u64 fd)
 }
 
 /* The call's class_key (records.h); *stack_id is set when a stack was taken. */
+static __always_inline __u32 fd_class_key(struct task_struct *task, long fd)
+{
+	__u32 kind = fd_kind(task, fd);
+
+	return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
+}
+
 static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, struct syscall_start *start,
 					  long ret, __u64 dur, __s32 *stack_id)
 {
 	__u8 rule = start->syscall_nr < MAX_SYSCALL_NR ? syscall_classify[start->syscall_nr] : WAIT_OTHER;
-	__u32 kind, sid, *verdict;
+	__u32 sid, *verdict;
 	long id;
 
-	if ((rule & CLASSIFY_BY_FD) && dur >= fd_class_min_ns) {
-		kind = fd_kind(task, start->args[0]);
-		return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
-	}
+	if ((rule & CLASSIFY_BY_FD) && dur >= fd_class_min_ns)
+		return fd_class_key(task, start->args[0]);
 	/* A failed open made no fd: its name's class stands. */
-	if ((rule & CLASSIFY_BY_OPENED_FD) && ret >= 0 && dur >= fd_class_min_ns) {
-		kind = fd_kind(task, ret);
-		return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
-	}
+	if ((rule & CLASSIFY_BY_OPENED_FD) && ret >= 0 && dur >= fd_class_min_ns)
+		return fd_class_key(task, ret);
 	if ((rule & CLASSIFY_BY_STACK) && (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT))
 		return WAIT_IDLE | (PROCESS_EXIT_RULE << CLASS_RULE_SHIFT);
 	if ((rule & CLASSIFY_BY_STACK) && dur >= stack_min_ns) {
