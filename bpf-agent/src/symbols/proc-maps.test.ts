@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { findMapping, isExecutable, isFileBacked, parseProcMaps } from './proc-maps.js';
 
 const maps = [
@@ -39,4 +41,21 @@ test('an address finds its mapping; ends are exclusive; gaps find none', () => {
 test('this process maps its own executable', () => {
   const mappings = parseProcMaps(readFileSync('/proc/self/maps', 'utf8'));
   assert.ok(mappings.some((mapping) => isExecutable(mapping) && mapping.path === process.execPath));
+});
+
+test('a kept mapping does not keep its maps text alive', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const usedAfterGc = () => {
+    gc();
+    return getHeapStatistics().used_heap_size;
+  };
+  // A JVM-sized maps text (~1 MB); the agent keeps parsed mappings of many processes.
+  const filler = Array.from({ length: 8_000 }, (_, i) => `7f${i.toString(16).padStart(10, '0')}-7f${(i + 1).toString(16).padStart(10, '0')} rw-p 00000000 00:00 0 `);
+  const textOf = (n: number) => `00400000-00500000 r-xp 00000000 fe:00 ${n}                               /srv/app/server-${n}-with-a-long-enough-path\n${filler.join('\n')}\n`;
+  const before = usedAfterGc();
+  const kept = Array.from({ length: 30 }, (_, n) => parseProcMaps(textOf(n))[0]!);
+  const grownBytes = usedAfterGc() - before;
+  assert.equal(kept[29]!.path, '/srv/app/server-29-with-a-long-enough-path');
+  assert.ok(grownBytes < 2_000_000, `30 kept mappings hold ${(grownBytes / 1e6).toFixed(1)} MB`);
 });

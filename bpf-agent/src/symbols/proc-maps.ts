@@ -20,13 +20,29 @@ export interface MemoryMapping {
 const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+([0-9a-f]+:[0-9a-f]+)\s+(\d+)\s*(.*)$/;
 const DELETED_SUFFIX = ' (deleted)';
 
+/**
+ * A copy of a path read from the maps text. V8 makes a long substring a view
+ * of its parent string, and the agent caches mappings: each cached path would
+ * keep its whole maps text (up to MBs for a JVM) alive.
+ */
+function copied(path: string): string {
+  return path === '' ? path : Buffer.from(path, 'utf8').toString('utf8');
+}
+
 export function parseProcMaps(text: string): MemoryMapping[] {
   const mappings: MemoryMapping[] = [];
+  // A file's segments are consecutive lines: they share one copy of its path.
+  let lastRawPath = '';
+  let lastPath = '';
   for (const line of text.split('\n')) {
     const match = MAPS_LINE.exec(line);
     if (!match) continue;
     const [, start, end, perms, offset, dev, inode, rawPath] = match as unknown as [string, string, string, string, string, string, string, string];
     const deleted = rawPath.endsWith(DELETED_SUFFIX);
+    if (rawPath !== lastRawPath) {
+      lastRawPath = rawPath;
+      lastPath = copied(deleted ? rawPath.slice(0, -DELETED_SUFFIX.length) : rawPath);
+    }
     mappings.push({
       start: BigInt(`0x${start}`),
       end: BigInt(`0x${end}`),
@@ -34,7 +50,7 @@ export function parseProcMaps(text: string): MemoryMapping[] {
       offset: BigInt(`0x${offset}`),
       dev,
       inode: BigInt(inode),
-      path: deleted ? rawPath.slice(0, -DELETED_SUFFIX.length) : rawPath,
+      path: lastPath,
       deleted,
     });
   }
