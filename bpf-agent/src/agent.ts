@@ -205,9 +205,10 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
    * every signal, including hooks that run outside the process they count
    * (sched_switch wakes the next task, TCP state changes run in softirq), on
    * cgroup v1 and v2 alike; the process's cgroup is read once, with its name.
-   * Lifecycle events and stack verdicts still pass for every process: they
-   * keep the registry current (a process may exec into the scope) and the
-   * kernel's classing going.
+   * Lifecycle events and user stacks still pass for every process: they keep
+   * the registry current (a process may exec into the scope), and a stack id
+   * the kernel sends with another process's pid may be one a process in scope
+   * counts under (the syscalls signal names only the stacks its records use).
    */
   function outOfScope(record: LoaderRecord): boolean {
     if (!scope || !('tgid' in record) || record.type === 'process-event' || record.type === 'user-stack') return false;

@@ -27,6 +27,17 @@ const slowFutex = (stackId: number): SlowSyscallRecord => ({
   stackId,
   comm: 'worker',
 });
+/** Calls counted under a stack not classed yet (the kernel sends such a stack with its snapshot). */
+const pendingCounts = (stackId: number, sumNs: bigint) => ({
+  type: 'syscall-hist' as const,
+  tgid,
+  syscallNr: futexNr!,
+  bucket: 20,
+  classKey: CLASS_KEY_PENDING_STACK + stackId,
+  count: 1n,
+  sumNs,
+  maxNs: sumNs,
+});
 const userStack = (stackId: number): UserStackRecord => ({ type: 'user-stack', stackId, tgid, syscallNr: futexNr!, ips: [0x401000n] });
 
 function signalWithBudget(budgetMs: number, commands: string[] = []) {
@@ -58,6 +69,7 @@ const classOfSpans = (spans: { attributes: Record<string, unknown> }[]) => spans
 test('a slow call whose stack waits for the symbolize budget goes out with its stack\'s class, not the fallback', () => {
   const { signal, budget } = signalWithBudget(5);
   signal.onRecord(userStack(1)); // spends the interval's budget
+  signal.onRecord(pendingCounts(1, 9_000_000_000n));
   signal.onRecord(userStack(2)); // waits
   signal.onRecord(slowFutex(2));
   assert.deepEqual(signal.endInterval(bounds).spans, [], 'held while its stack is unclassed');
@@ -69,6 +81,7 @@ test('a slow call whose stack waits for the symbolize budget goes out with its s
 test('a span waits a few intervals at most, then its stack is classed over the budget', () => {
   const { signal } = signalWithBudget(5);
   signal.onRecord(userStack(1));
+  signal.onRecord(pendingCounts(1, 9_000_000_000n));
   signal.onRecord(userStack(2));
   signal.onRecord(slowFutex(2));
   const out = [1, 2, 3, 4].map(() => classOfSpans(signal.endInterval(bounds).spans as never));
@@ -78,16 +91,6 @@ test('a span waits a few intervals at most, then its stack is classed over the b
 test('over the budget, the stack holding the most blocked time is classed first', () => {
   const told: string[] = [];
   const { signal } = signalWithBudget(5, told);
-  const pendingCounts = (stackId: number, sumNs: bigint) => ({
-    type: 'syscall-hist' as const,
-    tgid,
-    syscallNr: futexNr!,
-    bucket: 20,
-    classKey: CLASS_KEY_PENDING_STACK + stackId,
-    count: 1n,
-    sumNs,
-    maxNs: sumNs,
-  });
   signal.onRecord(userStack(1));
   signal.onRecord(userStack(2));
   signal.onRecord(pendingCounts(1, 1_000_000n));
@@ -95,4 +98,37 @@ test('over the budget, the stack holding the most blocked time is classed first'
   signal.endInterval(bounds);
   assert.equal(told.length, 1, 'the budget covered one stack');
   assert.match(told[0]!, /^verdict 2 \d+$/, 'the heavy one');
+});
+
+test('only stacks that counts or slow calls in scope use are named: another cgroup\'s are left to the kernel', () => {
+  const told: string[] = [];
+  const named: number[] = [];
+  const budget = new SymbolizeBudget(60_000);
+  const signal = createSyscallsSignal(
+    { hostName: 'h', processes: new ProcessRegistry(16), toUnixNs: (ns) => ns, command: (line) => told.push(line) },
+    {
+      arch,
+      maxSlowSpansPerProcessPerInterval: 50,
+      maxPendingSpans: 100,
+      stackRules: { ruleIds: ['parked'], classify: () => ({ waitClass: 'idle', ruleId: 'parked' }) },
+      symbolize: (pid) => {
+        named.push(pid);
+        return ['park'];
+      },
+      spansDropped: new Counter({ name: 'dropped', help: 'h', labelNames: ['reason'], registers: [new Registry()] }),
+      symbolizeBudget: budget,
+    },
+  );
+  const outOfScopePid = 4_000_000;
+  // Stack 7: only a process out of scope counts under it (the agent never sees those counts).
+  signal.onRecord({ ...userStack(7), tgid: outOfScopePid });
+  // Stack 8: sent with the other process's pid, but a process in scope counts under it too.
+  signal.onRecord({ ...userStack(8), tgid: outOfScopePid });
+  signal.onRecord(pendingCounts(8, 1_000_000n));
+  // Stack 9: a slow call in scope waits for it.
+  signal.onRecord(userStack(9));
+  signal.onRecord(slowFutex(9));
+  signal.endInterval(bounds);
+  assert.deepEqual(told.map((line) => line.split(' ')[1]).sort(), ['8', '9']);
+  assert.deepEqual(named, [outOfScopePid, tgid], 'stack 7 was never symbolized');
 });

@@ -61,6 +61,11 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
    * The snapshot's unclassed stacks, heaviest first (the blocked time counted
    * under each so far): when the symbolize budget runs out on a busy host,
    * what it leaves for later is what weighs least, not whatever came last.
+   * Only stacks that counts or slow calls of this signal use are classed: with
+   * the agent scoped to a cgroup, the records of other processes never reach
+   * it but their stacks do (a stack id can be shared with a process in scope),
+   * and naming those would read every other binary's symbols for nothing. The
+   * kernel sends an unclassed stack again with each snapshot that counts it.
    */
   function classStacks(): void {
     const weight = new Map<number, bigint>();
@@ -69,8 +74,10 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       const stackId = record.classKey - CLASS_KEY_PENDING_STACK;
       weight.set(stackId, (weight.get(stackId) ?? 0n) + record.sumNs);
     }
+    for (const { record } of pendingCalls) if (record.stackId >= 0 && !weight.has(record.stackId)) weight.set(record.stackId, 0n);
     const heaviestFirst = stacksToClass
-      .map((record) => ({ record, ns: weight.get(record.stackId) ?? 0n }))
+      .filter((record) => weight.has(record.stackId))
+      .map((record) => ({ record, ns: weight.get(record.stackId)! }))
       .sort((a, b) => (a.ns > b.ns ? -1 : a.ns < b.ns ? 1 : 0));
     for (const { record } of heaviestFirst) verdicts.onUserStack(record);
     stacksToClass = [];
