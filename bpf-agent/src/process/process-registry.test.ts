@@ -117,6 +117,22 @@ test('a forked child runs under its parent name until it execs, and keeps it if 
   assert.equal(registry.lookup(11).serviceName, 'api', 'never exec-ed: still its parent name');
 });
 
+test("a forked child whose exec event was lost is read from /proc a snapshot later, not named after its parent for life", () => {
+  const proc = new FakeProc();
+  proc.start(10, 'launcher', 100);
+  const registry = proc.registry();
+  proc.start(11, 'launcher', 150);
+  registry.onFork(10, 11);
+  proc.start(11, 'checkout', 150); // it exec-ed (its start time stays), but the ring was full: no onExec
+  assert.equal(registry.lookup(11).serviceName, 'launcher', 'within the snapshot of the fork: the parent name');
+  registry.retireExited();
+  assert.equal(registry.lookup(11).serviceName, 'checkout');
+  const reads = proc.reads;
+  registry.retireExited();
+  registry.lookup(11);
+  assert.equal(proc.reads, reads, 'read once: then it is an ordinary entry');
+});
+
 test('a fork from an unknown parent reads the child itself', () => {
   const proc = new FakeProc();
   proc.start(21, 'child', 5);

@@ -22,6 +22,13 @@ interface Entry {
   info: ProcessInfo;
   /** The snapshot generation in which the pid's start time was last checked. */
   checkedInGeneration: number;
+  /**
+   * Named after its parent at fork, not read: the generation that happened in.
+   * Its exec event may be lost (a full ring on a busy host) and it would keep
+   * the parent's name for life, so it is read from /proc once, the generation
+   * after, if still alive.
+   */
+  inheritedInGeneration?: number;
 }
 
 /**
@@ -31,8 +38,9 @@ interface Entry {
  * - the kernel's lifecycle events keep names current: onExec re-reads /proc
  *   (the event comes within milliseconds, while even a short-lived child is
  *   alive), onFork gives the child its parent's identity until it execs (no
- *   /proc read per fork on a fork-heavy host), onExit keeps the name until
- *   the counters are in (retireExited);
+ *   /proc read per fork on a fork-heavy host; one read a snapshot later for
+ *   a child still alive, should its exec event have been lost), onExit keeps
+ *   the name until the counters are in (retireExited);
  * - a pid is never taken for the process that held it before: the start time
  *   (/proc/PID/stat field 22) is kept, and compared once per snapshot
  *   generation on look-up; a different one means a new process, read afresh;
@@ -56,6 +64,12 @@ export class ProcessRegistry {
 
   lookup(tgid: number): ProcessInfo {
     const known = this.byTgid.get(tgid);
+    if (known?.inheritedInGeneration !== undefined && known.inheritedInGeneration < this.generation) {
+      const read = this.read(tgid);
+      if (read === undefined) delete known.inheritedInGeneration;
+      else this.remember(tgid, read);
+      return read ?? known.info;
+    }
     if (known) {
       if (this.stillSameProcess(tgid, known)) return known.info;
       // Another process holds the pid now: the old name must not pass to it.
@@ -86,6 +100,7 @@ export class ProcessRegistry {
       return;
     }
     this.remember(childTgid, { ...parent, startTimeTicks: this.readStartTime(childTgid) });
+    this.byTgid.get(childTgid)!.inheritedInGeneration = this.generation;
   }
 
   /** Kept until retireExited has seen a whole snapshot after the exit: its last counters are in that one. */
