@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { WAIT_CLASS_RULES } from '@stallscope/schemas';
 import { ElfFile, ElfFormatError, readBuildId, readElfSymbols, readFunctionSymbols, virtualAddressOfFileOffset } from './elf.js';
@@ -122,4 +127,32 @@ test('the Go runtime functions the wait-class rules rely on are in a Go binary\'
   assert.deepEqual(GO_RUNTIME_FRAMES_SEEN_IN_STACKS.filter((name) => !ruleNames.includes(name)), [], 'rules name them');
   assert.deepEqual(GO_RUNTIME_FRAMES_SEEN_IN_STACKS.filter((name) => !names.has(name)), [], 'the binary has them');
   t.diagnostic(`go rule names absent from this binary (inlined, renamed or unused): ${ruleNames.filter((name) => !names.has(name)).join(', ')}`);
+});
+
+test("a binary with .symtab: the table keeps addresses, its names stay in the file, read through a descriptor closed with the table", { skip: cSkipReason }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stallscope-elf-names-'));
+  const path = join(dir, 'fixture');
+  copyFileSync(buildCFixture(), path);
+  const openFds = () => readdirSync('/proc/self/fd').length;
+  const fdsBefore = openFds();
+  let table: ReturnType<typeof readElfSymbols> | undefined = readElfSymbols(path);
+  const elf = ElfFile.open(path);
+  const symbols = readFunctionSymbols(elf);
+  elf.close();
+  const waiting = symbols.find((symbol) => symbol.name === 'fixture_wait_for_kill')!;
+  const nameBytes = symbols.reduce((sum, symbol) => sum + Buffer.byteLength(symbol.name), 0);
+  assert.ok(table.symbols.byteSize < table.symbols.size * 32, `${table.symbols.byteSize} bytes for ${table.symbols.size} symbols (${nameBytes} bytes of names)`);
+  // Deleted (a deploy replaced it): still named, through the open file.
+  rmSync(dir, { recursive: true });
+  assert.equal(table.symbols.lookup(waiting.start + 1n), 'fixture_wait_for_kill');
+  assert.equal(openFds(), fdsBefore + 1, 'one descriptor while the table lives');
+
+  table = undefined;
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let tries = 0; tries < 50 && openFds() > fdsBefore; tries++) {
+    gc();
+    await sleep(20);
+  }
+  assert.equal(openFds(), fdsBefore, 'closed once the table was collected');
 });

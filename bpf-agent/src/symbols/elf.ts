@@ -5,6 +5,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readGoFunctionSymbols } from './gopclntab.js';
+import { NameFile } from './name-file.js';
 import { SymbolTable, SymbolTableBuilder, type FunctionSymbol } from './symbol-table.js';
 
 export interface ElfLoadSegment {
@@ -48,6 +49,8 @@ export class ElfFormatError extends Error {}
 
 /** An open ELF64 LE file: its load segments and section headers; sections are read on demand. */
 export class ElfFile {
+  private fdOwnedElsewhere = false;
+
   private constructor(
     private readonly fd: number,
     readonly loadSegments: readonly ElfLoadSegment[],
@@ -83,8 +86,17 @@ export class ElfFile {
     return readAt(this.fd, section.offset, Number(section.size));
   }
 
+  /**
+   * The file's descriptor handed to a NameFile, which closes it once
+   * collected; close() then leaves it open.
+   */
+  nameFile(): NameFile {
+    this.fdOwnedElsewhere = true;
+    return new NameFile(this.fd);
+  }
+
   close(): void {
-    closeSync(this.fd);
+    if (!this.fdOwnedElsewhere) closeSync(this.fd);
   }
 }
 
@@ -158,7 +170,16 @@ function cString(buffer: Buffer, offset: number): string {
  */
 function forEachFunctionSymbol(
   elf: ElfFile,
-  visit: (start: bigint, size: bigint, binding: number, sectionEnd: bigint | undefined, names: Buffer, nameStart: number, nameEnd: number) => void,
+  visit: (
+    start: bigint,
+    size: bigint,
+    binding: number,
+    sectionEnd: bigint | undefined,
+    names: Buffer,
+    nameStart: number,
+    nameEnd: number,
+    namesFileOffset: number,
+  ) => void,
 ): void {
   for (const table of elf.sections) {
     if (table.type !== SHT_SYMTAB && table.type !== SHT_DYNSYM) continue;
@@ -187,6 +208,7 @@ function forEachFunctionSymbol(
         names,
         nameStart,
         nameEnd,
+        Number(strings.offset),
       );
     }
   }
@@ -201,9 +223,10 @@ export function readFunctionSymbols(elf: ElfFile): FunctionSymbol[] {
   return symbols;
 }
 
-function addFunctionSymbols(elf: ElfFile, builder: SymbolTableBuilder): void {
-  forEachFunctionSymbol(elf, (start, size, binding, sectionEnd, names, nameStart, nameEnd) =>
-    builder.add(start, size, binding, sectionEnd, names, nameStart, nameEnd),
+/** @param inNameFile `elf` is the file of the builder's name file: names are found there by offset */
+function addFunctionSymbols(elf: ElfFile, builder: SymbolTableBuilder, inNameFile: boolean): void {
+  forEachFunctionSymbol(elf, (start, size, binding, sectionEnd, names, nameStart, nameEnd, namesFileOffset) =>
+    builder.add(start, size, binding, sectionEnd, names, nameStart, nameEnd, inNameFile ? namesFileOffset : Number.NaN),
   );
 }
 
@@ -273,7 +296,7 @@ function addDebugFileSymbols(buildId: string | undefined, debugDirs: readonly st
       continue;
     }
     try {
-      addFunctionSymbols(debug, builder);
+      addFunctionSymbols(debug, builder, false);
     } catch {
       // An unreadable debug file leaves the binary's own symbols.
     } finally {
@@ -310,11 +333,13 @@ export function readElfSymbols(path: string, debugDirs: readonly string[] = [], 
     const cacheKey = buildId !== undefined ? `gnu:${buildId}` : goBuildId !== undefined ? `go:${goBuildId}` : undefined;
     const known = cacheKey === undefined ? undefined : byBuildId?.get(cacheKey);
     if (known) return { loadSegments: elf.loadSegments, buildId, symbols: known, inode: elf.inode };
-    const builder = new SymbolTableBuilder();
-    addFunctionSymbols(elf, builder);
+    const hasSymtab = elf.sections.some((section) => section.type === SHT_SYMTAB);
+    // A file with a full symbol table keeps its names on disk, read at lookup (see NameFile).
+    const builder = new SymbolTableBuilder(hasSymtab ? elf.nameFile() : undefined);
+    addFunctionSymbols(elf, builder, hasSymtab);
     addDebugFileSymbols(buildId, debugDirs, builder);
     // Without .symtab, a Go binary's own functions are named only in its pclntab (.dynsym holds a cgo binary's C exports).
-    if (!elf.sections.some((section) => section.type === SHT_SYMTAB)) for (const symbol of goSymbolsOrNone(elf)) builder.addSymbol(symbol);
+    if (!hasSymtab) for (const symbol of goSymbolsOrNone(elf)) builder.addSymbol(symbol);
     const symbols = new SymbolTable(builder);
     if (cacheKey !== undefined) byBuildId?.set(cacheKey, symbols);
     return { loadSegments: elf.loadSegments, buildId, symbols, inode: elf.inode };

@@ -1,3 +1,5 @@
+import type { NameFile } from './name-file.js';
+
 /** A function in a file's address space (ELF virtual addresses, or process addresses for JIT perf maps). */
 export interface FunctionSymbol {
   name: string;
@@ -19,7 +21,7 @@ function bindingRank(binding: number): number {
 }
 
 /** Grows a typed array to hold at least `length` elements. */
-function grown<T extends BigUint64Array | Uint32Array | Uint8Array>(array: T, length: number): T {
+function grown<T extends BigUint64Array | Float64Array | Uint32Array | Uint8Array>(array: T, length: number): T {
   if (length <= array.length) return array;
   const next = new (array.constructor as new (length: number) => T)(Math.max(length, array.length * 2));
   next.set(array as never);
@@ -38,7 +40,12 @@ export class SymbolTableBuilder {
   private bindings = new Uint8Array(256);
   private nameStarts = new Uint32Array(257);
   private names = Buffer.allocUnsafe(4096);
+  /** Where each name lies in `nameFile`; NaN for a name that is in memory only. */
+  private nameFileOffsets = new Float64Array(256);
   private count = 0;
+
+  /** @param nameFile the open file `add`'s name offsets refer to: names found there are not kept in the table */
+  constructor(private readonly nameFile?: NameFile) {}
 
   static of(symbols: Iterable<FunctionSymbol>): SymbolTableBuilder {
     const builder = new SymbolTableBuilder();
@@ -49,13 +56,26 @@ export class SymbolTableBuilder {
   addSymbol(symbol: FunctionSymbol): void {
     const at = this.reserve(Buffer.byteLength(symbol.name, 'utf8'));
     this.names.write(symbol.name, at, 'utf8');
-    this.record(symbol.start, symbol.size, symbol.binding, symbol.sectionEnd);
+    this.record(symbol.start, symbol.size, symbol.binding, symbol.sectionEnd, Number.NaN);
   }
 
-  /** A symbol whose name is `source[nameStart, nameEnd)` (copied). */
-  add(start: bigint, size: bigint, binding: number, sectionEnd: bigint | undefined, source: Buffer, nameStart: number, nameEnd: number): void {
+  /**
+   * A symbol whose name is `source[nameStart, nameEnd)` (copied while the
+   * table is built), found at `sourceFileOffset` in the builder's name file
+   * when `source` was read from it.
+   */
+  add(
+    start: bigint,
+    size: bigint,
+    binding: number,
+    sectionEnd: bigint | undefined,
+    source: Buffer,
+    nameStart: number,
+    nameEnd: number,
+    sourceFileOffset = Number.NaN,
+  ): void {
     source.copy(this.names, this.reserve(nameEnd - nameStart), nameStart, nameEnd);
-    this.record(start, size, binding, sectionEnd);
+    this.record(start, size, binding, sectionEnd, sourceFileOffset + nameStart);
   }
 
   /** Room for the next symbol's name of `length` bytes; returns where it goes. */
@@ -71,16 +91,18 @@ export class SymbolTableBuilder {
     return at;
   }
 
-  private record(start: bigint, size: bigint, binding: number, sectionEnd: bigint | undefined): void {
+  private record(start: bigint, size: bigint, binding: number, sectionEnd: bigint | undefined, nameFileOffset: number): void {
     const index = this.count++;
     this.starts = grown(this.starts, this.count);
     this.sizes = grown(this.sizes, this.count);
     this.sectionEnds = grown(this.sectionEnds, this.count);
     this.bindings = grown(this.bindings, this.count);
+    this.nameFileOffsets = grown(this.nameFileOffsets, this.count);
     this.starts[index] = start;
     this.sizes[index] = size;
     this.sectionEnds[index] = sectionEnd ?? NO_SECTION_END;
     this.bindings[index] = binding;
+    this.nameFileOffsets[index] = nameFileOffset;
   }
 
   private nameLength(i: number): number {
@@ -124,9 +146,13 @@ export class SymbolTableBuilder {
     }
     const starts = new BigUint64Array(unique);
     const ends = new BigUint64Array(unique);
-    const nameStarts = new Uint32Array(unique + 1);
+    // Names stay in the file when every kept one is there (not when a debug file or a Go pclntab gave some).
+    let inFile = this.nameFile !== undefined;
+    for (let u = 0; inFile && u < unique; u++) inFile = !Number.isNaN(this.nameFileOffsets[order[u]!]!);
+    const nameStarts = new Uint32Array(inFile ? unique : unique + 1);
+    const nameFileOffsets = inFile ? new Float64Array(unique) : undefined;
     let nameBytes = 0;
-    for (let u = 0; u < unique; u++) nameBytes += this.nameLength(order[u]!);
+    if (!inFile) for (let u = 0; u < unique; u++) nameBytes += this.nameLength(order[u]!);
     const names = Buffer.alloc(nameBytes);
     for (let u = 0; u < unique; u++) {
       const i = order[u]!;
@@ -141,18 +167,26 @@ export class SymbolTableBuilder {
       }
       starts[u] = start;
       ends[u] = end;
-      nameStarts[u + 1] = nameStarts[u]! + this.names.copy(names, nameStarts[u], this.nameStarts[i], this.nameStarts[i + 1]);
+      if (nameFileOffsets) {
+        // In file mode nameStarts holds each name's length.
+        nameFileOffsets[u] = this.nameFileOffsets[i]!;
+        nameStarts[u] = this.nameLength(i);
+      } else {
+        nameStarts[u + 1] = nameStarts[u]! + this.names.copy(names, nameStarts[u], this.nameStarts[i], this.nameStarts[i + 1]);
+      }
     }
-    return { starts, ends, nameStarts, names };
+    return nameFileOffsets ? { starts, ends, nameStarts, names, inFile: { file: this.nameFile!, offsets: nameFileOffsets } } : { starts, ends, nameStarts, names };
   }
 }
 
 interface SymbolColumns {
   starts: BigUint64Array;
   ends: BigUint64Array;
-  /** names of symbol i: names[nameStarts[i], nameStarts[i + 1]) */
+  /** names of symbol i: names[nameStarts[i], nameStarts[i + 1]); with `inFile`, the length of its name there */
   nameStarts: Uint32Array;
   names: Buffer;
+  /** Names read from the file at lookup: symbol i's at offsets[i]. */
+  inFile?: { file: NameFile; offsets: Float64Array };
 }
 
 /**
@@ -161,7 +195,9 @@ interface SymbolColumns {
  * section, whichever is first; an address past a sized symbol's end (a static
  * function missing from .dynsym, say) finds no name rather than a wrong one.
  * Kept as typed arrays and one buffer of names (about 20 bytes a symbol plus
- * its name): the agent holds the tables of every binary it has symbolized.
+ * its name), or, for an ELF file's own symbols, typed arrays only (about 28
+ * bytes a symbol) with the names read from the file at lookup: the agent holds
+ * the tables of every binary it has symbolized.
  */
 export class SymbolTable {
   private readonly columns: SymbolColumns;
@@ -176,8 +212,8 @@ export class SymbolTable {
 
   /** Memory held, for a cache bounded in bytes. */
   get byteSize(): number {
-    const { starts, ends, nameStarts, names } = this.columns;
-    return starts.byteLength + ends.byteLength + nameStarts.byteLength + names.length;
+    const { starts, ends, nameStarts, names, inFile } = this.columns;
+    return starts.byteLength + ends.byteLength + nameStarts.byteLength + names.length + (inFile?.offsets.byteLength ?? 0);
   }
 
   lookup(address: bigint): string | undefined {
@@ -195,6 +231,8 @@ export class SymbolTable {
       }
     }
     if (candidate < 0 || address >= ends[candidate]!) return undefined;
+    const { inFile } = this.columns;
+    if (inFile) return inFile.file.read(inFile.offsets[candidate]!, nameStarts[candidate]!);
     return names.toString('utf8', nameStarts[candidate], nameStarts[candidate + 1]);
   }
 }
