@@ -1,6 +1,6 @@
 // What the agent's symbol tables cost in memory: every executable file mapped
 // by a process on this host, parsed as the symbolizer parses it, held in the
-// compact tables (typed arrays and one buffer of names) and, as the in-run
+// compact tables (typed arrays; names in one buffer, or left in the file) and, as the in-run
 // baseline, as one JavaScript string per name beside the same address arrays
 // (the form the tables had before; without the separate debug files the
 // compact form also reads, so it holds a few more symbols). Each form is built in its own child
