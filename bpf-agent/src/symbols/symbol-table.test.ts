@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parsePerfMap } from './perf-map.js';
 import { SymbolTable } from './symbol-table.js';
 
@@ -54,4 +56,20 @@ test('perf map lines: hex start and size, names with spaces, the latest line for
   assert.equal(table.lookup(0x3f0a00001010n), 'JS:*handleRequest /srv/app.js:10:3');
   assert.equal(table.lookup(0x3f0a0000201fn), 'Builtin:ArrayPush');
   assert.equal(table.lookup(0x3f0a00002020n), undefined);
+});
+
+test('a function looked up again gives the same string, not another copy of its name', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const name = 'v8::internal::ScavengerCollector::CollectGarbage()';
+  const table = new SymbolTable([{ name, start: 0x1000n, size: 0x100n, binding: GLOBAL }]);
+  // As an agent keeps stacks: the same function in many of them.
+  const frames: (string | undefined)[] = new Array(20_000);
+  gc();
+  const before = getHeapStatistics().used_heap_size;
+  for (let i = 0; i < frames.length; i++) frames[i] = table.lookup(0x1010n + BigInt(i % 200));
+  gc();
+  const grown = getHeapStatistics().used_heap_size - before;
+  assert.ok(frames.every((frame) => frame === name));
+  assert.ok(grown < 400_000, `20,000 frames of one function hold ${(grown / 1e6).toFixed(2)} MB`);
 });

@@ -12,6 +12,9 @@ export interface FunctionSymbol {
   sectionEnd?: bigint;
 }
 
+/** Bounds a table's looked-up names (a profile of a large binary touches a few thousand functions). */
+const MAX_NAMED = 50_000;
+
 const BINDING_RANK = [2, 0, 1]; // local, global, weak -> global first, then weak, then local
 const NO_SECTION_END = 0n;
 const UNDERSCORE = 0x5f;
@@ -201,6 +204,11 @@ interface SymbolColumns {
  */
 export class SymbolTable {
   private readonly columns: SymbolColumns;
+  /**
+   * Names already looked up, by symbol: the stacks an agent keeps name the same
+   * functions over and over, and each would otherwise hold its own copy.
+   */
+  private readonly named = new Map<number, string>();
 
   constructor(symbols: readonly FunctionSymbol[] | SymbolTableBuilder) {
     this.columns = (symbols instanceof SymbolTableBuilder ? symbols : SymbolTableBuilder.of(symbols)).finish();
@@ -231,8 +239,14 @@ export class SymbolTable {
       }
     }
     if (candidate < 0 || address >= ends[candidate]!) return undefined;
+    const known = this.named.get(candidate);
+    if (known !== undefined) return known;
     const { inFile } = this.columns;
-    if (inFile) return inFile.file.read(inFile.offsets[candidate]!, nameStarts[candidate]!);
-    return names.toString('utf8', nameStarts[candidate], nameStarts[candidate + 1]);
+    const name = inFile ? inFile.file.read(inFile.offsets[candidate]!, nameStarts[candidate]!) : names.toString('utf8', nameStarts[candidate], nameStarts[candidate + 1]);
+    if (name !== undefined) {
+      if (this.named.size >= MAX_NAMED) this.named.clear();
+      this.named.set(candidate, name);
+    }
+    return name;
   }
 }
