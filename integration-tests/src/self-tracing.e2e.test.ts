@@ -100,7 +100,7 @@ after(async () => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every running stallscope, stopped at the end whatever a test left. */
+/** Stallscopes a test starts besides the two above: killed at the end if the test failed before it stopped them. */
 const extraProcesses: StallscopeProcess[] = [];
 
 /** MESSAGES OTLP trace requests of SPANS_PER_MESSAGE spans each, as an application's exporter sends them. */
