@@ -14,6 +14,26 @@ import { repoRoot } from './fixtures/repo.js';
 
 /** `${NAME:?message}`: compose refuses to start unless NAME is set in its environment. */
 const REQUIRED_SUBSTITUTION = /^\$\{[A-Z][A-Z0-9_]*:\?[^}]+\}$/;
+/** What `docker compose up` is given in these tests: the secrets the file requires. */
+const SECRETS_ENV = { STALLSCOPE_SERVER_AUTH_TOKEN: 'x'.repeat(24), CLICKHOUSE_PASSWORD: 'x'.repeat(24), GRAFANA_ADMIN_PASSWORD: 'x'.repeat(12) };
+
+/** A value as compose interpolates it from its environment: `${NAME:?message}` (set and non-empty, else refused) and `${NAME:-default}`. */
+function interpolate(value: string | number, env: Record<string, string>): string {
+  return String(value).replace(/\$\{([A-Z][A-Z0-9_]*)(?::([?-])([^}]*))?\}/g, (_match, name: string, kind?: string, word?: string) => {
+    const given = env[name];
+    if (given !== undefined && given !== '') return given;
+    if (kind === '?') throw new Error(`compose refuses to start: ${name} ${word}`);
+    return kind === '-' ? (word ?? '') : '';
+  });
+}
+
+/** The launcher config each stallscope service starts with, given compose's environment. */
+function launcherConfigs(env: Record<string, string>) {
+  return stallscopeServices.map(([name, service]) => {
+    const serviceEnv = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(value, env)]));
+    return [name, loadConfig({ schema: launcherConfigSchema, defaults: launcherConfigDefaults, env: serviceEnv, rejectUnknownEnv: { except: [] } })] as const;
+  });
+}
 
 interface ComposeService {
   image?: string;
@@ -75,11 +95,7 @@ test('data lives on named volumes', () => {
 });
 
 test('every STALLSCOPE_* variable in the compose file is a setting the launcher accepts (and docker compose config passes)', () => {
-  for (const [name, service] of stallscopeServices) {
-    const env = Object.fromEntries(
-      Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value).replace(REQUIRED_SUBSTITUTION, 'x'.repeat(24))]),
-    );
-    const config = loadConfig({ schema: launcherConfigSchema, defaults: launcherConfigDefaults, env, rejectUnknownEnv: { except: [] } });
+  for (const [name, config] of launcherConfigs(SECRETS_ENV)) {
     assert.equal(config.transport.kind, 'kafka', `${name} uses Kafka`);
     assert.deepEqual(config.transport.kafka.brokers, ['kafka:9092'], `${name} reaches the kafka service`);
     if (name !== 'agent' && name !== 'collector') assert.equal(config.store.url, 'http://clickhouse:8123', `${name} reaches the clickhouse service`);
@@ -91,9 +107,27 @@ test('every STALLSCOPE_* variable in the compose file is a setting the launcher 
   }
   const result = spawnSync('docker', ['compose', '-f', composeFile, 'config', '--quiet'], {
     encoding: 'utf8',
-    env: { ...process.env, STALLSCOPE_SERVER_AUTH_TOKEN: 'x'.repeat(24), CLICKHOUSE_PASSWORD: 'x'.repeat(24), GRAFANA_ADMIN_PASSWORD: 'x'.repeat(12) },
+    env: { ...process.env, ...SECRETS_ENV },
   });
   assert.equal(result.status, 0, result.stderr);
+});
+
+test('self-tracing is off unless STALLSCOPE_SELF_TRACING_TRACES_ENDPOINT is given; then every target sends its spans as stallscope-<target>', () => {
+  for (const [name, config] of launcherConfigs(SECRETS_ENV)) {
+    assert.equal(config.selfTracing.tracesEndpoint, '', `${name}: off by default`);
+  }
+  const given = { ...SECRETS_ENV, STALLSCOPE_SELF_TRACING_TRACES_ENDPOINT: 'http://observer.example:4317', STALLSCOPE_SELF_TRACING_SAMPLE_RATIO: '0.5' };
+  const configs = launcherConfigs(given);
+  assert.deepEqual(configs.map(([name]) => name).sort(), ['agent', 'collector', 'ingest', 'query-api']);
+  for (const [name, config] of configs) {
+    // An empty service name is stallscope-<target>: each service runs one target.
+    assert.deepEqual(config.selfTracing, { tracesEndpoint: 'http://observer.example:4317', serviceName: '', sampleRatio: 0.5 }, `${name}: on`);
+  }
+  assert.equal(launcherConfigs({ ...SECRETS_ENV, STALLSCOPE_SELF_TRACING_TRACES_ENDPOINT: 'http://observer.example:4317' })[0]![1].selfTracing.sampleRatio, 1, 'every root span by default');
+});
+
+test('a required secret that is not given stops compose, as the checks above rely on', () => {
+  assert.throws(() => launcherConfigs({}), /STALLSCOPE_SERVER_AUTH_TOKEN set a token/);
 });
 
 test('the launcher config loader refuses a misspelt STALLSCOPE_* name, as the check above relies on', () => {

@@ -334,6 +334,37 @@ describe('helm chart infra/helm/stallscope', { skip }, () => {
     assert.deepEqual(podMonitor.spec.podMetricsEndpoints.map((endpoint) => [endpoint.port, endpoint.path, endpoint.authorization.credentials.name]), [['http', '/metrics', 'stallscope-api-token']]);
   });
 
+  it('self-tracing is off by default; with an endpoint, every component sends its own spans under its own service name', () => {
+    const selfTracingEnv = (container: Container) => container.env.filter((variable) => variable.name.startsWith('STALLSCOPE_SELF_TRACING_'));
+    for (const workload of workloads(defaults)) {
+      for (const container of podOf(workload).containers) {
+        assert.deepEqual(selfTracingEnv(container), [], `${workload.metadata.name}: no self-tracing variable by default`);
+        assert.equal(launcherConfigOf(defaults, podOf(workload), container).selfTracing.tracesEndpoint, '', 'self-tracing off');
+      }
+    }
+    const tracing = render({
+      fullnameOverride: 'prod-stallscope',
+      selfTracing: { tracesEndpoint: 'http://observer-collector.observability:4317', sampleRatio: 0.25, serviceNames: { queryApi: 'stallscope-api-eu1' } },
+    });
+    assertValid(tracing);
+    const seen: Record<string, { tracesEndpoint: string; serviceName: string; sampleRatio: number }> = {};
+    for (const workload of workloads(tracing.manifests)) {
+      const pod = podOf(workload);
+      for (const container of pod.containers) {
+        assert.equal(selfTracingEnv(container).length, 3, `${workload.metadata.name}: endpoint, service name and ratio`);
+        const { tracesEndpoint, serviceName, sampleRatio } = launcherConfigOf(tracing.manifests, pod, container).selfTracing;
+        seen[container.args[1]!] = { tracesEndpoint, serviceName, sampleRatio };
+      }
+    }
+    const expected = (serviceName: string) => ({ tracesEndpoint: 'http://observer-collector.observability:4317', serviceName, sampleRatio: 0.25 });
+    assert.deepEqual(seen, {
+      agent: expected('prod-stallscope-agent'),
+      collector: expected('prod-stallscope-collector'),
+      ingest: expected('prod-stallscope-ingest'),
+      'query-api': expected('stallscope-api-eu1'),
+    });
+  });
+
   it('refuses values that would break a deployment, with a message naming the value', () => {
     for (const [values, message] of [
       [{ image: { tag: 'latest' } }, /image\.tag: pin a version/],
@@ -344,6 +375,10 @@ describe('helm chart infra/helm/stallscope', { skip }, () => {
       // values.schema.json: a misspelt key or a value out of its set is refused, not ignored.
       [{ agnet: { enabled: false } }, /additional properties 'agnet' not allowed/],
       [{ kafka: { sasl: { mechanism: 'scram' } } }, /\/kafka\/sasl\/mechanism': value must be one of/],
+      [{ selfTracing: { sampleRatio: 1.5 } }, /\/selfTracing\/sampleRatio': maximum: got 1\.5, want 1/],
+      [{ selfTracing: { sampleRatio: -0.1 } }, /\/selfTracing\/sampleRatio': minimum: got -0\.1, want 0/],
+      [{ selfTracing: { tracesEndpoint: 'observer:4317' } }, /\/selfTracing\/tracesEndpoint': .*does not match pattern/],
+      [{ selfTracing: { serviceNames: { query: 'api' } } }, /additional properties 'query' not allowed/],
     ] as const) {
       const result = template(values);
       assert.notEqual(result.status, 0, `refused: ${JSON.stringify(values)}`);

@@ -7,21 +7,25 @@
 // ingest; its batch and insert spans must then be in the observer's store.
 // The observer also traces itself into its own collector, so its own spans
 // go round through the pipeline they describe: that must settle to a
-// constant trickle, not grow.
+// constant trickle, not grow. Last, a third stallscope (all-in-one without
+// the agent) evaluates a burn-rate SLO over an application's spans every
+// second; its evaluation rounds, with the alert that fires, and their SQL must
+// reach the observer too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { SpanKind } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createLogger, Registry } from '@stallscope/common';
-import { SelfSpan, SelfSpanAttr, Topics } from '@stallscope/schemas';
+import { SelfSpan, SelfSpanAttr, SloEvaluateOutcome, Topics } from '@stallscope/schemas';
 import { createKafkaTransport, kafkaTransportConfigDefaults, type TransportProducer } from '@stallscope/transport';
-import { traceRequestBody } from './fixtures/application-telemetry.js';
+import { postOtlp, traceRequestBody } from './fixtures/application-telemetry.js';
 import { consumerLag, ingestEnv } from './fixtures/ingest-faults.js';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
 import { freePort } from './fixtures/otel-collector.js';
@@ -31,6 +35,7 @@ const MESSAGES = 12;
 const SPANS_PER_MESSAGE = 3;
 const GROUP = 'self-tracing-observed';
 const OBSERVER_SERVICE = 'stallscope-observer';
+const SLO_EVALUATOR_SERVICE = 'stallscope-slo-evaluator';
 const kafkaSkip = kafkaSkipReason();
 if (kafkaSkip) console.log(`skipping the self-tracing test: ${kafkaSkip}`);
 
@@ -86,6 +91,7 @@ before(
 );
 
 after(async () => {
+  for (const running of extraProcesses) await running.kill();
   await observed?.kill();
   await observer?.stop();
   await producer?.stop();
@@ -93,6 +99,9 @@ after(async () => {
   await broker?.stop();
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Stallscopes a test starts besides the two above: killed at the end if the test failed before it stopped them. */
+const extraProcesses: StallscopeProcess[] = [];
 
 /** MESSAGES OTLP trace requests of SPANS_PER_MESSAGE spans each, as an application's exporter sends them. */
 function traceMessages(runId: string): Buffer[] {
@@ -117,6 +126,8 @@ interface JaegerSpan {
   traceID: string;
   spanID: string;
   operationName: string;
+  /** Unix µs. */
+  startTime: number;
   references: { refType: string; spanID: string }[];
   tags: JaegerTag[];
   processID: string;
@@ -224,4 +235,139 @@ test('a stallscope tracing itself into its own collector settles to a constant t
   // Each flush carries the previous flush's export, batch and insert spans: a constant, not a growing count.
   assert.ok(Math.max(...items(second)) <= 3, `spans per export of the observer's own spans: ${items(second).join(', ')}`);
   assert.ok(items(second).reduce((a, b) => a + b, 0) <= items(first).reduce((a, b) => a + b, 0) + 3, 'no growth from one window to the next');
+});
+
+/** An SLO on a service's POST /pay spans (p99 < 20 ms per minute), alerting on a 1h fast burn. */
+function payLatencySlo(service: string): string {
+  return `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: pay-latency
+spec:
+  service: ${service}
+  indicator:
+    metadata:
+      name: pay-p99
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Stallscope
+          spec:
+            signal: spans
+            spanName: POST /pay
+  budgetingMethod: Timeslices
+  objectives:
+    - op: lt
+      value: 20
+      target: 0.99
+      timeSliceWindow: 1m
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata:
+        name: fast-burn
+      spec:
+        alertWhenBreaching: true
+        conditions:
+          - conditionRef: fast-burn-1h
+        notificationTargets:
+          - targetRef: on-call
+---
+apiVersion: openslo/v1
+kind: AlertCondition
+metadata:
+  name: fast-burn-1h
+spec:
+  severity: page
+  condition:
+    kind: burnrate
+    op: gte
+    threshold: 14.4
+    lookbackWindow: 1h
+    alertAfter: 0m
+---
+apiVersion: openslo/v1
+kind: AlertNotificationTarget
+metadata:
+  name: on-call
+spec:
+  target: http://127.0.0.1:9/hook
+`;
+}
+
+/** Five 250 ms POST /pay SERVER spans of a service, three minutes ago: one whole bad minute in both burn windows. */
+function slowPaySpans(service: string): Uint8Array {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer = provider.getTracer('self-tracing-e2e');
+  const startMs = Date.now() - 180_000;
+  for (let index = 0; index < 5; index += 1) tracer.startSpan('POST /pay', { kind: SpanKind.SERVER, startTime: startMs + index }).end(startMs + index + 250);
+  return traceRequestBody(exporter.getFinishedSpans());
+}
+
+test('a query API\'s SLO evaluation rounds reach the observer: a root span each, with the alert that fired, and its SQL as children', { skip: kafkaSkip, timeout: 150_000 }, async () => {
+  const runId = randomUUID().slice(0, 8);
+  const appService = `paying-app-${runId}`;
+  const dir = newDataDir();
+  const sloFile = join(dir, 'pay-latency.yaml');
+  writeFileSync(sloFile, payLatencySlo(appService));
+  const evaluating = await startStallscope(
+    'collector,ingest,query-api',
+    {
+      STALLSCOPE_SLO_FILES: sloFile,
+      STALLSCOPE_SLO_EVALUATION_INTERVAL_MS: '1000',
+      STALLSCOPE_SELF_TRACING_TRACES_ENDPOINT: observer!.otlpGrpc!,
+      STALLSCOPE_SELF_TRACING_SERVICE_NAME: SLO_EVALUATOR_SERVICE,
+    },
+    dir,
+  );
+  extraProcesses.push(evaluating);
+  await postOtlp(`${evaluating.otlpHttp}/v1/traces`, slowPaySpans(appService));
+  const deadline = Date.now() + 90_000;
+  while ((await observedTraces(evaluating, `service=${appService}&lookback=1h`)).length === 0) {
+    assert.ok(Date.now() < deadline, 'the application spans were not stored in 90 s');
+    await sleep(500);
+  }
+  // Rounds (one a second) reach the observer with each SDK flush (5 s): wait
+  // for the round that fired the alert and one after it that kept it firing.
+  type Round = { span: JaegerSpan; trace: JaegerTrace };
+  let rounds: Round[] = [];
+  const firedIn = () => rounds.filter(({ span }) => tag(span.tags, SelfSpanAttr.alertsChanged) === '1');
+  const heldIn = () => rounds.filter(({ span }) => tag(span.tags, SelfSpanAttr.alertsFiring) === '1' && tag(span.tags, SelfSpanAttr.alertsChanged) === '0');
+  while (firedIn().length === 0 || heldIn().length === 0) {
+    assert.ok(Date.now() < deadline, `no round that fired the alert and one that held it in 90 s: ${rounds.length} rounds`);
+    await sleep(1_000);
+    rounds = (await observedTraces(observer!, `service=${SLO_EVALUATOR_SERVICE}&operation=${SelfSpan.sloEvaluate}&lookback=1h`)).flatMap((trace) =>
+      trace.spans.filter((span) => span.operationName === SelfSpan.sloEvaluate).map((span) => ({ span, trace })),
+    );
+  }
+  assert.equal(await evaluating.stop(), 0);
+  rounds.sort((a, b) => a.span.startTime - b.span.startTime);
+  assert.equal(firedIn().length, 1, `the alert fired in one round: ${rounds.length} rounds`);
+  const figures = rounds.map(({ span }) => [
+    tag(span.tags, SelfSpanAttr.slosEvaluated),
+    tag(span.tags, SelfSpanAttr.slosFailed),
+    tag(span.tags, SelfSpanAttr.alertsFiring),
+    tag(span.tags, SelfSpanAttr.alertsChanged),
+    tag(span.tags, SelfSpanAttr.outcome),
+  ]);
+  // Resolved until the spans were stored, firing from the round that saw them on: one change.
+  // (A flush may still be on its way: the rounds arrived so far are a prefix of them all.)
+  const firstFiring = figures.findIndex(([, , firing]) => firing === '1');
+  assert.ok(firstFiring >= 0);
+  assert.deepEqual(figures, [
+    ...Array.from({ length: firstFiring }, () => ['1', '0', '0', '0', SloEvaluateOutcome.evaluated]),
+    ['1', '0', '1', '1', SloEvaluateOutcome.evaluated],
+    ...Array.from({ length: figures.length - firstFiring - 1 }, () => ['1', '0', '1', '0', SloEvaluateOutcome.evaluated]),
+  ]);
+
+  for (const { span, trace } of rounds) {
+    assert.equal(span.references.length, 0, 'a round is a root');
+    assert.equal(trace.processes[span.processID]?.serviceName, SLO_EVALUATOR_SERVICE);
+    const queries = trace.spans.filter((child) => child.references.some((ref) => ref.refType === 'CHILD_OF' && ref.spanID === span.spanID));
+    const texts = queries.map((query) => tag(query.tags, SelfSpanAttr.dbQueryText) ?? '');
+    assert.ok(queries.every((query) => query.operationName === SelfSpan.queryApiSql), 'its children are its SQL queries');
+    assert.equal(texts.filter((text) => /\bFROM stallscope_slos\b/.test(text)).length, 1, `the catalog's query: ${texts.join('\n---\n')}`);
+    assert.ok(texts.some((text) => /\bFROM otel_traces\b/.test(text)), 'the indicator read the spans');
+    for (const text of texts) assert.ok(!text.includes(runId), `the service, a bound value, is not in the text: ${text}`);
+  }
 });

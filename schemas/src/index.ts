@@ -90,4 +90,4 @@ export { migrationsDir, otlpProtoDir, recordsHeaderPath } from './paths.js';
 export { DISTRIBUTED_SHARDING_KEYS, LOCAL_TABLE_SUFFIX, REPLICATED_TABLE_PATH_PREFIX, REPLICA_NAME } from './cluster-layout.js';
 export { errnoClass, errnoName } from './errno.js';
 export type { ErrnoClass } from './errno.js';
-export { SELF_TRACING_SCOPE, SelfSpan, SelfSpanAttr } from './self-tracing.js';
+export { SELF_TRACING_SCOPE, SelfSpan, SelfSpanAttr, SloEvaluateOutcome } from './self-tracing.js';

@@ -12,8 +12,10 @@ export const SelfSpan = {
   ingestInsert: 'ingest.insert',
   /** One per OTLP export request the collector answers. */
   collectorExport: 'collector.export',
-  /** One SQL query the query API runs, under its request's span. */
+  /** One SQL query the query API runs, under its request's span or its SLO evaluation round's. */
   queryApiSql: 'query_api.sql',
+  /** One round of the query API's SLO evaluator (every SLO's alert policies), a root: it runs on a timer, outside any request. */
+  sloEvaluate: 'slo.evaluate',
   /** One interval the agent reads and exports. */
   agentInterval: 'agent.interval',
 } as const;
@@ -27,7 +29,10 @@ export const SelfSpanAttr = {
   deadLetters: 'stallscope.batch.dead_letters',
   /** Rows decoded for one table, as `stallscope.batch.rows.<table>`. */
   rowsPrefix: 'stallscope.batch.rows.',
-  /** ingested | dead_lettered | insert_failed | handler_failed. */
+  /**
+   * ingest.batch: ingested | dead_lettered | insert_failed | handler_failed;
+   * collector.export: accepted or the refusal; slo.evaluate: SloEvaluateOutcome.
+   */
   outcome: 'stallscope.outcome',
   dbTable: 'db.collection.name',
   dbRows: 'stallscope.db.rows',
@@ -42,4 +47,22 @@ export const SelfSpanAttr = {
   records: 'stallscope.agent.records',
   spansEmitted: 'stallscope.agent.spans',
   pointsEmitted: 'stallscope.agent.points',
+  /** SLOs with alert policies a round evaluated, failed ones included. */
+  slosEvaluated: 'stallscope.slo.evaluated',
+  /** SLOs whose evaluation failed in a round (their alert states are kept as they were). */
+  slosFailed: 'stallscope.slo.failed',
+  /** Alert policies of a round's evaluated SLOs that fire after it. */
+  alertsFiring: 'stallscope.slo.alerts.firing',
+  /** Alert policies whose state (firing, resolved) changed in a round, whether or not a webhook was asked for. */
+  alertsChanged: 'stallscope.slo.alerts.changed',
+} as const;
+
+/** `stallscope.outcome` of an slo.evaluate span. */
+export const SloEvaluateOutcome = {
+  /** Every SLO evaluated. */
+  evaluated: 'evaluated',
+  /** Some SLOs failed (stallscope.slo.failed); the others were evaluated. */
+  sloFailed: 'slo_failed',
+  /** The SLOs could not be listed: nothing was evaluated. */
+  catalogFailed: 'catalog_failed',
 } as const;

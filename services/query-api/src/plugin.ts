@@ -17,7 +17,8 @@ import { diagnoseRoutes } from './routes/diagnose/index.js';
 import { profileRoutes } from './routes/profiles/index.js';
 import { sloReportsRoutes, sloRoutes } from './routes/slo/index.js';
 import { createSloCatalog, type SloCatalog } from './slo/slo-catalog.js';
-import { traceRequests, tracedStore } from './request-tracing.js';
+import { traceRequests } from './request-tracing.js';
+import { tracedStore } from './store-tracing.js';
 import { uiPlugin } from './web-ui/ui-plugin.js';
 import { DOCS_PREFIX, UI_PREFIX } from './public-paths.js';
 

@@ -74,6 +74,25 @@ and each secret from its Secret.
 {{- end }}
 {{- end }}
 
+{{/*
+Self-tracing of one component, (dict "root" $ "component" name): nothing
+while selfTracing.tracesEndpoint is empty. The variables, not the config
+file, carry it: the service name differs per component.
+*/}}
+{{- define "stallscope.selfTracingEnv" -}}
+{{- with .root.Values.selfTracing }}
+{{- if .tracesEndpoint }}
+{{- $key := ternary "queryApi" $.component (eq $.component "query-api") }}
+- name: STALLSCOPE_SELF_TRACING_TRACES_ENDPOINT
+  value: {{ .tracesEndpoint | quote }}
+- name: STALLSCOPE_SELF_TRACING_SERVICE_NAME
+  value: {{ default (printf "%s-%s" (include "stallscope.fullname" $.root) $.component) (index .serviceNames $key) | quote }}
+- name: STALLSCOPE_SELF_TRACING_SAMPLE_RATIO
+  value: {{ .sampleRatio | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{- define "stallscope.storePasswordEnv" -}}
 {{- if .Values.clickhouse.passwordSecret.name }}
 - name: STALLSCOPE_STORE_PASSWORD
@@ -190,6 +209,9 @@ spec:
           args: ["--target", {{ .target | quote }}]
           env:
             {{- include "stallscope.env" $root | nindent 12 }}
+            {{- with include "stallscope.selfTracingEnv" . | trim }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- with .env }}
             {{- . | nindent 12 }}
             {{- end }}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '@stallscope/common';
 import type { Store } from '@stallscope/store';
 import { ApiError, ApiErrors } from '../errors.js';
+import { tracedStore } from '../store-tracing.js';
 import { buildSlos } from './openslo/build-slo.js';
 import { readOpenSloObjects, type OpenSloObject } from './openslo/documents.js';
 import { OpenSloError } from './openslo/yaml-node.js';
@@ -84,6 +85,8 @@ function loadFiles(paths: readonly string[]): FileSlos {
 
 export function createSloCatalog(config: SloCatalogConfig, deps: SloCatalogDeps): SloCatalog {
   const files = loadFiles(config.files);
+  // Its queries are children of the span that asks: a request's, an SLO evaluation round's.
+  const store = tracedStore(deps.store);
   let lastWriteMs = 0;
 
   /** The one SLO of a stored document, built against the files' shared objects. */
@@ -97,7 +100,7 @@ export function createSloCatalog(config: SloCatalogConfig, deps: SloCatalogDeps)
   }
 
   async function stored(name?: string): Promise<SloEntry[]> {
-    const result = await deps.store.client.query({
+    const result = await store.client.query({
       query: `
         SELECT Name AS name, argMax(Document, UpdatedAt) AS document, argMax(Deleted, UpdatedAt) AS deleted
         FROM ${TABLE}
@@ -122,7 +125,7 @@ export function createSloCatalog(config: SloCatalogConfig, deps: SloCatalogDeps)
 
   async function write(name: string, document: string, deleted: boolean): Promise<void> {
     lastWriteMs = Math.max(Date.now(), lastWriteMs + 1);
-    await deps.store.client.insert({
+    await store.client.insert({
       table: TABLE,
       values: [{ Name: name, Document: document, Deleted: deleted ? 1 : 0, UpdatedAt: (lastWriteMs / 1000).toFixed(3) }],
       format: 'JSONEachRow',

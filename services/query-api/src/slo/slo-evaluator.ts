@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { withLifecycle, type Component, type Logger } from '@stallscope/common';
+import { SELF_TRACING_SCOPE, SelfSpan, SelfSpanAttr, SloEvaluateOutcome } from '@stallscope/schemas';
 import type { Store } from '@stallscope/store';
+import { tracedStore } from '../store-tracing.js';
 import { burnRateOf, countsBetween, type SliceCounts } from './slice-counts.js';
 import type { AlertPolicy, SloDefinition } from './slo-definition.js';
-import type { SloCatalog } from './slo-catalog.js';
+import type { SloCatalog, SloEntry } from './slo-catalog.js';
 import type { SloConfig } from './slo-evaluator-config.js';
 import { evaluateSlo } from './slo-status.js';
 import { meets } from './sources/slice-range.js';
@@ -42,13 +45,26 @@ export interface SloEvaluator extends Component {
   evaluateOnce(): Promise<void>;
 }
 
+/** A no-op until the launcher starts the OpenTelemetry SDK (self-tracing). */
+const tracer = trace.getTracer(SELF_TRACING_SCOPE);
+
 /** The workbook's short window: 1/12 of the long one (5m for 1h, 30m for 6h, 6h for 3d). */
 const SHORT_WINDOW_DIVISOR = 12;
+
+/** What one SLO's evaluation left: its policies firing, and how many changed state. */
+interface PolicyCounts {
+  firing: number;
+  changed: number;
+}
 
 interface PolicyState {
   state: AlertState;
   /** When the condition started to hold, unix seconds; undefined while it does not. */
   breachingSince?: number;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function burnRatesOf(slices: readonly SliceCounts[], slo: SloDefinition, policy: AlertPolicy, nowSeconds: number) {
@@ -66,6 +82,8 @@ function burnRatesOf(slices: readonly SliceCounts[], slo: SloDefinition, policy:
  */
 export function createSloEvaluator(config: SloConfig, deps: SloEvaluatorDeps): SloEvaluator {
   const logger = deps.logger.child({ component: 'slo-evaluator' });
+  // Its queries are then children of the round's span.
+  const store = tracedStore(deps.store);
   const now = deps.now ?? Date.now;
   const states = new Map<string, PolicyState>();
   const stopping = new AbortController();
@@ -89,8 +107,9 @@ export function createSloEvaluator(config: SloConfig, deps: SloEvaluatorDeps): S
     );
   }
 
-  async function evaluateSloPolicies(slo: SloDefinition, nowSeconds: number): Promise<void> {
-    const { slices } = await evaluateSlo(deps.store.client, slo, nowSeconds);
+  async function evaluateSloPolicies(slo: SloDefinition, nowSeconds: number): Promise<PolicyCounts> {
+    const { slices } = await evaluateSlo(store.client, slo, nowSeconds);
+    const counts = { firing: 0, changed: 0 };
     for (const policy of slo.alertPolicies) {
       const key = `${slo.name}\0${policy.name}`;
       const previous = states.get(key) ?? { state: 'resolved' };
@@ -104,7 +123,9 @@ export function createSloEvaluator(config: SloConfig, deps: SloEvaluatorDeps): S
       const breachingSince = breaching ? (previous.breachingSince ?? nowSeconds) : undefined;
       const state: AlertState = breachingSince !== undefined && nowSeconds - breachingSince >= condition.alertAfterSeconds ? 'firing' : 'resolved';
       states.set(key, { state, ...(breachingSince !== undefined ? { breachingSince } : {}) });
+      if (state === 'firing') counts.firing += 1;
       if (state === previous.state) continue;
+      counts.changed += 1;
       if (state === 'firing' ? !policy.alertWhenBreaching : !policy.alertWhenResolved) continue;
       await notify(policy, {
         slo: slo.name,
@@ -121,19 +142,54 @@ export function createSloEvaluator(config: SloConfig, deps: SloEvaluatorDeps): S
         report: `/v1/slos/${encodeURIComponent(slo.name)}/report`,
       });
     }
+    return counts;
   }
 
-  async function evaluateOnce(): Promise<void> {
+  async function evaluateRound(span: Span): Promise<void> {
     const nowSeconds = Math.floor(now() / 60_000) * 60;
-    const entries = await deps.catalog.list();
+    let entries: SloEntry[];
+    try {
+      entries = await deps.catalog.list();
+    } catch (error) {
+      span.setAttribute(SelfSpanAttr.outcome, SloEvaluateOutcome.catalogFailed);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+      throw error;
+    }
+    const round = { evaluated: 0, failed: 0, firing: 0, changed: 0 };
+    let firstError: unknown;
     for (const { definition } of entries) {
       if (definition.alertPolicies.length === 0) continue;
+      round.evaluated += 1;
       try {
-        await evaluateSloPolicies(definition, nowSeconds);
+        const counts = await evaluateSloPolicies(definition, nowSeconds);
+        round.firing += counts.firing;
+        round.changed += counts.changed;
       } catch (error) {
+        round.failed += 1;
+        firstError ??= error;
         logger.error({ err: error, slo: definition.name }, 'SLO evaluation failed');
       }
     }
+    if (!span.isRecording()) return;
+    span.setAttributes({
+      [SelfSpanAttr.slosEvaluated]: round.evaluated,
+      [SelfSpanAttr.slosFailed]: round.failed,
+      [SelfSpanAttr.alertsFiring]: round.firing,
+      [SelfSpanAttr.alertsChanged]: round.changed,
+      [SelfSpanAttr.outcome]: round.failed === 0 ? SloEvaluateOutcome.evaluated : SloEvaluateOutcome.sloFailed,
+    });
+    if (round.failed > 0) span.setStatus({ code: SpanStatusCode.ERROR, message: `${round.failed} of ${round.evaluated} SLOs failed, first: ${errorMessage(firstError)}` });
+  }
+
+  function evaluateOnce(): Promise<void> {
+    // A root span: rounds run on a timer, outside any request; the round's SQL spans are its children.
+    return tracer.startActiveSpan(SelfSpan.sloEvaluate, { root: true }, async (span) => {
+      try {
+        await evaluateRound(span);
+      } finally {
+        span.end();
+      }
+    });
   }
 
   function schedule(): void {
