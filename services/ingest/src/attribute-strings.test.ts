@@ -68,16 +68,31 @@ describe('anyValueAsString (pcommon.Value.AsString)', () => {
 });
 
 describe('attributesAsStrings', () => {
-  it('flattens to a string map, keeping a "__proto__" key as data', () => {
-    const flattened = attributesAsStrings([
+  it('keeps every entry, a repeated key each time in the order sent, sorted by key bytes (the exporter\'s AttributesToMap)', () => {
+    const stored = attributesAsStrings([
       { key: 'x', value: int(7n) },
       { key: '__proto__', value: str('p') },
+      { key: 'x', value: str('again') },
+      { key: '10', value: str('ten') },
+      { key: '9', value: str('nine') },
+      { key: '\u{1F511}', value: str('astral') },
+      { key: '\uFF46', value: str('fullwidth') },
+      { key: 'x', value: { type: 'bool', value: true } },
     ]);
-    assert.deepEqual(Object.entries(flattened), [
-      ['x', '7'],
+    assert.deepEqual(stored.entries, [
+      ['10', 'ten'],
+      ['9', 'nine'],
       ['__proto__', 'p'],
+      ['x', '7'],
+      ['x', 'again'],
+      ['x', 'true'],
+      ['\uFF46', 'fullwidth'],
+      ['\u{1F511}', 'astral'],
     ]);
-    assert.equal(JSON.stringify(flattened), '{"x":"7","__proto__":"p"}');
+    assert.equal(
+      stored.jsonText(),
+      '{"10":"ten","9":"nine","__proto__":"p","x":"7","x":"again","x":"true","\uFF46":"fullwidth","\u{1F511}":"astral"}',
+    );
   });
 
   it('reads one attribute, empty when absent', () => {

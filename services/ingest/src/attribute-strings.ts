@@ -1,4 +1,5 @@
 import type { AnyValue, KeyValue } from './otlp-model.js';
+import { StoredMap } from './stored-map.js';
 
 /** Go's encoding/json string (HTML escaping off, as pdata sets it): JSON.stringify's, plus U+2028/U+2029, which Go always escapes. */
 function goJsonString(text: string): string {
@@ -74,10 +75,9 @@ function holdsNonFinite(value: AnyValue): boolean {
   }
 }
 
-/** Attributes as a Map(String, String) column value; a repeated key keeps its last value. */
-export function attributesAsStrings(attributes: readonly KeyValue[]): Record<string, string> {
-  // Object.fromEntries defines own properties, so a "__proto__" key stays data.
-  return Object.fromEntries(attributes.map((entry) => [entry.key, anyValueAsString(entry.value)]));
+/** Attributes as a Map(String, String) column value: every entry, a repeated key each time, sorted by key bytes. */
+export function attributesAsStrings(attributes: readonly KeyValue[]): StoredMap {
+  return new StoredMap(attributes.map((entry) => [entry.key, anyValueAsString(entry.value)]));
 }
 
 /** The value of one attribute as a string, '' when absent; of repeated keys the first, as pcommon.Map.Get. */

@@ -2,7 +2,9 @@
 // table's own column types (DESCRIBE TABLE), so the migrations stay the one
 // place that declares them. Values come in the forms the row builders make for
 // JSONEachRow (DateTime64 as "<seconds>.<fraction>", UInt64 as decimal text,
-// Float64 as a number or 'nan'/'inf'/'-inf'), so both formats carry the same rows.
+// Float64 as a number or 'nan'/'inf'/'-inf', maps as a StoredMap or a plain
+// object), so both formats carry the same rows.
+import { StoredMap } from './stored-map.js';
 
 /** A column type this encoder does not write; the table's inserts stay JSONEachRow. */
 export class UnsupportedColumnTypeError extends Error {}
@@ -180,6 +182,14 @@ function arrayCodec(element: ColumnCodec, type: string): ColumnCodec {
 
 function mapCodec(key: ColumnCodec, mapped: ColumnCodec, type: string): ColumnCodec {
   return (writer, value, column) => {
+    if (value instanceof StoredMap) {
+      writer.varUInt(value.entries.length);
+      for (const [name, text] of value.entries) {
+        key(writer, name, column);
+        mapped(writer, text, column);
+      }
+      return;
+    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) badValue(column, value, type);
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record);
