@@ -24,6 +24,7 @@ import {
   exportRequestJson,
   exportRequestProto,
   goldenSpans,
+  jsonRepresentable,
   otlpTraceTypes,
   type GoldenAttribute,
   type GoldenSpan,
@@ -143,7 +144,9 @@ test('golden round trip: the pairwise dataset goes in through OTLP/gRPC, OTLP/HT
   // Recent (otel_traces has a TTL), with nanoseconds past 2^53.
   const baseNanos = BigInt(Date.now() - 600_000) * 1_000_000n + 123_456_789n;
   for (const door of DOORS) {
-    const spans = goldenSpans(`${runId}/${door}`, `golden-${door}-${runId}`, baseNanos);
+    const generated = goldenSpans(`${runId}/${door}`, `golden-${door}-${runId}`, baseNanos);
+    // JSON text is Unicode: keys and strings that are not UTF-8 go as a JSON sender has them.
+    const spans = door === 'http-json' ? jsonRepresentable(generated) : generated;
     await send(door, spans);
     sent.set(door, spans);
   }
@@ -163,23 +166,45 @@ test('golden round trip: the pairwise dataset goes in through OTLP/gRPC, OTLP/HT
 // Go's encoding/json (HTML escaping off, as pdata sets it) escapes as JSON.stringify
 // does, plus U+2028 and U+2029, which it always escapes.
 const goJsonString = (text: string) => JSON.stringify(text).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
+const oneCodePoint = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Go's encoding/json string of any bytes: a byte that starts no valid UTF-8 sequence is written as the escape \ufffd. */
+function goJsonBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (let at = 0; at < bytes.length; ) {
+    const length = [1, 2, 3, 4].find((n) => {
+      try {
+        return at + n <= bytes.length && [...oneCodePoint.decode(bytes.subarray(at, at + n))].length === 1;
+      } catch {
+        return false;
+      }
+    });
+    out += length === undefined ? '\\ufffd' : goJsonString(oneCodePoint.decode(bytes.subarray(at, at + length))).slice(1, -1);
+    at += length ?? 1;
+  }
+  return `"${out}"`;
+}
+const goJsonKey = (key: string | Uint8Array) => (typeof key === 'string' ? goJsonString(key) : goJsonBytes(key));
+
 function jsonOf(value: GoldenValue): string {
   if ('empty' in value) return 'null';
   if ('string' in value) return goJsonString(value.string);
+  if ('rawString' in value) return goJsonBytes(value.rawString);
   // pdata's ByteSlice.AsRaw of no bytes is a nil slice, which Go marshals as null.
   if ('bytes' in value) return value.bytes.length === 0 ? 'null' : JSON.stringify(Buffer.from(value.bytes).toString('base64'));
   if ('array' in value) return `[${value.array.map(jsonOf).join(',')}]`;
-  // pdata's AsRaw makes a Go map (a repeated key's last value wins), which Go marshals with its keys sorted by their bytes.
+  // pdata's AsRaw makes a Go map (keyed by the key's bytes: a repeated key's last value wins), which Go marshals with its keys sorted by their bytes.
   if ('kvlist' in value) {
-    const lastByKey = [...new Map(value.kvlist.map(({ key, value: v }) => [key, v])).entries()];
-    return `{${lastByKey.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([key, v]) => `${goJsonString(key)}:${jsonOf(v)}`).join(',')}}`;
+    const lastByKey = [...new Map(value.kvlist.map((entry) => [Buffer.from(entry.key).toString('latin1'), entry])).values()];
+    return `{${lastByKey.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))).map(({ key, value: v }) => `${goJsonKey(key)}:${jsonOf(v)}`).join(',')}}`;
   }
-  return storedString(value);
+  return storedString(value).toString();
 }
 
-function storedString(value: GoldenValue): string {
+/** The bytes the exporter stores for a value: AsString's, a string's bytes as sent (ClickHouse strings are bytes). */
+function storedString(value: GoldenValue): string | Buffer {
   if ('empty' in value) return '';
   if ('string' in value) return value.string;
+  if ('rawString' in value) return Buffer.from(value.rawString);
   if ('bool' in value) return value.bool ? 'true' : 'false';
   if ('int' in value) return value.int.toString();
   // Go's float64AsString is ES6 Number-to-String, as JS's String(), but keeps the sign of -0.

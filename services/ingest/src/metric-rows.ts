@@ -14,7 +14,7 @@ import type {
   NumberValue,
   SummaryDataPoint,
 } from './otlp-model.js';
-import type { StoredMap } from './stored-map.js';
+import type { StoredMap, StoredText } from './stored-map.js';
 
 /** A Float64 column value (see float64Value). */
 type Float64Json = ReturnType<typeof float64Value>;
@@ -28,7 +28,7 @@ export interface MetricIdentityColumns {
   ScopeAttributes: StoredMap;
   ScopeDroppedAttrCount: number;
   ScopeSchemaUrl: string;
-  ServiceName: string;
+  ServiceName: StoredText;
   MetricName: string;
   MetricDescription: string;
   MetricUnit: string;

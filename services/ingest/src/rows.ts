@@ -3,7 +3,7 @@
 import { ResourceAttr } from '@stallscope/schemas';
 import { attributeString, attributesAsStrings } from './attribute-strings.js';
 import { dateTime64NanosText, hexId, uint64Text } from './clickhouse-values.js';
-import type { StoredMap } from './stored-map.js';
+import type { StoredMap, StoredText } from './stored-map.js';
 import type { ExportTraceServiceRequest, Span } from './otlp-model.js';
 
 export const Tables = {
@@ -27,7 +27,7 @@ export interface OtelTraceRow {
   TraceState: string;
   SpanName: string;
   SpanKind: string;
-  ServiceName: string;
+  ServiceName: StoredText;
   ResourceAttributes: StoredMap;
   ScopeName: string;
   ScopeVersion: string;
@@ -57,7 +57,7 @@ function statusCodeName(code: number): string {
   return STATUS_CODE_NAMES[code] ?? '';
 }
 
-function traceRow(span: Span, resource: StoredMap, serviceName: string, scopeName: string, scopeVersion: string): OtelTraceRow {
+function traceRow(span: Span, resource: StoredMap, serviceName: StoredText, scopeName: string, scopeVersion: string): OtelTraceRow {
   return {
     Timestamp: dateTime64NanosText(span.startTimeUnixNano),
     TraceId: hexId(span.traceId),

@@ -4,7 +4,17 @@
 // sorted by key bytes. ClickHouse keeps a map's entries as given, repeated keys
 // included, and `m[key]` reads the first.
 
-export type StoredEntry = readonly [key: string, value: string];
+/** A String column value: text, or the bytes sent when they are not UTF-8 (ClickHouse strings are bytes). */
+export type StoredText = string | Uint8Array;
+
+export type StoredEntry = readonly [key: StoredText, value: StoredText];
+
+const bytesOf = (text: StoredText) => (typeof text === 'string' ? Buffer.from(text) : text);
+
+/** A stored text as a JS string; bytes that are not UTF-8 with U+FFFD for each bad sequence. */
+export function storedTextString(text: StoredText): string {
+  return typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
+}
 
 /**
  * Compares two keys by their UTF-8 bytes, which is code point order: UTF-16
@@ -29,11 +39,17 @@ export class StoredMap {
    * the Collector's do; past 12 its pdqsort may order equal keys otherwise.
    */
   constructor(entries: StoredEntry[]) {
-    this.entries = entries.sort((a, b) => compareUtf8(a[0], b[0]));
+    this.entries = entries.sort(([a], [b]) =>
+      typeof a === 'string' && typeof b === 'string' ? compareUtf8(a, b) : Buffer.compare(bytesOf(a), bytesOf(b)),
+    );
   }
 
-  /** The map as a JSON object, repeated keys written each time (ClickHouse's JSON input keeps them all). */
+  /**
+   * The map as a JSON object, repeated keys written each time (ClickHouse's
+   * JSON input keeps them all). JSON text carries no bytes that are not
+   * UTF-8: those are written with U+FFFD.
+   */
   jsonText(): string {
-    return `{${this.entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`;
+    return `{${this.entries.map(([key, value]) => `${JSON.stringify(storedTextString(key))}:${JSON.stringify(storedTextString(value))}`).join(',')}}`;
   }
 }
