@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createLogger } from '@stallscope/common';
+import { goSortFunc } from '@stallscope/ingest';
 import { Topics } from '@stallscope/schemas';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 import {
@@ -229,12 +230,12 @@ const fromHexPairs = (pairs: readonly (readonly [string, string])[]): StoredPair
   pairs.map(([key, value]) => [readable(Buffer.from(key, 'hex')), readable(Buffer.from(value, 'hex'))]);
 
 // The exporter's AttributesToMap: every entry, a repeated key each time, sorted
-// by key bytes; Go's sort keeps equal keys in order for maps of up to 12 entries.
+// by key bytes with Go's slices.SortFunc (pdqsort: not stable past 12 entries).
 const storedMap = (attributes: readonly GoldenAttribute[]): StoredPairs =>
-  attributes
-    .map(({ key, value }) => [Buffer.from(key), Buffer.from(storedString(value))] as const)
-    .sort(([a], [b]) => Buffer.compare(a, b))
-    .map(([key, value]) => [readable(key), readable(value)]);
+  goSortFunc(
+    attributes.map(({ key, value }) => [Buffer.from(key), Buffer.from(storedString(value))] as const),
+    ([a], [b]) => Buffer.compare(a, b),
+  ).map(([key, value]) => [readable(key), readable(value)]);
 const nanosText = (nanos: bigint) => nanos.toString();
 
 /** A row whose attribute maps came as hex pairs (the store's and the oracle's), with readable pairs. */

@@ -1,8 +1,9 @@
 // A Map(String, String) column value as the Collector's ClickHouse exporter
 // builds one (AttributesToMap: clickhouse-go's orderedmap.CollectN over
 // pcommon.Map.Range): every entry in the order sent, a repeated key too, then
-// sorted by key bytes. ClickHouse keeps a map's entries as given, repeated keys
-// included, and `m[key]` reads the first.
+// sorted by key bytes with Go's slices.SortFunc. ClickHouse keeps a map's
+// entries as given, repeated keys included, and `m[key]` reads the first.
+import { goSortFunc } from './go-sort.js';
 
 /** A String column value: text, or the bytes sent when they are not UTF-8 (ClickHouse strings are bytes). */
 export type StoredText = string | Uint8Array;
@@ -30,18 +31,20 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+function compareKeys([a]: StoredEntry, [b]: StoredEntry): number {
+  return typeof a === 'string' && typeof b === 'string' ? compareUtf8(a, b) : Buffer.compare(bytesOf(a), bytesOf(b));
+}
+
 export class StoredMap {
   readonly entries: readonly StoredEntry[];
 
   /**
-   * Sorts `entries` in place, stably. Go's slices.SortFunc is stable up to 12
-   * entries (insertion sort), so a repeated key's values keep their order as
-   * the Collector's do; past 12 its pdqsort may order equal keys otherwise.
+   * Sorts `entries` in place as the exporter does (slices.SortFunc by key):
+   * up to 12 entries a repeated key's entries keep the order sent; past 12,
+   * Go's unstable pdqsort may reorder them, and goSortFunc does the same.
    */
   constructor(entries: StoredEntry[]) {
-    this.entries = entries.sort(([a], [b]) =>
-      typeof a === 'string' && typeof b === 'string' ? compareUtf8(a, b) : Buffer.compare(bytesOf(a), bytesOf(b)),
-    );
+    this.entries = goSortFunc(entries, compareKeys);
   }
 
   /**
