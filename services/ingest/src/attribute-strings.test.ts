@@ -107,6 +107,10 @@ describe('strings that are not UTF-8 (as pdata v1.61.0 and Go\'s encoding/json)'
     assert.equal(anyValueAsString(map), '{"k\uFFFD":"sent as U+FFFD","k\\ufffd":"fe","k\\ufffd":"ff again"}');
   });
 
+  it('reads service.name sent as bytes that are not UTF-8 as those bytes (the exporter\'s ServiceName is AsString\'s)', () => {
+    assert.deepEqual(attributeString([{ key: 'service.name', value: sent(0x63, 0xff) }], 'service.name'), Uint8Array.from([0x63, 0xff]));
+  });
+
   it('stores a key that is not UTF-8 as its bytes, sorted among the others by bytes', () => {
     const stored = attributesAsStrings([
       { key: 'z', value: str('last') },
