@@ -10,6 +10,7 @@
 // process stopped.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,14 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createLogger } from '@stallscope/common';
+import { goSortFunc } from '@stallscope/ingest';
 import { Topics } from '@stallscope/schemas';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 import {
   exportRequestJson,
   exportRequestProto,
   goldenSpans,
+  jsonRepresentable,
   otlpTraceTypes,
   type GoldenAttribute,
   type GoldenSpan,
@@ -142,7 +145,9 @@ test('golden round trip: the pairwise dataset goes in through OTLP/gRPC, OTLP/HT
   // Recent (otel_traces has a TTL), with nanoseconds past 2^53.
   const baseNanos = BigInt(Date.now() - 600_000) * 1_000_000n + 123_456_789n;
   for (const door of DOORS) {
-    const spans = goldenSpans(`${runId}/${door}`, `golden-${door}-${runId}`, baseNanos);
+    const generated = goldenSpans(`${runId}/${door}`, `golden-${door}-${runId}`, baseNanos);
+    // JSON text is Unicode: keys and strings that are not UTF-8 go as a JSON sender has them.
+    const spans = door === 'http-json' ? jsonRepresentable(generated) : generated;
     await send(door, spans);
     sent.set(door, spans);
   }
@@ -162,20 +167,45 @@ test('golden round trip: the pairwise dataset goes in through OTLP/gRPC, OTLP/HT
 // Go's encoding/json (HTML escaping off, as pdata sets it) escapes as JSON.stringify
 // does, plus U+2028 and U+2029, which it always escapes.
 const goJsonString = (text: string) => JSON.stringify(text).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
+const oneCodePoint = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Go's encoding/json string of any bytes: a byte that starts no valid UTF-8 sequence is written as the escape \ufffd. */
+function goJsonBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (let at = 0; at < bytes.length; ) {
+    const length = [1, 2, 3, 4].find((n) => {
+      try {
+        return at + n <= bytes.length && [...oneCodePoint.decode(bytes.subarray(at, at + n))].length === 1;
+      } catch {
+        return false;
+      }
+    });
+    out += length === undefined ? '\\ufffd' : goJsonString(oneCodePoint.decode(bytes.subarray(at, at + length))).slice(1, -1);
+    at += length ?? 1;
+  }
+  return `"${out}"`;
+}
+const goJsonKey = (key: string | Uint8Array) => (typeof key === 'string' ? goJsonString(key) : goJsonBytes(key));
+
 function jsonOf(value: GoldenValue): string {
   if ('empty' in value) return 'null';
   if ('string' in value) return goJsonString(value.string);
+  if ('rawString' in value) return goJsonBytes(value.rawString);
   // pdata's ByteSlice.AsRaw of no bytes is a nil slice, which Go marshals as null.
   if ('bytes' in value) return value.bytes.length === 0 ? 'null' : JSON.stringify(Buffer.from(value.bytes).toString('base64'));
   if ('array' in value) return `[${value.array.map(jsonOf).join(',')}]`;
-  // Go marshals a map with its keys sorted by their bytes.
-  if ('kvlist' in value) return `{${[...value.kvlist].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))).map(({ key, value: v }) => `${goJsonString(key)}:${jsonOf(v)}`).join(',')}}`;
-  return storedString(value);
+  // pdata's AsRaw makes a Go map (keyed by the key's bytes: a repeated key's last value wins), which Go marshals with its keys sorted by their bytes.
+  if ('kvlist' in value) {
+    const lastByKey = [...new Map(value.kvlist.map((entry) => [Buffer.from(entry.key).toString('latin1'), entry])).values()];
+    return `{${lastByKey.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))).map(({ key, value: v }) => `${goJsonKey(key)}:${jsonOf(v)}`).join(',')}}`;
+  }
+  return storedString(value).toString();
 }
 
-function storedString(value: GoldenValue): string {
+/** The bytes the exporter stores for a value: AsString's, a string's bytes as sent (ClickHouse strings are bytes). */
+function storedString(value: GoldenValue): string | Buffer {
   if ('empty' in value) return '';
   if ('string' in value) return value.string;
+  if ('rawString' in value) return Buffer.from(value.rawString);
   if ('bool' in value) return value.bool ? 'true' : 'false';
   if ('int' in value) return value.int.toString();
   // Go's float64AsString is ES6 Number-to-String, as JS's String(), but keeps the sign of -0.
@@ -192,8 +222,32 @@ function holdsNonFinite(value: GoldenValue): boolean {
   return false;
 }
 
-const storedMap = (attributes: readonly GoldenAttribute[]) => Object.fromEntries(attributes.map(({ key, value }) => [key, storedString(value)]));
+/** A stored string's bytes as text: the string when they are UTF-8, else their hex, marked. */
+const readable = (bytes: Buffer) => (isUtf8(bytes) ? bytes.toString('utf8') : `<not UTF-8: ${bytes.toString('hex')}>`);
+type StoredPairs = [string, string][];
+/** A map column read (or rendered by the oracle) as [hex key, hex value] pairs, as readable pairs. */
+const fromHexPairs = (pairs: readonly (readonly [string, string])[]): StoredPairs =>
+  pairs.map(([key, value]) => [readable(Buffer.from(key, 'hex')), readable(Buffer.from(value, 'hex'))]);
+
+// The exporter's AttributesToMap: every entry, a repeated key each time, sorted
+// by key bytes with Go's slices.SortFunc (pdqsort: not stable past 12 entries).
+const storedMap = (attributes: readonly GoldenAttribute[]): StoredPairs =>
+  goSortFunc(
+    attributes.map(({ key, value }) => [Buffer.from(key), Buffer.from(storedString(value))] as const),
+    ([a], [b]) => Buffer.compare(a, b),
+  ).map(([key, value]) => [readable(key), readable(value)]);
 const nanosText = (nanos: bigint) => nanos.toString();
+
+/** A row whose attribute maps came as hex pairs (the store's and the oracle's), with readable pairs. */
+function withReadableMaps(row: TraceRow): TraceRow {
+  return {
+    ...row,
+    ResourceAttributes: fromHexPairs(row.ResourceAttributes),
+    SpanAttributes: fromHexPairs(row.SpanAttributes),
+    EventAttributes: row.EventAttributes.map(fromHexPairs),
+    LinkAttributes: row.LinkAttributes.map(fromHexPairs),
+  };
+}
 
 interface TraceRow {
   TraceId: string;
@@ -203,21 +257,21 @@ interface TraceRow {
   SpanName: string;
   SpanKind: string;
   ServiceName: string;
-  ResourceAttributes: Record<string, string>;
+  ResourceAttributes: StoredPairs;
   ScopeName: string;
   ScopeVersion: string;
-  SpanAttributes: Record<string, string>;
+  SpanAttributes: StoredPairs;
   StartNs: string;
   Duration: string;
   StatusCode: string;
   StatusMessage: string;
   EventNs: string[];
   EventNames: string[];
-  EventAttributes: Record<string, string>[];
+  EventAttributes: StoredPairs[];
   LinkTraceIds: string[];
   LinkSpanIds: string[];
   LinkTraceStates: string[];
-  LinkAttributes: Record<string, string>[];
+  LinkAttributes: StoredPairs[];
 }
 
 function expectedRow(span: GoldenSpan, serviceName: string): TraceRow {
@@ -257,16 +311,18 @@ test('golden round trip: every span of every door is in otel_traces once, every 
       const spans = sent.get(door)!;
       const serviceName = `golden-${door}-${runId}`;
       const result = await store.client.query({
-        query: `SELECT TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion,
-                       SpanAttributes, toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs, toString(Duration) AS Duration,
-                       StatusCode, StatusMessage, arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS EventNs,
-                       Events.Name AS EventNames, Events.Attributes AS EventAttributes, Links.TraceId AS LinkTraceIds,
-                       Links.SpanId AS LinkSpanIds, Links.TraceState AS LinkTraceStates, Links.Attributes AS LinkAttributes
+        // Maps as [hex key, hex value] pairs: JSON output would merge repeated keys and bend bytes that are not UTF-8.
+        query: `WITH (m -> arrayMap((k, v) -> [hex(k), hex(v)], mapKeys(m), mapValues(m))) AS pairs
+                SELECT TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, pairs(ResourceAttributes) AS ResourceAttributes,
+                       ScopeName, ScopeVersion, pairs(SpanAttributes) AS SpanAttributes, toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs,
+                       toString(Duration) AS Duration, StatusCode, StatusMessage, arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS EventNs,
+                       Events.Name AS EventNames, arrayMap(m -> pairs(m), Events.Attributes) AS EventAttributes, Links.TraceId AS LinkTraceIds,
+                       Links.SpanId AS LinkSpanIds, Links.TraceState AS LinkTraceStates, arrayMap(m -> pairs(m), Links.Attributes) AS LinkAttributes
                 FROM otel_traces WHERE ServiceName = {service:String}`,
         query_params: { service: serviceName },
         format: 'JSONEachRow',
       });
-      const rows = await result.json<TraceRow>();
+      const rows = (await result.json<TraceRow>()).map(withReadableMaps);
       const bySpanId = new Map(rows.map((row) => [row.SpanId, row]));
       assert.equal(bySpanId.size, rows.length, `${door}: no span stored twice`);
       const collectorRowsBySpanId = collectorRows<TraceRow>(oracle, exportRequestProto(spans));
@@ -275,7 +331,9 @@ test('golden round trip: every span of every door is in otel_traces once, every 
         const row = bySpanId.get(span.spanId);
         assert.ok(row, `${door}: span ${span.name} is stored`);
         assert.deepEqual(row, expectedRow(span, serviceName), `${door}: span ${span.name}, against the documented mapping`);
-        assert.deepEqual(row, collectorRowsBySpanId.get(span.spanId), `${door}: span ${span.name}, against the Collector's pdata`);
+        const collectorRow = collectorRowsBySpanId.get(span.spanId);
+        assert.ok(collectorRow, `${door}: the oracle renders span ${span.name}`);
+        assert.deepEqual(row, withReadableMaps(collectorRow), `${door}: span ${span.name}, against the Collector's pdata`);
         equal += 1;
       }
       assert.equal(rows.length, spans.length, `${door}: one row per span sent`);

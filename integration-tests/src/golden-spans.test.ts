@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeExportTraceServiceRequest } from '@stallscope/ingest';
-import { allPairs, exportRequestJson, exportRequestProto, goldenSpans, GOLDEN_ROWS, VALUE_CASES } from './fixtures/golden-spans.js';
+import { allPairs, exportRequestJson, exportRequestProto, goldenSpans, GOLDEN_ROWS, jsonRepresentable, VALUE_CASES } from './fixtures/golden-spans.js';
 
 function uncoveredPairs(sizes: readonly number[], rows: readonly number[][]): string[] {
   const missing: string[] = [];
@@ -41,7 +41,7 @@ test('goldenSpans: ids unique, fixed by the seed, different per seed', () => {
 });
 
 test('the protobuf and JSON encodings carry the same spans, int64 and nanoseconds exact', () => {
-  const spans = goldenSpans('seed-c', 'svc', 1_700_000_000_123_456_789n);
+  const spans = jsonRepresentable(goldenSpans('seed-c', 'svc', 1_700_000_000_123_456_789n));
   const fromProto = decodeExportTraceServiceRequest(exportRequestProto(spans));
   const fromJson = decodeExportTraceServiceRequest(Buffer.from(exportRequestJson(spans)));
   assert.deepEqual(fromJson, fromProto);
@@ -52,4 +52,15 @@ test('the protobuf and JSON encodings carry the same spans, int64 and nanosecond
     .flatMap((resource) => resource.scopeSpans[0]!.spans[0]!.attributes)
     .find((attribute) => attribute.key === 'golden.int64-max');
   assert.deepEqual(int64Max?.value, { type: 'int', value: 9_223_372_036_854_775_807n });
+});
+
+test('the protobuf encoding sends keys and strings that are not UTF-8 as their bytes; the JSON one cannot, and refuses them', () => {
+  const spans = goldenSpans('seed-d', 'svc', 1_700_000_000_123_456_789n);
+  const attributes = decodeExportTraceServiceRequest(exportRequestProto(spans)).resourceSpans.flatMap((resource) => resource.scopeSpans[0]!.spans[0]!.attributes);
+  const invalid = attributes.find((attribute) => attribute.keyBytes !== undefined);
+  assert.ok(invalid, 'a span attribute has a key that is not UTF-8');
+  assert.equal(Buffer.from(invalid.keyBytes!).toString('hex'), Buffer.from('golden.key-\xff', 'latin1').toString('hex'));
+  assert.equal(invalid.value.type, 'string');
+  assert.ok(invalid.value.type === 'string' && invalid.value.bytes?.includes(0xff), 'its value is sent as its bytes');
+  assert.throws(() => exportRequestJson(spans), /OTLP\/JSON carries no bytes that are not UTF-8/);
 });

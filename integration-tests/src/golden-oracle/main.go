@@ -2,15 +2,19 @@
 // (protobuf) on stdin and prints, one JSON line per span, the otel_traces row
 // the OpenTelemetry Collector's ClickHouse exporter would write for it, built
 // with the Collector's own pdata (pcommon.Value.AsString for every attribute,
-// SpanKind/StatusCode String(), hex ids, exact nanoseconds).
+// SpanKind/StatusCode String(), hex ids, exact nanoseconds). Attribute maps
+// are lists of [key, value] pairs in hex, so repeated keys, their order and
+// bytes that are not UTF-8 survive the trip through JSON.
 package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -25,28 +29,37 @@ type row struct {
 	SpanName           string
 	SpanKind           string
 	ServiceName        string
-	ResourceAttributes map[string]string
+	ResourceAttributes [][2]string
 	ScopeName          string
 	ScopeVersion       string
-	SpanAttributes     map[string]string
+	SpanAttributes     [][2]string
 	StartNs            string
 	Duration           string
 	StatusCode         string
 	StatusMessage      string
 	EventNs            []string
 	EventNames         []string
-	EventAttributes    []map[string]string
+	EventAttributes    [][][2]string
 	LinkTraceIds       []string
 	LinkSpanIds        []string
 	LinkTraceStates    []string
-	LinkAttributes     []map[string]string
+	LinkAttributes     [][][2]string
 }
 
-// As the exporter's AttributesToMap: every key with its value's AsString.
-func attributes(m pcommon.Map) map[string]string {
-	out := make(map[string]string, m.Len())
-	for k, v := range m.All() {
-		out[k] = v.AsString()
+// As the exporter's AttributesToMap (clickhouse-go's orderedmap.CollectN over
+// pcommon.Map.Range): every entry, a repeated key each time, then
+// slices.SortFunc by key as CollectNFunc sorts them.
+func attributes(m pcommon.Map) [][2]string {
+	type entry struct{ key, value string }
+	entries := make([]entry, 0, m.Len())
+	m.Range(func(k string, v pcommon.Value) bool {
+		entries = append(entries, entry{k, v.AsString()})
+		return true
+	})
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
+	out := make([][2]string, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, [2]string{hex.EncodeToString([]byte(e.key)), hex.EncodeToString([]byte(e.value))})
 	}
 	return out
 }
@@ -112,11 +125,11 @@ func main() {
 					StatusMessage:      span.Status().Message(),
 					EventNs:            []string{},
 					EventNames:         []string{},
-					EventAttributes:    []map[string]string{},
+					EventAttributes:    [][][2]string{},
 					LinkTraceIds:       []string{},
 					LinkSpanIds:        []string{},
 					LinkTraceStates:    []string{},
-					LinkAttributes:     []map[string]string{},
+					LinkAttributes:     [][][2]string{},
 				}
 				for e := 0; e < span.Events().Len(); e++ {
 					event := span.Events().At(e)

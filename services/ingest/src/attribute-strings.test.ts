@@ -67,17 +67,90 @@ describe('anyValueAsString (pcommon.Value.AsString)', () => {
   });
 });
 
+describe('strings that are not UTF-8 (as pdata v1.61.0 and Go\'s encoding/json)', () => {
+  const sent = (...bytes: number[]): AnyValue => {
+    const raw = Uint8Array.from(bytes);
+    return { type: 'string', value: Buffer.from(raw).toString('utf8'), bytes: raw };
+  };
+
+  it('stores a top-level string as its bytes', () => {
+    assert.deepEqual(anyValueAsString(sent(0x61, 0xff, 0x62)), Uint8Array.from([0x61, 0xff, 0x62]));
+  });
+
+  it('writes each byte that starts no valid sequence as the escape \\ufffd inside arrays, where a sent U+FFFD stays the character', () => {
+    const cases: [number[], string][] = [
+      [[0x61, 0xff, 0x62], '"a\\ufffdb"'],
+      // A truncated sequence: one escape per byte (WHATWG decoding makes one U+FFFD of both).
+      [[0xe2, 0x82], '"\\ufffd\\ufffd"'],
+      // A surrogate, an overlong form, past U+10FFFF, a truncated astral sequence.
+      [[0xed, 0xa0, 0x80], '"\\ufffd\\ufffd\\ufffd"'],
+      [[0xc0, 0xaf], '"\\ufffd\\ufffd"'],
+      [[0xf4, 0x90, 0x80, 0x80], '"\\ufffd\\ufffd\\ufffd\\ufffd"'],
+      [[0xf0, 0x9f, 0x9a, 0x41], '"\\ufffd\\ufffd\\ufffdA"'],
+      // Valid runs keep Go's escaping; valid multi-byte and a real U+FFFD stay characters.
+      [[0x22, 0xe2, 0x80, 0xa8, 0x80, 0xc3, 0xa9, 0xef, 0xbf, 0xbd, 0x5c], '"\\"\\u2028\\ufffdé\uFFFD\\\\"'],
+    ];
+    for (const [bytes, json] of cases) assert.equal(anyValueAsString({ type: 'array', values: [sent(...bytes)] }), `[${json}]`, Buffer.from(bytes).toString('hex'));
+    assert.equal(anyValueAsString({ type: 'array', values: [str('\uFFFD')] }), '["\uFFFD"]');
+  });
+
+  it('keys a map by the bytes of its keys: two keys that decode alike stay two, sorted by their bytes, a repeat of one still replacing it', () => {
+    const map: AnyValue = {
+      type: 'kvlist',
+      values: [
+        { key: 'k\uFFFD', keyBytes: Uint8Array.from([0x6b, 0xff]), value: str('ff') },
+        { key: 'k\uFFFD', keyBytes: Uint8Array.from([0x6b, 0xfe]), value: str('fe') },
+        { key: 'k\uFFFD', value: str('sent as U+FFFD') },
+        { key: 'k\uFFFD', keyBytes: Uint8Array.from([0x6b, 0xff]), value: str('ff again') },
+      ],
+    };
+    assert.equal(anyValueAsString(map), '{"k\uFFFD":"sent as U+FFFD","k\\ufffd":"fe","k\\ufffd":"ff again"}');
+  });
+
+  it('reads service.name sent as bytes that are not UTF-8 as those bytes (the exporter\'s ServiceName is AsString\'s)', () => {
+    assert.deepEqual(attributeString([{ key: 'service.name', value: sent(0x63, 0xff) }], 'service.name'), Uint8Array.from([0x63, 0xff]));
+  });
+
+  it('stores a key that is not UTF-8 as its bytes, sorted among the others by bytes', () => {
+    const stored = attributesAsStrings([
+      { key: 'z', value: str('last') },
+      { key: 'k\uFFFD', keyBytes: Uint8Array.from([0x6b, 0xff]), value: sent(0x80) },
+      { key: 'a', value: str('first') },
+    ]);
+    assert.deepEqual(stored.entries, [
+      ['a', 'first'],
+      [Uint8Array.from([0x6b, 0xff]), Uint8Array.from([0x80])],
+      ['z', 'last'],
+    ]);
+  });
+});
+
 describe('attributesAsStrings', () => {
-  it('flattens to a string map, keeping a "__proto__" key as data', () => {
-    const flattened = attributesAsStrings([
+  it('keeps every entry, a repeated key each time in the order sent, sorted by key bytes (the exporter\'s AttributesToMap)', () => {
+    const stored = attributesAsStrings([
       { key: 'x', value: int(7n) },
       { key: '__proto__', value: str('p') },
+      { key: 'x', value: str('again') },
+      { key: '10', value: str('ten') },
+      { key: '9', value: str('nine') },
+      { key: '\u{1F511}', value: str('astral') },
+      { key: '\uFF46', value: str('fullwidth') },
+      { key: 'x', value: { type: 'bool', value: true } },
     ]);
-    assert.deepEqual(Object.entries(flattened), [
-      ['x', '7'],
+    assert.deepEqual(stored.entries, [
+      ['10', 'ten'],
+      ['9', 'nine'],
       ['__proto__', 'p'],
+      ['x', '7'],
+      ['x', 'again'],
+      ['x', 'true'],
+      ['\uFF46', 'fullwidth'],
+      ['\u{1F511}', 'astral'],
     ]);
-    assert.equal(JSON.stringify(flattened), '{"x":"7","__proto__":"p"}');
+    assert.equal(
+      stored.jsonText(),
+      '{"10":"ten","9":"nine","__proto__":"p","x":"7","x":"again","x":"true","\uFF46":"fullwidth","\u{1F511}":"astral"}',
+    );
   });
 
   it('reads one attribute, empty when absent', () => {

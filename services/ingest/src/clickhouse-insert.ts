@@ -3,7 +3,7 @@ import type { Store } from '@stallscope/store';
 import type { InsertFormat } from './config.js';
 import type { PlannedInsert } from './insert-plan.js';
 import type { IngestMetrics } from './ingest-metrics.js';
-import { insertRowBinaryFromFile, tableCodecs, type ClickHouseSettings, type TableCodecs } from './row-binary-insert.js';
+import { insertJsonEachRow, insertRowBinaryFromFile, tableCodecs, type ClickHouseSettings, type TableCodecs } from './row-binary-insert.js';
 
 /** Writes one planned insert; rejects if the write failed. */
 export type InsertRows = (insert: PlannedInsert) => Promise<void>;
@@ -54,7 +54,7 @@ export function clickHouseInsert(format: InsertFormat, deps: ClickHouseInsertDep
       if (codecs && 'columns' in codecs) {
         await insertRowBinaryFromFile(store.client, table, codecs.columns, rows, settings);
       } else {
-        await store.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings });
+        await insertJsonEachRow(store.client, table, rows, settings);
       }
     } catch (err) {
       // The table may have changed under us (a migration): describe it again on the retry.

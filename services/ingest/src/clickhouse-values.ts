@@ -1,4 +1,5 @@
 // Value encodings for JSONEachRow inserts.
+import { StoredMap, storedTextString } from './stored-map.js';
 
 const NANOS_PER_SECOND = 1_000_000_000n;
 
@@ -36,4 +37,30 @@ export function float64Value(value: number): number | 'nan' | 'inf' | '-inf' {
   if (Number.isFinite(value)) return value;
   if (Number.isNaN(value)) return 'nan';
   return value > 0 ? 'inf' : '-inf';
+}
+
+function jsonValue(value: unknown): string {
+  if (value instanceof StoredMap) return value.jsonText();
+  if (value instanceof Uint8Array) return JSON.stringify(storedTextString(value));
+  if (Array.isArray(value)) return `[${value.map(jsonValue).join(',')}]`;
+  return JSON.stringify(value);
+}
+
+/**
+ * Rows as JSONEachRow text. JSON.stringify would write a map as a JS object,
+ * which holds a repeated key once; a StoredMap writes every entry in order.
+ * Bytes that are not UTF-8 cannot be JSON text: they are written with U+FFFD
+ * for each bad sequence (RowBinary keeps them). Columns whose value is
+ * undefined are left out, as JSON.stringify does.
+ */
+export function jsonEachRowText(rows: readonly object[]): string {
+  let text = '';
+  for (const row of rows) {
+    const fields: string[] = [];
+    for (const [column, value] of Object.entries(row)) {
+      if (value !== undefined) fields.push(`${JSON.stringify(column)}:${jsonValue(value)}`);
+    }
+    text += `{${fields.join(',')}}\n`;
+  }
+  return text;
 }

@@ -9,7 +9,9 @@ export const ingestConfigSchema = Type.Object(
     /**
      * How rows travel to the embedded engine (chDB): RowBinary (no JSON text of
      * a batch is built: lower peak RSS, docs/benchmarks.md) or JSONEachRow. A
-     * ClickHouse server always gets JSONEachRow.
+     * ClickHouse server always gets JSONEachRow. Only RowBinary stores attribute
+     * keys and strings that are not UTF-8 as the bytes sent (JSON text writes
+     * them as U+FFFD).
      */
     insertFormat: Type.Union(INSERT_FORMATS.map((format) => Type.Literal(format))),
     /** Most rows in one insert; a transport batch's rows of a table go out as inserts of this size. */

@@ -9,6 +9,8 @@ export {
   decodeExportTraceServiceRequest,
 } from './otlp-decode.js';
 export { Tables, traceRows } from './rows.js';
+export { insertJsonEachRow } from './row-binary-insert.js';
+export { goSortFunc } from './go-sort.js';
 export type { OtelTraceRow, TableName } from './rows.js';
 export { metricRows } from './metric-rows.js';
 export type {

@@ -31,6 +31,7 @@ import {
   syscallDurationMetrics,
 } from './otlp-fixtures.js';
 import { Tables } from './rows.js';
+import { StoredMap } from './stored-map.js';
 
 const logger = createLogger('silent');
 const dataDir = mkdtempSync(join(tmpdir(), 'stallscope-ingest-test-'));
@@ -134,6 +135,9 @@ async function asStored(table: string, rows: readonly object[]): Promise<Record<
         const value: unknown = (row as Record<string, unknown>)[name];
         if (type === DATETIME64) return [name, nanosText(value as string)];
         if (type === DATETIME64_ARRAY) return [name, (value as string[]).map(nanosText)];
+        // JSONEachRow reads a map back as an object; these rows repeat no key.
+        if (value instanceof StoredMap) return [name, Object.fromEntries(value.entries)];
+        if (Array.isArray(value)) return [name, value.map((item: unknown) => (item instanceof StoredMap ? Object.fromEntries(item.entries) : item))];
         return [name, value];
       }),
     ),

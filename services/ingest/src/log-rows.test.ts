@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { logRows, type OtelLogRow } from './log-rows.js';
 import { decodeExportLogsServiceRequest } from './otlp-decode.js';
-import { SPAN_ID, TRACE_ID, appLogRecords, serializeLogs, serializeLogsJson } from './otlp-fixtures.js';
+import { SPAN_ID, TRACE_ID, appLogRecords, serializeLogs, serializeLogsJson, storedMapOf } from './otlp-fixtures.js';
 
 describe('logRows', () => {
   it('fills every otel_logs column as the Collector exporter does', () => {
     const common = {
       ServiceName: 'checkout',
       ResourceSchemaUrl: '',
-      ResourceAttributes: { 'service.name': 'checkout', 'host.name': 'host-a' },
+      ResourceAttributes: storedMapOf({ 'service.name': 'checkout', 'host.name': 'host-a' }),
       ScopeSchemaUrl: '',
       ScopeName: 'app.logger',
       ScopeVersion: '1.4.0',
-      ScopeAttributes: {},
+      ScopeAttributes: storedMapOf({}),
     };
     const expected: OtelLogRow[] = [
       {
@@ -25,7 +25,7 @@ describe('logRows', () => {
         SeverityText: 'WARN',
         SeverityNumber: 13,
         Body: 'fsync took 2.5s',
-        LogAttributes: { 'code.lineno': '1152921504606846976', 'file.path': '/var/lib/app/wal' },
+        LogAttributes: storedMapOf({ 'code.lineno': '1152921504606846976', 'file.path': '/var/lib/app/wal' }),
         EventName: 'app.disk.slow',
       },
       {
@@ -38,7 +38,7 @@ describe('logRows', () => {
         SeverityText: '',
         SeverityNumber: 9,
         Body: '{"depth":3,"queue":"payments"}',
-        LogAttributes: {},
+        LogAttributes: storedMapOf({}),
         EventName: '',
       },
     ];

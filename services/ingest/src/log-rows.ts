@@ -5,7 +5,7 @@ import { ResourceAttr } from '@stallscope/schemas';
 import { anyValueAsString, attributeString, attributesAsStrings } from './attribute-strings.js';
 import { dateTime64NanosText, hexId } from './clickhouse-values.js';
 import type { ExportLogsServiceRequest, LogRecord } from './otlp-model.js';
-import type { StringMap } from './rows.js';
+import type { StoredMap, StoredText } from './stored-map.js';
 
 /** One row of otel_logs; the __otel_materialized_* columns are the table's to fill. */
 export interface OtelLogRow {
@@ -15,15 +15,15 @@ export interface OtelLogRow {
   TraceFlags: number;
   SeverityText: string;
   SeverityNumber: number;
-  ServiceName: string;
-  Body: string;
+  ServiceName: StoredText;
+  Body: StoredText;
   ResourceSchemaUrl: string;
-  ResourceAttributes: StringMap;
+  ResourceAttributes: StoredMap;
   ScopeSchemaUrl: string;
   ScopeName: string;
   ScopeVersion: string;
-  ScopeAttributes: StringMap;
-  LogAttributes: StringMap;
+  ScopeAttributes: StoredMap;
+  LogAttributes: StoredMap;
   EventName: string;
 }
 
@@ -37,8 +37,8 @@ function hexOrEmpty(id: Uint8Array): string {
 
 function logRow(
   record: LogRecord,
-  resource: { attributes: StringMap; schemaUrl: string; serviceName: string },
-  scope: { name: string; version: string; attributes: StringMap; schemaUrl: string },
+  resource: { attributes: StoredMap; schemaUrl: string; serviceName: StoredText },
+  scope: { name: string; version: string; attributes: StoredMap; schemaUrl: string },
 ): OtelLogRow {
   return {
     // The exporter falls back to the observed time for records without one.

@@ -10,6 +10,7 @@ import {
   serializeMetrics,
   serializeMetricsJson,
   syscallDurationMetrics,
+  storedMapOf,
 } from './otlp-fixtures.js';
 
 const NO_ROWS: MetricRows = { gauges: [], sums: [], histograms: [], exponentialHistograms: [], summaries: [], metricsWithoutData: 0 };
@@ -28,18 +29,18 @@ describe('metricRows', () => {
       ),
     );
     const expected: OtelExponentialHistogramRow = {
-      ResourceAttributes: { 'service.name': 'checkout', 'host.name': 'host-a' },
+      ResourceAttributes: storedMapOf({ 'service.name': 'checkout', 'host.name': 'host-a' }),
       ResourceSchemaUrl: '',
       ScopeName: 'stallscope.bpf-agent',
       ScopeVersion: '0.1.0',
-      ScopeAttributes: {},
+      ScopeAttributes: storedMapOf({}),
       ScopeDroppedAttrCount: 0,
       ScopeSchemaUrl: '',
       ServiceName: 'checkout',
       MetricName: 'syscall.duration',
       MetricDescription: 'Time threads spent inside a syscall, from sys_enter to sys_exit',
       MetricUnit: 'ns',
-      Attributes: { 'stallscope.syscall.name': 'fsync', 'stallscope.wait_class': 'disk' },
+      Attributes: storedMapOf({ 'stallscope.syscall.name': 'fsync', 'stallscope.wait_class': 'disk' }),
       StartTimeUnix: '1700000000.000000001',
       TimeUnix: '1700000010.999999999',
       Count: '10',
@@ -85,11 +86,11 @@ describe('metricRows', () => {
   describe('a request with every point kind', () => {
     const rows = metricRows(decodeExportMetricsServiceRequest(everyMetricKindRequest()));
     const identity = (name: string, description: string, unit: string): MetricIdentityColumns => ({
-      ResourceAttributes: { 'service.name': 'checkout', 'host.name': 'host-a' },
+      ResourceAttributes: storedMapOf({ 'service.name': 'checkout', 'host.name': 'host-a' }),
       ResourceSchemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
       ScopeName: 'app.instrumentation',
       ScopeVersion: '2.1.0',
-      ScopeAttributes: { 'scope.kind': 'library' },
+      ScopeAttributes: storedMapOf({ 'scope.kind': 'library' }),
       ScopeDroppedAttrCount: 3,
       ScopeSchemaUrl: 'https://opentelemetry.io/schemas/1.25.0',
       ServiceName: 'checkout',
@@ -110,11 +111,11 @@ describe('metricRows', () => {
       assert.deepEqual(rows.gauges, [
         {
           ...identity('process.memory.usage', 'Resident memory', 'By'),
-          Attributes: { 'process.pid': '4242' },
+          Attributes: storedMapOf({ 'process.pid': '4242' }),
           ...times,
           Value: 2 ** 60,
           Flags: 0,
-          'Exemplars.FilteredAttributes': [{ thread: 'main' }],
+          'Exemplars.FilteredAttributes': [storedMapOf({ thread: 'main' })],
           'Exemplars.TimeUnix': ['1700000059.000000001'],
           'Exemplars.Value': [7],
           'Exemplars.SpanId': [SPAN_ID],
@@ -122,7 +123,7 @@ describe('metricRows', () => {
         },
         {
           ...identity('process.memory.usage', 'Resident memory', 'By'),
-          Attributes: { 'process.pid': '4243' },
+          Attributes: storedMapOf({ 'process.pid': '4243' }),
           ...times,
           Value: 'nan',
           Flags: 1,
@@ -135,11 +136,11 @@ describe('metricRows', () => {
       assert.deepEqual(rows.sums, [
         {
           ...identity('http.server.requests', 'Requests served', '{request}'),
-          Attributes: { 'http.route': '/pay' },
+          Attributes: storedMapOf({ 'http.route': '/pay' }),
           ...times,
           Value: 12.5,
           Flags: 0,
-          'Exemplars.FilteredAttributes': [{}],
+          'Exemplars.FilteredAttributes': [storedMapOf({})],
           'Exemplars.TimeUnix': ['1700000059.000000001'],
           'Exemplars.Value': [0.5],
           'Exemplars.SpanId': ['0000000000000000'],
@@ -154,13 +155,13 @@ describe('metricRows', () => {
       assert.deepEqual(rows.histograms, [
         {
           ...identity('http.server.duration', 'Request latency', 'ms'),
-          Attributes: { 'http.route': '/pay' },
+          Attributes: storedMapOf({ 'http.route': '/pay' }),
           ...times,
           Count: '9223372036854775809',
           Sum: 1234.5,
           BucketCounts: ['9223372036854775807', '1', '1'],
           ExplicitBounds: [0.5, 2.5],
-          'Exemplars.FilteredAttributes': [{}],
+          'Exemplars.FilteredAttributes': [storedMapOf({})],
           'Exemplars.TimeUnix': ['1700000059.000000001'],
           'Exemplars.Value': [1.5],
           'Exemplars.SpanId': [SPAN_ID],
@@ -172,7 +173,7 @@ describe('metricRows', () => {
         },
         {
           ...identity('http.server.duration', 'Request latency', 'ms'),
-          Attributes: { 'http.route': '/idle' },
+          Attributes: storedMapOf({ 'http.route': '/idle' }),
           ...times,
           Count: '0',
           Sum: 0,
@@ -191,7 +192,7 @@ describe('metricRows', () => {
       assert.deepEqual(rows.summaries, [
         {
           ...identity('rpc.latency', 'Precomputed latency quantiles', 's'),
-          Attributes: {},
+          Attributes: storedMapOf({}),
           ...times,
           Count: '18446744073709551615',
           Sum: 99.5,

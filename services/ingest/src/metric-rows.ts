@@ -14,21 +14,21 @@ import type {
   NumberValue,
   SummaryDataPoint,
 } from './otlp-model.js';
-import type { StringMap } from './rows.js';
+import type { StoredMap, StoredText } from './stored-map.js';
 
 /** A Float64 column value (see float64Value). */
 type Float64Json = ReturnType<typeof float64Value>;
 
 /** The columns every metric table starts with: where the point comes from. */
 export interface MetricIdentityColumns {
-  ResourceAttributes: StringMap;
+  ResourceAttributes: StoredMap;
   ResourceSchemaUrl: string;
   ScopeName: string;
   ScopeVersion: string;
-  ScopeAttributes: StringMap;
+  ScopeAttributes: StoredMap;
   ScopeDroppedAttrCount: number;
   ScopeSchemaUrl: string;
-  ServiceName: string;
+  ServiceName: StoredText;
   MetricName: string;
   MetricDescription: string;
   MetricUnit: string;
@@ -36,14 +36,14 @@ export interface MetricIdentityColumns {
 
 /** The point's own attributes and times, common to every metric table. */
 export interface PointColumns {
-  Attributes: StringMap;
+  Attributes: StoredMap;
   StartTimeUnix: string;
   TimeUnix: string;
 }
 
 /** The Exemplars Nested columns, as parallel arrays. */
 export interface ExemplarColumns {
-  'Exemplars.FilteredAttributes': StringMap[];
+  'Exemplars.FilteredAttributes': StoredMap[];
   'Exemplars.TimeUnix': string[];
   'Exemplars.Value': Float64Json[];
   'Exemplars.SpanId': string[];

@@ -26,7 +26,7 @@ import {
 } from './otlp-fixtures.js';
 import { OtlpDecodeError, decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
 import type { ExportTraceServiceRequest } from './otlp-model.js';
-import { otlpMessageTypes } from './otlp-schema.js';
+import { otlpMessageTypes, otlpRawAttributeStringTypes } from './otlp-schema.js';
 
 function only<T>(items: readonly T[]): T {
   assert.equal(items.length, 1);
@@ -156,6 +156,41 @@ describe('decodeExportTraceServiceRequest', () => {
       ],
     });
     assert.throws(() => decodeExportTraceServiceRequest(backwards), /end_time_unix_nano 1000 is before start_time_unix_nano 2000/);
+  });
+
+  it('keeps attribute keys and strings that are not UTF-8 as their bytes, nested ones too; valid text, U+FFFD included, stays text', () => {
+    const type = otlpRawAttributeStringTypes().exportTraceServiceRequest;
+    const bad = Buffer.from([0x61, 0xff, 0xe2, 0x82]);
+    const attributes = [
+      { key: Buffer.from([0x6b, 0xff]), value: { stringValue: bad } },
+      { key: Buffer.from('list'), value: { arrayValue: { values: [{ stringValue: bad }, { kvlistValue: { values: [{ key: bad, value: { stringValue: Buffer.from('ok') } }] } }] } } },
+      { key: Buffer.from('sent as U+FFFD'), value: { stringValue: Buffer.from('\uFFFD') } },
+    ];
+    const payload = type.encode(
+      type.fromObject({
+        resourceSpans: [{ resource: { attributes }, scopeSpans: [{ scope: { attributes }, spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 1), attributes }] }] }],
+      }),
+    ).finish();
+    const decoded = only(decodeExportTraceServiceRequest(payload).resourceSpans);
+    for (const decodedAttributes of [decoded.resource.attributes, only(decoded.scopeSpans).scope.attributes, only(only(decoded.scopeSpans).spans).attributes]) {
+      assert.deepEqual(decodedAttributes, [
+        { key: 'k\uFFFD', keyBytes: Uint8Array.from([0x6b, 0xff]), value: { type: 'string', value: 'a\uFFFD\uFFFD', bytes: Uint8Array.from(bad) } },
+        {
+          key: 'list',
+          value: {
+            type: 'array',
+            values: [
+              { type: 'string', value: 'a\uFFFD\uFFFD', bytes: Uint8Array.from(bad) },
+              { type: 'kvlist', values: [{ key: 'a\uFFFD\uFFFD', keyBytes: Uint8Array.from(bad), value: { type: 'string', value: 'ok' } }] },
+            ],
+          },
+        },
+        { key: 'sent as U+FFFD', value: { type: 'string', value: '\uFFFD' } },
+      ]);
+    }
+    // Without any U+FFFD the request is decoded once, as before: the same model, no bytes.
+    const plain = decodeExportTraceServiceRequest(serializeSpans([slowSyscallSpan()]));
+    assert.ok(only(only(plain.resourceSpans[0]!.scopeSpans).spans).attributes.every((attribute) => attribute.keyBytes === undefined));
   });
 });
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { isOtlpJsonPayload, otlpJsonMessage } from './otlp-json.js';
 import type {
   AnyValue,
@@ -25,7 +26,7 @@ import type {
   SummaryDataPoint,
 } from './otlp-model.js';
 import { OtlpDecodeError } from './otlp-decode-error.js';
-import { otlpMessageTypes } from './otlp-schema.js';
+import { otlpMessageTypes, otlpRawAttributeStringTypes } from './otlp-schema.js';
 
 export { OtlpDecodeError };
 
@@ -41,13 +42,15 @@ interface PbInt64 {
   unsigned: boolean;
 }
 type PbBytes = Uint8Array | readonly number[];
+// Attribute keys and string values are strings, or bytes when decoded with
+// otlpRawAttributeStringTypes.
 interface PbKeyValue {
-  key: string;
+  key: string | Uint8Array;
   value: PbAnyValue | null;
 }
 interface PbAnyValue {
   value?: 'stringValue' | 'boolValue' | 'intValue' | 'doubleValue' | 'arrayValue' | 'kvlistValue' | 'bytesValue';
-  stringValue: string;
+  stringValue: string | Uint8Array;
   boolValue: boolean;
   intValue: PbInt64;
   doubleValue: number;
@@ -225,12 +228,38 @@ function validId(value: PbBytes, length: number, path: string): Uint8Array {
   return id;
 }
 
+/**
+ * Set when an attribute string held U+FFFD: sent as such, or put there by the
+ * decoder for bytes that are not UTF-8. The request is then decoded again with
+ * those strings as bytes, so the bytes sent are kept (the Collector keeps
+ * them). Valid UTF-8 without U+FFFD, the common case, costs one scan.
+ */
+let replacementSeen = false;
+
+function textOf(raw: string | Uint8Array): { text: string; bytes?: Uint8Array } {
+  if (typeof raw === 'string') {
+    if (raw.includes('\uFFFD')) replacementSeen = true;
+    return { text: raw };
+  }
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  return isUtf8(bytes) ? { text: bytes.toString('utf8') } : { text: bytes.toString('utf8'), bytes: Uint8Array.from(bytes) };
+}
+
+function stringValue(raw: string | Uint8Array): AnyValue {
+  if (typeof raw === 'string') {
+    if (raw.includes('\uFFFD')) replacementSeen = true;
+    return { type: 'string', value: raw };
+  }
+  const { text, bytes } = textOf(raw);
+  return bytes ? { type: 'string', value: text, bytes } : { type: 'string', value: text };
+}
+
 function anyValue(raw: PbAnyValue | null): AnyValue {
   switch (raw?.value) {
     case undefined:
       return { type: 'empty' };
     case 'stringValue':
-      return { type: 'string', value: raw.stringValue };
+      return stringValue(raw.stringValue);
     case 'boolValue':
       return { type: 'bool', value: raw.boolValue };
     case 'intValue':
@@ -246,8 +275,17 @@ function anyValue(raw: PbAnyValue | null): AnyValue {
   }
 }
 
+function keyValue(raw: PbKeyValue): KeyValue {
+  if (typeof raw.key === 'string') {
+    if (raw.key.includes('\uFFFD')) replacementSeen = true;
+    return { key: raw.key, value: anyValue(raw.value) };
+  }
+  const { text, bytes } = textOf(raw.key);
+  return bytes ? { key: text, keyBytes: bytes, value: anyValue(raw.value) } : { key: text, value: anyValue(raw.value) };
+}
+
 function keyValues(raw: readonly PbKeyValue[]): KeyValue[] {
-  return raw.map((entry) => ({ key: entry.key, value: anyValue(entry.value) }));
+  return raw.map(keyValue);
 }
 
 function resource(raw: PbResource | null): Resource {
@@ -478,14 +516,19 @@ function decodeRequest<Raw, Decoded>(
   toModel: (raw: Raw) => Decoded,
 ): Decoded {
   const messageType = otlpMessageTypes()[type];
+  const json = isOtlpJsonPayload(payload);
   let raw: Raw;
   try {
-    raw = (isOtlpJsonPayload(payload) ? otlpJsonMessage(messageType, payload) : messageType.decode(payload)) as unknown as Raw;
+    raw = (json ? otlpJsonMessage(messageType, payload) : messageType.decode(payload)) as unknown as Raw;
   } catch (err) {
     throw new OtlpDecodeError(`malformed ${messageType.name}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    return toModel(raw);
+    replacementSeen = false;
+    const decoded = toModel(raw);
+    // JSON text is Unicode: its strings have no bytes of their own to keep.
+    if (!replacementSeen || json) return decoded;
+    return toModel(otlpRawAttributeStringTypes()[type].decode(payload) as unknown as Raw);
   } catch (err) {
     if (err instanceof OtlpDecodeError) throw new OtlpDecodeError(`invalid ${messageType.name}: ${err.message}`);
     throw err;

@@ -14,6 +14,12 @@ import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@op
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AGENT_SCOPE_NAME, MetricAttr, Metrics, ResourceAttr, SpanAttr } from '@stallscope/schemas';
 import { otlpMessageTypes } from './otlp-schema.js';
+import { StoredMap } from './stored-map.js';
+
+/** The stored map of attributes without repeated keys, as a test writes them. */
+export function storedMapOf(attributes: Record<string, string>): StoredMap {
+  return new StoredMap(Object.entries(attributes));
+}
 
 /** 1700000000.123456789 s: past 2^53 ns, so any trip through a JS number would show. */
 export const SPAN_START: HrTime = [1_700_000_000, 123_456_789];

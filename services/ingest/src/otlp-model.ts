@@ -3,7 +3,8 @@
 
 export type AnyValue =
   | { readonly type: 'empty' }
-  | { readonly type: 'string'; readonly value: string }
+  /** `bytes`: what was sent, when it is not UTF-8 (`value` then has U+FFFD for each bad sequence). */
+  | { readonly type: 'string'; readonly value: string; readonly bytes?: Uint8Array }
   | { readonly type: 'bool'; readonly value: boolean }
   | { readonly type: 'int'; readonly value: bigint }
   | { readonly type: 'double'; readonly value: number }
@@ -13,6 +14,8 @@ export type AnyValue =
 
 export interface KeyValue {
   readonly key: string;
+  /** What was sent, when it is not UTF-8 (`key` then has U+FFFD for each bad sequence). */
+  readonly keyBytes?: Uint8Array;
   readonly value: AnyValue;
 }
 

@@ -3,6 +3,7 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '@stallscope/store';
+import { jsonEachRowText } from './clickhouse-values.js';
 import { columnCodec, encodeRowBinary, UnsupportedColumnTypeError, type ColumnCodec } from './row-binary.js';
 
 /** Per-query settings, as the store's client takes them. */
@@ -58,4 +59,18 @@ export async function insertRowBinaryFromFile(
   } finally {
     await unlink(path);
   }
+}
+
+/**
+ * Inserts rows as JSONEachRow text built by jsonEachRowText (a map's repeated
+ * keys kept), sent as the insert query's inline data.
+ */
+export async function insertJsonEachRow(
+  client: Store['client'],
+  table: string,
+  rows: readonly object[],
+  settings: ClickHouseSettings,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${jsonEachRowText(rows)}`, clickhouse_settings: settings });
 }

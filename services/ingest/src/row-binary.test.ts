@@ -1,6 +1,6 @@
 // RowBinary against JSONEachRow on the real engine (chDB): the same rows go into
-// a table through both formats (the JSONEachRow path the ingest used before,
-// and the RowBinary one), and every stored column must read back equal.
+// a table through both of the ingest's formats (JSONEachRow, for a ClickHouse
+// server, and RowBinary), and every stored column must read back equal.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +15,9 @@ import { decodeExportLogsServiceRequest, decodeExportMetricsServiceRequest, deco
 import { OtlpDecodeError } from './otlp-decode-error.js';
 import { appLogRecords, everyMetricKindRequest, serializeLogs, serializeMetrics, serializeSpans, slowSyscallSpan, syscallDurationMetrics } from './otlp-fixtures.js';
 import { columnCodec, encodeRowBinary, UnsupportedColumnTypeError } from './row-binary.js';
-import { insertRowBinaryFromFile, tableCodecs } from './row-binary-insert.js';
+import { insertJsonEachRow, insertRowBinaryFromFile, tableCodecs } from './row-binary-insert.js';
 import { Tables, traceRows } from './rows.js';
+import type { ExportTraceServiceRequest, KeyValue } from './otlp-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stallscope-row-binary-'));
 const logger = createLogger('silent');
@@ -42,17 +43,21 @@ async function storedAsText(table: string): Promise<Record<string, string>[]> {
   return result.json<Record<string, string>>();
 }
 
-/** Inserts rows into `table` as JSONEachRow and into a twin of it as RowBinary; returns both tables' contents. */
-async function bothWays(table: string, rows: readonly object[]): Promise<{ json: Record<string, string>[]; rowBinary: Record<string, string>[] }> {
-  const twin = `${table}_rowbinary_twin`;
-  // The fixtures' times are older than the tables' TTL, which would drop them on insert.
+/** The fixtures' times are older than the tables' TTL, which would drop them on insert. */
+async function removeTtl(table: string): Promise<void> {
   if ((await store.client.query({ query: `SHOW CREATE TABLE ${table}`, format: 'TabSeparatedRaw' }).then((result) => result.text())).includes('TTL')) {
     await store.client.command({ query: `ALTER TABLE ${table} REMOVE TTL` });
   }
+}
+
+/** Inserts rows into `table` as JSONEachRow and into a twin of it as RowBinary; returns both tables' contents. */
+async function bothWays(table: string, rows: readonly object[]): Promise<{ json: Record<string, string>[]; rowBinary: Record<string, string>[] }> {
+  const twin = `${table}_rowbinary_twin`;
+  await removeTtl(table);
   await store.client.command({ query: `CREATE TABLE ${twin} AS ${table}` });
   try {
     await store.client.command({ query: `TRUNCATE TABLE ${table}` });
-    await store.client.insert({ table, values: rows, format: 'JSONEachRow' });
+    await insertJsonEachRow(store.client, table, rows, {});
     const codecs = await tableCodecs(store.client, twin);
     assert.ok('columns' in codecs, `${table} has a codec for every column`);
     await insertRowBinaryFromFile(store.client, twin, codecs.columns, rows, { insert_deduplicate: 1, insert_deduplication_token: `${twin}/test` });
@@ -69,6 +74,88 @@ describe('RowBinary inserts over chDB', () => {
     const { json, rowBinary } = await bothWays(Tables.traces, rows);
     assert.equal(json.length, 2);
     assert.deepEqual(rowBinary, json);
+  });
+
+  it('otel_traces: repeated attribute keys are stored every time, sorted by key bytes, in both formats (as the Collector\'s exporter)', async () => {
+    const request = decodeExportTraceServiceRequest(serializeSpans([slowSyscallSpan()]));
+    const repeated = (attributes: readonly KeyValue[], key: string): KeyValue[] => [
+      { key, value: { type: 'string', value: 'before' } },
+      ...attributes,
+      { key: 'a.first', value: { type: 'int', value: 1n } },
+      { key, value: { type: 'string', value: 'after' } },
+    ];
+    const resourceSpans = request.resourceSpans[0]!;
+    const span = resourceSpans.scopeSpans[0]!.spans[0]!;
+    const withRepeats: ExportTraceServiceRequest = {
+      resourceSpans: [
+        {
+          ...resourceSpans,
+          resource: { ...resourceSpans.resource, attributes: repeated(resourceSpans.resource.attributes, 'service.name') },
+          scopeSpans: [
+            {
+              ...resourceSpans.scopeSpans[0]!,
+              spans: [
+                {
+                  ...span,
+                  attributes: repeated(span.attributes, 'stallscope.wait_class'),
+                  events: span.events.map((event) => ({ ...event, attributes: repeated(event.attributes, 'thread.id') })),
+                  links: span.links.map((link) => ({ ...link, attributes: repeated(link.attributes, 'link.reason') })),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const rows = traceRows(withRepeats);
+    const { json, rowBinary } = await bothWays(Tables.traces, rows);
+    assert.deepEqual(rowBinary, json);
+    const stored = json[0]!;
+    assert.equal(stored.ServiceName, 'before', 'the first service.name sent, as pcommon.Map.Get reads it');
+    assert.equal(stored.ResourceAttributes, "{'a.first':'1','host.name':'host-a','process.pid':'4242','service.name':'before','service.name':'checkout','service.name':'after'}");
+    assert.match(stored.SpanAttributes!, /'stallscope.wait_class':'before','stallscope.wait_class':'lock','stallscope.wait_class':'after'/);
+    assert.equal(stored['Events.Attributes'], "[{'a.first':'1','thread.id':'before','thread.id':'77','thread.id':'after'}]");
+    assert.equal(stored['Links.Attributes'], "[{'a.first':'1','link.reason':'before','link.reason':'follows','link.reason':'after'}]");
+  });
+
+  it('otel_traces: keys and strings that are not UTF-8 are stored as their bytes by RowBinary, with U+FFFD by JSONEachRow (JSON text is Unicode)', async () => {
+    const request = decodeExportTraceServiceRequest(serializeSpans([slowSyscallSpan()]));
+    const resourceSpans = request.resourceSpans[0]!;
+    const span = resourceSpans.scopeSpans[0]!.spans[0]!;
+    const bad = Uint8Array.from([0x61, 0xff, 0xe2, 0x82]);
+    const withBytes: ExportTraceServiceRequest = {
+      resourceSpans: [
+        {
+          ...resourceSpans,
+          scopeSpans: [
+            {
+              ...resourceSpans.scopeSpans[0]!,
+              spans: [{ ...span, attributes: [{ key: 'k\uFFFD', keyBytes: Uint8Array.from([0x6b, 0xff]), value: { type: 'string', value: 'a\uFFFD\uFFFD', bytes: bad } }] }],
+            },
+          ],
+        },
+      ],
+    };
+    const rows = traceRows(withBytes);
+    const twin = `${Tables.traces}_bytes_twin`;
+    await removeTtl(Tables.traces);
+    await store.client.command({ query: `CREATE TABLE ${twin} AS ${Tables.traces}` });
+    try {
+      const codecs = await tableCodecs(store.client, twin);
+      assert.ok('columns' in codecs);
+      // Tokens of their own: an earlier test's token would make the second insert a duplicate.
+      await insertRowBinaryFromFile(store.client, twin, codecs.columns, rows, { insert_deduplication_token: `${twin}/row-binary` });
+      await insertJsonEachRow(store.client, twin, rows.map((row) => ({ ...row, SpanId: 'json' })), { insert_deduplication_token: `${twin}/json` });
+      const result = await store.client.query({
+        query: `SELECT SpanId, hex(mapKeys(SpanAttributes)[1]) AS key, hex(mapValues(SpanAttributes)[1]) AS value FROM ${twin} ORDER BY SpanId = 'json'`,
+        format: 'JSONEachRow',
+      });
+      const [rowBinary, json] = await result.json<{ key: string; value: string }>();
+      assert.deepEqual(rowBinary && { key: rowBinary.key, value: rowBinary.value }, { key: '6BFF', value: '61FFE282' });
+      assert.deepEqual(json && { key: json.key, value: json.value }, { key: '6BEFBFBD', value: '61EFBFBDEFBFBD' });
+    } finally {
+      await store.client.command({ query: `DROP TABLE ${twin}` });
+    }
   });
 
   it('every metric table (64-bit counts at their limits, NaN and infinities, exemplars, quantiles) reads back as JSONEachRow stores it', async () => {

@@ -2,7 +2,10 @@
 // table's own column types (DESCRIBE TABLE), so the migrations stay the one
 // place that declares them. Values come in the forms the row builders make for
 // JSONEachRow (DateTime64 as "<seconds>.<fraction>", UInt64 as decimal text,
-// Float64 as a number or 'nan'/'inf'/'-inf'), so both formats carry the same rows.
+// Float64 as a number or 'nan'/'inf'/'-inf', maps as a StoredMap or a plain
+// object, strings as text or, when not UTF-8, as their bytes), so both formats
+// carry the same rows.
+import { StoredMap } from './stored-map.js';
 
 /** A column type this encoder does not write; the table's inserts stay JSONEachRow. */
 export class UnsupportedColumnTypeError extends Error {}
@@ -48,6 +51,14 @@ export class RowBinaryWriter {
     this.varUInt(bytes);
     this.reserve(bytes);
     this.position += this.buffer.write(value, this.position, 'utf8');
+  }
+
+  /** A string's bytes as they are (ClickHouse strings are bytes, UTF-8 or not). */
+  rawString(value: Uint8Array): void {
+    this.varUInt(value.length);
+    this.reserve(value.length);
+    this.buffer.set(value, this.position);
+    this.position += value.length;
   }
 
   uint8(value: number): void {
@@ -166,8 +177,9 @@ function dateTime64Codec(type: string, precision: number): ColumnCodec {
 }
 
 const stringCodec: ColumnCodec = (writer, value, column) => {
-  if (typeof value !== 'string') badValue(column, value, 'String');
-  writer.string(value);
+  if (typeof value === 'string') writer.string(value);
+  else if (value instanceof Uint8Array) writer.rawString(value);
+  else badValue(column, value, 'String');
 };
 
 function arrayCodec(element: ColumnCodec, type: string): ColumnCodec {
@@ -180,6 +192,14 @@ function arrayCodec(element: ColumnCodec, type: string): ColumnCodec {
 
 function mapCodec(key: ColumnCodec, mapped: ColumnCodec, type: string): ColumnCodec {
   return (writer, value, column) => {
+    if (value instanceof StoredMap) {
+      writer.varUInt(value.entries.length);
+      for (const [name, text] of value.entries) {
+        key(writer, name, column);
+        mapped(writer, text, column);
+      }
+      return;
+    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) badValue(column, value, type);
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record);

@@ -10,6 +10,7 @@ import {
   serializeSpans,
   serializeSpansJson,
   slowSyscallSpan,
+  storedMapOf,
 } from './otlp-fixtures.js';
 import { traceRows, type OtelTraceRow } from './rows.js';
 
@@ -25,10 +26,10 @@ describe('traceRows', () => {
       SpanName: 'syscall flock',
       SpanKind: 'Server',
       ServiceName: 'checkout',
-      ResourceAttributes: { 'service.name': 'checkout', 'host.name': 'host-a', 'process.pid': '4242' },
+      ResourceAttributes: storedMapOf({ 'service.name': 'checkout', 'host.name': 'host-a', 'process.pid': '4242' }),
       ScopeName: 'stallscope.bpf-agent',
       ScopeVersion: '0.1.0',
-      SpanAttributes: {
+      SpanAttributes: storedMapOf({
         'stallscope.syscall.name': 'flock',
         'stallscope.wait_class': 'lock',
         'stallscope.syscall.return_value': '-11',
@@ -36,17 +37,17 @@ describe('traceRows', () => {
         'stallscope.test.ratio': '0.25',
         'stallscope.test.flag': 'true',
         'stallscope.syscall.args': '["3","2"]',
-      },
+      }),
       Duration: '900000000',
       StatusCode: 'Error',
       StatusMessage: 'EWOULDBLOCK',
       'Events.Timestamp': ['1700000000.500000001'],
       'Events.Name': ['lock acquired'],
-      'Events.Attributes': [{ 'thread.id': '77' }],
+      'Events.Attributes': [storedMapOf({ 'thread.id': '77' })],
       'Links.TraceId': [LINKED_TRACE_ID],
       'Links.SpanId': [LINKED_SPAN_ID],
       'Links.TraceState': [''],
-      'Links.Attributes': [{ 'link.reason': 'follows' }],
+      'Links.Attributes': [storedMapOf({ 'link.reason': 'follows' })],
     };
     assert.deepEqual(rows, [expected]);
   });

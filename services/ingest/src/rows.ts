@@ -3,6 +3,7 @@
 import { ResourceAttr } from '@stallscope/schemas';
 import { attributeString, attributesAsStrings } from './attribute-strings.js';
 import { dateTime64NanosText, hexId, uint64Text } from './clickhouse-values.js';
+import type { StoredMap, StoredText } from './stored-map.js';
 import type { ExportTraceServiceRequest, Span } from './otlp-model.js';
 
 export const Tables = {
@@ -17,8 +18,6 @@ export const Tables = {
 } as const;
 export type TableName = (typeof Tables)[keyof typeof Tables];
 
-export type StringMap = Record<string, string>;
-
 /** One row of otel_traces (schemas/migrations/0001_otel_traces.sql). */
 export interface OtelTraceRow {
   Timestamp: string;
@@ -28,22 +27,22 @@ export interface OtelTraceRow {
   TraceState: string;
   SpanName: string;
   SpanKind: string;
-  ServiceName: string;
-  ResourceAttributes: StringMap;
+  ServiceName: StoredText;
+  ResourceAttributes: StoredMap;
   ScopeName: string;
   ScopeVersion: string;
-  SpanAttributes: StringMap;
+  SpanAttributes: StoredMap;
   /** UInt64 nanoseconds, as a decimal string. */
   Duration: string;
   StatusCode: string;
   StatusMessage: string;
   'Events.Timestamp': string[];
   'Events.Name': string[];
-  'Events.Attributes': StringMap[];
+  'Events.Attributes': StoredMap[];
   'Links.TraceId': string[];
   'Links.SpanId': string[];
   'Links.TraceState': string[];
-  'Links.Attributes': StringMap[];
+  'Links.Attributes': StoredMap[];
 }
 
 // pdata's SpanKind.String() and StatusCode.String(), which the exporter writes.
@@ -58,7 +57,7 @@ function statusCodeName(code: number): string {
   return STATUS_CODE_NAMES[code] ?? '';
 }
 
-function traceRow(span: Span, resource: StringMap, serviceName: string, scopeName: string, scopeVersion: string): OtelTraceRow {
+function traceRow(span: Span, resource: StoredMap, serviceName: StoredText, scopeName: string, scopeVersion: string): OtelTraceRow {
   return {
     Timestamp: dateTime64NanosText(span.startTimeUnixNano),
     TraceId: hexId(span.traceId),

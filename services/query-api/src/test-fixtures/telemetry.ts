@@ -3,6 +3,7 @@
 // the query API is tested against the rows the pipeline writes. Tests only.
 import {
   Tables,
+  insertJsonEachRow,
   logRows,
   metricRows,
   traceRows,
@@ -112,7 +113,7 @@ export async function insertHistograms(store: Store, points: readonly HistogramP
     })),
   };
   const rows = metricRows(request).exponentialHistograms;
-  await store.client.insert({ table: Tables.exponentialHistograms, values: rows, format: 'JSONEachRow' });
+  await insertJsonEachRow(store.client, Tables.exponentialHistograms, rows, {});
 }
 
 export interface ErrorCountPoint {
@@ -165,7 +166,7 @@ export async function insertErrorCounts(store: Store, points: readonly ErrorCoun
       ],
     })),
   };
-  await store.client.insert({ table: Tables.sums, values: metricRows(request).sums, format: 'JSONEachRow' });
+  await insertJsonEachRow(store.client, Tables.sums, metricRows(request).sums, {});
 }
 
 export interface SpanSpec {
@@ -228,7 +229,7 @@ export async function insertSpans(store: Store, spans: readonly SpanSpec[]): Pro
       };
     }),
   };
-  await store.client.insert({ table: Tables.traces, values: traceRows(request), format: 'JSONEachRow' });
+  await insertJsonEachRow(store.client, Tables.traces, traceRows(request), {});
 }
 
 export interface OffCpuStackLog {
@@ -298,7 +299,7 @@ async function insertStackLogs(
       ],
     })),
   };
-  await store.client.insert({ table: Tables.logs, values: logRows(request), format: 'JSONEachRow' });
+  await insertJsonEachRow(store.client, Tables.logs, logRows(request), {});
 }
 
 /** One number point of a sum (delta, monotonic) or a gauge. */
@@ -350,8 +351,8 @@ export async function insertNumberPoints(store: Store, points: readonly NumberPo
     }),
   };
   const rows = metricRows(request);
-  if (rows.sums.length > 0) await store.client.insert({ table: Tables.sums, values: rows.sums, format: 'JSONEachRow' });
-  if (rows.gauges.length > 0) await store.client.insert({ table: Tables.gauges, values: rows.gauges, format: 'JSONEachRow' });
+  if (rows.sums.length > 0) await insertJsonEachRow(store.client, Tables.sums, rows.sums, {});
+  if (rows.gauges.length > 0) await insertJsonEachRow(store.client, Tables.gauges, rows.gauges, {});
 }
 
 export interface GoParkStackLog {
@@ -390,7 +391,7 @@ export async function insertGoParkStacks(store: Store, stacks: readonly GoParkSt
       ],
     })),
   };
-  await store.client.insert({ table: Tables.logs, values: logRows(request), format: 'JSONEachRow' });
+  await insertJsonEachRow(store.client, Tables.logs, logRows(request), {});
 }
 
 /** A log record of the agent's, as its signals send them (event name, body, attributes). */
@@ -431,5 +432,5 @@ export async function insertAgentLogRecords(store: Store, records: readonly Agen
       ],
     })),
   };
-  await store.client.insert({ table: Tables.logs, values: logRows(request), format: 'JSONEachRow' });
+  await insertJsonEachRow(store.client, Tables.logs, logRows(request), {});
 }

@@ -90,10 +90,11 @@ describe('Jaeger HTTP API over chDB', () => {
       tags: [
         { key: 'otel.scope.name', type: 'string', value: 'checkout-instrumentation' },
         { key: 'otel.scope.version', type: 'string', value: '2.0.0' },
+        // The span's attributes in their stored order: sorted by key, as the Collector's exporter stores them.
+        { key: 'cache.hit', type: 'bool', value: false },
         { key: 'http.request.method', type: 'string', value: 'POST' },
         { key: 'http.response.status_code', type: 'int64', value: 503 },
         { key: 'retry.ratio', type: 'float64', value: 0.25 },
-        { key: 'cache.hit', type: 'bool', value: false },
         { key: 'span.kind', type: 'string', value: 'server' },
         { key: 'otel.status_code', type: 'string', value: 'ERROR' },
         { key: 'error', type: 'bool', value: true },
@@ -122,8 +123,8 @@ describe('Jaeger HTTP API over chDB', () => {
       tags: [
         { key: 'otel.scope.name', type: 'string', value: AGENT_SCOPE_NAME },
         { key: SpanAttr.syscallName, type: 'string', value: 'read' },
-        { key: SpanAttr.threadId, type: 'int64', value: 4243 },
         { key: SpanAttr.waitClass, type: 'string', value: 'ipc' },
+        { key: SpanAttr.threadId, type: 'int64', value: 4243 },
         { key: 'span.kind', type: 'string', value: 'internal' },
         kernelTag,
       ],

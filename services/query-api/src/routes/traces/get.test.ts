@@ -76,14 +76,15 @@ describe('GET /v1/traces/:traceId over chDB', () => {
 
   it('serves OTLP JSON: resources and scopes grouped, exact nanoseconds, typed attributes, the kernel flag', async () => {
     const { body } = await getTrace(scenario.traceId);
+    // Attributes in their stored order: sorted by key, as the Collector's exporter stores them.
     assert.deepEqual(
       body.resourceSpans.map((rs) => [rs.resource.attributes.map((kv) => kv.key), rs.scopeSpans.map((ss) => ss.scope)]),
       [
-        [['service.name', 'host.name', 'process.pid', 'service.version'], [{ name: 'checkout-instrumentation', version: '2.0.0' }]],
-        [['service.name', 'host.name', 'process.pid'], [{ name: AGENT_SCOPE_NAME, version: '' }]],
+        [['host.name', 'process.pid', 'service.name', 'service.version'], [{ name: 'checkout-instrumentation', version: '2.0.0' }]],
+        [['host.name', 'process.pid', 'service.name'], [{ name: AGENT_SCOPE_NAME, version: '' }]],
       ],
     );
-    assert.deepEqual(body.resourceSpans[0]?.resource.attributes[2], { key: 'process.pid', value: { intValue: '4242' } });
+    assert.deepEqual(body.resourceSpans[0]?.resource.attributes[1], { key: 'process.pid', value: { intValue: '4242' } });
     const root = spansOf(body)[0]!;
     assert.deepEqual(root, {
       traceId: scenario.traceId,
@@ -95,10 +96,10 @@ describe('GET /v1/traces/:traceId over chDB', () => {
       startTimeUnixNano: scenario.at(0).toString(),
       endTimeUnixNano: scenario.at(300).toString(),
       attributes: [
+        { key: 'cache.hit', value: { boolValue: false } },
         { key: 'http.request.method', value: { stringValue: 'POST' } },
         { key: 'http.response.status_code', value: { intValue: '503' } },
         { key: 'retry.ratio', value: { doubleValue: 0.25 } },
-        { key: 'cache.hit', value: { boolValue: false } },
       ],
       events: [{ timeUnixNano: scenario.at(290).toString(), name: 'exception', attributes: [{ key: 'exception.type', value: { stringValue: 'PaymentDeclined' } }] }],
       links: [],
