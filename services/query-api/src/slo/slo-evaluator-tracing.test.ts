@@ -14,6 +14,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { createLogger } from '@stallscope/common';
 import { SelfSpan, SelfSpanAttr, SloEvaluateOutcome } from '@stallscope/schemas';
 import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { FAST_BURN_1H, readLatencySlo, webhookTarget } from '../test-fixtures/alerting-slo.js';
 import { insertHistograms, syscallPoint } from '../test-fixtures/telemetry.js';
 import { createSloCatalog, type SloCatalog } from './slo-catalog.js';
 import { createSloEvaluator } from './slo-evaluator.js';
@@ -28,63 +29,7 @@ const NOW_SECONDS = Math.floor(Date.now() / 3_600_000) * 3_600;
 const BURNING_SERVICE = 'checkout-7f3a';
 const QUIET_SERVICE = 'ledger-91c2';
 
-function slo(name: string, service: string, withAlertPolicy: boolean): string {
-  const alertPolicies = `
-  alertPolicies:
-    - kind: AlertPolicy
-      metadata:
-        name: fast-burn
-      spec:
-        alertWhenBreaching: true
-        conditions:
-          - conditionRef: fast-burn-1h
-        notificationTargets:
-          - targetRef: on-call`;
-  return `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: ${name}
-spec:
-  service: ${service}
-  indicator:
-    metadata:
-      name: ${name}-read
-    spec:
-      thresholdMetric:
-        metricSource:
-          type: Stallscope
-          spec:
-            signal: syscall.duration
-            syscall: read
-  budgetingMethod: Timeslices
-  objectives:
-    - op: lt
-      value: 20
-      target: 0.99
-      timeSliceWindow: 1m${withAlertPolicy ? alertPolicies : ''}
-`;
-}
-
-const ALERTING_OBJECTS = `apiVersion: openslo/v1
-kind: AlertCondition
-metadata:
-  name: fast-burn-1h
-spec:
-  severity: page
-  condition:
-    kind: burnrate
-    op: gte
-    threshold: 14.4
-    lookbackWindow: 1h
-    alertAfter: 0m
----
-apiVersion: openslo/v1
-kind: AlertNotificationTarget
-metadata:
-  name: on-call
-spec:
-  target: http://127.0.0.1:9/hook
-`;
+const ALERT = { targetRef: 'on-call' };
 
 let catalog: SloCatalog;
 
@@ -100,7 +45,13 @@ before(async () => {
   );
   const file = join(dataDir, 'slos.yaml');
   // The third has no alert policy: a round does not evaluate it.
-  writeFileSync(file, [slo('checkout-read', BURNING_SERVICE, true), slo('ledger-read', QUIET_SERVICE, true), slo('audit-read', QUIET_SERVICE, false), ALERTING_OBJECTS].join('---\n'));
+  writeFileSync(file, [
+      readLatencySlo('checkout-read', BURNING_SERVICE, ALERT),
+      readLatencySlo('ledger-read', QUIET_SERVICE, ALERT),
+      readLatencySlo('audit-read', QUIET_SERVICE),
+      FAST_BURN_1H,
+      webhookTarget('on-call', 'http://127.0.0.1:9/hook'),
+    ].join('---\n'));
   catalog = createSloCatalog({ files: [file] }, { store, logger });
 });
 

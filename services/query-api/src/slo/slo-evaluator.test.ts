@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@stallscope/common';
 import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { FAST_BURN_1H, readLatencySlo, webhookTarget } from '../test-fixtures/alerting-slo.js';
 import { insertHistograms, syscallPoint } from '../test-fixtures/telemetry.js';
 import { createSloCatalog } from './slo-catalog.js';
 import { createSloEvaluator, type BurnAlertNotification } from './slo-evaluator.js';
@@ -64,61 +65,7 @@ async function receiver(statuses: number[] = []): Promise<{ url: string; receive
 }
 
 function alertingSlo(name: string, service: string, url: string): string {
-  return `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: ${name}
-spec:
-  service: ${service}
-  indicator:
-    metadata:
-      name: ${name}-read
-    spec:
-      thresholdMetric:
-        metricSource:
-          type: Stallscope
-          spec:
-            signal: syscall.duration
-            syscall: read
-  budgetingMethod: Timeslices
-  objectives:
-    - op: lt
-      value: 20
-      target: 0.99
-      timeSliceWindow: 1m
-  alertPolicies:
-    - kind: AlertPolicy
-      metadata:
-        name: fast-burn
-      spec:
-        alertWhenBreaching: true
-        alertWhenResolved: true
-        conditions:
-          - conditionRef: fast-burn-1h
-        notificationTargets:
-          - targetRef: ${name}-hook
----
-apiVersion: openslo/v1
-kind: AlertCondition
-metadata:
-  name: fast-burn-1h
-spec:
-  severity: page
-  condition:
-    kind: burnrate
-    op: gte
-    threshold: 14.4
-    lookbackWindow: 1h
-    alertAfter: 0m
----
-apiVersion: openslo/v1
-kind: AlertNotificationTarget
-metadata:
-  name: ${name}-hook
-spec:
-  description: on-call webhook
-  target: ${url}
-`;
+  return [readLatencySlo(name, service, { targetRef: `${name}-hook`, whenResolved: true }), FAST_BURN_1H, webhookTarget(`${name}-hook`, url)].join('---\n');
 }
 
 const config: SloConfig = {
