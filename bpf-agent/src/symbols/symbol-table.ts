@@ -152,8 +152,8 @@ export class SymbolTableBuilder {
     // Names stay in the file when every kept one is there (not when a debug file or a Go pclntab gave some).
     let inFile = this.nameFile !== undefined;
     for (let u = 0; inFile && u < unique; u++) inFile = !Number.isNaN(this.nameFileOffsets[order[u]!]!);
-    const nameStarts = new Uint32Array(inFile ? unique : unique + 1);
-    const nameFileOffsets = inFile ? new Float64Array(unique) : undefined;
+    const nameStarts = new Uint32Array(inFile ? 1 : unique + 1);
+    const nameFile = inFile ? { file: this.nameFile!, offsets: new Float64Array(unique), lengths: new Uint32Array(unique) } : undefined;
     let nameBytes = 0;
     if (!inFile) for (let u = 0; u < unique; u++) nameBytes += this.nameLength(order[u]!);
     const names = Buffer.alloc(nameBytes);
@@ -170,26 +170,25 @@ export class SymbolTableBuilder {
       }
       starts[u] = start;
       ends[u] = end;
-      if (nameFileOffsets) {
-        // In file mode nameStarts holds each name's length.
-        nameFileOffsets[u] = this.nameFileOffsets[i]!;
-        nameStarts[u] = this.nameLength(i);
+      if (nameFile) {
+        nameFile.offsets[u] = this.nameFileOffsets[i]!;
+        nameFile.lengths[u] = this.nameLength(i);
       } else {
         nameStarts[u + 1] = nameStarts[u]! + this.names.copy(names, nameStarts[u], this.nameStarts[i], this.nameStarts[i + 1]);
       }
     }
-    return nameFileOffsets ? { starts, ends, nameStarts, names, inFile: { file: this.nameFile!, offsets: nameFileOffsets } } : { starts, ends, nameStarts, names };
+    return nameFile ? { starts, ends, nameStarts, names, inFile: nameFile } : { starts, ends, nameStarts, names };
   }
 }
 
 interface SymbolColumns {
   starts: BigUint64Array;
   ends: BigUint64Array;
-  /** names of symbol i: names[nameStarts[i], nameStarts[i + 1]); with `inFile`, the length of its name there */
+  /** names of symbol i: names[nameStarts[i], nameStarts[i + 1]) (both empty with `inFile`) */
   nameStarts: Uint32Array;
   names: Buffer;
-  /** Names read from the file at lookup: symbol i's at offsets[i]. */
-  inFile?: { file: NameFile; offsets: Float64Array };
+  /** Names read from the file at lookup: symbol i's is lengths[i] bytes at offsets[i]. */
+  inFile?: { file: NameFile; offsets: Float64Array; lengths: Uint32Array };
 }
 
 /**
@@ -221,7 +220,7 @@ export class SymbolTable {
   /** Memory held, for a cache bounded in bytes. */
   get byteSize(): number {
     const { starts, ends, nameStarts, names, inFile } = this.columns;
-    return starts.byteLength + ends.byteLength + nameStarts.byteLength + names.length + (inFile?.offsets.byteLength ?? 0);
+    return starts.byteLength + ends.byteLength + nameStarts.byteLength + names.length + (inFile ? inFile.offsets.byteLength + inFile.lengths.byteLength : 0);
   }
 
   lookup(address: bigint): string | undefined {
@@ -242,7 +241,7 @@ export class SymbolTable {
     const known = this.named.get(candidate);
     if (known !== undefined) return known;
     const { inFile } = this.columns;
-    const name = inFile ? inFile.file.read(inFile.offsets[candidate]!, nameStarts[candidate]!) : names.toString('utf8', nameStarts[candidate], nameStarts[candidate + 1]);
+    const name = inFile ? inFile.file.read(inFile.offsets[candidate]!, inFile.lengths[candidate]!) : names.toString('utf8', nameStarts[candidate], nameStarts[candidate + 1]);
     if (name !== undefined) {
       if (this.named.size >= MAX_NAMED) this.named.clear();
       this.named.set(candidate, name);
