@@ -5,12 +5,15 @@
 // (the C child that holds the BPF objects). Two agents: one reporting every
 // process of this host (the broker's JVM and whatever else runs: their stacks
 // bring their binaries' symbol tables), and one whose cgroup scope is an empty
-// cgroup (a quiet host: nothing to report). The target: RSS < 100 MB.
+// cgroup (a quiet host: nothing to report); and the first again with
+// agent.liteRuntime off (V8's optimizing tiers), the trade it makes. Beside
+// the memory, each agent's CPU over the run (Node.js process and loader,
+// user+system, % of one core). The target: RSS < 100 MB.
 // usage: node bench/agent-rss.mjs [seconds=60] [rounds=2]   (root)
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createProgress, fixed, kafkaSkipReason, median, memoryOf, printTable, requireRoot, startAgent, startKafkaBroker } from './lib/kit.mjs';
+import { cpuSecondsOf, createProgress, fixed, kafkaSkipReason, median, memoryOf, printTable, requireRoot, startAgent, startKafkaBroker } from './lib/kit.mjs';
 
 const NAME = 'agent-rss';
 const seconds = Number(process.argv[2] ?? 60);
@@ -24,18 +27,22 @@ if (skip) {
   process.exit(0);
 }
 
-const progress = createProgress(NAME, { total: rounds * 3 });
+const progress = createProgress(NAME, { total: rounds * 4 });
 progress.update(0, 'starting a Kafka broker');
 const broker = await startKafkaBroker();
 
-/** VmRSS of `pids` (MB) when ready and after each of STEPS equal steps, and their VmHWM at the end. */
+/** VmRSS of `pids` (MB) when ready and after each of STEPS equal steps, their VmHWM at the end, and their CPU over the run (cores). */
 async function sample(pids) {
   const at = [pids.map((pid) => memoryOf(pid).rssMb)];
+  const cpuBefore = pids.map(cpuSecondsOf);
+  const startedAt = performance.now();
   for (let step = 1; step <= STEPS; step++) {
     await sleep((seconds * 1000) / STEPS);
     at.push(pids.map((pid) => memoryOf(pid).rssMb));
   }
-  return { at, hwm: pids.map((pid) => memoryOf(pid).hwmMb) };
+  const elapsedS = (performance.now() - startedAt) / 1000;
+  const cores = pids.map(cpuSecondsOf).reduce((sum, now, index) => sum + now - cpuBefore[index], 0) / elapsedS;
+  return { at, hwm: pids.map((pid) => memoryOf(pid).hwmMb), cores };
 }
 
 const emptyCgroup = `stallscope-bench-quiet-${process.pid}`;
@@ -43,6 +50,7 @@ mkdirSync(`/sys/fs/cgroup/${emptyCgroup}`);
 const agents = {
   'agent, every process of this host': {},
   'agent, an empty cgroup in scope': { STALLSCOPE_AGENT_CGROUP_SCOPE: `/${emptyCgroup}` },
+  'agent, every process of this host, liteRuntime off': { STALLSCOPE_AGENT_LITE_RUNTIME: 'false' },
 };
 const results = { node: [], ...Object.fromEntries(Object.keys(agents).flatMap((name) => [[name, []], [`${name} (loader)`, []]])) };
 let done = 0;
@@ -61,7 +69,7 @@ try {
       const agent = await startAgent(broker.brokers, env);
       try {
         const agentSample = await sample([agent.pid, agent.loaderPid]);
-        results[name].push({ at: agentSample.at.map(([rss]) => rss), hwm: agentSample.hwm[0] });
+        results[name].push({ at: agentSample.at.map(([rss]) => rss), hwm: agentSample.hwm[0], cores: agentSample.cores });
         results[`${name} (loader)`].push({ at: agentSample.at.map(([, rss]) => rss), hwm: agentSample.hwm[1] });
       } finally {
         await agent.stop();
@@ -86,5 +94,6 @@ printTable(['process', ...stepLabels, 'VmHWM'], rows);
 const floor = median(results.node.map((run) => run.at.at(-1)));
 for (const name of Object.keys(agents)) {
   const end = median(results[name].map((run) => run.at.at(-1)));
-  console.log(`${name}: ${fixed(end)} MB at the end, ${fixed(end / floor, 2)}x the idle node (target < 100 MB)`);
+  const cpu = median(results[name].map((run) => run.cores)) * 100;
+  console.log(`${name}: ${fixed(end)} MB at the end, ${fixed(end / floor, 2)}x the idle node (target < 100 MB); CPU ${fixed(cpu, 2)}% of one core (with its loader)`);
 }

@@ -17,6 +17,7 @@ import { MAX_MESSAGE_BYTES, encodeLogsRequests, encodeMetricsRequests, encodeTra
 import { defaultLoaderPath } from './loader/default-loader-path.js';
 import { spawnLoader } from './loader/loader-process.js';
 import type { HelloRecord, LoaderRecord, SnapshotEndRecord } from './loader/records.js';
+import { WallClock } from './loader/wall-clock.js';
 import { hrTimeOfNs } from './export/hr-time.js';
 import { loadServiceRules, parseCgroupScope, ProcessRegistry, readProcessInfo, type ProcessInfo } from './process/index.js';
 import type { AgentSignal, SignalContext } from './signal.js';
@@ -101,6 +102,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   });
 
   let hello: HelloRecord | undefined;
+  const wallClock = new WallClock();
   let lastSnapshotUnixNs: bigint | undefined;
   let lastDrops: bigint[] = DROP_REASONS.map(() => 0n);
   const inFlight = new Set<Promise<void>>();
@@ -112,10 +114,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   const contextFor = (name: SignalName): SignalContext => ({
     hostName,
     processes,
-    toUnixNs(monotonicNs) {
-      if (!hello) throw new Error('loader record before hello');
-      return hello.realtimeNs + (monotonicNs - hello.monotonicNs);
-    },
+    toUnixNs: (monotonicNs) => wallClock.toUnixNs(monotonicNs),
     command(line) {
       loader?.command(name, line);
     },
@@ -140,6 +139,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
 
   function onHello(record: HelloRecord): void {
     hello = record;
+    wallClock.observe(record);
     for (const signal of signals) {
       const running = (record.signals & SignalBit[signal.name]) !== 0;
       signalsRunning.set({ signal: signal.name }, running ? 1 : 0);
@@ -148,6 +148,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps): Component {
   }
 
   function onSnapshotEnd(end: SnapshotEndRecord): void {
+    wallClock.observe(end);
     const span = startIntervalSpan();
     const endUnixNs = end.realtimeNs;
     const startUnixNs = lastSnapshotUnixNs ?? hello?.realtimeNs ?? endUnixNs;

@@ -9,7 +9,9 @@
  * Retransmits, resets and most state changes run in softirq context, where the
  * current task is anyone. So a socket's owner is taken where it surely runs:
  * connect() (-> SYN_SENT), listen() (-> LISTEN) and sendmsg (accepted sockets),
- * and looked up later by the socket's address.
+ * and kept in the socket's own storage: sendmsg runs on every send, and a
+ * socket-local lookup costs a fraction of a hash lookup by address; it is freed
+ * with the socket, so no entry outlives its socket or needs an LRU bound.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -30,9 +32,9 @@ const volatile __u64 max_events_per_sec = TCP_EVENTS_PER_SEC;
 const volatile __u8 classed_ports[TCP_PORT_BITMAP_BYTES] = {};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TCP_SOCK_ENTRIES);
-	__type(key, __u64); /* struct sock * */
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct tcp_sock_info);
 } socks SEC(".maps");
 
@@ -82,9 +84,7 @@ static __always_inline __u32 peer_port_class(const struct sock *sk)
 
 static __always_inline struct tcp_sock_info *sock_info(const struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-
-	return bpf_map_lookup_elem(&socks, &key);
+	return bpf_sk_storage_get(&socks, (void *)sk, NULL, 0);
 }
 
 static __always_inline void count(__u32 tgid, __u32 kind, __u32 port_class, __u64 n)
@@ -113,13 +113,14 @@ static __always_inline struct tcp_sock_info *own(const struct sock *sk, __u64 sy
 		.tgid = bpf_get_current_pid_tgid() >> 32,
 		.port_class = peer_port_class(sk),
 	};
-	__u64 key = (__u64)sk;
+	struct tcp_sock_info *stored;
 
 	bpf_get_current_comm(&info.comm, sizeof(info.comm));
-	/* connect() and listen() start the socket's life here: replace any stale entry. */
-	if (bpf_map_update_elem(&socks, &key, &info, syn_sent_ns ? BPF_ANY : BPF_NOEXIST) == 0 || syn_sent_ns)
-		return bpf_map_lookup_elem(&socks, &key);
-	return NULL;
+	/* Made with info when new; connect() and listen() start the socket's life here: they replace it. */
+	stored = bpf_sk_storage_get(&socks, (void *)sk, &info, BPF_SK_STORAGE_GET_F_CREATE);
+	if (stored && syn_sent_ns)
+		*stored = info;
+	return stored;
 }
 
 /* One more event in this second's window, or a drop. */
@@ -192,7 +193,6 @@ static __always_inline void connected(const struct sock *sk, struct tcp_sock_inf
 
 static __always_inline void closed(const struct sock *sk, struct tcp_sock_info *info, int oldstate, __u64 now)
 {
-	__u64 key = (__u64)sk;
 	__u32 kind;
 
 	if (oldstate == TCP_SYN_SENT) {
@@ -202,7 +202,8 @@ static __always_inline void closed(const struct sock *sk, struct tcp_sock_info *
 	}
 	if (info->flags || info->retransmits)
 		emit_connection(sk, info, oldstate, now);
-	bpf_map_delete_elem(&socks, &key);
+	/* A closed socket may connect again: it starts afresh. */
+	bpf_sk_storage_delete(&socks, (void *)sk);
 }
 
 SEC("tp_btf/inet_sock_set_state")

@@ -3,9 +3,6 @@
 #ifndef STALLSCOPE_TCP_H
 #define STALLSCOPE_TCP_H
 
-/* Sockets followed at once (connecting, listening or seen sending); the
- * least recently used goes first when full, so a missed close cannot leak. */
-#define TCP_SOCK_ENTRIES 65536
 /* (tgid, kind, port class) counters and (tgid, port class, bucket) keys. */
 #define TCP_COUNT_ENTRIES 16384
 #define TCP_HIST_ENTRIES 16384

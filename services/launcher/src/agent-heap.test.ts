@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { AGENT_HEAP_FLAGS, AGENT_MALLOC_TUNABLES, wantsAgentHeap } from './agent-heap.js';
+import { AGENT_HEAP_FLAGS, AGENT_LITE_FLAGS, AGENT_MALLOC_TUNABLES, wantsAgentHeap } from './agent-heap.js';
 
 test('only a process running the agent without server-side modules takes the agent heap', () => {
   assert.equal(wantsAgentHeap(['server', 'transport', 'agent'], []), true);
@@ -12,13 +12,13 @@ test('only a process running the agent without server-side modules takes the age
   assert.equal(wantsAgentHeap(['server', 'transport', 'agent'], [...AGENT_HEAP_FLAGS]), false, 'once restarted, not again');
 });
 
-/** Runs a process that restarts itself with the agent heap; its pid before, and after: pid, arguments, young generation size, GLIBC_TUNABLES. */
-function restarted(env: NodeJS.ProcessEnv): { before: string; after: string[] } {
+/** Runs a process that restarts itself with the agent heap; its pid before, and after: pid, arguments, young generation size, GLIBC_TUNABLES, V8 flags. */
+function restarted(env: NodeJS.ProcessEnv, lite = true): { before: string; after: string[] } {
   const script = [
     "const { restartWithAgentHeap, AGENT_HEAP_FLAGS } = await import(process.argv[1]);",
-    "if (!process.execArgv.includes(AGENT_HEAP_FLAGS[0])) { console.log(process.pid); restartWithAgentHeap(); }",
+    `if (!process.execArgv.includes(AGENT_HEAP_FLAGS[0])) { console.log(process.pid); restartWithAgentHeap({ lite: ${lite} }); }`,
     "const v8 = await import('node:v8');",
-    "console.log(process.pid, process.argv.slice(2).join(' '), v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size, process.env.GLIBC_TUNABLES);",
+    "console.log(process.pid, process.argv.slice(2).join(' '), v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size, process.env.GLIBC_TUNABLES, process.execArgv.slice(0, process.execArgv.indexOf('--input-type=module')).join(','));",
   ].join('\n');
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, new URL('./agent-heap.js', import.meta.url).pathname, 'a', '--b'], {
     encoding: 'utf8',
@@ -35,6 +35,11 @@ test('the restart keeps the pid and the arguments and applies the flags and the 
   assert.deepEqual(after.slice(1, 3), ['a', '--b'], 'arguments kept');
   assert.ok(Number(after[3]) <= 4 * 1024 * 1024, `a small young generation: ${after[3]} bytes`);
   assert.equal(after[4], AGENT_MALLOC_TUNABLES);
+  assert.deepEqual(after[5]!.split(','), [...AGENT_HEAP_FLAGS, ...AGENT_LITE_FLAGS], 'V8 in lite mode by default');
+});
+
+test('agent.liteRuntime off keeps the optimizing tiers: only the heap flags', () => {
+  assert.deepEqual(restarted({}, false).after[5]!.split(','), [...AGENT_HEAP_FLAGS]);
 });
 
 test('malloc settings the environment gives win', () => {

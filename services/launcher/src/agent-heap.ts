@@ -8,6 +8,12 @@ import type { ModuleName } from './modules.js';
  * scavenges and saves that memory on each host.
  */
 export const AGENT_HEAP_FLAGS = ['--max-semi-space-size=2'] as const;
+/**
+ * With agent.liteRuntime: the optimizing compilers' code and working memory,
+ * and compiled code kept for functions that no longer run, were most of what a
+ * whole-host agent held beyond an idle Node process.
+ */
+export const AGENT_LITE_FLAGS = ['--lite-mode'] as const;
 
 /**
  * glibc malloc settings for the same process. The symbolizer reads ELF symbol
@@ -31,11 +37,12 @@ export function wantsAgentHeap(modules: readonly ModuleName[], execArgv: readonl
 
 /**
  * Replaces this process (same pid, so supervisors and signals are unaffected)
- * with itself under AGENT_HEAP_FLAGS and, unless the environment sets its
- * own, AGENT_MALLOC_TUNABLES.
+ * with itself under AGENT_HEAP_FLAGS (and AGENT_LITE_FLAGS when `lite`) and,
+ * unless the environment sets its own, AGENT_MALLOC_TUNABLES.
  */
-export function restartWithAgentHeap(): never {
+export function restartWithAgentHeap({ lite }: { lite: boolean }): never {
   const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? AGENT_MALLOC_TUNABLES };
-  process.execve!(process.execPath, [process.execPath, ...AGENT_HEAP_FLAGS, ...process.execArgv, ...process.argv.slice(1)], env);
+  const flags = [...AGENT_HEAP_FLAGS, ...(lite ? AGENT_LITE_FLAGS : [])];
+  process.execve!(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], env);
   throw new Error('process.execve returned');
 }

@@ -85,7 +85,7 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  if (wantsAgentHeap(modules, process.execArgv)) restartWithAgentHeap();
+  if (wantsAgentHeap(modules, process.execArgv)) restartWithAgentHeap({ lite: config.agent.liteRuntime });
 
   // Before the modules, so their first spans have a provider.
   const selfTracing = await startSelfTracingIfOn(config, logger);

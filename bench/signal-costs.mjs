@@ -1,0 +1,135 @@
+// What each agent signal costs a Go HTTP service on its own, and all of them
+// together: bench/goserver saturated by `wrk -t1 -c32`, untraced and under the
+// real agent (`--target agent`, exporting to a local Kafka broker) with one
+// signal switched on at a time, then with the defaults. Each traced run is
+// paired with an untraced run just before it (this machine drifts by more than
+// some signals cost), and each agent first runs under the same load for a
+// warm-up (its start names the host's binaries once: not its steady cost).
+// The set-ups run in a different order each round.
+// Per set-up: req/s and p99 against its untraced partner (median of the
+// rounds), the agent's CPU (launcher + loader, user+system, % of one core) and
+// its VmRSS.
+// usage: node bench/signal-costs.mjs [rounds=3] [seconds-per-run=8] [warm-up-seconds=8]   (root)
+import { agentConfigDefaults } from '@stallscope/bpf-agent';
+import { spawn } from 'node:child_process';
+import {
+  bpfProgramDeltas,
+  bpfProgramsOf,
+  buildGo,
+  cpuSecondsOf,
+  createProgress,
+  fixed,
+  hasCommand,
+  kafkaSkipReason,
+  median,
+  memoryOf,
+  printTable,
+  requireRoot,
+  run,
+  startAgent,
+  startKafkaBroker,
+  withBpfStats,
+} from './lib/kit.mjs';
+
+const NAME = 'signal-costs';
+const rounds = Number(process.argv[2] ?? 3);
+const seconds = Number(process.argv[3] ?? 8);
+const warmUpSeconds = Number(process.argv[4] ?? 8);
+/** After an agent stops, before the next untraced run: its exit and the broker's work on it settle. */
+const SETTLE_MS = 2000;
+
+requireRoot(NAME);
+const missing = [!hasCommand('go') && 'no Go toolchain to build the server', !hasCommand('wrk') && 'wrk not installed (scripts/setup.sh --for-bench installs it)', kafkaSkipReason()].filter(Boolean);
+if (missing.length > 0) {
+  console.log(`${NAME}: skipped, ${missing.join('; ')}`);
+  process.exit(0);
+}
+
+const signalNames = Object.keys(agentConfigDefaults.signals);
+const envOfSignals = (enabled) => Object.fromEntries(signalNames.map((name) => [`STALLSCOPE_AGENT_SIGNALS_${name.toUpperCase()}`, String(enabled(name))]));
+const setups = [
+  ...signalNames.map((only) => ({ name: `${only} only`, env: envOfSignals((name) => name === only) })),
+  { name: 'every default signal', env: envOfSignals((name) => agentConfigDefaults.signals[name]) },
+];
+
+createProgress(NAME).update(0, 'building the Go server, starting a Kafka broker');
+const serverBinary = buildGo('goserver');
+const broker = await startKafkaBroker();
+const server = spawn(serverBinary, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(chunk.toString().trim())));
+
+const durationMs = (value, unit) => Number(value) * { us: 1e-3, ms: 1, s: 1e3 }[unit];
+async function saturated(forSeconds = seconds) {
+  const { stdout } = await run('wrk', ['-t1', '-c32', `-d${forSeconds}s`, '--latency', url]);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(stdout);
+  return { rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)[1]), p99Ms: durationMs(p99[1], p99[2]) };
+}
+
+async function runSetup(setup) {
+  const agent = await startAgent(broker.brokers, setup.env);
+  try {
+    await saturated(warmUpSeconds);
+    const pids = [agent.pid, agent.loaderPid];
+    const cpuBefore = pids.map(cpuSecondsOf);
+    const programsBefore = await bpfProgramsOf([agent.loaderPid]);
+    const startedAt = performance.now();
+    const result = await saturated();
+    const elapsedS = (performance.now() - startedAt) / 1000;
+    const agentCpuS = pids.map(cpuSecondsOf).reduce((sum, now, index) => sum + now - cpuBefore[index], 0);
+    const programs = bpfProgramDeltas(programsBefore, await bpfProgramsOf([agent.loaderPid]));
+    return { ...result, agentCore: agentCpuS / elapsedS, rssMb: memoryOf(agent.pid).rssMb, programs, elapsedS };
+  } finally {
+    await agent.stop();
+  }
+}
+
+try {
+  const runs = new Map(setups.map((setup) => [setup.name, []]));
+  const untracedRuns = [];
+  const steps = createProgress(NAME, { total: rounds * setups.length });
+  let step = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (let index = 0; index < setups.length; index++) {
+      const setup = setups[(index + round * 3) % setups.length];
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const untraced = await saturated();
+      const result = await runSetup(setup);
+      untracedRuns.push(untraced);
+      runs.get(setup.name).push({ ...result, rpsRatio: result.rps / untraced.rps, p99Ratio: result.p99Ms / untraced.p99Ms });
+      steps.update(++step, `round ${round + 1}/${rounds} ${setup.name}: ${fixed(result.rps, 0)} req/s, untraced ${fixed(untraced.rps, 0)}`);
+    }
+  }
+  // bpf_stats adds its own clock reads to every program run: only in this extra run.
+  steps.update(step, 'every default signal once more, with kernel.bpf_stats_enabled=1');
+  const accounted = await withBpfStats(() => runSetup(setups.at(-1)));
+  steps.finish();
+
+  const med = (name, key) => median(runs.get(name).map((r) => r[key]));
+  console.log(`${NAME}: ${rounds} rounds x ${seconds} s (agents warmed up ${warmUpSeconds} s under the same load), wrk -t1 -c32 on bench/goserver; agent = --target agent on Kafka with the signals named`);
+  const untracedRps = untracedRuns.map((r) => r.rps);
+  console.log(`untraced runs: median ${fixed(median(untracedRps), 0)} req/s, from ${fixed(Math.min(...untracedRps), 0)} to ${fixed(Math.max(...untracedRps), 0)}; p99 median ${fixed(median(untracedRuns.map((r) => r.p99Ms)), 2)} ms`);
+  printTable(
+    ['set-up', 'req/s (median)', 'vs untraced', 'p99 ms', 'p99 vs untraced', 'agent % of a core', 'agent VmRSS MB', 'req/s ratio runs'],
+    setups.map(({ name }) => [
+      name,
+      fixed(med(name, 'rps'), 0),
+      fixed(med(name, 'rpsRatio'), 3),
+      fixed(med(name, 'p99Ms'), 2),
+      fixed(med(name, 'p99Ratio'), 2),
+      fixed(med(name, 'agentCore') * 100, 1),
+      fixed(med(name, 'rssMb'), 0),
+      runs.get(name).map((r) => fixed(r.rpsRatio, 3)).join(', '),
+    ]),
+  );
+  console.log(`\nBPF programs of every default signal under this load (one more run, kernel.bpf_stats_enabled=1: ${fixed(accounted.rps, 0)} req/s)`);
+  const busy = accounted.programs.filter((p) => p.runs > 0).sort((a, b) => b.runTimeNs - a.runTimeNs);
+  const coreShare = (ns) => fixed((ns / 1e9 / accounted.elapsedS) * 100, 2);
+  printTable(
+    ['BPF program', 'runs/s', 'ns/run', '% of one core'],
+    [...busy.map((p) => [p.name, fixed(p.runs / accounted.elapsedS, 0), fixed(p.nsPerRun), coreShare(p.runTimeNs)]), ['all', '', '', coreShare(busy.reduce((sum, p) => sum + p.runTimeNs, 0))]],
+  );
+  console.log('target (issues 6 and 9): every default signal >= 0.95 (saturated) and >= 0.99 of untraced throughput');
+} finally {
+  server.kill();
+  await broker.stop();
+}
