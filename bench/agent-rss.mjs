@@ -7,8 +7,9 @@
 // bring their binaries' symbol tables), and one whose cgroup scope is an empty
 // cgroup (a quiet host: nothing to report); and the first again with
 // agent.liteRuntime off (V8's optimizing tiers), the trade it makes. Beside
-// the memory, each agent's CPU over the run (Node.js process and loader,
-// user+system, % of one core). The target: RSS < 100 MB.
+// the memory, each agent's CPU (Node.js process and loader, user+system, % of
+// one core) over the whole run and over its second half (when the host's
+// binaries are named: its steady cost). The target: RSS < 100 MB.
 // usage: node bench/agent-rss.mjs [seconds=60] [rounds=2]   (root)
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
@@ -31,18 +32,20 @@ const progress = createProgress(NAME, { total: rounds * 4 });
 progress.update(0, 'starting a Kafka broker');
 const broker = await startKafkaBroker();
 
-/** VmRSS of `pids` (MB) when ready and after each of STEPS equal steps, their VmHWM at the end, and their CPU over the run (cores). */
+/** VmRSS of `pids` (MB) when ready and after each of STEPS equal steps, their VmHWM at the end, and their CPU (cores) over the run and its second half. */
 async function sample(pids) {
   const at = [pids.map((pid) => memoryOf(pid).rssMb)];
-  const cpuBefore = pids.map(cpuSecondsOf);
-  const startedAt = performance.now();
+  const cpuAt = () => ({ s: pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0), atMs: performance.now() });
+  const cores = (from, to) => (to.s - from.s) / ((to.atMs - from.atMs) / 1000);
+  const start = cpuAt();
+  let half;
   for (let step = 1; step <= STEPS; step++) {
     await sleep((seconds * 1000) / STEPS);
     at.push(pids.map((pid) => memoryOf(pid).rssMb));
+    if (step === STEPS / 2) half = cpuAt();
   }
-  const elapsedS = (performance.now() - startedAt) / 1000;
-  const cores = pids.map(cpuSecondsOf).reduce((sum, now, index) => sum + now - cpuBefore[index], 0) / elapsedS;
-  return { at, hwm: pids.map((pid) => memoryOf(pid).hwmMb), cores };
+  const end = cpuAt();
+  return { at, hwm: pids.map((pid) => memoryOf(pid).hwmMb), cores: cores(start, end), steadyCores: cores(half, end) };
 }
 
 const emptyCgroup = `stallscope-bench-quiet-${process.pid}`;
@@ -69,7 +72,7 @@ try {
       const agent = await startAgent(broker.brokers, env);
       try {
         const agentSample = await sample([agent.pid, agent.loaderPid]);
-        results[name].push({ at: agentSample.at.map(([rss]) => rss), hwm: agentSample.hwm[0], cores: agentSample.cores });
+        results[name].push({ at: agentSample.at.map(([rss]) => rss), hwm: agentSample.hwm[0], cores: agentSample.cores, steadyCores: agentSample.steadyCores });
         results[`${name} (loader)`].push({ at: agentSample.at.map(([, rss]) => rss), hwm: agentSample.hwm[1] });
       } finally {
         await agent.stop();
@@ -94,6 +97,6 @@ printTable(['process', ...stepLabels, 'VmHWM'], rows);
 const floor = median(results.node.map((run) => run.at.at(-1)));
 for (const name of Object.keys(agents)) {
   const end = median(results[name].map((run) => run.at.at(-1)));
-  const cpu = median(results[name].map((run) => run.cores)) * 100;
-  console.log(`${name}: ${fixed(end)} MB at the end, ${fixed(end / floor, 2)}x the idle node (target < 100 MB); CPU ${fixed(cpu, 2)}% of one core (with its loader)`);
+  const cpu = (key) => fixed(median(results[name].map((run) => run[key])) * 100, 2);
+  console.log(`${name}: ${fixed(end)} MB at the end, ${fixed(end / floor, 2)}x the idle node (target < 100 MB); CPU with its loader ${cpu('cores')}% of one core over the run, ${cpu('steadyCores')}% over its second half`);
 }

@@ -33,8 +33,9 @@ import {
   printTable,
   createProgress,
   requireRoot,
-  run,
+  startGoServer,
   withBpfStats,
+  wrkSaturated,
 } from './lib/kit.mjs';
 
 const NAME = 'go-runtime-overhead';
@@ -57,19 +58,8 @@ if (missing.length > 0) {
 
 status.update(0, 'building the Go server');
 const pingPongBinary = buildGo('gopingpong');
-const server = spawn(buildGo('goserver'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(chunk.toString().trim())));
-
-const durationMs = (value, unit) => Number(value) * { us: 1e-3, ms: 1, s: 1e3 }[unit];
-async function saturated() {
-  const { stdout } = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, '--latency', url]);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(stdout);
-  return {
-    rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)[1]),
-    requests: Number(/^\s*(\d+) requests in/m.exec(stdout)[1]),
-    p99Ms: durationMs(p99[1], p99[2]),
-  };
-}
+const server = await startGoServer();
+const saturated = () => wrkSaturated(server.url, seconds);
 
 /**
  * fn(probed) while the goruntime signal runs with these parts; probed(pid)
@@ -202,5 +192,5 @@ try {
   printTable(['set-up', 'req/s', 'vs untraced', 'p99 ms', 'vs untraced', 'probe hits/request'], rows);
   printTable(['set-up (last round)', 'program', 'runs/request', 'ns/run (program only)'], programRows);
 } finally {
-  server.kill();
+  server.stop();
 }

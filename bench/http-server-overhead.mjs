@@ -14,27 +14,25 @@
 import { agentConfigDefaults } from '@stallscope/bpf-agent';
 import { createLogger } from '@stallscope/common';
 import { syscallArchOf } from '@stallscope/schemas';
-import { spawn } from 'node:child_process';
 import { defaultLoaderPath } from '../bpf-agent/dist/src/loader/default-loader-path.js';
 import { spawnLoader } from '../bpf-agent/dist/src/loader/loader-process.js';
 import { loaderOptionsOf } from '../bpf-agent/dist/src/signals.js';
 import {
-  bpfProgramDeltas,
-  bpfProgramsOf,
   buildGo,
-  cpuSecondsOf,
   fixed,
   hasCommand,
   kafkaSkipReason,
+  measureAgent,
   median,
-  memoryOf,
   printTable,
   createProgress,
   requireRoot,
   run,
   startAgent,
+  startGoServer,
   startKafkaBroker,
   withBpfStats,
+  wrkSaturated,
 } from './lib/kit.mjs';
 
 const NAME = 'http-server-overhead';
@@ -54,19 +52,12 @@ if (missing.length > 0) {
 }
 
 createProgress(NAME).update(0, 'building the Go server and load generator, starting a Kafka broker');
-const serverBinary = buildGo('goserver');
 const loadBinary = buildGo('goload');
 const broker = await startKafkaBroker();
-const server = spawn(serverBinary, [], { stdio: ['ignore', 'pipe', 'inherit'] });
-const cleanups = [() => broker.stop(), async () => server.kill()];
-const url = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(chunk.toString().trim())));
-
-const durationMs = (value, unit) => Number(value) * { us: 1e-3, ms: 1, s: 1e3 }[unit];
-async function saturated() {
-  const { stdout } = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, '--latency', url]);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(stdout);
-  return { rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)[1]), p99Ms: durationMs(p99[1], p99[2]) };
-}
+const server = await startGoServer();
+const { url } = server;
+const cleanups = [() => broker.stop(), async () => server.stop()];
+const saturated = () => wrkSaturated(url, seconds);
 async function atRate(rate) {
   const { stdout } = await run(loadBinary, ['-url', url, '-rate', String(rate), '-duration', `${seconds}s`]);
   return JSON.parse(stdout);
@@ -76,15 +67,7 @@ async function atRate(rate) {
 async function traced(fn) {
   const agent = await startAgent(broker.brokers);
   try {
-    const pids = [agent.pid, agent.loaderPid];
-    const cpuBefore = pids.map(cpuSecondsOf);
-    const programsBefore = await bpfProgramsOf([agent.loaderPid]);
-    const startedAt = performance.now();
-    const result = await fn();
-    const elapsedS = (performance.now() - startedAt) / 1000;
-    const programs = bpfProgramDeltas(programsBefore, await bpfProgramsOf([agent.loaderPid]));
-    const agentCpuS = pids.map(cpuSecondsOf).reduce((sum, now, index) => sum + now - cpuBefore[index], 0);
-    return { result, elapsedS, agentCpuS, programs, memory: memoryOf(agent.pid) };
+    return await measureAgent(agent, fn);
   } finally {
     await agent.stop();
   }

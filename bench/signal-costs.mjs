@@ -11,24 +11,20 @@
 // its VmRSS.
 // usage: node bench/signal-costs.mjs [rounds=3] [seconds-per-run=8] [warm-up-seconds=8]   (root)
 import { agentConfigDefaults } from '@stallscope/bpf-agent';
-import { spawn } from 'node:child_process';
 import {
-  bpfProgramDeltas,
-  bpfProgramsOf,
-  buildGo,
-  cpuSecondsOf,
   createProgress,
   fixed,
   hasCommand,
   kafkaSkipReason,
+  measureAgent,
   median,
-  memoryOf,
   printTable,
   requireRoot,
-  run,
   startAgent,
+  startGoServer,
   startKafkaBroker,
   withBpfStats,
+  wrkSaturated,
 } from './lib/kit.mjs';
 
 const NAME = 'signal-costs';
@@ -53,31 +49,16 @@ const setups = [
 ];
 
 createProgress(NAME).update(0, 'building the Go server, starting a Kafka broker');
-const serverBinary = buildGo('goserver');
+const server = await startGoServer();
 const broker = await startKafkaBroker();
-const server = spawn(serverBinary, [], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(chunk.toString().trim())));
-
-const durationMs = (value, unit) => Number(value) * { us: 1e-3, ms: 1, s: 1e3 }[unit];
-async function saturated(forSeconds = seconds) {
-  const { stdout } = await run('wrk', ['-t1', '-c32', `-d${forSeconds}s`, '--latency', url]);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(stdout);
-  return { rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)[1]), p99Ms: durationMs(p99[1], p99[2]) };
-}
+const saturated = (forSeconds = seconds) => wrkSaturated(server.url, forSeconds);
 
 async function runSetup(setup) {
   const agent = await startAgent(broker.brokers, setup.env);
   try {
     await saturated(warmUpSeconds);
-    const pids = [agent.pid, agent.loaderPid];
-    const cpuBefore = pids.map(cpuSecondsOf);
-    const programsBefore = await bpfProgramsOf([agent.loaderPid]);
-    const startedAt = performance.now();
-    const result = await saturated();
-    const elapsedS = (performance.now() - startedAt) / 1000;
-    const agentCpuS = pids.map(cpuSecondsOf).reduce((sum, now, index) => sum + now - cpuBefore[index], 0);
-    const programs = bpfProgramDeltas(programsBefore, await bpfProgramsOf([agent.loaderPid]));
-    return { ...result, agentCore: agentCpuS / elapsedS, rssMb: memoryOf(agent.pid).rssMb, programs, elapsedS };
+    const { result, elapsedS, agentCpuS, programs, memory } = await measureAgent(agent, () => saturated());
+    return { ...result, agentCore: agentCpuS / elapsedS, rssMb: memory.rssMb, programs, elapsedS };
   } finally {
     await agent.stop();
   }
@@ -130,6 +111,6 @@ try {
   );
   console.log('target (issues 6 and 9): every default signal >= 0.95 (saturated) and >= 0.99 of untraced throughput');
 } finally {
-  server.kill();
+  server.stop();
   await broker.stop();
 }

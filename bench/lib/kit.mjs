@@ -300,3 +300,36 @@ export async function startAgent(brokers, env = {}) {
     },
   };
 }
+
+/** bench/goserver started; resolves once it listens, with its URL. */
+export async function startGoServer() {
+  const server = spawn(buildGo('goserver'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(chunk.toString().trim())));
+  return { pid: server.pid, url, stop: () => server.kill() };
+}
+
+const durationMs = (value, unit) => Number(value) * { us: 1e-3, ms: 1, s: 1e3 }[unit];
+
+/** `wrk -t1 -c32` against url for `seconds`: req/s, requests and p99 (ms). */
+export async function wrkSaturated(url, seconds) {
+  const { stdout } = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, '--latency', url]);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(stdout);
+  return {
+    rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)[1]),
+    requests: Number(/^\s*(\d+) requests in/m.exec(stdout)[1]),
+    p99Ms: durationMs(p99[1], p99[2]),
+  };
+}
+
+/** fn() under a running agent (startAgent), with what the agent spent over it: CPU (launcher + loader), BPF program deltas, memory at the end. */
+export async function measureAgent(agent, fn) {
+  const pids = [agent.pid, agent.loaderPid];
+  const cpuBefore = pids.map(cpuSecondsOf);
+  const programsBefore = await bpfProgramsOf([agent.loaderPid]);
+  const startedAt = performance.now();
+  const result = await fn();
+  const elapsedS = (performance.now() - startedAt) / 1000;
+  const programs = bpfProgramDeltas(programsBefore, await bpfProgramsOf([agent.loaderPid]));
+  const agentCpuS = pids.map(cpuSecondsOf).reduce((sum, now, index) => sum + now - cpuBefore[index], 0);
+  return { result, elapsedS, agentCpuS, programs, memory: memoryOf(agent.pid) };
+}

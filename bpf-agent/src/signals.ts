@@ -51,6 +51,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
         keepMappings: (pid) => symbolizer.keepMappings(pid),
         spansDropped: deps.spansDropped,
         symbolizeBudget: deps.symbolizeBudget,
+        spansForIdleWaits: config.slowSpansForIdleSyscalls,
       }),
     );
   }

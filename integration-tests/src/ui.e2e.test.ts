@@ -100,6 +100,14 @@ async function paintedCellsOfRow(bucket: number): Promise<{ cells?: number; labe
   }, bucket);
 }
 
+/** Where a span could have gone missing, for a failure message: the agent's and the ingest's drop and failure counters. */
+async function pipelineCounters(): Promise<string> {
+  const text = await (await fetch(`${stallscope!.url}/metrics`, { headers: { authorization: `Bearer ${stallscope!.token}` } })).text();
+  const wanted = /^stallscope_(agent_(slow_spans_dropped|export_failures|bpf_drops|oversized_requests|records_out_of_scope)|ingest_(dead_letters|insert_failures|insert_retries))_total\b/;
+  const lines = text.split('\n').filter((line) => wanted.test(line) && !/ 0$/.test(line));
+  return `the pipeline's non-zero drop and failure counters: ${lines.length > 0 ? lines.join('; ') : 'none'}`;
+}
+
 async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 }
@@ -281,7 +289,7 @@ test('trace page: the read the traced request blocked in is a kernel child span 
       await open(`view=trace&trace=${traced.traceId}`);
       await screenshot('trace-without-kernel-read');
       const seen = trace instanceof Error ? trace.message : JSON.stringify(spans.map((span) => [span.name, span.spanId, span.parentSpanId]));
-      throw new Error(`no kernel read under the wait span ${traced.waitSpanId} of ${traced.traceId} within 120 s; the trace: ${seen}`);
+      throw new Error(`no kernel read under the wait span ${traced.waitSpanId} of ${traced.traceId} within 120 s; the trace: ${seen}; ${await pipelineCounters()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

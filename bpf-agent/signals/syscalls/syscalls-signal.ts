@@ -24,6 +24,12 @@ export interface SyscallsSignalOptions {
   keepMappings?: (pid: number) => void;
   spansDropped: Counter<'reason'>;
   symbolizeBudget: SymbolizeBudget;
+  /**
+   * Spans for calls classed idle (agent.slowSpansForIdleSyscalls). The kernel
+   * leaves out the idle calls it can class itself; a call whose stack it had
+   * no verdict for comes anyway and is left out here once its stack is classed.
+   */
+  spansForIdleWaits: boolean;
 }
 
 /**
@@ -93,7 +99,12 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
   }
   let pendingCalls: PendingSlowCall[] = [];
 
+  const unwanted = (record: SlowSyscallRecord): boolean =>
+    !options.spansForIdleWaits && verdicts.classOf(record.classKey, nameOf(record.syscallNr)).waitClass === 'idle';
+
   function onSlowSyscall(record: SlowSyscallRecord): void {
+    // Classed already here (the kernel's verdict map lags by a snapshot): an idle wait takes no room.
+    if (!verdicts.isPending(record.classKey) && unwanted(record)) return;
     const seen = spansThisIntervalByTgid.get(record.tgid) ?? 0;
     if (seen >= options.maxSlowSpansPerProcessPerInterval) {
       options.spansDropped.inc({ reason: 'rate_limit' });
@@ -174,7 +185,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
           existsSync(`/proc/${call.record.tgid}`),
       );
       for (const call of ready) if (verdicts.isPending(call.record.classKey)) verdicts.classifyNow(call.record.classKey);
-      const spans = spansOf(ready);
+      const spans = spansOf(ready.filter((call) => !unwanted(call.record)));
       pendingCalls = waiting.map((call) => ({ ...call, waitedIntervals: (call.waitedIntervals ?? 0) + 1 }));
       spansThisIntervalByTgid.clear();
       callContext.endInterval();
