@@ -37,9 +37,9 @@ export const agentConfigSchema = Type.Object(
     symbolCacheMiB: Type.Integer({ minimum: 1, maximum: 4096 }),
     /**
      * A process that runs the agent and no server-side module runs V8 in lite
-     * mode: no optimizing compilers, unused bytecode flushed. It holds ~25 MB
-     * less (RSS) for ~4% more of one core (bench/agent-rss.mjs and
-     * bench/signal-costs.mjs); off, it keeps Node's optimizing tiers.
+     * mode: no optimizing compilers, unused bytecode flushed. It holds ~20 MB
+     * less (RSS) for 1–5% more of one core (bench/agent-rss.mjs); off, it
+     * keeps Node's optimizing tiers.
      */
     liteRuntime: Type.Boolean(),
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
