@@ -2,7 +2,7 @@ import type { AnyValue, KeyValue } from './otlp-model.js';
 import { StoredMap, type StoredText } from './stored-map.js';
 
 /** Go's encoding/json string (HTML escaping off, as pdata sets it): JSON.stringify's, plus U+2028/U+2029, which Go always escapes. */
-function goJsonString(text: string): string {
+export function goJsonString(text: string): string {
   return JSON.stringify(text).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
 }
 
@@ -56,7 +56,7 @@ const keyJson = (entry: KeyValue) => (entry.keyBytes ? goJsonBytesString(entry.k
 const keyBytesOf = (entry: KeyValue) => Buffer.from(entry.keyBytes ?? entry.key);
 
 /** ES6 Number-to-String, as Go's float64AsString, except that Go keeps the sign of -0. */
-function doubleText(value: number): string {
+export function doubleText(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
 

@@ -30,6 +30,11 @@ export function createIngestMetrics(registry: Registry) {
       help: 'Inserts tried again after a store error (the batch waits, is never dead-lettered), by table',
       labelNames: ['table'],
     }),
+    spanMessages: counter(registry, {
+      name: 'stallscope_ingest_span_messages_total',
+      help: 'otlp_spans messages by how their rows were made, when spans go as RowBinary: direct (protobuf straight to RowBinary) or decoded (span events, links, array or map attribute values, otlp_json, bad input)',
+      labelNames: ['path'],
+    }),
     metricsWithoutData: counter(registry, {
       name: 'stallscope_ingest_metrics_without_data_total',
       help: 'Metrics dropped because they carry no data kind we store (unset, or a kind newer than our OTLP .proto subset)',

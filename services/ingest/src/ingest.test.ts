@@ -225,6 +225,55 @@ describe('ingest over chDB', () => {
     assert.equal(await counterValue(metrics, 'stallscope_ingest_messages_total', { topic: Topics.spans, outcome: 'ingested' }), 1);
   });
 
+  it('writes an agent\'s spans straight from protobuf to RowBinary, stored as the decoded way stores them', async () => {
+    // The agent's spans: no events or links. One ingest writes them the direct way (RowBinary,
+    // the default), one the decoded way (JSONEachRow); only the trace ids differ.
+    const agentSpans = (traceId: string) => {
+      const span = slowSyscallSpan({ traceId, startTime: spanStart, endTime: spanEnd });
+      return serializeSpans([{ ...span, events: [], links: [] }, { ...span, name: 'syscall futex', events: [], links: [] }]);
+    };
+    const ways = [
+      { insertFormat: 'RowBinary', traceId: '11111111111111111111111111111111', direct: 1 },
+      { insertFormat: 'JSONEachRow', traceId: '22222222222222222222222222222222', direct: 0 },
+    ] as const;
+    const stored = [];
+    for (const [index, way] of ways.entries()) {
+      const { ingest, consumer, metrics } = await createTestIngest(store.client, way.insertFormat);
+      await ingest.start();
+      await consumer.deliver(Topics.spans, [{ value: agentSpans(way.traceId) }], 900 + index);
+      await ingest.stop();
+      assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'direct' }), way.direct, way.insertFormat);
+      const columns = await select<{ name: string }>(`SELECT name FROM system.columns WHERE table = 'otel_traces' AND default_kind != 'ALIAS' AND name != 'TraceId'`);
+      stored.push(
+        await select<Record<string, string>>(
+          `SELECT ${columns.map(({ name }) => `toString(\`${name}\`) AS \`${name}\``).join(', ')} FROM otel_traces WHERE TraceId = '${way.traceId}' ORDER BY SpanName`,
+        ),
+      );
+    }
+    assert.equal(stored[0]?.length, 2);
+    assert.deepEqual(stored[0], stored[1]);
+    assert.match(stored[0]?.[0]?.SpanAttributes ?? '', /'stallscope\.syscall\.args':'\["3","2"\]'/);
+  });
+
+  it('writes a batch mixing requests taken directly and requests decoded first in one insert', { timeout: 60_000 }, async () => {
+    const { ingest, consumer, metrics } = await createTestIngest();
+    await ingest.start();
+    const traceId = '33333333333333333333333333333333';
+    const span = slowSyscallSpan({ traceId, startTime: spanStart, endTime: spanEnd, eventTime });
+    await consumer.deliver(Topics.spans, [
+      { value: serializeSpans([{ ...span, name: 'direct', events: [], links: [] }]) },
+      // Span events: decoded first.
+      { value: serializeSpans([{ ...span, name: 'decoded' }]) },
+    ], 950);
+    await ingest.stop();
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'direct' }), 1);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'decoded' }), 1);
+    assert.deepEqual(await select(`SELECT SpanName, length(Events.Name) AS events FROM otel_traces WHERE TraceId = '${traceId}' ORDER BY SpanName`), [
+      { SpanName: 'decoded', events: '1' },
+      { SpanName: 'direct', events: '0' },
+    ]);
+  });
+
   it('writes exponential histograms and feeds the kernel_syscall_minutely rollup', async () => {
     const { ingest, consumer, metrics } = await createTestIngest();
     await ingest.start();

@@ -11,7 +11,9 @@ import { createIngestMetrics } from './ingest-metrics.js';
 import { tracedInsert } from './ingest-tracing.js';
 import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
-import { INGEST_TOPICS, rowsOfMessage, type IngestTopic } from './message-rows.js';
+import { INGEST_TOPICS, rowsOfMessage, type IngestTopic, type MessageToRows } from './message-rows.js';
+import { storedColumns } from './row-binary-insert.js';
+import { encodeTraceRows, traceRowLayout } from './trace-row-binary.js';
 import { Tables } from './rows.js';
 
 export interface IngestDeps {
@@ -64,12 +66,32 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
     ]);
   }
 
-  function subscribe(topic: IngestTopic): void {
+  /**
+   * The spans topic's rows: straight from protobuf to RowBinary when spans go
+   * as RowBinary into an otel_traces the encoder can write; decoded otherwise,
+   * and for each request the encoder does not take.
+   */
+  async function spanMessageRows(): Promise<MessageToRows> {
+    const decoded = rowsOfMessage[Topics.spans];
+    if (!config.directSpanRows || config.insertFormat !== 'RowBinary' || deps.store.kind !== 'chdb') return decoded;
+    const layout = traceRowLayout(await storedColumns(deps.store.client, Tables.traces));
+    if ('unsupported' in layout) {
+      logger.info({ reason: layout.unsupported }, 'spans are decoded before they are encoded');
+      return decoded;
+    }
+    return (payload) => {
+      const rows = encodeTraceRows(payload, layout);
+      metrics.spanMessages.inc({ path: rows ? 'direct' : 'decoded' });
+      return rows ? { rowsByTable: new Map([[Tables.traces, rows]]), metricsWithoutData: 0 } : decoded(payload);
+    };
+  }
+
+  function subscribe(topic: IngestTopic, toRows: MessageToRows): void {
     deps.consumer.subscribe(
       topic,
       createBatchHandler({
         topic,
-        toRows: rowsOfMessage[topic],
+        toRows,
         writeRows: async (batch, rowsByTable) => {
           const inserts = [...rowsByTable].flatMap(([table, rows]) => planInserts(batch, table, rows, config.batchMaxRows));
           await Promise.all(inserts.map(insert));
@@ -83,7 +105,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
 
   return withLifecycle({
     async start() {
-      for (const topic of INGEST_TOPICS) subscribe(topic);
+      const spanRows = await spanMessageRows();
+      for (const topic of INGEST_TOPICS) subscribe(topic, topic === Topics.spans ? spanRows : rowsOfMessage[topic]);
       await deps.consumer.start();
       logger.info({ topics: INGEST_TOPICS, batchMaxRows: config.batchMaxRows, insertFormat: config.insertFormat }, 'ingest started');
     },

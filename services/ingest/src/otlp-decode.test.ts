@@ -192,6 +192,31 @@ describe('decodeExportTraceServiceRequest', () => {
     const plain = decodeExportTraceServiceRequest(serializeSpans([slowSyscallSpan()]));
     assert.ok(only(only(plain.resourceSpans[0]!.scopeSpans).spans).attributes.every((attribute) => attribute.keyBytes === undefined));
   });
+
+  it('rejects as bad input a string running past the end, which only the decoding again for bytes notices', () => {
+    // protobufjs reads a string field up to the end of the buffer whatever its length says,
+    // but a bytes field not: the value not UTF-8 has the request read again with keys as bytes.
+    const keyValueNotUtf8 = [0x0a, 0x01, 0x6b, 0x12, 0x03, 0x0a, 0x01, 0xff];
+    const keyPastTheEnd = [0x0a, 0x32, 0x61, 0x62, 0x63];
+    const resource = [0x0a, keyValueNotUtf8.length, ...keyValueNotUtf8, 0x0a, keyPastTheEnd.length, ...keyPastTheEnd];
+    // A Buffer, as the transports deliver: protobufjs reads strings of a Buffer this way.
+    const payload = Buffer.from([0x0a, resource.length + 2, 0x0a, resource.length, ...resource]);
+    assert.ok(otlpMessageTypes().exportTraceServiceRequest.decode(payload), 'read with string keys, the request passes');
+    assert.throws(() => decodeExportTraceServiceRequest(payload), (err: unknown) => err instanceof OtlpDecodeError && /malformed ExportTraceServiceRequest: index out of range/.test(err.message));
+  });
+
+  it('decodes an attribute sent without a key as the key "" when the request is decoded again for bytes', () => {
+    // Protobuf leaves out an empty string, so an attribute keyed "" arrives with no key field;
+    // a value not UTF-8 elsewhere has the request decoded again, with keys as bytes.
+    const type = otlpRawAttributeStringTypes().exportTraceServiceRequest;
+    const attributes = [{ value: { stringValue: Buffer.from('no key') } }, { key: Buffer.from('k'), value: { stringValue: Buffer.from([0xff]) } }];
+    const payload = type.encode(type.fromObject({ resourceSpans: [{ resource: { attributes }, scopeSpans: [] }] })).finish();
+    const decoded = only(decodeExportTraceServiceRequest(payload).resourceSpans);
+    assert.deepEqual(decoded.resource.attributes, [
+      { key: '', value: { type: 'string', value: 'no key' } },
+      { key: 'k', value: { type: 'string', value: '\uFFFD', bytes: Uint8Array.from([0xff]) } },
+    ]);
+  });
 });
 
 describe('decodeExportMetricsServiceRequest', () => {

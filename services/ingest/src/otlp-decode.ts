@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type protobuf from 'protobufjs';
 import { isOtlpJsonPayload, otlpJsonMessage } from './otlp-json.js';
 import type {
   AnyValue,
@@ -45,7 +46,8 @@ type PbBytes = Uint8Array | readonly number[];
 // Attribute keys and string values are strings, or bytes when decoded with
 // otlpRawAttributeStringTypes.
 interface PbKeyValue {
-  key: string | Uint8Array;
+  /** With keys read as bytes, an absent key (protobuf leaves out an empty one) is protobufjs's empty array. */
+  key: string | PbBytes;
   value: PbAnyValue | null;
 }
 interface PbAnyValue {
@@ -280,8 +282,8 @@ function keyValue(raw: PbKeyValue): KeyValue {
     if (raw.key.includes('\uFFFD')) replacementSeen = true;
     return { key: raw.key, value: anyValue(raw.value) };
   }
-  const { text, bytes } = textOf(raw.key);
-  return bytes ? { key: text, keyBytes: bytes, value: anyValue(raw.value) } : { key: text, value: anyValue(raw.value) };
+  const { text, bytes: keyBytes } = textOf(bytes(raw.key));
+  return keyBytes ? { key: text, keyBytes, value: anyValue(raw.value) } : { key: text, value: anyValue(raw.value) };
 }
 
 function keyValues(raw: readonly PbKeyValue[]): KeyValue[] {
@@ -517,18 +519,21 @@ function decodeRequest<Raw, Decoded>(
 ): Decoded {
   const messageType = otlpMessageTypes()[type];
   const json = isOtlpJsonPayload(payload);
-  let raw: Raw;
-  try {
-    raw = (json ? otlpJsonMessage(messageType, payload) : messageType.decode(payload)) as unknown as Raw;
-  } catch (err) {
-    throw new OtlpDecodeError(`malformed ${messageType.name}: ${(err as Error).message}`, { cause: err });
-  }
+  /** protobufjs throws plain errors on bytes it cannot read: bad input, whichever of the types reads them. */
+  const decodeWith = (decode: () => protobuf.Message): Raw => {
+    try {
+      return decode() as unknown as Raw;
+    } catch (err) {
+      throw new OtlpDecodeError(`malformed ${messageType.name}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const raw = decodeWith(() => (json ? otlpJsonMessage(messageType, payload) : messageType.decode(payload)));
   try {
     replacementSeen = false;
     const decoded = toModel(raw);
     // JSON text is Unicode: its strings have no bytes of their own to keep.
     if (!replacementSeen || json) return decoded;
-    return toModel(otlpRawAttributeStringTypes()[type].decode(payload) as unknown as Raw);
+    return toModel(decodeWith(() => otlpRawAttributeStringTypes()[type].decode(payload)));
   } catch (err) {
     if (err instanceof OtlpDecodeError) throw new OtlpDecodeError(`invalid ${messageType.name}: ${err.message}`);
     throw err;

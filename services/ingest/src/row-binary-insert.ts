@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '@stallscope/store';
 import { jsonEachRowText } from './clickhouse-values.js';
-import { columnCodec, encodeRowBinary, UnsupportedColumnTypeError, type ColumnCodec } from './row-binary.js';
+import { columnCodec, EncodedRow, RowBinaryWriter, UnsupportedColumnTypeError, type ColumnCodec } from './row-binary.js';
 
 /** Per-query settings, as the store's client takes them. */
 export type ClickHouseSettings = NonNullable<Parameters<Store['client']['command']>[0]['clickhouse_settings']>;
@@ -12,16 +12,18 @@ export type ClickHouseSettings = NonNullable<Parameters<Store['client']['command
 /** A table's insert columns with their codecs, or why it cannot take RowBinary. */
 export type TableCodecs = { columns: (readonly [string, ColumnCodec])[] } | { unsupported: string };
 
-/** The codecs of a table's stored columns, from DESCRIBE TABLE (ALIAS and MATERIALIZED columns take no input). */
-export async function tableCodecs(client: Store['client'], table: string): Promise<TableCodecs> {
+/** A table's columns that take input, with their types, from DESCRIBE TABLE (ALIAS and MATERIALIZED columns take none). */
+export async function storedColumns(client: Store['client'], table: string): Promise<{ name: string; type: string }[]> {
   const result = await client.query({ query: `DESCRIBE TABLE ${table}`, format: 'JSONEachRow' });
   const described = await result.json<{ name: string; type: string; default_type: string }>();
+  return described.filter((column) => column.default_type !== 'ALIAS' && column.default_type !== 'MATERIALIZED');
+}
+
+/** The codecs of a table's stored columns. */
+export async function tableCodecs(client: Store['client'], table: string): Promise<TableCodecs> {
+  const described = await storedColumns(client, table);
   try {
-    return {
-      columns: described
-        .filter((column) => column.default_type !== 'ALIAS' && column.default_type !== 'MATERIALIZED')
-        .map((column) => [column.name, columnCodec(column.type)] as const),
-    };
+    return { columns: described.map((column) => [column.name, columnCodec(column.type)] as const) };
   } catch (err) {
     if (err instanceof UnsupportedColumnTypeError) return { unsupported: err.message };
     throw err;
@@ -29,7 +31,26 @@ export async function tableCodecs(client: Store['client'], table: string): Promi
 }
 
 /**
- * Encodes rows as RowBinary and has the embedded engine read them with
+ * The RowBinary of rows for `columns`, in order: an EncodedRow as it is (it
+ * must have been encoded for these columns), any other row through the codecs.
+ */
+function rowBinaryBody(rows: readonly object[], columns: readonly string[], codecs: readonly (readonly [string, ColumnCodec])[]): Buffer {
+  const selected = columns.map((name) => codecs.find(([column]) => column === name)!);
+  const writer = new RowBinaryWriter();
+  for (const row of rows) {
+    if (row instanceof EncodedRow) {
+      if (row.columns !== columns) throw new Error('rows encoded for other columns cannot share an insert');
+      writer.append(row.bytes);
+      continue;
+    }
+    const values = row as Record<string, unknown>;
+    for (const [column, codec] of selected) codec(writer, values[column], column);
+  }
+  return writer.bytes();
+}
+
+/**
+ * Encodes rows as RowBinary (or takes them as EncodedRow has them) and has the embedded engine read them with
  * INSERT ... FROM INFILE: chDB's client API passes an insert body as a string,
  * which binary data would not survive, but it reads a file byte for byte. The
  * file lives only for the insert. Only the columns the rows have are listed;
@@ -44,14 +65,21 @@ export async function insertRowBinaryFromFile(
 ): Promise<void> {
   const first = rows[0];
   if (!first) return;
-  const columns = codecs.filter(([name]) => name in first);
+  // Rows already encoded (spans taken straight from protobuf) set the columns; rows
+  // decoded first in the same batch (spans with events) have the same ones.
+  const encoded = rows.find((row): row is EncodedRow => row instanceof EncodedRow);
+  const decoded = rows.find((row) => !(row instanceof EncodedRow));
+  const columns = encoded?.columns ?? codecs.filter(([name]) => name in first).map(([name]) => name);
   // A value without a column would be dropped without a word; JSONEachRow would reject it too.
-  const unknown = Object.keys(first).filter((name) => !codecs.some(([column]) => column === name));
-  if (unknown.length > 0) throw new Error(`table ${table} has no column ${unknown.join(', ')}; its rows cannot be inserted`);
+  const unknown = [...(encoded?.columns ?? []), ...(decoded ? Object.keys(decoded) : [])].filter((name) => !codecs.some(([column]) => column === name));
+  if (unknown.length > 0) throw new Error(`table ${table} has no column ${[...new Set(unknown)].join(', ')}; its rows cannot be inserted`);
+  if (encoded && decoded && Object.keys(decoded).some((name) => !columns.includes(name))) {
+    throw new Error(`rows of ${table} decoded first have columns the encoded ones lack; they cannot share an insert`);
+  }
   const path = join(tmpdir(), `stallscope-insert-${process.pid}-${randomUUID()}.rowbinary`);
-  await writeFile(path, encodeRowBinary(rows, columns));
+  await writeFile(path, rowBinaryBody(rows, columns, codecs));
   try {
-    const columnList = columns.map(([name]) => `\`${name}\``).join(', ');
+    const columnList = columns.map((name) => `\`${name}\``).join(', ');
     await client.command({
       query: `INSERT INTO ${table} (${columnList}) FROM INFILE '${path.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}' FORMAT RowBinary`,
       clickhouse_settings: settings,
@@ -72,5 +100,6 @@ export async function insertJsonEachRow(
   settings: ClickHouseSettings,
 ): Promise<void> {
   if (rows.length === 0) return;
+  if (rows[0] instanceof EncodedRow) throw new Error(`rows of ${table} are RowBinary already and cannot go as JSONEachRow`);
   await client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${jsonEachRowText(rows)}`, clickhouse_settings: settings });
 }

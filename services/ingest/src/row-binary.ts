@@ -10,6 +10,9 @@ import { StoredMap } from './stored-map.js';
 /** A column type this encoder does not write; the table's inserts stay JSONEachRow. */
 export class UnsupportedColumnTypeError extends Error {}
 
+/** Up to this many bytes a copy goes byte by byte. */
+const SHORT_COPY_BYTES = 48;
+
 /** A growable byte buffer with RowBinary's primitive writes. */
 export class RowBinaryWriter {
   private buffer: Buffer;
@@ -61,6 +64,41 @@ export class RowBinaryWriter {
     this.position += value.length;
   }
 
+  /** A string whose bytes are `source[start, end)`. */
+  rawBytes(source: Uint8Array, start: number, end: number): void {
+    this.varUInt(end - start);
+    this.appendRange(source, start, end);
+  }
+
+  /** `source[start, end)` as it is. */
+  appendRange(source: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    if (end - start > SHORT_COPY_BYTES) {
+      this.position += Buffer.prototype.copy.call(source, this.buffer, this.position, start, end);
+      return;
+    }
+    // A loop beats Buffer's copy calls for the short strings most values are.
+    const buffer = this.buffer;
+    let position = this.position;
+    for (let at = start; at < end; at++) buffer[position++] = source[at]!;
+    this.position = position;
+  }
+
+  /** Starts over, keeping the buffer. */
+  reset(): void {
+    this.position = 0;
+  }
+
+  /** Bytes already in RowBinary, as they are. */
+  append(encoded: Uint8Array): void {
+    this.appendRange(encoded, 0, encoded.length);
+  }
+
+  /** How many bytes are written. */
+  get length(): number {
+    return this.position;
+  }
+
   uint8(value: number): void {
     this.reserve(1);
     this.buffer[this.position++] = value;
@@ -98,6 +136,17 @@ export class RowBinaryWriter {
   bytes(): Buffer {
     return this.buffer.subarray(0, this.position);
   }
+}
+
+/**
+ * A row already in RowBinary: its values for `columns`, in that order. Rows
+ * encoded together share one `columns` array.
+ */
+export class EncodedRow {
+  constructor(
+    readonly columns: readonly string[],
+    readonly bytes: Uint8Array,
+  ) {}
 }
 
 /** Writes one value of a column. */

@@ -46,8 +46,8 @@ export interface OtelTraceRow {
 }
 
 // pdata's SpanKind.String() and StatusCode.String(), which the exporter writes.
-const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'] as const;
-const STATUS_CODE_NAMES = ['Unset', 'Ok', 'Error'] as const;
+export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'] as const;
+export const STATUS_CODE_NAMES = ['Unset', 'Ok', 'Error'] as const;
 
 function spanKindName(kind: number): string {
   return SPAN_KIND_NAMES[kind] ?? '';

@@ -23,6 +23,7 @@ import { apiKeyAuth } from './access/auth-plugin.js';
 import { queryApiPlugin } from './plugin.js';
 import { insertHistograms, syscallPoint } from './test-fixtures/telemetry.js';
 import { ingestSpans, traceScenario } from './traces/trace-fixtures.js';
+import { seededRandom } from '@stallscope/common/test-support';
 
 const REQUESTS = 10_000;
 const logger = createLogger('silent');
@@ -104,17 +105,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** mulberry32: the same requests every run, so a failure can be replayed. */
-function randomSource(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BAD_VALUES = [
   '', ' ', '0', '-1', '1.5', '1e309', '99999999999999999999', 'NaN', 'Infinity', 'null', 'true', '[]', '{}',
   '5m', '15m', '1h', '6h', '25h', '7d', '30d', '31d', '0m', '1m', '999999999d', '5M', '5 m', '5m;', 'm', '1s',
@@ -193,7 +183,7 @@ it(`${REQUESTS} generated bad requests to every route: no 5xx, every 4xx a JSON 
   assert.ok(documented.length >= 20, `the OpenAPI document lists the routes: ${documented.join(', ')}`);
   for (const route of documented) assert.ok(underTest.has(route), `${route} is documented but not fuzzed`);
 
-  const random = randomSource(8);
+  const random = seededRandom(8);
   const statuses = new Map<number, number>();
   /** Requests per route that got past the key check (an answer other than 401/403), so the route's own code ran. */
   const reached = new Map<string, number>();

@@ -1,0 +1,219 @@
+// Spans straight from protobuf to RowBinary against the decoded way: for every
+// request both take, the same bytes row for row; for every request the decoded
+// way rejects, nothing from the direct way. Requests are generated (seeded)
+// over what OTLP allows, then mutated byte by byte. The column layout is the
+// real otel_traces' (chDB), and an agent's spans go into it the direct way.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLogger } from '@stallscope/common';
+import { SpanAttr } from '@stallscope/schemas';
+import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { decodeExportTraceServiceRequest } from './otlp-decode.js';
+import { OtlpDecodeError } from './otlp-decode-error.js';
+import { serializeSpans, serializeSpansJson, slowSyscallSpan } from './otlp-fixtures.js';
+import { otlpMessageTypes } from './otlp-schema.js';
+import { encodeRowBinary, type ColumnCodec } from './row-binary.js';
+import { storedColumns, tableCodecs } from './row-binary-insert.js';
+import { Tables, traceRows } from './rows.js';
+import { encodeTraceRows, traceRowLayout, type TraceRowLayout } from './trace-row-binary.js';
+import { seededRandom } from '@stallscope/common/test-support';
+
+const dir = mkdtempSync(join(tmpdir(), 'stallscope-trace-row-binary-'));
+let store: Store;
+let layout: TraceRowLayout;
+let codecs: (readonly [string, ColumnCodec])[];
+
+before(async () => {
+  store = createStore({ ...storeConfigDefaults, chdbPath: join(dir, 'chdb') }, { logger: createLogger('silent') });
+  await store.start();
+  const found = traceRowLayout(await storedColumns(store.client, Tables.traces));
+  assert.ok('columns' in found, `otel_traces can be written directly: ${'unsupported' in found ? found.unsupported : ''}`);
+  layout = found;
+  const described = await tableCodecs(store.client, Tables.traces);
+  assert.ok('columns' in described);
+  codecs = described.columns;
+});
+
+after(async () => {
+  await store.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The decoded way's rows, each in RowBinary; or the error it rejects the request with. */
+function decodedWay(payload: Uint8Array): Buffer[] | Error {
+  let rows;
+  try {
+    rows = traceRows(decodeExportTraceServiceRequest(payload));
+  } catch (err) {
+    return err as Error;
+  }
+  return rows.map((row) => encodeRowBinary([row], codecs.filter(([name]) => name in row)));
+}
+
+/** Asserts the two ways agree on `payload`; true when the direct way took it. */
+function agree(payload: Uint8Array, label: string): boolean {
+  const direct = encodeTraceRows(payload, layout);
+  const decoded = decodedWay(payload);
+  if (decoded instanceof Error) {
+    assert.ok(decoded instanceof OtlpDecodeError, `${label}: bad input must give OtlpDecodeError (a dead letter), not ${decoded.stack}`);
+    assert.equal(direct, undefined, `${label}: the decoded way rejects it (${decoded.message}), the direct way must not take it`);
+    return false;
+  }
+  if (!direct) return false;
+  assert.equal(direct.length, decoded.length, `${label}: rows`);
+  direct.forEach((row, index) => {
+    assert.deepEqual(row.columns, layout.columns);
+    assert.ok(Buffer.from(row.bytes).equals(decoded[index]!), `${label}: row ${index} differs\n direct: ${Buffer.from(row.bytes).toString('hex')}\ndecoded: ${decoded[index]!.toString('hex')}`);
+  });
+  return true;
+}
+
+/** A placeholder the generator writes (UTF-8 C3 BF C3 BF) and the bytes that replace it: not UTF-8, same length. */
+const NOT_UTF8_MARK = '\u00ff\u00ff';
+const NOT_UTF8_BYTES = [0xff, 0xfe, 0xc0, 0xaf];
+
+function withBytesNotUtf8(payload: Uint8Array): Buffer {
+  const bytes = Buffer.from(payload);
+  const mark = Buffer.from(NOT_UTF8_MARK);
+  for (let at = bytes.indexOf(mark); at >= 0; at = bytes.indexOf(mark, at + mark.length)) bytes.set(NOT_UTF8_BYTES, at);
+  return bytes;
+}
+
+function requestGenerator(next: () => number) {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const chance = (p: number) => next() < p;
+  const bytes = (length: number) => Uint8Array.from({ length }, () => Math.floor(next() * 256));
+  const TEXTS = ['', 'flock', 'syscall futex', 'héllo wörld', '日本語', '😀 astral', 'quote " and \\ slash', 'line\nbreak\ttab', 'sep \u2028 \u2029', `bad ${NOT_UTF8_MARK} bytes`, '\ufffd sent', 'x'.repeat(300)];
+  const NAMES = TEXTS.filter((text) => !text.includes(NOT_UTF8_MARK));
+  const KEYS = ['service.name', 'host.name', 'process.pid', 'a', 'b', 'B', 'ä', '😀', '', 'stallscope.user_stack', `key ${NOT_UTF8_MARK}`, 'k1', 'k2', 'k3'];
+  const INTS = [0, 1, -1, 42, 2 ** 31, -(2 ** 31), 2 ** 53, -(2 ** 53) - 1, '9223372036854775807', '-9223372036854775808', '1152921504606846977'];
+  const DOUBLES = [0, -0, 0.25, 1e21, 5e-324, -1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+
+  function scalar(): object {
+    switch (Math.floor(next() * 6)) {
+      case 0:
+        return { stringValue: pick(TEXTS) };
+      case 1:
+        return { boolValue: chance(0.5) };
+      case 2:
+        return { intValue: pick(INTS) };
+      case 3:
+        return { doubleValue: pick(DOUBLES) };
+      case 4:
+        return chance(0.5) ? {} : { bytesValue: bytes(Math.floor(next() * 4)) };
+      default:
+        return { stringValue: pick(['runtime.futex', 'main.handle', '3', '-11']) };
+    }
+  }
+
+  function value(depth = 0): object {
+    const roll = next();
+    if (roll < 0.6 || depth > 1) return scalar();
+    if (roll < 0.99) return { arrayValue: { values: Array.from({ length: Math.floor(next() * 5) }, () => (chance(0.02) ? value(depth + 1) : scalar())) } };
+    return { kvlistValue: { values: attributes(3, depth + 1) } };
+  }
+
+  function attributes(max: number, depth = 0): object[] {
+    return Array.from({ length: Math.floor(next() * (max + 1)) }, () => (chance(0.05) ? { key: pick(KEYS) } : { key: pick(KEYS), value: value(depth) }));
+  }
+
+  function id(length: number): Uint8Array {
+    const roll = next();
+    if (roll < 0.005) return new Uint8Array(length);
+    if (roll < 0.01) return bytes(length + 1);
+    return bytes(length);
+  }
+
+  function time(): string {
+    return pick(['0', '1700000000123456789', '1700000001023456789', '9223372036854775807', '9223372036854775808', '18446744073709551615', '1']);
+  }
+
+  function span(): object {
+    const start = time();
+    const end = chance(0.95) ? start : time();
+    return {
+      traceId: id(16),
+      spanId: id(8),
+      traceState: chance(0.1) ? pick(TEXTS) : '',
+      parentSpanId: pick([new Uint8Array(0), new Uint8Array(8), bytes(8), bytes(3)]),
+      flags: chance(0.5) ? 257 : 0,
+      name: chance(0.9) ? pick(NAMES) : pick(TEXTS),
+      kind: pick([0, 1, 2, 3, 4, 5, 6, -1]),
+      startTimeUnixNano: start,
+      endTimeUnixNano: end,
+      attributes: attributes(chance(0.1) ? 20 : 8),
+      droppedAttributesCount: Math.floor(next() * 3),
+      events: chance(0.02) ? [{ timeUnixNano: start, name: 'event', attributes: attributes(2) }] : [],
+      links: chance(0.02) ? [{ traceId: bytes(16), spanId: bytes(8), traceState: '', attributes: attributes(2) }] : [],
+      status: chance(0.5) ? { code: pick([0, 1, 2, 3]), message: chance(0.2) ? pick(TEXTS) : '' } : undefined,
+    };
+  }
+
+  return function request(): Buffer {
+    const resourceSpans = Array.from({ length: 1 + Math.floor(next() * 3) }, () => ({
+      resource: chance(0.9) ? { attributes: attributes(chance(0.2) ? 16 : 6), droppedAttributesCount: Math.floor(next() * 2) } : undefined,
+      scopeSpans: Array.from({ length: Math.floor(next() * 3) }, () => ({
+        scope: chance(0.8) ? { name: pick(['stallscope.bpf-agent', '', 'é']), version: pick(['', '0.1.0']), attributes: attributes(2) } : undefined,
+        spans: Array.from({ length: Math.floor(next() * 4) }, span),
+        schemaUrl: chance(0.2) ? 'https://opentelemetry.io/schemas/1.26.0' : '',
+      })),
+      schemaUrl: '',
+    }));
+    const type = otlpMessageTypes().exportTraceServiceRequest;
+    return withBytesNotUtf8(type.encode(type.fromObject({ resourceSpans })).finish());
+  };
+}
+
+describe('spans straight from protobuf to RowBinary', () => {
+  it('writes an agent\'s slow-syscall spans (array attributes included) as the decoded way does', () => {
+    const span = slowSyscallSpan();
+    // The agent sends no events or links.
+    const agentSpan = { ...span, events: [], links: [], attributes: { ...span.attributes, [SpanAttr.userStack]: ['runtime.futex', 'runtime.notesleep'] } };
+    const payload = serializeSpans([agentSpan, { ...agentSpan, name: 'syscall futex' }]);
+    assert.equal(agree(payload, 'agent spans'), true, 'the direct way takes an agent request');
+  });
+
+  it('leaves span events and links, and otlp_json, to the decoded way', () => {
+    assert.equal(encodeTraceRows(serializeSpans([slowSyscallSpan()]), layout), undefined);
+    assert.equal(encodeTraceRows(serializeSpansJson([{ ...slowSyscallSpan(), events: [], links: [] }]), layout), undefined);
+  });
+
+  it('agrees with the decoded way on 3,000 generated requests, and takes a good share of them', () => {
+    const request = requestGenerator(seededRandom(20261122));
+    let taken = 0;
+    let rejected = 0;
+    const total = 3000;
+    for (let index = 0; index < total; index++) {
+      const payload = request();
+      if (agree(payload, `request ${index}`)) taken++;
+      else if (decodedWay(payload) instanceof Error) rejected++;
+    }
+    // Every generated request has a chance of something only the decoded way writes (events,
+    // links, maps, nested arrays, bytes not UTF-8 outside attributes).
+    assert.ok(taken > total / 4, `taken ${taken} of ${total}`);
+    assert.ok(rejected > 0, 'some generated requests are invalid (ids, times)');
+  });
+
+  it('takes nothing the decoded way rejects, and agrees on the rest, over 20,000 mutated requests', () => {
+    const next = seededRandom(7);
+    const request = requestGenerator(next);
+    let taken = 0;
+    for (let index = 0; index < 20_000; index++) {
+      const bytes = Buffer.from(request());
+      if (bytes.length === 0) continue;
+      const roll = next();
+      const at = Math.floor(next() * bytes.length);
+      let mutated: Buffer;
+      if (roll < 0.5) {
+        mutated = Buffer.from(bytes);
+        mutated[at] = Math.floor(next() * 256);
+      } else if (roll < 0.75) mutated = bytes.subarray(0, at);
+      else mutated = Buffer.concat([bytes.subarray(0, at), Buffer.from([Math.floor(next() * 256)]), bytes.subarray(at)]);
+      if (agree(mutated, `mutation ${index}`)) taken++;
+    }
+    assert.ok(taken > 0, 'some mutated requests are still taken');
+  });
+});
