@@ -37,9 +37,14 @@ export interface SignalDeps {
 export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSignal[] {
   const signals: AgentSignal[] = [];
   // One cache of parsed ELF files for every signal that names user frames.
-  const symbolizer = new Symbolizer({ maxFiles: MAX_SYMBOL_FILES, maxSymbolBytes: config.symbolCacheMiB * 1024 * 1024 });
-  const userFrames = (pid: number, addresses: readonly bigint[]) =>
-    symbolizer.symbolize(pid, [...addresses]).map((frame) => frame.symbol);
+  const symbolizer = new Symbolizer({
+    maxFiles: MAX_SYMBOL_FILES,
+    maxSymbolBytes: config.symbolCacheMiB * 1024 * 1024,
+    leafCallers: deps.arch === 'x86_64',
+  });
+  // Unnamed frames in hex here: a frame put back after the leaf shifts the rest from their addresses.
+  const userFrames = (pid: number, addresses: readonly bigint[], leafReturn?: bigint) =>
+    symbolizer.symbolize(pid, [...addresses], leafReturn).map((frame) => frame.symbol ?? `0x${frame.address.toString(16)}`);
   if (config.signals.syscalls) {
     signals.push(
       createSyscallsSignal(deps.contextFor('syscalls'), {

@@ -3,8 +3,10 @@
 // runtime parking is idle and its fsync is its top wait; reads on a socket, a
 // pipe and a regular file fall in three classes; two threads sharing a CPU
 // wait on its run queue as long as the kernel's schedstat says; a JVM's parked
-// pool threads are idle. Starts: one stallscope process, Go and C workloads
-// built here, and a Java one run from its source.
+// pool threads are idle; a Rust program's contended Mutex is lock and its
+// threads waiting on a channel or a condition variable are idle. Starts: one
+// stallscope process, Go, C and Rust workloads built here, and a Java one run
+// from its source.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +26,8 @@ const skipReason =
 if (skipReason) console.log(`skipping wait-class e2e: ${skipReason}`);
 const javaSkipReason = spawnSync('java', ['-version']).error ? 'no Java runtime for the JVM workload' : undefined;
 if (!skipReason && javaSkipReason) console.log(`skipping the JVM wait-class test: ${javaSkipReason}`);
+const rustSkipReason = spawnSync('cargo', ['--version']).error ? 'no Rust toolchain (cargo) to build the Rust workload' : undefined;
+if (!skipReason && rustSkipReason) console.log(`skipping the Rust wait-class test: ${rustSkipReason}`);
 
 let dataDir = '';
 let stallscope: StallscopeProcess | undefined;
@@ -204,4 +208,26 @@ test('a JVM at rest: its parked pool threads are futex/idle, not lock', { skip: 
     otherSeconds < 0.05 * idleFutex.blockedSeconds,
     `futex outside idle (${otherFutex.map((r) => `${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ') || 'none'}) is a sliver of the parking`,
   );
+});
+
+test('a Rust program: its contended Mutex is lock, its threads waiting on a channel or a Condvar idle', { skip: skipReason ?? rustSkipReason, timeout: 240_000 }, async (t) => {
+  const serviceName = `e2e-rust-${randomUUID().slice(0, 8)}`;
+  // Built as shipped: std's frames sit above glibc's syscall(), which keeps no frame pointer.
+  const measured = await runWorkload<{ mutexWaitNs: number; idleNs: number; durationNs: number }>('rustwaits', ['6'], serviceName);
+  const { url, token } = stallscope!;
+  const withIdle = await settledTop(
+    url,
+    token,
+    { window: '15m', by: 'syscall', service: serviceName, includeIdle: 'true', limit: '50' },
+    (found) => found.some((row) => row.syscall === 'futex' && row.waitClass === 'idle' && row.blockedSeconds >= (0.9 * measured.idleNs) / 1e9),
+    SETTLE_TIMEOUT_MS,
+  );
+  t.diagnostic(`with idle: ${withIdle.map((r) => `${r.syscall}/${r.waitClass} ${r.blockedSeconds.toFixed(3)}`).join(', ')}`);
+  t.diagnostic(`slowest calls: ${await slowestCallRules(url, token, serviceName)}`);
+  const idleFutex = withIdle.find((row) => row.syscall === 'futex' && row.waitClass === 'idle');
+  assert.ok(idleFutex, 'futex/idle: the channel receiver and the Condvar waiter');
+  assert.ok(idleFutex.blockedSeconds >= (0.9 * measured.idleNs) / 1e9, `futex/idle ${idleFutex.blockedSeconds.toFixed(3)} s holds the idle threads' ${(measured.idleNs / 1e9).toFixed(3)} s`);
+  const lockFutex = withIdle.find((row) => row.syscall === 'futex' && row.waitClass === 'lock');
+  assert.ok(lockFutex, 'futex/lock: the Mutex contention');
+  within(lockFutex.blockedSeconds, measured.mutexWaitNs, 0.15, 'futex/lock against the lockers\' wait in lock()');
 });

@@ -12,7 +12,7 @@
 #ifndef STALLSCOPE_RECORDS_H
 #define STALLSCOPE_RECORDS_H
 
-#define RECORD_ABI_VERSION 7
+#define RECORD_ABI_VERSION 8
 
 #define TASK_COMM_LEN 16
 /* Of an exec'd program's path: enough to name it when /proc is gone already. */
@@ -231,6 +231,10 @@ struct user_stack_record {
 	__u32 syscall_nr;
 	__u32 depth;
 	__u64 ips[MAX_STACK_DEPTH];
+	/* x86-64: the word at the user stack pointer when the call was made, 0 if
+	 * unread. Under a leaf that keeps no frame pointer (glibc's syscall()) it is
+	 * the return address into the leaf's caller, a frame the walk misses. */
+	__u64 leaf_return;
 };
 
 /* Off-CPU time per (process, thread state), log2 buckets as syscall_hist_key. */

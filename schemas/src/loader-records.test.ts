@@ -150,7 +150,7 @@ const layouts: { struct: string; layout: Record<string, number>; members: Record
   {
     struct: 'user_stack_record',
     layout: UserStackRecordLayout,
-    members: { stackId: 'stack_id', tgid: 'tgid', syscallNr: 'syscall_nr', depth: 'depth', ips: 'ips' },
+    members: { stackId: 'stack_id', tgid: 'tgid', syscallNr: 'syscall_nr', depth: 'depth', ips: 'ips', leafReturn: 'leaf_return' },
   },
   {
     struct: 'offcpu_hist_record',

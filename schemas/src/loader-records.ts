@@ -2,7 +2,7 @@
 // A test compiles a C program against that header and compares every size and
 // offset below, so the two cannot drift apart.
 
-export const RECORD_ABI_VERSION = 7;
+export const RECORD_ABI_VERSION = 8;
 export const TASK_COMM_LEN = 16;
 export const PROCESS_FILENAME_LEN = 256;
 export const PROCESS_ARGS_LEN = 512;
@@ -140,12 +140,13 @@ export const SyscallErrorsRecordLayout = {
 } as const;
 
 export const UserStackRecordLayout = {
-  size: 24 + 8 * MAX_STACK_DEPTH,
+  size: 24 + 8 * MAX_STACK_DEPTH + 8,
   stackId: 8,
   tgid: 12,
   syscallNr: 16,
   depth: 20,
   ips: 24,
+  leafReturn: 24 + 8 * MAX_STACK_DEPTH,
 } as const;
 
 export const OffCpuHistRecordLayout = {

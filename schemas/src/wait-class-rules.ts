@@ -17,15 +17,21 @@
 //    under a scheduler frame is an M with no goroutine to run (no request waits
 //    on it), so the scheduler idle rule comes before the runtime lock rule;
 //  - libuv callbacks run under uv__io_poll and may block in uv_mutex_lock:
-//    the poll rule only applies to epoll syscalls, so such a futex is a lock.
+//    the poll rule only applies to epoll syscalls, so such a futex is a lock;
+//  - Rust's std and parking_lot take a contended mutex in their own futex
+//    loop, and a condition variable re-takes its mutex after a wake-up there:
+//    their mutex rules come before their condition-variable and park rules.
 // When no rule matches, the syscall-name default of wait-class.ts decides.
 
 import { waitClassOfSyscall, type WaitClass } from './wait-class.js';
 
 /**
- * How a rule recognises a frame's symbol. C++ symbols are matched raw
- * (mangled), by substrings in order, e.g. ['ObjectMonitor', 'EnterI'] matches
- * _ZN13ObjectMonitor6EnterIEP10JavaThread.
+ * How a rule recognises a frame's symbol. C++ and Rust symbols are matched
+ * raw (mangled), by substrings in order, e.g. ['ObjectMonitor', 'EnterI']
+ * matches _ZN13ObjectMonitor6EnterIEP10JavaThread. A Rust path's last two
+ * segments are written the same way in both of Rust's manglings (legacy
+ * `_ZN...5Mutex14lock_contended17h<hash>E`, v0 `_R...NtB2_5Mutex14lock_contended`,
+ * which the prebuilt std uses), so ['5Mutex14lock_contended'] matches either.
  */
 export type FramePattern =
   | { readonly exact: string }
@@ -135,6 +141,28 @@ export const WAIT_CLASS_RULES: readonly WaitClassRule[] = [
     reason: 'pthread read-write lock contended',
   },
   {
+    id: 'rust-mutex',
+    syscalls: FUTEX,
+    framePatterns: [
+      { containsInOrder: ['5Mutex14lock_contended'] },
+      { containsInOrder: ['6RwLock14read_contended'] },
+      { containsInOrder: ['6RwLock15write_contended'] },
+    ],
+    waitClass: 'lock',
+    reason: "Rust std::sync Mutex or RwLock contended (std's futex lock, lock_contended)",
+  },
+  {
+    id: 'rust-parking-lot-lock',
+    syscalls: FUTEX,
+    framePatterns: [
+      { containsInOrder: ['8RawMutex9lock_slow'] },
+      { containsInOrder: ['9RawRwLock', '_slow'] },
+      { containsInOrder: ['10RawFairMutex', '_slow'] },
+    ],
+    waitClass: 'lock',
+    reason: 'Rust parking_lot Mutex or RwLock contended (its slow lock path)',
+  },
+  {
     id: 'jvm-park',
     syscalls: FUTEX,
     framePatterns: [
@@ -164,6 +192,32 @@ export const WAIT_CLASS_RULES: readonly WaitClassRule[] = [
     ),
     waitClass: 'idle',
     reason: 'thread waiting on a condition variable, usually a pool thread waiting for work; a JVM monitor wait whose JVM frames were lost (Debian glibc has no frame pointers) also lands here',
+  },
+  {
+    id: 'rust-condvar-wait',
+    syscalls: FUTEX,
+    framePatterns: [
+      { containsInOrder: ['7Condvar4wait'] },
+      { containsInOrder: ['7Condvar12wait_timeout'] },
+      { containsInOrder: ['7Condvar21wait_optional_timeout'] },
+      { containsInOrder: ['11parking_lot', '7Condvar'] },
+    ],
+    waitClass: 'idle',
+    reason: 'Rust thread waiting on a condition variable (std or parking_lot Condvar), usually a pool worker waiting for work (tokio parks its idle workers this way)',
+  },
+  {
+    id: 'rust-thread-park',
+    syscalls: FUTEX,
+    framePatterns: [
+      { containsInOrder: ['6Thread4park'] },
+      { containsInOrder: ['6Thread12park_timeout'] },
+      { containsInOrder: ['6Parker4park'] },
+      { containsInOrder: ['6Parker12park_timeout'] },
+      { containsInOrder: ['9functions4park'] },
+      { containsInOrder: ['9functions12park_timeout'] },
+    ],
+    waitClass: 'idle',
+    reason: "Rust thread parked (std::thread::park): a channel receive (std::sync::mpsc, crossbeam) or a pool waiting for work",
   },
   {
     id: 'glibc-sem-wait',

@@ -93,6 +93,7 @@ int main(void)
 	OFF(user_stack_record, syscall_nr);
 	OFF(user_stack_record, depth);
 	OFF(user_stack_record, ips);
+	OFF(user_stack_record, leaf_return);
 
 	SIZE(offcpu_hist_record);
 	OFF(offcpu_hist_record, key.tgid);

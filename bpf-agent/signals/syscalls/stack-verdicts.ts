@@ -2,8 +2,12 @@ import { decodeClassKey, stackVerdictClassKey, type WaitClass } from '@stallscop
 import type { UserStackRecord } from '../../src/loader/records.js';
 import type { SymbolizeBudget } from '../../src/symbols/index.js';
 
-/** Function names of a process's return addresses, leaf first (undefined where unknown). */
-export type StackSymbolizer = (pid: number, addresses: readonly bigint[]) => (string | undefined)[];
+/**
+ * Function names of a process's return addresses, leaf first (undefined
+ * where unknown); with `leafReturn` (see UserStackRecord), the frame the walk
+ * missed above the leaf may be put back, so the names may be one more.
+ */
+export type StackSymbolizer = (pid: number, addresses: readonly bigint[], leafReturn?: bigint) => (string | undefined)[];
 
 /** The agent's stack rules: their ids in kernel order, and the classifier. */
 export interface StackRules {
@@ -57,7 +61,7 @@ export class StackVerdicts {
    */
   onUserStack(record: UserStackRecord): void {
     if (this.verdicts.has(record.stackId)) return;
-    const frames = this.budget.spend(() => this.symbolize(record.tgid, record.ips));
+    const frames = this.budget.spend(() => this.symbolize(record.tgid, record.ips, record.leafReturn));
     if (frames === undefined) {
       this.keepMappings(record.tgid);
       this.waiting.delete(record.stackId);
@@ -79,7 +83,7 @@ export class StackVerdicts {
     const decoded = decodeClassKey(classKey, () => undefined);
     if (!('pendingStackId' in decoded) || this.verdicts.has(decoded.pendingStackId)) return;
     const record = this.waiting.get(decoded.pendingStackId);
-    if (record) this.decide(record, this.symbolize(record.tgid, record.ips));
+    if (record) this.decide(record, this.symbolize(record.tgid, record.ips, record.leafReturn));
   }
 
   private decide(record: UserStackRecord, frames: (string | undefined)[]): void {
@@ -89,7 +93,9 @@ export class StackVerdicts {
     const classKey = stackVerdictClassKey(waitClass, index < 0 ? this.rules.ruleIds.length : index);
     this.verdicts.set(record.stackId, classKey);
     if (this.frames.size >= MAX_KEPT_STACKS) this.frames.delete(this.frames.keys().next().value!);
-    this.frames.set(record.stackId, frames.map((frame, i) => frame ?? `0x${record.ips[i]!.toString(16)}`));
+    // Unknown frames by their address; a frame put back after the leaf has none among the ips.
+    const addresses = frames.length > record.ips.length ? [record.ips[0], undefined, ...record.ips.slice(1)] : record.ips;
+    this.frames.set(record.stackId, frames.map((frame, i) => frame ?? `0x${addresses[i]?.toString(16) ?? '?'}`));
     this.tell(record.stackId, classKey);
   }
 

@@ -86,6 +86,15 @@ struct {
 	__type(value, __u32);
 } stack_verdicts SEC(".maps");
 
+/* stack id -> the word at the user stack pointer (x86-64) when the stack was
+ * taken and had no verdict yet: sent with the stack (records.h, leaf_return). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, STACK_MAP_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} leaf_returns SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RINGBUF_BYTES);
@@ -133,8 +142,20 @@ static __always_inline __u32 fd_class_key(struct task_struct *task, long fd)
 	return fd_kind_class(kind) | ((FD_RULE_BASE + kind) << CLASS_RULE_SHIFT);
 }
 
-static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, struct syscall_start *start,
-					  long ret, __u64 dur, __s32 *stack_id)
+/* The word at the user stack pointer: under a leaf without a frame pointer, the
+ * return address into its caller (the frame-pointer walk skips that frame). */
+static __always_inline void note_leaf_return(struct pt_regs *regs, __u32 sid)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u64 word = 0;
+
+	if (!bpf_probe_read_user(&word, sizeof(word), (void *)regs->sp))
+		bpf_map_update_elem(&leaf_returns, &sid, &word, BPF_ANY);
+#endif
+}
+
+static __always_inline __u32 class_key_of(void *ctx, struct pt_regs *regs, struct task_struct *task,
+					  struct syscall_start *start, long ret, __u64 dur, __s32 *stack_id)
 {
 	__u8 rule = start->syscall_nr < MAX_SYSCALL_NR ? syscall_classify[start->syscall_nr] : WAIT_OTHER;
 	__u32 sid, *verdict;
@@ -153,7 +174,10 @@ static __always_inline __u32 class_key_of(void *ctx, struct task_struct *task, s
 			sid = id;
 			*stack_id = id;
 			verdict = bpf_map_lookup_elem(&stack_verdicts, &sid);
-			return verdict ? *verdict : (CLASS_KEY_PENDING_STACK | sid);
+			if (verdict)
+				return *verdict;
+			note_leaf_return(regs, sid);
+			return CLASS_KEY_PENDING_STACK | sid;
 		}
 		count_drop(DROP_STACK_MAP_FULL);
 	}
@@ -258,7 +282,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	key.tgid = pid_tgid >> 32;
 	key.syscall_nr = s->syscall_nr;
 	key.bucket = hist_bucket(dur);
-	key.class_key = class_key_of(ctx, task, s, ret, dur, &stack_id);
+	key.class_key = class_key_of(ctx, regs, task, s, ret, dur, &stack_id);
 
 	/* -4095..-1 is an errno; larger negative values are addresses (mmap). */
 	if (ret < 0 && ret >= -4095)

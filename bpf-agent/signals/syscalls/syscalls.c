@@ -84,6 +84,8 @@ static void send_stack(const struct syscall_hist_key *key, size_t *nsent)
 		return;
 	for (rec.depth = 0; rec.depth < MAX_STACK_DEPTH && rec.ips[rec.depth]; rec.depth++)
 		;
+	if (bpf_map__lookup_elem(skel->maps.leaf_returns, &id, sizeof(id), &rec.leaf_return, sizeof(rec.leaf_return), 0))
+		rec.leaf_return = 0;
 	rec.stack_id = id;
 	rec.tgid = key->tgid;
 	rec.syscall_nr = key->syscall_nr;
@@ -171,6 +173,8 @@ static int command(const char *line)
 	v = class_key;
 	if (bpf_map__update_elem(skel->maps.stack_verdicts, &k, sizeof(k), &v, sizeof(v), BPF_ANY))
 		LOG("cannot store the verdict for stack %u: %s", k, strerror(errno));
+	/* Answered: its leaf word is not needed again (and may be absent). */
+	bpf_map__delete_elem(skel->maps.leaf_returns, &k, sizeof(k), 0);
 	return 0;
 }
 

@@ -103,6 +103,7 @@ function userStack(): Buffer {
   b.writeUInt32LE(2, L.depth);
   b.writeBigUInt64LE(0x401000n, L.ips);
   b.writeBigUInt64LE(0x402000n, L.ips + 8);
+  b.writeBigUInt64LE(0x401234n, L.leafReturn);
   return b;
 }
 
@@ -229,7 +230,7 @@ const expected: LoaderRecord[] = [
     stackId: -1,
     comm: 'postgres',
   },
-  { type: 'user-stack', stackId: 5, tgid: 77, syscallNr: 202, ips: [0x401000n, 0x402000n] },
+  { type: 'user-stack', stackId: 5, tgid: 77, syscallNr: 202, ips: [0x401000n, 0x402000n], leafReturn: 0x401234n },
   { type: 'offcpu-hist', tgid: 77, state: 'run-queue', bucket: 20, count: 4n, sumNs: 2_000_000n, maxNs: 900_000n },
   { type: 'process-event', kind: 'fork', tgid: 91, parentTgid: 77, timeNs: 99n, comm: 'sh', filename: '/bin/sh', argv: [] },
   { type: 'syscall-errors', tgid: 77, syscallNr: 0, errno: 11, count: 12345n },

@@ -259,10 +259,18 @@ const commAt = (r: Buffer, offset: number): string => stringAt(r, offset, TASK_C
 
 function decodeUserStack(r: Buffer): UserStackRecord {
   const L = UserStackRecordLayout;
-  const depth = Math.min(r.readUInt32LE(L.depth), (L.size - L.ips) / 8);
+  const depth = Math.min(r.readUInt32LE(L.depth), (L.leafReturn - L.ips) / 8);
   const ips: bigint[] = [];
   for (let i = 0; i < depth; i++) ips.push(r.readBigUInt64LE(L.ips + 8 * i));
-  return { type: 'user-stack', stackId: r.readUInt32LE(L.stackId), tgid: r.readUInt32LE(L.tgid), syscallNr: r.readUInt32LE(L.syscallNr), ips };
+  const leafReturn = r.readBigUInt64LE(L.leafReturn);
+  return {
+    type: 'user-stack',
+    stackId: r.readUInt32LE(L.stackId),
+    tgid: r.readUInt32LE(L.tgid),
+    syscallNr: r.readUInt32LE(L.syscallNr),
+    ips,
+    ...(leafReturn !== 0n ? { leafReturn } : {}),
+  };
 }
 
 /** A stack_trace_record's id and addresses (the offcpu and profile signals each send them). */

@@ -124,6 +124,8 @@ export interface UserStackRecord {
   syscallNr: number;
   /** Return addresses, leaf first. */
   ips: bigint[];
+  /** The word at the user stack pointer at the call (x86-64): maybe the return address into the leaf's caller. */
+  leafReturn?: bigint;
 }
 
 export interface ProcessEventRecord {

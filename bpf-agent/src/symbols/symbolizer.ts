@@ -2,7 +2,7 @@
 // decide a wait class. Never throws: a process that exited, a file that cannot
 // be read or an address in no mapping gives a frame without a symbol.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readElfSymbols, virtualAddressOfFileOffset, type ElfSymbols } from './elf.js';
 import { LruCache } from './lru-cache.js';
@@ -26,7 +26,23 @@ export interface SymbolizerOptions {
    */
   maxSymbolBytes?: number;
   procRoot?: string;
+  /**
+   * x86-64: recover the function a frame-pointer walk skips above a leaf
+   * without a frame of its own (see symbolize). Off elsewhere: other
+   * architectures encode calls differently.
+   */
+  leafCallers?: boolean;
 }
+
+/** x86-64 `call rel32`: opcode E8, then the target's offset from the next instruction. */
+const CALL_REL32 = 0xe8;
+const CALL_REL32_BYTES = 5;
+/**
+ * x86-64 `call *disp32(%rip)`: FF 15, then the offset of the pointer to call
+ * (a GOT slot: how Rust and -fno-plt C call functions of other crates or libraries).
+ */
+const CALL_RIP_INDIRECT = [0xff, 0x15] as const;
+const CALL_RIP_INDIRECT_BYTES = 6;
 
 /**
  * How long a process's parsed /proc/PID/maps is reused: reading and parsing it
@@ -69,6 +85,7 @@ function readOrUndefined<T>(read: () => T): T | undefined {
 
 export class Symbolizer {
   private readonly procRoot: string;
+  private readonly leafCallers: boolean;
   /** Keyed by dev:inode of the mapping: one entry serves every process mapping the same file. */
   private readonly elfByFile: LruCache<string, ElfSymbols | typeof NOT_ELF>;
   /** Parsed symbol tables by build id: a binary in several containers (other inodes) is parsed once. */
@@ -78,6 +95,7 @@ export class Symbolizer {
 
   constructor(opts: SymbolizerOptions) {
     this.procRoot = opts.procRoot ?? '/proc';
+    this.leafCallers = opts.leafCallers ?? false;
     const maxSymbolBytes = opts.maxSymbolBytes ?? 32 * 1024 * 1024;
     // Both caches hold the same tables (a file's is its build's): bounding both bounds them.
     this.elfByFile = new LruCache(opts.maxFiles, { maxWeight: maxSymbolBytes, weightOf: (elf) => elf?.symbols.byteSize ?? 0 });
@@ -104,20 +122,99 @@ export class Symbolizer {
    * `addresses` is a user stack, leaf first. Every address but the first is a
    * return address, looked up one byte back so that a call ending its function
    * is named after that function, not the next one.
+   *
+   * With leafCallers, one frame the kernel's walk cannot see is put back
+   * after the leaf. A leaf that keeps no frame pointer (glibc's syscall()
+   * wrapper, Debian's glibc as a whole) leaves the frame pointer at its
+   * caller's frame, so the walk's first return address is the caller's own:
+   * the caller (Rust std's Mutex::lock_contended, say, the very frame that
+   * says why the thread waits) is missing. When the instruction before that
+   * return address is a call whose target can be read (direct, or through a
+   * GOT slot), its target is that caller, unless it is the leaf itself (a
+   * leaf with a frame of its own).
    */
-  symbolize(pid: number, addresses: bigint[]): SymbolizedFrame[] {
+  symbolize(pid: number, addresses: bigint[], leafReturn?: bigint): SymbolizedFrame[] {
     const lookupAddresses = addresses.map((address, index) => (index === 0 || address === 0n ? address : address - 1n));
     let mappings = this.mappingsOf(pid, 'reuse');
     if (lookupAddresses.some((address) => !findMapping(mappings, address))) mappings = this.mappingsOf(pid, 'after-miss');
-    return addresses.map((address, index) => {
-      const lookupAddress = lookupAddresses[index]!;
-      const mapping = findMapping(mappings, lookupAddress);
-      if (!mapping) return { address };
-      const frame: SymbolizedFrame = { address };
-      if (mapping.path !== '') frame.module = basename(mapping.path);
-      const symbol = this.symbolOf(pid, mapping, lookupAddress);
-      if (symbol !== undefined) frame.symbol = symbol;
-      return frame;
+    const frames = addresses.map((address, index) => this.frameAt(pid, mappings, address, lookupAddresses[index]!));
+    if (this.leafCallers && frames.length >= 2) {
+      const hidden =
+        (leafReturn !== undefined ? this.leafReturnFrame(pid, mappings, frames, leafReturn) : undefined) ??
+        this.hiddenLeafCaller(pid, mappings, frames[0]!, frames[1]!.address);
+      if (hidden) frames.splice(1, 0, hidden);
+    }
+    return frames;
+  }
+
+  /**
+   * The frame of the word the kernel read at the stack pointer (the caller's
+   * return address under a leaf without a frame of its own): taken only when
+   * it follows a call instruction and names a function the walk did not.
+   */
+  private leafReturnFrame(pid: number, mappings: readonly MemoryMapping[], frames: readonly SymbolizedFrame[], leafReturn: bigint): SymbolizedFrame | undefined {
+    const mapping = findMapping(mappings, leafReturn - 1n);
+    if (!mapping || !isFileBacked(mapping) || !isExecutable(mapping) || !this.followsCall(pid, leafReturn)) return undefined;
+    const frame = this.frameAt(pid, mappings, leafReturn, leafReturn - 1n);
+    if (frame.symbol === undefined || frame.symbol === frames[0]!.symbol || frame.symbol === frames[1]!.symbol) return undefined;
+    return frame;
+  }
+
+  /** Whether the bytes before `address` end in an x86-64 call: direct, RIP-relative, or through a register. */
+  private followsCall(pid: number, address: bigint): boolean {
+    if (address < CALL_RIP_INDIRECT_BYTES) return false;
+    const bytes = this.readMemory(pid, address - BigInt(CALL_RIP_INDIRECT_BYTES), CALL_RIP_INDIRECT_BYTES);
+    if (!bytes) return false;
+    // bytes[i] is at address - 6 + i. `call *%reg` is FF D0+r, after a REX prefix (41) for r8..r15.
+    const callsRegister = bytes[4] === 0xff && (bytes[5]! & 0xf8) === 0xd0;
+    return bytes[1] === CALL_REL32 || (bytes[0] === CALL_RIP_INDIRECT[0] && bytes[1] === CALL_RIP_INDIRECT[1]) || callsRegister;
+  }
+
+  private frameAt(pid: number, mappings: readonly MemoryMapping[], address: bigint, lookupAddress: bigint): SymbolizedFrame {
+    const mapping = findMapping(mappings, lookupAddress);
+    if (!mapping) return { address };
+    const frame: SymbolizedFrame = { address };
+    if (mapping.path !== '') frame.module = basename(mapping.path);
+    const symbol = this.symbolOf(pid, mapping, lookupAddress);
+    if (symbol !== undefined) frame.symbol = symbol;
+    return frame;
+  }
+
+  /**
+   * The address a call ending at `returnAddress` went to: a direct call's
+   * target, or the pointer a RIP-relative indirect call read (as it reads now).
+   */
+  private callTarget(pid: number, returnAddress: bigint): bigint | undefined {
+    if (returnAddress < CALL_RIP_INDIRECT_BYTES) return undefined;
+    const call = this.readMemory(pid, returnAddress - BigInt(CALL_RIP_INDIRECT_BYTES), CALL_RIP_INDIRECT_BYTES);
+    if (!call) return undefined;
+    if (call[1] === CALL_REL32) return returnAddress + BigInt(call.readInt32LE(2));
+    if (call[0] !== CALL_RIP_INDIRECT[0] || call[1] !== CALL_RIP_INDIRECT[1]) return undefined;
+    return this.readMemory(pid, returnAddress + BigInt(call.readInt32LE(2)), 8)?.readBigUInt64LE(0);
+  }
+
+  /** The function a call just before `returnAddress` went to, when it is not `leaf`'s (see symbolize). */
+  private hiddenLeafCaller(pid: number, mappings: readonly MemoryMapping[], leaf: SymbolizedFrame, returnAddress: bigint): SymbolizedFrame | undefined {
+    const target = this.callTarget(pid, returnAddress);
+    if (target === undefined) return undefined;
+    const mapping = findMapping(mappings, target);
+    if (!mapping || !isFileBacked(mapping) || !isExecutable(mapping)) return undefined;
+    const frame = this.frameAt(pid, mappings, target, target);
+    // A call goes to a function's first byte: bytes that only look like a call name no start.
+    if (frame.symbol === undefined || frame.symbol === leaf.symbol || frame.symbol === this.symbolOf(pid, mapping, target - 1n)) return undefined;
+    return frame;
+  }
+
+  /** Bytes of a live process's memory; undefined when it has exited or the range is not mapped. */
+  private readMemory(pid: number, address: bigint, length: number): Buffer | undefined {
+    return readOrUndefined(() => {
+      const fd = openSync(`${this.procRoot}/${pid}/mem`, 'r');
+      try {
+        const bytes = Buffer.alloc(length);
+        return readSync(fd, bytes, 0, length, address) === length ? bytes : undefined;
+      } finally {
+        closeSync(fd);
+      }
     });
   }
 
