@@ -36,7 +36,6 @@ export interface SymbolizerOptions {
 
 /** x86-64 `call rel32`: opcode E8, then the target's offset from the next instruction. */
 const CALL_REL32 = 0xe8;
-const CALL_REL32_BYTES = 5;
 /**
  * x86-64 `call *disp32(%rip)`: FF 15, then the offset of the pointer to call
  * (a GOT slot: how Rust and -fno-plt C call functions of other crates or libraries).
@@ -128,7 +127,9 @@ export class Symbolizer {
    * wrapper, Debian's glibc as a whole) leaves the frame pointer at its
    * caller's frame, so the walk's first return address is the caller's own:
    * the caller (Rust std's Mutex::lock_contended, say, the very frame that
-   * says why the thread waits) is missing. When the instruction before that
+   * says why the thread waits) is missing. `leafReturn`, the word the kernel
+   * read at the stack pointer, is that caller's return address when the leaf
+   * pushed nothing; otherwise, when the instruction before the walk's first
    * return address is a call whose target can be read (direct, or through a
    * GOT slot), its target is that caller, unless it is the leaf itself (a
    * leaf with a frame of its own).
