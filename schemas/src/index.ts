@@ -41,9 +41,11 @@ export { syscallArchOf, syscallName, syscallNumbers, syscallTable } from './sysc
 export type { SyscallArch } from './syscalls/index.js';
 export {
   CLASS_KEY_PENDING_STACK,
+  CLASS_RULE_SHIFT,
   CpuStackRecordLayout,
   DROP_REASONS,
   FD_KINDS,
+  FD_RULE_BASE,
   HelloRecordLayout,
   MAX_HIST_BUCKET,
   MAX_STACK_DEPTH,

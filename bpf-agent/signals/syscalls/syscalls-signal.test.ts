@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLASS_KEY_PENDING_STACK, SpanAttr, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
+import { CLASS_KEY_PENDING_STACK, CLASS_RULE_SHIFT, FD_KINDS, FD_RULE_BASE, SpanAttr, WAIT_CLASS_CODES, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { Registry, Counter } from 'prom-client';
 import { ProcessRegistry } from '../../src/process/process-registry.js';
 import { SymbolizeBudget } from '../../src/symbols/index.js';
@@ -8,7 +8,7 @@ import type { SlowSyscallRecord, UserStackRecord } from '../../src/loader/record
 import { createSyscallsSignal } from './syscalls-signal.js';
 
 const arch = syscallArchOf(process.arch);
-const [futexNr] = syscallNumbers(arch, ['futex']);
+const [futexNr, readNr] = syscallNumbers(arch, ['futex', 'read']);
 const bounds = { startTime: [0, 0] as [number, number], endTime: [1, 0] as [number, number] };
 // This process: alive for as long as the test runs, as a traced service would be.
 const tgid = process.pid;
@@ -101,6 +101,32 @@ test('by default a call its stack classes idle makes no span, though the kernel 
   signal.onRecord(slowFutex(7)); // an unparked stack, classed lock
   signal.onRecord(userStack(7, MUTEX_IP));
   assert.deepEqual(classOfSpans(signal.endInterval(bounds).spans as never), ['lock']);
+});
+
+/** A slow read on a pipe: classed in the kernel by its fd (ipc, fd-pipe), no stack. */
+const slowPipeRead = (): SlowSyscallRecord => ({
+  ...slowFutex(-1),
+  syscallNr: readNr!,
+  classKey: WAIT_CLASS_CODES.indexOf('ipc') | ((FD_RULE_BASE + FD_KINDS.indexOf('pipe')) << CLASS_RULE_SHIFT),
+});
+
+test('a new process\'s calls whose stacks are not classed yet do not take the room of its calls surely wanted', () => {
+  const { signal } = signalWithBudget(1000, [], false);
+  // A process just started: its idle threads' futex waits come before their stack's verdict.
+  for (let i = 0; i < 60; i++) signal.onRecord(slowFutex(3));
+  signal.onRecord(slowPipeRead());
+  signal.onRecord(userStack(3));
+  assert.deepEqual(classOfSpans(signal.endInterval(bounds).spans as never), ['ipc'], 'the read, not dropped for the idle waits');
+});
+
+test('calls classed at the interval\'s end share their process\'s room with the rest: 50 spans at most', () => {
+  const { signal } = signalWithBudget(1000, [], false);
+  for (let i = 0; i < 60; i++) signal.onRecord(slowFutex(4));
+  signal.onRecord(slowPipeRead());
+  signal.onRecord(userStack(4, MUTEX_IP));
+  const classes = classOfSpans(signal.endInterval(bounds).spans as never);
+  assert.equal(classes.length, 50);
+  assert.deepEqual([...new Set(classes)].sort(), ['ipc', 'lock']);
 });
 
 test('over the budget, the stack holding the most blocked time is classed first', () => {

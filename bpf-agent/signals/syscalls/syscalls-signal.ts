@@ -88,12 +88,17 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
     for (const { record } of heaviestFirst) verdicts.onUserStack(record);
     stacksToClass = [];
   }
+  /** Spans each process has this interval: at most maxSlowSpansPerProcessPerInterval. */
   const spansThisIntervalByTgid = new Map<number, number>();
+  /** Calls each process sent this interval whose stack was not classed yet: bounded the same, apart. */
+  const unclassedThisIntervalByTgid = new Map<number, number>();
 
   /** What must be read while the call's process surely lives: its fd's target. */
   interface PendingSlowCall {
     record: SlowSyscallRecord;
     callAttributes: Attributes;
+    /** Counted in its process's spans already (false: its stack was not classed when it came). */
+    hasRoom: boolean;
     /** Intervals it has waited for its stack's class. */
     waitedIntervals?: number;
   }
@@ -102,20 +107,29 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
   const unwanted = (record: SlowSyscallRecord): boolean =>
     !options.spansForIdleWaits && verdicts.classOf(record.classKey, nameOf(record.syscallNr)).waitClass === 'idle';
 
-  function onSlowSyscall(record: SlowSyscallRecord): void {
-    // Classed already here (the kernel's verdict map lags by a snapshot): an idle wait takes no room.
-    if (!verdicts.isPending(record.classKey) && unwanted(record)) return;
-    const seen = spansThisIntervalByTgid.get(record.tgid) ?? 0;
+  /** One more of a process's calls in `counts`; false (and counted as dropped) past the bound. */
+  function takeRoom(counts: Map<number, number>, tgid: number): boolean {
+    const seen = counts.get(tgid) ?? 0;
     if (seen >= options.maxSlowSpansPerProcessPerInterval) {
       options.spansDropped.inc({ reason: 'rate_limit' });
-      return;
+      return false;
     }
+    counts.set(tgid, seen + 1);
+    return true;
+  }
+
+  function onSlowSyscall(record: SlowSyscallRecord): void {
+    const unclassed = verdicts.isPending(record.classKey);
+    // Classed already here (the kernel's verdict map lags by a snapshot): an idle wait takes no room.
+    if (!unclassed && unwanted(record)) return;
+    // A call whose stack is not classed yet takes its process's room only once classed, when its span
+    // is made: a new process's idle threads, all unclassed at first, took it from the calls surely wanted.
+    if (!takeRoom(unclassed ? unclassedThisIntervalByTgid : spansThisIntervalByTgid, record.tgid)) return;
     if (pendingCalls.length >= options.maxPendingSpans) {
       options.spansDropped.inc({ reason: 'queue_full' });
       return;
     }
-    spansThisIntervalByTgid.set(record.tgid, seen + 1);
-    pendingCalls.push({ record, callAttributes: callContext.attributes(nameOf(record.syscallNr), record.args, record.tgid) });
+    pendingCalls.push({ record, callAttributes: callContext.attributes(nameOf(record.syscallNr), record.args, record.tgid), hasRoom: !unclassed });
   }
 
   /**
@@ -185,9 +199,10 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
           existsSync(`/proc/${call.record.tgid}`),
       );
       for (const call of ready) if (verdicts.isPending(call.record.classKey)) verdicts.classifyNow(call.record.classKey);
-      const spans = spansOf(ready.filter((call) => !unwanted(call.record)));
+      const spans = spansOf(ready.filter((call) => !unwanted(call.record) && (call.hasRoom || takeRoom(spansThisIntervalByTgid, call.record.tgid))));
       pendingCalls = waiting.map((call) => ({ ...call, waitedIntervals: (call.waitedIntervals ?? 0) + 1 }));
       spansThisIntervalByTgid.clear();
+      unclassedThisIntervalByTgid.clear();
       callContext.endInterval();
       const where = { hostName: context.hostName, ...bounds };
       return {
