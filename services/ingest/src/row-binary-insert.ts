@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '@stallscope/store';
 import { jsonEachRowText } from './clickhouse-values.js';
-import { columnCodec, EncodedRow, RowBinaryWriter, UnsupportedColumnTypeError, type ColumnCodec } from './row-binary.js';
+import { columnCodec, EncodedRow, encodeRowBinary, UnsupportedColumnTypeError, type ColumnCodec } from './row-binary.js';
 
 /** Per-query settings, as the store's client takes them. */
 export type ClickHouseSettings = NonNullable<Parameters<Store['client']['command']>[0]['clickhouse_settings']>;
@@ -28,25 +28,6 @@ export async function tableCodecs(client: Store['client'], table: string): Promi
     if (err instanceof UnsupportedColumnTypeError) return { unsupported: err.message };
     throw err;
   }
-}
-
-/**
- * The RowBinary of rows for `columns`, in order: an EncodedRow as it is (it
- * must have been encoded for these columns), any other row through the codecs.
- */
-function rowBinaryBody(rows: readonly object[], columns: readonly string[], codecs: readonly (readonly [string, ColumnCodec])[]): Buffer {
-  const selected = columns.map((name) => codecs.find(([column]) => column === name)!);
-  const writer = new RowBinaryWriter();
-  for (const row of rows) {
-    if (row instanceof EncodedRow) {
-      if (row.columns !== columns) throw new Error('rows encoded for other columns cannot share an insert');
-      writer.append(row.bytes);
-      continue;
-    }
-    const values = row as Record<string, unknown>;
-    for (const [column, codec] of selected) codec(writer, values[column], column);
-  }
-  return writer.bytes();
 }
 
 /**
@@ -77,7 +58,7 @@ export async function insertRowBinaryFromFile(
     throw new Error(`rows of ${table} decoded first have columns the encoded ones lack; they cannot share an insert`);
   }
   const path = join(tmpdir(), `stallscope-insert-${process.pid}-${randomUUID()}.rowbinary`);
-  await writeFile(path, rowBinaryBody(rows, columns, codecs));
+  await writeFile(path, encodeRowBinary(rows, columns.map((name) => codecs.find(([column]) => column === name)!)));
   try {
     const columnList = columns.map((name) => `\`${name}\``).join(', ');
     await client.command({

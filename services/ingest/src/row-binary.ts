@@ -309,10 +309,24 @@ export function columnCodec(type: string): ColumnCodec {
   throw new UnsupportedColumnTypeError(`no RowBinary codec for column type ${type}`);
 }
 
-/** Encodes rows of a table: `columns` in insert order with their codecs. */
+/**
+ * Encodes rows of a table: `columns` in insert order with their codecs. An
+ * EncodedRow goes as it is; it must have been encoded for the same columns.
+ */
 export function encodeRowBinary(rows: readonly object[], columns: readonly (readonly [string, ColumnCodec])[]): Buffer {
   const writer = new RowBinaryWriter();
+  let checked: readonly string[] | undefined;
   for (const row of rows) {
+    if (row instanceof EncodedRow) {
+      if (row.columns !== checked) {
+        if (row.columns.length !== columns.length || row.columns.some((name, index) => name !== columns[index]![0])) {
+          throw new Error(`a row encoded for columns ${row.columns.join(', ')} cannot go with columns ${columns.map(([name]) => name).join(', ')}`);
+        }
+        checked = row.columns;
+      }
+      writer.append(row.bytes);
+      continue;
+    }
     const values = row as Record<string, unknown>;
     for (const [column, codec] of columns) codec(writer, values[column], column);
   }
