@@ -179,7 +179,7 @@ async function underFault(name: string, fault: () => Promise<void>): Promise<voi
     await load.stop();
     published.stop();
   }
-  await drained(admin!, groupId, `the replicas to commit every message after ${name}`, RECOVERY_TIMEOUT_MS);
+  await drained(admin!, groupId, `the replicas to commit every message after ${name}`, RECOVERY_TIMEOUT_MS, ingests.filter((replica) => replica !== undefined));
   stored.stop();
   const endAt = Date.now();
 

@@ -108,7 +108,7 @@ test('the broker stopped for 30 s under load: the collector buffers to its bound
     await load.stop();
   }
 
-  await drained(admin!, groupId, 'the ingest to commit every message after the broker came back', 300_000);
+  await drained(admin!, groupId, 'the ingest to commit every message after the broker came back', 300_000, [ingest]);
   const refusedBy = (reason: RefusalReason) => [...refusals.values()].filter((refusal) => refusal === reason).length;
   const counted = {
     in_flight_limit: await counterValue(collector, 'stallscope_collector_refused_total', { reason: 'in_flight_limit' }),

@@ -85,7 +85,7 @@ test(`kill -9 of the ingest mid-batch, ${KILLS} times under load: every span and
   assert.deepEqual(load.refused, { spans: 0, points: 0, calls: 0, blockedNs: 0 }, 'the broker took every message');
 
   ingest = await startStallscope('ingest', env, dataDir);
-  await drained(admin!, groupId, 'the last ingest to commit every message', 300_000);
+  await drained(admin!, groupId, 'the last ingest to commit every message', 300_000, [ingest]);
   const ingestedByLast = await counterValue(ingest, 'stallscope_ingest_messages_total', { outcome: 'ingested' });
   assert.equal(await ingest.stop(), 0, 'the last ingest exits cleanly on SIGTERM');
   ingest = undefined;

@@ -103,7 +103,7 @@ test(`Kafka mode: ${POISON} poison messages in a stream, all dead-lettered, ever
   } finally {
     await load.stop();
   }
-  await drained(admin!, groupId, 'the ingest to commit every message', 300_000);
+  await drained(admin!, groupId, 'the ingest to commit every message', 300_000, [running]);
   assert.equal(await counterValue(running, 'stallscope_ingest_dead_letters_total'), POISON);
 
   const deadLetterTopic = await admin!.fetchTopicOffsets(Topics.deadLetter);

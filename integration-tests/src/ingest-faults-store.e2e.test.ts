@@ -111,7 +111,7 @@ test('the store failing (disk full) for 60 s under load: no commit while failing
   }
   assert.deepEqual(load.refused, { spans: 0, points: 0, calls: 0, blockedNs: 0 }, 'the broker took every message');
 
-  await drained(admin!, groupId, 'the ingest to commit every message after the store came back', 300_000);
+  await drained(admin!, groupId, 'the ingest to commit every message after the store came back', 300_000, [running]);
   assert.equal(running.child.pid, pid);
   assert.equal(running.child.exitCode, null, 'the same ingest process resumed by itself');
   assert.equal(await counterValue(running, 'stallscope_ingest_dead_letters_total'), 0, 'a store failure is not a dead letter');

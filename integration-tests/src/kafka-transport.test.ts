@@ -4,13 +4,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { connect } from 'node:net';
+import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { createLogger, LOG_LEVELS, Registry } from '@stallscope/common';
 import {
   createKafkaTransport,
   kafkaTransportConfigDefaults,
   type DeliveredMessage,
   type KafkaTransportConfig,
+  type KafkaTransportDeps,
   type TransportMessage,
 } from '@stallscope/transport';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from './fixtures/kafka-broker.js';
@@ -39,7 +42,7 @@ after(async () => {
   await broker?.stop();
 });
 
-function setup(overrides: Partial<KafkaTransportConfig> = {}) {
+function setup(overrides: Partial<KafkaTransportConfig> = {}, faults: Pick<KafkaTransportDeps, 'wrapKafka' | 'socketFactory'> = {}) {
   const metrics = new Registry();
   const config: KafkaTransportConfig = {
     ...kafkaTransportConfigDefaults,
@@ -49,7 +52,7 @@ function setup(overrides: Partial<KafkaTransportConfig> = {}) {
     handlerRetryBackoffMs: 200,
     ...overrides,
   };
-  const transport = createKafkaTransport(config, { logger: createLogger(logLevelName), metrics });
+  const transport = createKafkaTransport(config, { logger: createLogger(logLevelName), metrics, ...faults });
   return { transport, metrics };
 }
 
@@ -293,6 +296,109 @@ describe('kafka transport against a real broker', { skip: skipReason, timeout: 1
       await until(() => committedToEnd(groupId, topic), 'the offset committed after the long batch', 40_000);
       await sleep(1_000);
       assert.deepEqual(calls.flat().map(seqOf), [0, 1, 2, 3, 4], 'each message once: no replay after an eviction');
+    } finally {
+      await consumer.stop();
+      await producer.stop();
+    }
+  });
+
+  test('a consumer kafkajs gave up on (a non-retriable error) starts again, resumes from its commit, and counts the restart', async () => {
+    const topic = fresh('crash');
+    const groupId = fresh('ingest');
+    // kafkajs ends a consumer for good on a non-retriable error, e.g. a
+    // FindCoordinator request timed out while the broker hung ("failed to find
+    // group coordinator"). Here the consumer's offset look-up for its first
+    // batch fails once that way; the client and broker are otherwise real.
+    let failuresLeft = 1;
+    const wrapKafka = (kafka: Kafka): Kafka => {
+      const makeAdmin = kafka.admin.bind(kafka);
+      kafka.admin = (...args) => {
+        const made = makeAdmin(...args);
+        const fetchOffsets = made.fetchOffsets.bind(made);
+        made.fetchOffsets = async (options) => {
+          if (failuresLeft > 0) {
+            failuresLeft -= 1;
+            throw new kafkajs.KafkaJSNonRetriableError('injected: failed to find group coordinator');
+          }
+          return fetchOffsets(options);
+        };
+        return made;
+      };
+      return kafka;
+    };
+    const { transport, metrics } = setup({ topicPartitions: 1 }, { wrapKafka });
+    const producer = transport.createProducer();
+    await producer.start();
+    await producer.send(topic, messages(0, 10));
+
+    const received: DeliveredMessage[] = [];
+    const consumer = transport.createConsumer(groupId);
+    consumer.subscribe(topic, async (batch) => void received.push(...batch));
+    try {
+      await consumer.start();
+      await until(() => received.length >= 10, 'the messages after the consumer started again', 60_000);
+      await producer.send(topic, messages(10, 5));
+      await until(() => committedToEnd(groupId, topic), 'the offsets committed to the end', 30_000);
+      assert.equal(failuresLeft, 0, 'the fault was met');
+      assert.deepEqual(received.map(seqOf), Array.from({ length: 15 }, (_, i) => i), 'each message once, in order');
+      const { values } = await metrics.getSingleMetric('stallscope_transport_consumer_restarts_total')!.get();
+      assert.deepEqual(
+        values.map((sample) => [sample.labels.group, sample.value]),
+        [[groupId, 1]],
+        'one restart, counted for its group',
+      );
+    } finally {
+      await consumer.stop();
+      await producer.stop();
+    }
+  });
+
+  test('a send the producer gave up on after the broker wrote it (its answers lost) costs the next send to that partition nothing', async () => {
+    const topic = fresh('lost-answer');
+    // kafkajs hands a failed request's sequence numbers to the next request to
+    // its partition. Here the broker writes a send and every answer to it is
+    // lost (the connection drops as it arrives), so the producer gives up on a
+    // send that is in the log; then the next send to that partition.
+    let loseAnswers = false;
+    let answersLost = 0;
+    const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+      const socket = connect({ host, port }, onConnect);
+      socket.setKeepAlive(true, 60_000);
+      const emit = socket.emit.bind(socket);
+      socket.emit = (event: string | symbol, ...args: unknown[]) => {
+        if (event === 'data' && loseAnswers) {
+          answersLost += 1;
+          socket.destroy(Object.assign(new Error('injected: connection reset as the answer came'), { code: 'ECONNRESET' }));
+          return true;
+        }
+        return emit(event, ...args);
+      };
+      return socket;
+    };
+    const { transport, metrics } = setup({ topicPartitions: 1 }, { socketFactory });
+    const producer = transport.createProducer();
+    const received: DeliveredMessage[] = [];
+    const consumer = transport.createConsumer(fresh('ingest'));
+    consumer.subscribe(topic, async (batch) => void received.push(...batch));
+    await producer.start();
+    try {
+      await producer.send(topic, messages(0, 1));
+      loseAnswers = true;
+      await assert.rejects(producer.send(topic, messages(1, 1)), 'the send whose answers were lost is refused');
+      loseAnswers = false;
+      assert.ok(answersLost > 0, 'answers were lost');
+      // As many messages as the refused send: what a broker takes for its retry.
+      await producer.send(topic, messages(2, 1));
+      await producer.send(topic, messages(3, 3));
+      await consumer.start();
+      const ends = await admin!.fetchTopicOffsets(topic);
+      const total = ends.reduce((sum, { high }) => sum + Number(high), 0);
+      await until(() => received.length >= total, `the ${total} messages on the topic`);
+      assert.ok(received.some((message) => seqOf(message) === 1), 'the broker wrote the send whose answers were lost');
+      assert.deepEqual(received.map(seqOf), [0, 1, 2, 3, 4, 5], 'every accepted send on the topic, once, in order');
+      assert.equal(await metricValue(metrics, 'stallscope_transport_messages_sent_total', topic), 5, 'sent: all but the refused one');
+      const { values } = await metrics.getSingleMetric('stallscope_transport_producer_renewals_total')!.get();
+      assert.deepEqual(values.map((sample) => sample.value), [1], 'one producer renewal, after the refused send');
     } finally {
       await consumer.stop();
       await producer.stop();

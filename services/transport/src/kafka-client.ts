@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type ISocketFactory, type logCreator } from 'kafkajs';
 import type { Logger, Registry } from '@stallscope/common';
 import type { KafkaTransportConfig } from './config.js';
 import { kafkaSecurityOptions, validateKafkaTransportConfig } from './kafka-config.js';
@@ -7,6 +7,13 @@ import { transportMetrics, type TransportMetrics } from './metrics.js';
 export interface KafkaTransportDeps {
   logger: Logger;
   metrics: Registry;
+  /**
+   * Wraps the kafkajs client made from the config before anything uses it:
+   * the fault tests inject one error into a real client this way.
+   */
+  wrapKafka?: (kafka: Kafka) => Kafka;
+  /** Opens the client's connections to the brokers: the fault tests lose a broker's answers this way. */
+  socketFactory?: ISocketFactory;
 }
 
 /** What the producers and consumers of one Kafka transport share. */
@@ -44,13 +51,15 @@ function pinoLogCreator(logger: Logger): logCreator {
 export function createKafkaClient(config: KafkaTransportConfig, deps: KafkaTransportDeps): KafkaClient {
   validateKafkaTransportConfig(config);
   const logger = deps.logger.child({ component: 'transport', transport: 'kafka' });
-  const kafka = new Kafka({
+  const made = new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
     ...kafkaSecurityOptions(config),
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(logger),
+    ...(deps.socketFactory ? { socketFactory: deps.socketFactory } : {}),
   });
+  const kafka = deps.wrapKafka ? deps.wrapKafka(made) : made;
   const ensured = new Map<string, Promise<void>>();
 
   async function createTopics(topics: string[]): Promise<void> {

@@ -7,6 +7,9 @@ import type { BatchHandler, DeliveredMessage, TransportConsumer } from './transp
 import { Subscriptions } from './subscriptions.js';
 
 const TRANSPORT = 'kafka';
+/** The first pause before a consumer kafkajs gave up on is started again; doubled per failed start. */
+const RESTART_BACKOFF_MS = 1_000;
+const RESTART_BACKOFF_MAX_MS = 30_000;
 
 function headersToStrings(headers: IHeaders | undefined): Record<string, string> | undefined {
   const entries = Object.entries(headers ?? {}).flatMap(([name, value]) => {
@@ -68,11 +71,57 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
   const plans = new Map<string, BatchPlan>();
   /** Partitions whose committed plan was read since the last group join. */
   const planRead = new Set<string>();
+  /** Between start and stop: a consumer that crashed for good is started again. */
+  let running = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> | undefined;
+  /** Restarts since the group was last joined: the backoff's exponent. */
+  let failedRestarts = 0;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
+    // kafkajs restarts a consumer only after a retriable error. Others end it
+    // for good, and some come from a broker that was merely slow: a
+    // FindCoordinator request timing out during an outage is reported as
+    // "failed to find group coordinator", which is not retriable. The ingest
+    // would then sit idle beside a healthy broker until restarted by hand.
+    if (!payload.restart) scheduleRestart();
   });
-  // After a rebalance a partition may come back with another member's plan.
-  consumer.on(consumer.events.GROUP_JOIN, () => planRead.clear());
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    failedRestarts = 0;
+    // After a rebalance a partition may come back with another member's plan.
+    planRead.clear();
+  });
+
+  const runConfig = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    eachBatch: handleBatch,
+  };
+
+  function scheduleRestart(): void {
+    if (restartTimer || !running) return;
+    const delayMs = Math.min(RESTART_BACKOFF_MS * 2 ** failedRestarts, RESTART_BACKOFF_MAX_MS);
+    failedRestarts += 1;
+    logger.warn({ inMs: delayMs, attempt: failedRestarts }, 'kafka consumer will start again');
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      restarting = restart().finally(() => (restarting = undefined));
+    }, delayMs);
+  }
+
+  async function restart(): Promise<void> {
+    metrics.consumerRestarts.inc({ transport: TRANSPORT, group: groupId });
+    try {
+      // The crash disconnected it; its subscriptions stay.
+      await consumer.connect();
+      // A start that fails crashes it again (CRASH), which schedules the next attempt.
+      await consumer.run(runConfig);
+    } catch (err) {
+      logger.error({ err }, 'kafka consumer could not start again');
+      scheduleRestart();
+    }
+  }
 
   async function pendingPlan(topic: string, partition: number): Promise<BatchPlan | undefined> {
     const key = `${topic}/${partition}`;
@@ -147,18 +196,15 @@ export function createKafkaConsumer(client: KafkaClient, groupId: string): Trans
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       const joined = groupJoined(consumer, groupId, config.groupJoinTimeoutMs);
-      await Promise.all([
-        joined,
-        consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-          eachBatch: handleBatch,
-        }),
-      ]);
+      await Promise.all([joined, consumer.run(runConfig)]);
+      running = true;
       logger.info({ topics }, 'kafka consumer joined its group');
     },
     async stop() {
+      running = false;
+      clearTimeout(restartTimer);
+      restartTimer = undefined;
+      await restarting;
       // Waits for the batches in flight; kafkajs leaves the group.
       await consumer.disconnect();
       await admin.disconnect();

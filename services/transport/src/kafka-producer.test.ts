@@ -16,6 +16,8 @@ import type { TransportMessage } from './transport.js';
 const PARTITIONS = 6;
 
 interface Call {
+  /** Which kafkajs producer made the request, in order of creation. */
+  producer: number;
   record: ProducerRecord;
   released: boolean;
   release: (error?: Error) => void;
@@ -26,9 +28,11 @@ function setup() {
   let started = 0;
   const inFlight = new Map<number, number>();
   let overlapping = 0;
-  const fakeProducer = {
+  const disconnected: number[] = [];
+  let made = 0;
+  const fakeProducer = (producer: number) => ({
     connect: async () => {},
-    disconnect: async () => {},
+    disconnect: async () => void disconnected.push(producer),
     send: (record: ProducerRecord) =>
       new Promise((resolve, reject) => {
         started += 1;
@@ -36,6 +40,7 @@ function setup() {
         inFlight.set(partition, (inFlight.get(partition) ?? 0) + 1);
         if (inFlight.get(partition)! > 1) overlapping += 1;
         const call: Call = {
+          producer,
           record,
           released: false,
           release: (error) => {
@@ -48,17 +53,25 @@ function setup() {
         };
         calls.push(call);
       }),
-  };
+  });
   const registry = new Registry();
   const client: KafkaClient = {
-    kafka: { producer: () => fakeProducer } as unknown as Kafka,
+    kafka: { producer: () => fakeProducer(made++) } as unknown as Kafka,
     config: { ...kafkaTransportConfigDefaults, topics: [] },
     logger: createLogger('silent'),
     metrics: transportMetrics(registry),
     ensureTopics: async () => {},
     partitionCount: async () => PARTITIONS,
   };
-  return { producer: createKafkaProducer(client), calls, registry, started: () => started, overlapping: () => overlapping };
+  return {
+    producer: createKafkaProducer(client),
+    calls,
+    registry,
+    started: () => started,
+    overlapping: () => overlapping,
+    made: () => made,
+    disconnected,
+  };
 }
 
 const keyed = (keys: string[]): TransportMessage[] => keys.map((key) => ({ key: Buffer.from(key), value: Buffer.from(`value-${key}`) }));
@@ -145,4 +158,32 @@ test('a partition refused: the send rejects once the others settled, and the met
   assert.equal(await metricValue(registry, 'stallscope_transport_send_rejected_total', { topic: 'otlp_metrics', reason: 'error' }), refused!.record.messages.length);
   assert.equal(await metricValue(registry, 'stallscope_transport_messages_sent_total', { topic: 'otlp_metrics' }), messages.length - refused!.record.messages.length);
   await producer.stop();
+});
+
+test('a failed request retires its kafkajs producer: later requests get a new one (a new producer id), the old one disconnects once its requests settle', async () => {
+  const { producer, calls, registry, made, disconnected } = setup();
+  await producer.start();
+  const isKey = (key: string) => (call: Call) => call.record.messages[0]!.key?.toString() === key;
+  const failing = producer.send('otlp_spans', keyed(['same']));
+  // A key, not an unkeyed send: unkeyed sends start at a random partition, which can be the failing one's,
+  // and a request queued behind the failing one would hold up the next request to it.
+  const other = producer.send('otlp_spans', keyed(['other']));
+  await until(() => calls.some(isKey('same')) && calls.some(isKey('other')), 'both requests');
+  const partitionOf = (key: string) => calls.find(isKey(key))!.record.messages[0]!.partition;
+  assert.notEqual(partitionOf('other'), partitionOf('same'), 'the other request is to another partition');
+  calls.find(isKey('same'))!.release(new Error('connection reset'));
+  await assert.rejects(failing, /connection reset/);
+  await sleep(5);
+  assert.deepEqual(disconnected, [], 'the retired producer stays connected while requests of its own are in flight');
+  const next = producer.send('otlp_spans', keyed(['same']));
+  await until(() => calls.filter(isKey('same')).length === 2, 'the next request to the partition');
+  assert.equal(calls.filter(isKey('same'))[1]!.producer, 1, 'the next request goes through a new producer');
+  assert.equal(made(), 2);
+  for (const call of calls) call.release();
+  await Promise.all([next, other]);
+  await until(() => disconnected.length === 1, 'the retired producer to disconnect');
+  assert.deepEqual(disconnected, [0]);
+  assert.equal(await metricValue(registry, 'stallscope_transport_producer_renewals_total', { transport: 'kafka' }), 1);
+  await producer.stop();
+  assert.deepEqual(disconnected, [0, 1], 'stop disconnects the current producer');
 });

@@ -3,6 +3,7 @@ import { withLifecycle } from '@stallscope/common';
 import type { KafkaClient } from './kafka-client.js';
 import { createPartitionChooser } from './partitioning.js';
 import { CoalescingQueue } from './coalescing-queue.js';
+import { RenewableProducer } from './renewable-producer.js';
 import type { TransportMessage, TransportProducer } from './transport.js';
 
 const TRANSPORT = 'kafka';
@@ -32,23 +33,33 @@ interface PartitionMessage {
  * retried takes its sequence numbers (tulios/kafkajs#1005). So each message's
  * partition is chosen here, once; each partition goes as a request of its own;
  * and the requests to one partition run one after the other, the sends that
- * queued up meanwhile together in the next.
+ * queued up meanwhile together in the next. A failed request renews the
+ * producer (renewable-producer.ts): its sequence numbers are not reused.
  */
 export function createKafkaProducer(client: KafkaClient): TransportProducer {
-  const { config, metrics } = client;
-  const producer = client.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    // Honours the partition each message carries.
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const { config, metrics, logger } = client;
+  const producers = new RenewableProducer(
+    () =>
+      client.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Honours the partition each message carries.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    (err) => {
+      metrics.producerRenewals.inc({ transport: TRANSPORT });
+      logger.warn({ err }, 'kafka send failed; the next send goes through a new producer (a new producer id)');
+    },
+  );
   const choosePartitions = createPartitionChooser();
   const onePartitionAtATime = new CoalescingQueue<PartitionMessage>(
     (_key, items) =>
-      producer
-        .send({ topic: items[0]!.topic, acks: -1, compression: CompressionTypes.None, messages: items.map(({ message }) => message) })
-        .then(() => undefined),
+      producers.run((producer) =>
+        producer
+          .send({ topic: items[0]!.topic, acks: -1, compression: CompressionTypes.None, messages: items.map(({ message }) => message) })
+          .then(() => undefined),
+      ),
     ({ message }) => (message.value as Buffer).length + ((message.key as Buffer | null)?.length ?? 0),
     MAX_COALESCED_BYTES,
   );
@@ -69,13 +80,13 @@ export function createKafkaProducer(client: KafkaClient): TransportProducer {
 
   const lifecycle = withLifecycle({
     async start() {
-      await producer.connect();
+      await producers.connect();
       await client.ensureTopics(config.topics);
       running = true;
     },
     async stop() {
       running = false;
-      await producer.disconnect();
+      await producers.disconnectAll();
     },
   });
 

@@ -23,6 +23,16 @@ export function transportMetrics(registry: Registry) {
       help: 'In-process transport: messages sent to a topic no consumer group reads, delivered to none, by reason (no_consumer)',
       labelNames: ['transport', 'topic', 'reason'],
     }),
+    consumerRestarts: counter(registry, {
+      name: 'stallscope_transport_consumer_restarts_total',
+      help: 'Kafka consumers started again after a crash the client would not recover from (a non-retriable error), by group',
+      labelNames: ['transport', 'group'],
+    }),
+    producerRenewals: counter(registry, {
+      name: 'stallscope_transport_producer_renewals_total',
+      help: 'Kafka producers replaced after a failed send, so that the next send has a new producer id and sequence numbers of its own',
+      labelNames: ['transport'],
+    }),
     handlerFailures: counter(registry, {
       name: 'stallscope_transport_handler_failures_total',
       help: 'Consumer handler rejections; each one redelivers its batch',
