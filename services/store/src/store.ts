@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { withLifecycle, type Component, type Logger } from '@stallscope/common';
 import type { StoreConfig } from './config.js';
+import { repairDeduplicationLogs } from './deduplication-log-repair.js';
 import { applyMigrations } from './migrations.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -18,7 +19,7 @@ export interface StoreDeps {
   logger: Logger;
 }
 
-async function connect(config: StoreConfig): Promise<ClickHouseClient> {
+async function connect(config: StoreConfig, logger: Logger): Promise<ClickHouseClient> {
   if (config.url !== '') {
     return createClient({
       url: config.url,
@@ -31,6 +32,13 @@ async function connect(config: StoreConfig): Promise<ClickHouseClient> {
   if (config.chdbPath === '') throw new Error('store.chdbPath must name a directory when store.url is empty');
   const path = resolve(config.chdbPath);
   mkdirSync(path, { recursive: true });
+  const dropped = repairDeduplicationLogs(path);
+  if (dropped.length > 0) {
+    logger.warn(
+      { records: dropped.length, parts: dropped.slice(0, 10).map(({ table, part }) => `${table}: ${part}`) },
+      'the engine stopped mid-insert last time: dropped deduplication records of parts never committed, so their batches are stored when delivered again',
+    );
+  }
   // Imported here, not at the top: the engine is ~140 MB resident, and a
   // process that only reads the store's config or talks HTTP must not map it.
   const { createChdbConnection } = await import('chdb/connection');
@@ -53,7 +61,7 @@ export function createStore(config: StoreConfig, deps: StoreDeps): Store {
         await bootstrap.close();
       }
       if (kind === 'chdb' && config.cluster !== '') throw new Error('store.cluster needs a ClickHouse server (store.url); chDB is one node');
-      client = await connect(config);
+      client = await connect(config, logger);
       if (config.migrate) await applyMigrations(client, logger, { cluster: config.cluster, database: config.database });
       logger.info({ kind, target: kind === 'chdb' ? resolve(config.chdbPath) : config.url }, 'store ready');
     },
