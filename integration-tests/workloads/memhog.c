@@ -4,7 +4,9 @@
  * is done or, inside a memory cgroup with a lower limit, OOM-killed.
  * Prints {"pid":...} first, so a caller knows the victim before it dies, and
  * idles IDLE_MS before growing: a service lives a while before it runs out.
- * Usage: memhog TOTAL_MIB STEP_MIB STEP_MS IDLE_MS
+ * With HOLD_MS it keeps what it took that long before exiting: a large, idle
+ * process for another one's allocation to push past the limit.
+ * Usage: memhog TOTAL_MIB STEP_MIB STEP_MS IDLE_MS [HOLD_MS]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@ int main(int argc, char **argv)
 	long total, step, step_ms, done;
 	char *piece;
 
-	if (argc != 5)
+	if (argc != 5 && argc != 6)
 		return 2;
 	total = atol(argv[1]) << 20;
 	step = atol(argv[2]) << 20;
@@ -31,5 +33,7 @@ int main(int argc, char **argv)
 		memset(piece, 1, step);
 		usleep(step_ms * 1000);
 	}
+	if (argc == 6)
+		usleep(atol(argv[5]) * 1000);
 	return 0;
 }

@@ -48,13 +48,13 @@ struct {
 	__uint(max_entries, MEMORY_RINGBUF_BYTES);
 } oom_events SEC(".maps");
 
-/* The current process's sample of the current slot, inserted as zero when new. */
-static __always_inline struct memory_sample_value *current_sample(void)
+/* A process's sample of the current slot, inserted as zero when new. */
+static __always_inline struct memory_sample_value *sample_of(__u32 tgid, __u64 now_ns)
 {
 	static const struct memory_sample_value zero;
 	struct memory_sample_key key = {
-		.tgid = bpf_get_current_pid_tgid() >> 32,
-		.slot = bpf_ktime_get_ns() / MEMORY_SLOT_NS,
+		.tgid = tgid,
+		.slot = now_ns / MEMORY_SLOT_NS,
 	};
 	struct memory_sample_value *v;
 	long err;
@@ -67,6 +67,11 @@ static __always_inline struct memory_sample_value *current_sample(void)
 	if (!v)
 		count_drop(DROP_MEMORY_MAP_FULL);
 	return v;
+}
+
+static __always_inline struct memory_sample_value *current_sample(void)
+{
+	return sample_of(bpf_get_current_pid_tgid() >> 32, bpf_ktime_get_ns());
 }
 
 SEC("tracepoint/exceptions/page_fault_user")
@@ -161,15 +166,22 @@ SEC("tracepoint/oom/mark_victim")
 int mark_victim(struct trace_event_raw_mark_victim *ctx)
 {
 	struct oom_victim_event *e = bpf_ringbuf_reserve(&oom_events, sizeof(*e), 0);
+	__u64 now_ns = bpf_ktime_get_ns();
 	__u32 comm_at;
 
+	/*
+	 * The victim's flight recorder reaches the kill: its slot is in even when
+	 * the victim did nothing in it (an idle process killed for another's
+	 * allocation, or reclaim that outlasted the slot of the fault that began it).
+	 */
+	sample_of(ctx->pid, now_ns);
 	if (!e) {
 		count_drop(DROP_MEMORY_RINGBUF_FULL);
 		return 0;
 	}
 	e->tgid = ctx->pid;
 	e->trigger_tgid = bpf_get_current_pid_tgid() >> 32;
-	e->time_ns = bpf_ktime_get_ns();
+	e->time_ns = now_ns;
 	e->total_vm_kib = ctx->total_vm;
 	e->anon_rss_kib = ctx->anon_rss;
 	e->file_rss_kib = ctx->file_rss;
