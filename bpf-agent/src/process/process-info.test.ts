@@ -126,12 +126,16 @@ test('real processes: a python script, python -m, a shell script and a node scri
     node: spawnAlive(process.execPath, ['--enable-source-maps', 'index.mjs'], { cwd: dir }),
   };
   t.after(() => Object.values(children).forEach((child) => child.kill()));
-  // python3 may be a launcher script (pyenv, asdf) that execs the interpreter later.
-  const runs = (runtimeName: string) => (info: ReturnType<typeof readProcessInfo>) => info?.runtimeName === runtimeName;
-  assert.equal((await readWhenStarted(children.script, runs('python'))).serviceName, 'report_builder');
-  assert.equal((await readWhenStarted(children.module, runs('python'))).serviceName, 'http.server');
-  const shellInfo = await readWhenStarted(children.shell, (info) => info?.runtimeName !== undefined);
+  // Read once the child runs its own command line: until its exec a forked child shows this
+  // test's (node, with the runner's arguments), while exec sets the new program up its command
+  // line can read empty (CI once read python3 so, named by its executable), and python3 may be
+  // a launcher script (pyenv, asdf) that execs the interpreter later.
+  const runs = (runtimeName: string, argument: string) => (info: ReturnType<typeof readProcessInfo>) =>
+    info?.runtimeName === runtimeName && (info.commandLine ?? '').split(' ').includes(argument);
+  assert.equal((await readWhenStarted(children.script, runs('python', 'report_builder.py'))).serviceName, 'report_builder');
+  assert.equal((await readWhenStarted(children.module, runs('python', 'http.server'))).serviceName, 'http.server');
+  const shellInfo = await readWhenStarted(children.shell, (info) => info?.runtimeName !== undefined && (info.commandLine ?? '').split(' ').includes('./run.sh'));
   assert.equal(shellInfo.serviceName, basename(dir), 'run.sh is named by its directory');
-  const nodeInfo = await readWhenStarted(children.node, runs('nodejs'));
+  const nodeInfo = await readWhenStarted(children.node, runs('nodejs', 'index.mjs'));
   assert.equal(nodeInfo.serviceName, basename(dir), 'index.mjs is named by its directory');
 });
