@@ -38,10 +38,10 @@ export function requireRoot(name) {
   }
 }
 
-export function buildC(source, output, libs = []) {
+export function buildC(source, output, extraArgs = []) {
   mkdirSync(buildDir, { recursive: true });
   const out = join(buildDir, output);
-  execFileSync('cc', ['-O2', '-Wall', '-o', out, join(repoRoot, 'bench', source), ...libs]);
+  execFileSync('cc', ['-O2', '-Wall', '-o', out, join(repoRoot, 'bench', source), ...extraArgs]);
   return out;
 }
 

@@ -41,6 +41,7 @@ export { syscallArchOf, syscallName, syscallNumbers, syscallTable } from './sysc
 export type { SyscallArch } from './syscalls/index.js';
 export {
   CLASS_KEY_PENDING_STACK,
+  CLASSIFY_BY_STACK,
   CLASS_RULE_SHIFT,
   CpuStackRecordLayout,
   DROP_REASONS,

@@ -23,9 +23,11 @@ test('a stack is classed once, told to the kernel, and names the counts kept und
     new SymbolizeBudget(60_000),
   );
   verdicts.onUserStack(stack(7));
+  assert.equal(told.length, 1);
+  // Sent again: the kernel's verdict map let the verdict go.
   verdicts.onUserStack(stack(7));
   assert.equal(symbolized, 1, 'one symbolization per stack');
-  assert.equal(told.length, 1);
+  assert.deepEqual(told[1], told[0], 'the verdict is told again');
   assert.deepEqual(verdicts.classOf(CLASS_KEY_PENDING_STACK + 7, 'futex'), { waitClass: 'idle', ruleId: 'go-scheduler-idle' });
   assert.deepEqual(verdicts.classOf(told[0]![1], 'futex'), { waitClass: 'idle', ruleId: 'go-scheduler-idle' }, 'the kernel key decodes the same');
   assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 7), false);
@@ -81,4 +83,22 @@ test('a stack left over the budget is classed when its process has exited, not c
     { waitClass: 'lock', ruleId: 'futex-default' },
     'a stack never received keeps the fallback',
   );
+});
+
+test('verdicts are kept while counts or spans use their stacks, then forgotten', () => {
+  let symbolized = 0;
+  const verdicts = new StackVerdicts(
+    rules,
+    () => (symbolized++, ['runtime.stopm']),
+    () => 'futex',
+    () => {},
+    new SymbolizeBudget(60_000),
+  );
+  verdicts.onUserStack(stack(1));
+  verdicts.onUserStack(stack(2));
+  verdicts.keepOnly(new Set([2]));
+  assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 2), false, 'in use: kept');
+  assert.equal(verdicts.isPending(CLASS_KEY_PENDING_STACK + 1), true, 'unused: forgotten');
+  verdicts.onUserStack(stack(1));
+  assert.equal(symbolized, 3, 'a forgotten stack sent again is classed again');
 });

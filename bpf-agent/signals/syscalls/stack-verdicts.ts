@@ -3,11 +3,11 @@ import type { UserStackRecord } from '../../src/loader/records.js';
 import type { SymbolizeBudget } from '../../src/symbols/index.js';
 
 /**
- * Function names of a process's return addresses, leaf first (undefined
- * where unknown); with `leafReturn` (see UserStackRecord), the frame the walk
- * missed above the leaf may be put back, so the names may be one more.
+ * Function names of a process's return addresses, leaf first (an unknown one
+ * as its address in hex); with `leafReturn` (see UserStackRecord), the frame
+ * the walk missed above the leaf may be put back, so the names may be one more.
  */
-export type StackSymbolizer = (pid: number, addresses: readonly bigint[], leafReturn?: bigint) => (string | undefined)[];
+export type StackSymbolizer = (pid: number, addresses: readonly bigint[], leafReturn?: bigint) => string[];
 
 /** The agent's stack rules: their ids in kernel order, and the classifier. */
 export interface StackRules {
@@ -57,10 +57,16 @@ export class StackVerdicts {
   /**
    * Classes a stack the kernel sent. When the symbolize budget is spent it is
    * left pending: the kernel sends it again with the next snapshot, and the
-   * calls counted under it wait for their class (see isPending).
+   * calls counted under it wait for their class (see isPending). A stack
+   * classed already comes again when the kernel's verdict map (least recently
+   * used first) let its verdict go: the verdict is told again.
    */
   onUserStack(record: UserStackRecord): void {
-    if (this.verdicts.has(record.stackId)) return;
+    const known = this.verdicts.get(record.stackId);
+    if (known !== undefined) {
+      this.tell(record.stackId, known);
+      return;
+    }
     const frames = this.budget.spend(() => this.symbolize(record.tgid, record.ips, record.leafReturn));
     if (frames === undefined) {
       this.keepMappings(record.tgid);
@@ -86,16 +92,14 @@ export class StackVerdicts {
     if (record) this.decide(record, this.symbolize(record.tgid, record.ips, record.leafReturn));
   }
 
-  private decide(record: UserStackRecord, frames: (string | undefined)[]): void {
+  private decide(record: UserStackRecord, frames: string[]): void {
     this.waiting.delete(record.stackId);
     const { waitClass, ruleId } = this.rules.classify(this.syscallNameOf(record.syscallNr), frames);
     const index = this.rules.ruleIds.indexOf(ruleId);
     const classKey = stackVerdictClassKey(waitClass, index < 0 ? this.rules.ruleIds.length : index);
     this.verdicts.set(record.stackId, classKey);
     if (this.frames.size >= MAX_KEPT_STACKS) this.frames.delete(this.frames.keys().next().value!);
-    // Unknown frames by their address; a frame put back after the leaf has none among the ips.
-    const addresses = frames.length > record.ips.length ? [record.ips[0], undefined, ...record.ips.slice(1)] : record.ips;
-    this.frames.set(record.stackId, frames.map((frame, i) => frame ?? `0x${addresses[i]?.toString(16) ?? '?'}`));
+    this.frames.set(record.stackId, frames);
     this.tell(record.stackId, classKey);
   }
 
@@ -106,6 +110,16 @@ export class StackVerdicts {
     const verdict = this.verdicts.get(decoded.pendingStackId);
     if (verdict !== undefined) return this.classOf(verdict, syscallName);
     return this.rules.classify(syscallName, []);
+  }
+
+  /**
+   * Forgets the verdicts of stacks no longer counted under their pending ids
+   * (the loader drops such entries once it reported them after the verdict,
+   * or when their process exited): a host makes new stacks as long as it
+   * runs, and without this the verdicts would grow with every one of them.
+   */
+  keepOnly(stackIds: ReadonlySet<number>): void {
+    for (const stackId of this.verdicts.keys()) if (!stackIds.has(stackId)) this.verdicts.delete(stackId);
   }
 
   /** Symbolized frames of a stack classed here, leaf first. */

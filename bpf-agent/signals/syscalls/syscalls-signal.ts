@@ -72,8 +72,9 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
    * it but their stacks do (a stack id can be shared with a process in scope),
    * and naming those would read every other binary's symbols for nothing. The
    * kernel sends an unclassed stack again with each snapshot that counts it.
+   * Returns the stacks the snapshot's counts and the waiting spans use.
    */
-  function classStacks(): void {
+  function classStacks(): ReadonlySet<number> {
     const weight = new Map<number, bigint>();
     for (const record of snapshot) {
       if (record.classKey < CLASS_KEY_PENDING_STACK) continue;
@@ -87,6 +88,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       .sort((a, b) => (a.ns > b.ns ? -1 : a.ns < b.ns ? 1 : 0));
     for (const { record } of heaviestFirst) verdicts.onUserStack(record);
     stacksToClass = [];
+    return new Set(weight.keys());
   }
   /** Spans each process has this interval: at most maxSlowSpansPerProcessPerInterval. */
   const spansThisIntervalByTgid = new Map<number, number>();
@@ -165,7 +167,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       else if (record.type === 'user-stack') stacksToClass.push(record);
     },
     endInterval(bounds: IntervalBounds): IntervalOutput {
-      classStacks();
+      const stacksInUse = classStacks();
       const { deltas: intervalDeltas, exitedTgids } = deltas.next(snapshot, (record) => {
         // A stack not yet classed (over the symbolize budget) of a live process waits for its class;
         // an exited process's is classed now.
@@ -201,6 +203,7 @@ export function createSyscallsSignal(context: SignalContext, options: SyscallsSi
       for (const call of ready) if (verdicts.isPending(call.record.classKey)) verdicts.classifyNow(call.record.classKey);
       const spans = spansOf(ready.filter((call) => !unwanted(call.record) && (call.hasRoom || takeRoom(spansThisIntervalByTgid, call.record.tgid))));
       pendingCalls = waiting.map((call) => ({ ...call, waitedIntervals: (call.waitedIntervals ?? 0) + 1 }));
+      verdicts.keepOnly(stacksInUse);
       spansThisIntervalByTgid.clear();
       unclassedThisIntervalByTgid.clear();
       callContext.endInterval();

@@ -71,16 +71,45 @@ struct {
 	__type(value, __u64);
 } syscall_errors SEC(".maps");
 
+/* A user stack's return addresses, leaf first, zero past its last frame. */
+struct user_stack {
+	__u64 ips[CLASSIFY_STACK_DEPTH];
+};
+
+/* The walk's buffer: a stack is too large for the BPF stack. */
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct user_stack);
+} stack_scratch SEC(".maps");
+
+/*
+ * stack id -> the hash of the addresses it stands for. A stack's id is its
+ * hash's low 31 bits, or the next id free of another stack: no two stacks
+ * share one, however many the host has made, and a stack evicted here gets its
+ * id back. (A stack-trace map's ids are its hash buckets: a second stack in a
+ * taken bucket got no id, so its calls fell back to the syscall's own class,
+ * more often the longer the agent ran.) Least recently used entries go first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, STACK_MAP_ENTRIES);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, CLASSIFY_STACK_DEPTH * sizeof(__u64));
+	__type(key, __u32);
+	__type(value, __u64);
+} stack_owners SEC(".maps");
+
+/* stack id -> its addresses, while it has no verdict: the loader sends them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, STACK_MAP_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct user_stack);
 } user_stacks SEC(".maps");
 
 /* stack id -> class_key, written by the loader on the agent's word. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, STACK_MAP_ENTRIES);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -89,7 +118,7 @@ struct {
 /* stack id -> the word at the user stack pointer (x86-64) when the stack was
  * taken and had no verdict yet: sent with the stack (records.h, leaf_return). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, STACK_MAP_ENTRIES);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -154,12 +183,50 @@ static __always_inline void note_leaf_return(struct pt_regs *regs, __u32 sid)
 #endif
 }
 
+/* Over the frames walked only: the rest are zero, and most stacks are far shorter than the buffer. */
+static __always_inline __u64 stack_hash(const struct user_stack *stack, long bytes)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL ^ bytes;
+	int i;
+
+	for (i = 0; i < CLASSIFY_STACK_DEPTH && i < bytes / 8; i++) {
+		h ^= stack->ips[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 33;
+	}
+	return h;
+}
+
+/* The id of the stack with this hash (see stack_owners), or -1 when the ids probed are all another's. */
+static __always_inline long stack_id_of(__u64 hash)
+{
+	__u32 id = hash & ~CLASS_KEY_PENDING_STACK;
+	__u64 *owner;
+	int i;
+
+	for (i = 0; i < STACK_ID_PROBES; i++, id = (id + 1) & ~CLASS_KEY_PENDING_STACK) {
+		owner = bpf_map_lookup_elem(&stack_owners, &id);
+		if (!owner && !bpf_map_update_elem(&stack_owners, &id, &hash, BPF_NOEXIST)) {
+			/* A verdict left behind by an earlier owner of the id may not be this stack's. */
+			bpf_map_delete_elem(&stack_verdicts, &id);
+			return id;
+		}
+		/* Claimed meanwhile by another CPU, maybe for this very stack. */
+		if (!owner)
+			owner = bpf_map_lookup_elem(&stack_owners, &id);
+		if (owner && *owner == hash)
+			return id;
+	}
+	return -1;
+}
+
 static __always_inline __u32 class_key_of(void *ctx, struct pt_regs *regs, struct task_struct *task,
 					  struct syscall_start *start, long ret, __u64 dur, __s32 *stack_id)
 {
 	__u8 rule = start->syscall_nr < MAX_SYSCALL_NR ? syscall_classify[start->syscall_nr] : WAIT_OTHER;
-	__u32 sid, *verdict;
-	long id;
+	struct user_stack *stack;
+	__u32 sid, zero = 0, *verdict;
+	long id, bytes;
 
 	if ((rule & CLASSIFY_BY_FD) && dur >= fd_class_min_ns)
 		return fd_class_key(task, start->args[0]);
@@ -169,13 +236,18 @@ static __always_inline __u32 class_key_of(void *ctx, struct pt_regs *regs, struc
 	if ((rule & CLASSIFY_BY_STACK) && (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT))
 		return WAIT_IDLE | (PROCESS_EXIT_RULE << CLASS_RULE_SHIFT);
 	if ((rule & CLASSIFY_BY_STACK) && dur >= stack_min_ns) {
-		id = bpf_get_stackid(ctx, &user_stacks, BPF_F_USER_STACK);
-		if (id >= 0) {
+		stack = bpf_map_lookup_elem(&stack_scratch, &zero);
+		/* bpf_get_stack zeroes what the walk left of the buffer: the addresses sent are only this stack's. */
+		if (stack && (bytes = bpf_get_stack(ctx, stack->ips, sizeof(stack->ips), BPF_F_USER_STACK)) > 0 &&
+		    (id = stack_id_of(stack_hash(stack, bytes))) >= 0) {
 			sid = id;
 			*stack_id = id;
 			verdict = bpf_map_lookup_elem(&stack_verdicts, &sid);
 			if (verdict)
 				return *verdict;
+			/* Put back if the map let them go, so the loader can send them. */
+			if (!bpf_map_lookup_elem(&user_stacks, &sid))
+				bpf_map_update_elem(&user_stacks, &sid, stack, BPF_ANY);
 			note_leaf_return(regs, sid);
 			return CLASS_KEY_PENDING_STACK | sid;
 		}

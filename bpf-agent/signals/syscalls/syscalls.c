@@ -65,18 +65,27 @@ static int by_tgid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A pending entry whose stack has its verdict now: later calls go to the class's entry. */
+static int answered(const struct syscall_hist_key *key)
+{
+	__u32 id = key->class_key & ~CLASS_KEY_PENDING_STACK, verdict;
+
+	return (key->class_key & CLASS_KEY_PENDING_STACK) &&
+	       !bpf_map__lookup_elem(skel->maps.stack_verdicts, &id, sizeof(id), &verdict, sizeof(verdict), 0);
+}
+
 /* A USER_STACK record for a pending stack id, unless sent already in this snapshot. */
 static void send_stack(const struct syscall_hist_key *key, size_t *nsent)
 {
 	struct user_stack_record rec = {};
-	__u32 id = key->class_key & ~CLASS_KEY_PENDING_STACK, verdict;
+	__u32 id = key->class_key & ~CLASS_KEY_PENDING_STACK;
 	size_t i;
 
 	for (i = 0; i < *nsent; i++)
 		if (sent_stacks[i] == id)
 			return;
 	/* Answered since the key was made: the agent classes it from the verdict. */
-	if (!bpf_map__lookup_elem(skel->maps.stack_verdicts, &id, sizeof(id), &verdict, sizeof(verdict), 0))
+	if (answered(key))
 		return;
 	/* The map keeps fewer frames than the record holds: the rest stay zero. */
 	if (bpf_map__lookup_elem(skel->maps.user_stacks, &id, sizeof(id), rec.ips,
@@ -119,13 +128,17 @@ static void snapshot_errors(void)
  * Pending stacks first (the agent has their verdicts when the histogram
  * records come), then one SYSCALL_HIST record per map entry (cumulative, never
  * reset). Entries of exited processes are deleted afterwards; their exit is
- * checked before their values are read, so those values were final.
+ * checked before their values are read, so those values were final. So are
+ * the pending entries of stacks that have their verdict (the agent gave it
+ * before this snapshot, so it can class them): no call counts under them any
+ * more, and kept they would fill the map, as a long-lived process that makes
+ * new stacks (JIT frames) adds one with each.
  */
 static void snapshot(void)
 {
 	int fd = bpf_map__fd(skel->maps.syscall_hist);
 	struct syscall_hist_record rec = {};
-	size_t n = 0, ndead = 0, nsent = 0, i;
+	size_t n = 0, ngone = 0, nsent = 0, i;
 	__u32 tgid = 0;
 	int dead = 0;
 
@@ -146,10 +159,10 @@ static void snapshot(void)
 			continue;
 		rec.key = keys[i];
 		emit(&rec, RECORD_SYSCALL_HIST, sizeof(rec));
-		if (dead)
-			keys[ndead++] = keys[i];
+		if (dead || answered(&keys[i]))
+			keys[ngone++] = keys[i];
 	}
-	for (i = 0; i < ndead; i++)
+	for (i = 0; i < ngone; i++)
 		bpf_map_delete_elem(fd, &keys[i]);
 	snapshot_errors();
 }
@@ -173,7 +186,8 @@ static int command(const char *line)
 	v = class_key;
 	if (bpf_map__update_elem(skel->maps.stack_verdicts, &k, sizeof(k), &v, sizeof(v), BPF_ANY))
 		LOG("cannot store the verdict for stack %u: %s", k, strerror(errno));
-	/* Answered: its leaf word is not needed again (and may be absent). */
+	/* Answered: its addresses and leaf word are not needed again (and may be absent). */
+	bpf_map__delete_elem(skel->maps.user_stacks, &k, sizeof(k), 0);
 	bpf_map__delete_elem(skel->maps.leaf_returns, &k, sizeof(k), 0);
 	return 0;
 }

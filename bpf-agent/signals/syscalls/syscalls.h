@@ -17,9 +17,11 @@
 /* Frames walked for a verdict: the runtime and libc frames that decide a
  * class sit next to the leaf, and a walk costs per frame (deep Go stacks). */
 #define CLASSIFY_STACK_DEPTH 32
-/* Distinct user stacks kept for verdicts; a full map falls back to the
- * syscall's own class (counted as DROP_STACK_MAP_FULL). */
+/* Distinct user stacks kept for verdicts, least recently used evicted first.
+ * A stack the walk cannot read, or that finds none of its STACK_ID_PROBES ids
+ * free, falls back to the syscall's own class (counted as DROP_STACK_MAP_FULL). */
 #define STACK_MAP_ENTRIES 32768
+#define STACK_ID_PROBES 4
 /* (tgid, syscall, errno) keys of failed calls. */
 #define ERROR_MAP_ENTRIES 16384
 
