@@ -323,12 +323,19 @@ int process_gone(__u32 tgid)
 	return kill(tgid, 0) == -1 && errno == ESRCH;
 }
 
-/* Every running signal's records, then SNAPSHOT_END with the summed drops. */
+/*
+ * Every running signal's records, then SNAPSHOT_END with the summed drops.
+ * Its time is read first: whatever ended before it is in this snapshot or an
+ * earlier one (the memory signal dumps a kill once its slot ended before a
+ * snapshot's time), however long the signals then take or block on the pipe.
+ */
 static void snapshot(void)
 {
 	struct snapshot_end_record end = {};
 	size_t i;
 
+	end.monotonic_ns = now_ns(CLOCK_MONOTONIC);
+	end.realtime_ns = now_ns(CLOCK_REALTIME);
 	for (i = 0; i < SIGNAL_COUNT; i++) {
 		if (!(running & signals[i]->bit))
 			continue;
@@ -336,8 +343,6 @@ static void snapshot(void)
 			signals[i]->snapshot();
 		signals[i]->add_drops(end.drops);
 	}
-	end.monotonic_ns = now_ns(CLOCK_MONOTONIC);
-	end.realtime_ns = now_ns(CLOCK_REALTIME);
 	emit(&end, RECORD_SNAPSHOT_END, sizeof(end));
 }
 

@@ -51,7 +51,7 @@ struct thread_sched {
 	__u32 stack_weight;       /* the current sleep's stacks count this often; 0 = none taken */
 	__s32 kernel_stack;
 	__s32 user_stack;
-	__u32 last_sleep_short;   /* 0 for a thread's first sleep: unknown counts as long */
+	__u32 short_sleeps;       /* short sleeps in a row just before this one (0 before the first) */
 	__u32 pad;
 };
 

@@ -45,9 +45,10 @@ export const agentConfigSchema = Type.Object(
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
     offCpuStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
     /**
-     * Off-CPU stacks cost a stack walk per sleep: a thread whose last sleep was
-     * long (>= 10 ms) gets one every sleep, others 1 sleep in this many (counted
-     * as many times, so the time estimate has no bias). 1 takes every sleep.
+     * Off-CPU stacks cost a stack walk per sleep: a thread gets one every sleep
+     * until its last 3 sleeps were all short (< 10 ms), then 1 sleep in this
+     * many (counted as many times, so the time estimate has no bias) until it
+     * sleeps long again. 1 takes every sleep.
      */
     offCpuStackSampleEvery: Type.Integer({ minimum: 1, maximum: 65_536 }),
     /** CPU profile: cpu-clock samples per second on each CPU (a prime does not beat with periodic work). */

@@ -194,6 +194,7 @@ struct syscall_hist_record {
 /* Closes one snapshot of the histogram map; drop counters are cumulative. */
 struct snapshot_end_record {
 	struct record_header hdr;
+	/* Read as the snapshot began: what ended before them is in it or an earlier one. */
 	__u64 monotonic_ns;
 	__u64 realtime_ns;
 	__u64 drops[DROP_REASON_COUNT];

@@ -31,7 +31,8 @@ export class GoParkStacks {
   private readonly addresses = new Map<number, bigint[]>();
   /** (process, stack id) -> frames, named while the process lived. */
   private readonly frames = new Map<string, string[]>();
-  private pending: { record: GoParkStackRecord; waitReason: string }[] = [];
+  /** The interval's records, folded as they came: a reset after them must not unname them. */
+  private pending: { record: GoParkStackRecord; waitReason: string; folded: string }[] = [];
 
   constructor(
     private readonly symbolize: (pid: number, addresses: readonly bigint[]) => (string | undefined)[],
@@ -49,16 +50,19 @@ export class GoParkStacks {
     this.frames.clear();
   }
 
-  /** Names the stack at once, while its process surely lives. */
+  /**
+   * Names the stack at once, while its process surely lives and while its id
+   * names it: the loader empties the stack map right after an interval's
+   * records when it must, and tells so before the interval ends here.
+   */
   onParkStack(record: GoParkStackRecord, waitReason: string): void {
-    this.framesOf(record.tgid, record.userStack);
-    this.pending.push({ record, waitReason });
+    const folded = [...this.framesOf(record.tgid, record.userStack)].reverse().join(';') || '[no stack]';
+    this.pending.push({ record, waitReason, folded });
   }
 
   endInterval(serviceOf: (tgid: number) => string): GoParkStackTime[] {
     const byStack = new Map<string, GoParkStackTime>();
-    for (const { record, waitReason } of this.pending) {
-      const folded = [...this.framesOf(record.tgid, record.userStack)].reverse().join(';') || '[no stack]';
+    for (const { record, waitReason, folded } of this.pending) {
       const serviceName = serviceOf(record.tgid);
       const key = `${serviceName}\0${waitReason}\0${folded}`;
       const entry = byStack.get(key) ?? { serviceName, waitReason, folded, parkedNs: 0, parks: 0 };

@@ -64,6 +64,9 @@ struct {
 	__type(value, struct go_parked);
 } go_parked SEC(".maps");
 
+/* A stack found its bucket of go_stacks taken: the loader empties the map at the next snapshot (see offcpu.bpf.c). */
+volatile __u32 stack_collided = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, GO_STACK_ENTRIES);
@@ -187,6 +190,8 @@ int go_park(struct pt_regs *ctx)
 	if (parked.stack_weight) {
 		/* Go keeps frame pointers: the walk names the goroutine's own callers. */
 		parked.user_stack = bpf_get_stackid(ctx, &go_stacks, BPF_F_USER_STACK);
+		if (parked.user_stack == -EEXIST)
+			stack_collided = 1;
 		if (parked.user_stack < 0) {
 			parked.stack_weight = 0;
 			count_drop(DROP_GO_STACK_FULL);

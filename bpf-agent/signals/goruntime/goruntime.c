@@ -126,7 +126,10 @@ static void send_stack(__s32 id)
 	stacks_sent++;
 }
 
-/* The interval's park stacks (taken out of the map), each after its addresses if new. */
+/*
+ * The interval's park stacks (taken out of the map), each after its addresses
+ * if new; the stack map is emptied as the offcpu signal's is.
+ */
 static void snapshot_stacks(void)
 {
 	int fd = bpf_map__fd(skel->maps.go_park_stack_time);
@@ -144,8 +147,9 @@ static void snapshot_stacks(void)
 		send_stack(rec.key.user_stack);
 		emit(&rec, RECORD_GO_PARK_STACK, sizeof(rec));
 	}
-	if (stacks_sent * 4 < GO_STACK_ENTRIES * 3)
+	if (stacks_sent * 4 < GO_STACK_ENTRIES * 3 && !skel->bss->stack_collided)
 		return;
+	skel->bss->stack_collided = 0;
 	fd = bpf_map__fd(skel->maps.go_stacks);
 	while (!bpf_map_get_next_key(fd, NULL, &next))
 		bpf_map_delete_elem(fd, &next);

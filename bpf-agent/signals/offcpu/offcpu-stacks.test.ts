@@ -1,8 +1,11 @@
-// Starts (real-kernel test): the stallscope-loader with the offcpu signal and a
-// C program sleeping in read(2) on a pipe inside a function of known name.
+// Starts (real-kernel test): the stallscope-loader with the offcpu signal and
+// - a C program sleeping in read(2) on a pipe inside a function of known name;
+// - a C program sleeping briefly under 8,192 distinct stacks, eight times over
+//   (the syscalls signal's test-fixtures/distinct-futex-stacks.c).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +52,18 @@ test('folds user frames then kernel frames, root first, without the tracing fram
   assert.equal(log!.attributes[LogAttr.offCpuNs], 7_000);
 });
 
+test('an interval\'s stacks keep their names when the loader empties the stack map right after them, before the interval ends', () => {
+  const stacks = new OffCpuStacks(fakeSymbolizers, 5, new SymbolizeBudget(60_000));
+  stacks.onStackTrace({ type: 'stack-trace', stackId: 1, ips: [0x30n, 0x20n, 0x10n] });
+  stacks.onStackTrace({ type: 'stack-trace', stackId: 2, ips: [0xf0n, 0xf1n, 0xf2n] });
+  stacks.onOffCpuStack({ type: 'offcpu-stack', tgid: 10, state: 'sleep', kernelStack: 2, userStack: 1, offCpuNs: 50n, count: 1n });
+  // The loader's order when a stack found its bucket taken: the interval's records, then the reset.
+  stacks.onReset();
+  assert.deepEqual(stacks.endInterval(() => 'api').map((stack) => stack.folded), [
+    'main;handler;read;[k] pipe_read;[k] schedule;[k] __schedule',
+  ]);
+});
+
 test('after a reset, stack ids no longer resolve to the old addresses', () => {
   const stacks = new OffCpuStacks(fakeSymbolizers, 5, new SymbolizeBudget(60_000));
   stacks.onStackTrace({ type: 'stack-trace', stackId: 1, ips: [0x10n] });
@@ -61,7 +76,8 @@ const loaderPath = defaultLoaderPath();
 const skipReason =
   process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
 
-test('a thread sleeping on a pipe: its off-CPU stack names its function and the kernel pipe read', { skip: skipReason, timeout: 60_000 }, async (t) => {
+/** Runs pipe-sleeper with `args` under the offcpu signal: its folded stacks and the time it measured in read(2). */
+async function foldPipeSleeper(args: string[]): Promise<{ folded: FoldedStackTime[]; readNs: number }> {
   const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-sleeper-')), 'pipe-sleeper');
   const source = join(import.meta.dirname, '..', '..', '..', 'signals', 'offcpu', 'test-fixtures', 'pipe-sleeper.c');
   execFileSync('cc', ['-O1', '-fno-omit-frame-pointer', '-pthread', '-o', exe, source]);
@@ -83,7 +99,7 @@ test('a thread sleeping on a pipe: its off-CPU stack names its function and the 
   );
   try {
     while (!records.some((r) => r.type === 'hello')) await sleep(20);
-    const child = spawn(exe, ['2000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     // Fold while the process lives: its maps are needed to name user frames.
@@ -103,13 +119,65 @@ test('a thread sleeping on a pipe: its off-CPU stack names its function and the 
     await sleep(600);
     drain();
     const { readNs } = JSON.parse(output) as { readNs: number };
-    const pipeStacks = folded.filter((stack) => stack.folded.includes('wait_for_feed'));
-    for (const stack of pipeStacks.slice(0, 3)) t.diagnostic(`${stack.offCpuNs} ns ${stack.folded}`);
-    assert.ok(pipeStacks.length > 0, 'a folded stack through wait_for_feed');
-    assert.ok(pipeStacks.every((stack) => /;\[k\] [a-z_]*pipe_read;.*\[k\] __schedule$/.test(stack.folded)), 'down to the kernel pipe read and __schedule, nothing of the tracer below');
-    const sleptNs = pipeStacks.reduce((sum, stack) => sum + stack.offCpuNs, 0);
-    t.diagnostic(`off-CPU under wait_for_feed ${sleptNs} ns; the program read for ${readNs} ns`);
-    assert.ok(Math.abs(sleptNs / readNs - 1) <= 0.25, `off-CPU ${sleptNs} ns vs ${readNs} ns measured`);
+    return { folded, readNs };
+  } finally {
+    await loader.stop();
+  }
+}
+
+test('a thread sleeping on a pipe: its off-CPU stack names its function and the kernel pipe read', { skip: skipReason, timeout: 60_000 }, async (t) => {
+  const { folded, readNs } = await foldPipeSleeper(['2000']);
+  const pipeStacks = folded.filter((stack) => stack.folded.includes('wait_for_feed'));
+  for (const stack of pipeStacks.slice(0, 3)) t.diagnostic(`${stack.offCpuNs} ns ${stack.folded}`);
+  assert.ok(pipeStacks.length > 0, 'a folded stack through wait_for_feed');
+  assert.ok(pipeStacks.every((stack) => /;\[k\] [a-z_]*pipe_read;.*\[k\] __schedule$/.test(stack.folded)), 'down to the kernel pipe read and __schedule, nothing of the tracer below');
+  const sleptNs = pipeStacks.reduce((sum, stack) => sum + stack.offCpuNs, 0);
+  t.diagnostic(`off-CPU under wait_for_feed ${sleptNs} ns; the program read for ${readNs} ns`);
+  assert.ok(Math.abs(sleptNs / readNs - 1) <= 0.25, `off-CPU ${sleptNs} ns vs ${readNs} ns measured`);
+});
+
+test('long waits that each follow a short sleep are all counted with their stacks, not sampled 1 in N', { skip: skipReason, timeout: 60_000 }, async (t) => {
+  // A 1 ms nap after each read: every ~49 ms wait on the pipe follows a short
+  // sleep. Sampled 1 in 16, each sampled wait would count 16 times over, and
+  // 40 waits would come out as 2 or 3 of them times 16: 20% or more off.
+  const { folded, readNs } = await foldPipeSleeper(['2000', '1000']);
+  const pipeStacks = folded.filter((stack) => stack.folded.includes('wait_for_feed') && /;\[k\] [a-z_]*pipe_read;/.test(stack.folded));
+  for (const stack of pipeStacks.slice(0, 3)) t.diagnostic(`${stack.offCpuNs} ns over ${stack.sleeps} sleeps: ${stack.folded}`);
+  const pipeNs = pipeStacks.reduce((sum, stack) => sum + stack.offCpuNs, 0);
+  t.diagnostic(`off-CPU in the pipe read under wait_for_feed ${pipeNs} ns; the program read for ${readNs} ns`);
+  assert.ok(Math.abs(pipeNs / readNs - 1) <= 0.1, `off-CPU in the pipe read ${pipeNs} ns within 10% of the ${readNs} ns measured`);
+});
+
+test('8,192 distinct stacks sleeping over and over: a stack whose bucket of the stack map was taken gets its frames at a later sleep', { skip: skipReason, timeout: 120_000 }, async (t) => {
+  const STACKS = 8192;
+  const PASSES = 8;
+  const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-offcpu-stacks-')), 'distinct-futex-stacks');
+  execFileSync('cc', ['-O0', '-fno-omit-frame-pointer', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'distinct-futex-stacks.c')]);
+  const records: LoaderRecord[] = [];
+  // Every sleep gets its stacks: in 1-in-N sampling a stack could be missed for want of a sample.
+  const loader = spawnTestLoader({ signals: ['offcpu'], intervalMs: 250, offCpuStackSampleEvery: 1, onRecord: (record) => records.push(record) });
+  try {
+    while (!records.some((r) => r.type === 'hello')) await sleep(20);
+    const child = spawn(exe, [String(PASSES)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 0);
+    await sleep(600);
+    // Stack ids name addresses until the next reset; the distinct user stacks of the program's sleeps, by their addresses.
+    const addressesOf = new Map<number, string>();
+    const seen = new Set<string>();
+    let withoutUserStack = 0;
+    for (const record of records) {
+      if (record.type === 'stacks-reset') addressesOf.clear();
+      else if (record.type === 'stack-trace') addressesOf.set(record.stackId, record.ips.join(','));
+      else if (record.type === 'offcpu-stack' && record.tgid === child.pid) {
+        const addresses = record.userStack >= 0 ? addressesOf.get(record.userStack) : undefined;
+        if (addresses === undefined) withoutUserStack++;
+        else seen.add(addresses);
+      }
+    }
+    const resets = records.filter((r) => r.type === 'stacks-reset').length;
+    t.diagnostic(`${seen.size} distinct user stacks of ${STACKS}; ${withoutUserStack} stack records without one; ${resets} stack map resets`);
+    assert.ok(seen.size >= STACKS * 0.98, `${seen.size} of the ${STACKS} distinct stacks were seen with their frames over ${PASSES} passes`);
   } finally {
     await loader.stop();
   }

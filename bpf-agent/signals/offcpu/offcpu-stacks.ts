@@ -31,7 +31,8 @@ const SCHEDULER_FRAME = '__schedule';
  */
 export class OffCpuStacks {
   private readonly names: StackNames;
-  private pending: OffCpuStackRecord[] = [];
+  /** The interval's records, folded as they came: a reset after them must not unname them. */
+  private pending: { record: OffCpuStackRecord; folded: string }[] = [];
 
   constructor(
     symbolizers: StackSymbolizers,
@@ -50,16 +51,18 @@ export class OffCpuStacks {
     this.names.onReset();
   }
 
-  /** Names the user stack at once, while its process surely lives. */
+  /**
+   * Names the stack at once, while its process surely lives and while its ids
+   * name it: the loader empties the stack map right after an interval's
+   * records when it must, and tells so before the interval ends here.
+   */
   onOffCpuStack(record: OffCpuStackRecord): void {
-    if (record.userStack >= 0) this.names.userFramesOf(record.tgid, record.userStack);
-    this.pending.push(record);
+    this.pending.push({ record, folded: this.fold(record) });
   }
 
   endInterval(serviceOf: (tgid: number) => string): FoldedStackTime[] {
     const byStack = new Map<string, FoldedStackTime>();
-    for (const record of this.pending) {
-      const folded = this.fold(record);
+    for (const { record, folded } of this.pending) {
       const serviceName = serviceOf(record.tgid);
       const key = `${serviceName}\0${record.state}\0${folded}`;
       const entry = byStack.get(key) ?? { serviceName, state: record.state, folded, offCpuNs: 0, sleeps: 0 };

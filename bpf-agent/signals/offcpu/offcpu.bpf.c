@@ -25,6 +25,12 @@
 const volatile __u32 exclude_tgid = 0;
 const volatile __u32 stack_sample_every = STACK_SAMPLE_EVERY;
 const volatile __u64 long_sleep_ns = LONG_SLEEP_NS;
+/*
+ * Set when a stack found its bucket of offcpu_stacks held by another stack
+ * (-EEXIST): it gets no id until the map is emptied, so the loader empties it
+ * at the next snapshot instead of waiting for the map to fill.
+ */
+volatile __u32 stack_collided = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,12 +89,12 @@ static __always_inline void count(struct task_struct *t, __u32 state, __u64 dur)
 		count_drop(DROP_OFFCPU_MAP_FULL);
 }
 
-/* How often this sleep's stacks count: every time after a long (or no) sleep, else 1 in N. */
+/* How often this sleep's stacks count: every time unless a run of short sleeps came just before, else 1 in N. */
 static __always_inline __u32 stack_weight(struct thread_sched *ts)
 {
 	__u32 zero = 0, *seen;
 
-	if (!ts->last_sleep_short)
+	if (ts->short_sleeps < SHORT_SLEEPS_BEFORE_SAMPLING)
 		return 1;
 	seen = bpf_map_lookup_elem(&sleeps_seen, &zero);
 	if (!seen)
@@ -105,6 +111,8 @@ static __always_inline void take_stacks(void *ctx, struct thread_sched *ts)
 	/* prev is current in sched_switch: its kernel stack is the way into schedule(). */
 	ts->kernel_stack = bpf_get_stackid(ctx, &offcpu_stacks, 0);
 	ts->user_stack = bpf_get_stackid(ctx, &offcpu_stacks, BPF_F_USER_STACK);
+	if (ts->kernel_stack == -EEXIST || ts->user_stack == -EEXIST)
+		stack_collided = 1;
 	if (ts->kernel_stack < 0 && ts->user_stack < 0) {
 		ts->stack_weight = 0;
 		count_drop(DROP_OFFCPU_STACK_FULL);
@@ -152,7 +160,10 @@ static __always_inline void wake(struct task_struct *p, __u64 now)
 	count(p, ts->off_state, dur);
 	if (ts->stack_weight)
 		count_stacks(p, ts, dur);
-	ts->last_sleep_short = dur < long_sleep_ns;
+	if (dur >= long_sleep_ns)
+		ts->short_sleeps = 0;
+	else if (ts->short_sleeps < SHORT_SLEEPS_BEFORE_SAMPLING)
+		ts->short_sleeps++;
 	ts->stack_weight = 0;
 	ts->off_ns = 0;
 	ts->runnable_since_ns = now;

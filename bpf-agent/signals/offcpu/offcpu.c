@@ -60,8 +60,10 @@ static void send_stack(__s32 id)
 /*
  * The interval's OFFCPU_STACK records (each taken out of the map: the counts
  * are per interval), each after the addresses of stacks not sent before. A
- * stack map three quarters full is emptied, and the agent told, so new stacks
- * keep finding room; a sleep that spans the reset may name a reused id.
+ * stack map three quarters full, or one where a stack found its bucket taken
+ * by another, is emptied, and the agent told, so new stacks keep finding room
+ * (a stack whose bucket is taken would otherwise go without its frames for as
+ * long as the map lives); a sleep that spans the reset may name a reused id.
  */
 static void snapshot_stacks(void)
 {
@@ -82,8 +84,9 @@ static void snapshot_stacks(void)
 		send_stack(rec.key.user_stack);
 		emit(&rec, RECORD_OFFCPU_STACK, sizeof(rec));
 	}
-	if (stacks_sent * 4 < OFFCPU_STACK_ENTRIES * 3)
+	if (stacks_sent * 4 < OFFCPU_STACK_ENTRIES * 3 && !skel->bss->stack_collided)
 		return;
+	skel->bss->stack_collided = 0;
 	fd = bpf_map__fd(skel->maps.offcpu_stacks);
 	while (!bpf_map_get_next_key(fd, NULL, &next))
 		bpf_map_delete_elem(fd, &next);

@@ -13,10 +13,16 @@
 #define OFFCPU_STACK_DEPTH 64
 /* (tgid, state, stacks) keys of one interval. */
 #define OFFCPU_STACK_KEYS 16384
-/* A thread whose last sleep lasted this long (or that never slept) gets a
- * stack for every sleep: at most 100 walks a second per such thread. */
+/* A sleep this long or longer is long; a shorter one, short. */
 #define LONG_SLEEP_NS 10000000ULL
-/* Other sleeps: one in this many gets stacks (and counts this many times). */
+/* A thread gets a stack for every sleep until its last this many sleeps were
+ * all short: a lone short sleep (a mutex taken on the way into a long wait)
+ * must not get the next long wait sampled, where one sample counting 16 long
+ * waits over makes the estimate swing by whole intervals. At most
+ * 100 * (1 + SHORT_SLEEPS_BEFORE_SAMPLING) walks a second per thread. */
+#define SHORT_SLEEPS_BEFORE_SAMPLING 3
+/* Sleeps after that many short ones: one in this many gets stacks (and counts
+ * this many times). */
 #define STACK_SAMPLE_EVERY 16
 
 #endif /* STALLSCOPE_OFFCPU_H */

@@ -16,7 +16,7 @@ export interface LoaderOptions {
   stackMinNs: bigint;
   /** Calls classed by their fd look it up when they took at least this long. */
   fdClassMinNs: bigint;
-  /** Sleeps of threads whose last sleep was short take off-CPU stacks 1 in this many times. */
+  /** Sleeps of threads whose last 3 sleeps were short take off-CPU stacks 1 in this many times. */
   offCpuStackSampleEvery: number;
   /** Syscall number -> classify code (schemas' kernelClassifyCode), non-zero entries only. */
   syscallClassifyCodes: ReadonlyMap<number, number>;

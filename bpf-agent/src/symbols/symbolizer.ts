@@ -82,6 +82,10 @@ function readOrUndefined<T>(read: () => T): T | undefined {
   }
 }
 
+function isCode(mapping: MemoryMapping | undefined): boolean {
+  return mapping !== undefined && isExecutable(mapping);
+}
+
 export class Symbolizer {
   private readonly procRoot: string;
   private readonly leafCallers: boolean;
@@ -138,7 +142,15 @@ export class Symbolizer {
     const lookupAddresses = addresses.map((address, index) => (index === 0 || address === 0n ? address : address - 1n));
     let mappings = this.mappingsOf(pid, 'reuse');
     if (lookupAddresses.some((address) => !findMapping(mappings, address))) mappings = this.mappingsOf(pid, 'after-miss');
-    const frames = addresses.map((address, index) => this.frameAt(pid, mappings, address, lookupAddresses[index]!));
+    // A frame-pointer walk through code built without frame pointers reads
+    // whatever the register held as the next frame: an address in no code of
+    // the process, each time another. Kept, each such sleep or sample would be
+    // a stack of its own, and a signal that keeps the heaviest stacks would
+    // drop real ones for them. The walk ends where its addresses stop being
+    // code (when the process's mappings are known at all).
+    const beyondCode = mappings.length > 0 ? lookupAddresses.findIndex((address, index) => index > 0 && !isCode(findMapping(mappings, address))) : -1;
+    const kept = beyondCode > 0 ? addresses.slice(0, beyondCode) : addresses;
+    const frames = kept.map((address, index) => this.frameAt(pid, mappings, address, lookupAddresses[index]!));
     if (this.leafCallers && frames.length >= 2) {
       const hidden =
         (leafReturn !== undefined ? this.leafReturnFrame(pid, mappings, frames, leafReturn) : undefined) ??

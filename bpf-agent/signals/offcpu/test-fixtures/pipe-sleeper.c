@@ -1,7 +1,9 @@
 // A thread that sleeps in read(2) on a pipe its feeder writes every 50 ms, for
 // the given time, inside a function with a known name; built with frame
 // pointers so the off-CPU stack reaches it. Prints the time it spent in read.
-// usage: pipe-sleeper DURATION_MS
+// With SHORT_SLEEP_US, it also naps that long after each read, elsewhere:
+// every wait on the pipe then follows a short sleep.
+// usage: pipe-sleeper DURATION_MS [SHORT_SLEEP_US]
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 static int fds[2];
 static int64_t deadline_ns;
+static long short_sleep_us;
 
 static int64_t now_ns(void)
 {
@@ -40,6 +43,13 @@ __attribute__((noinline)) ssize_t read_one(char *c)
 	return read(fds[0], c, 1);
 }
 
+__attribute__((noinline)) void nap(void)
+{
+	struct timespec pause = { 0, short_sleep_us * 1000L };
+
+	nanosleep(&pause, NULL);
+}
+
 __attribute__((noinline)) int64_t wait_for_feed(void)
 {
 	int64_t waited = 0;
@@ -51,6 +61,8 @@ __attribute__((noinline)) int64_t wait_for_feed(void)
 		if (read_one(&c) != 1)
 			return waited;
 		waited += now_ns() - start;
+		if (short_sleep_us > 0)
+			nap();
 	}
 }
 
@@ -58,8 +70,9 @@ int main(int argc, char **argv)
 {
 	pthread_t feeder;
 
-	if (argc != 2 || pipe(fds))
+	if (argc < 2 || argc > 3 || pipe(fds))
 		return 2;
+	short_sleep_us = argc == 3 ? atol(argv[2]) : 0;
 	deadline_ns = now_ns() + atoll(argv[1]) * 1000000LL;
 	pthread_create(&feeder, NULL, feed, NULL);
 	printf("{\"readNs\":%lld}\n", (long long)wait_for_feed());
