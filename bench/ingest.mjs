@@ -2,7 +2,7 @@
 // OpenTelemetry Collector's kafka receiver decoding the same topics in the same
 // run (the decode anchor).
 //
-//   node bench/ingest.mjs [spans=300000] [--cpu-prof]
+//   node bench/ingest.mjs [spans=300000] [--cpu-prof] [--setup TEXT]
 //
 // Fills otlp_spans / otlp_metrics (3 partitions) with agent output for a fleet
 // (bench/lib/agent-output.mjs), then drains the backlog once with the
@@ -10,13 +10,15 @@
 // separate process: spans/s and metric points/s, CPU seconds per million spans,
 // peak RSS, CPU per thread; then produce -> queryable latency under a steady
 // trickle. --cpu-prof profiles the last set-up's main thread and prints where
-// its time goes.
+// its time goes. --setup runs only the set-ups whose name holds TEXT (the
+// Collector's drain, the anchor, always runs).
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@stallscope/schemas';
+import { startChdbHttpServer } from '../integration-tests/dist/fixtures/chdb-http-server.js';
 import { startKafkaBroker } from '../integration-tests/dist/fixtures/kafka-broker.js';
 import { freePort } from '../integration-tests/dist/fixtures/otel-collector.js';
 import { createProgress, median, printTable } from './lib/kit.mjs';
@@ -46,8 +48,18 @@ const SETUPS = [
   { name: 'ingest, JSONEachRow, 1 MiB fetches', ingest: { insertFormat: 'JSONEachRow' }, kafka: {} },
   { name: 'ingest, RowBinary decoded first, 8 MiB fetches', ingest: { insertFormat: 'RowBinary', directSpanRows: false }, kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'ingest, RowBinary direct, 1 MiB fetches (defaults)', ingest: { insertFormat: 'RowBinary' }, kafka: {} },
+  // A ClickHouse server in its own process (the suites' shared-store fixture: chDB behind
+  // ClickHouse's HTTP interface), so the ingest's CPU is its own, not the engine's.
+  { name: 'ingest -> ClickHouse over HTTP, JSONEachRow, 8 MiB fetches', store: 'http', ingest: { insertFormat: 'JSONEachRow' }, kafka: { maxBatchBytes: EIGHT_MIB } },
+  { name: 'ingest -> ClickHouse over HTTP, RowBinary direct, 8 MiB fetches', store: 'http', ingest: { insertFormat: 'RowBinary' }, kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'ingest, RowBinary direct, 8 MiB fetches', ingest: { insertFormat: 'RowBinary' }, kafka: { maxBatchBytes: EIGHT_MIB } },
 ];
+const setupFilter = args[args.indexOf('--setup') + 1];
+const setups = args.includes('--setup') ? SETUPS.filter((setup) => setupFilter !== undefined && setup.name.includes(setupFilter)) : SETUPS;
+if (setups.length === 0) {
+  console.error(`--setup ${setupFilter ?? ''}: no set-up's name holds it; they are:\n${SETUPS.map((setup) => `  ${setup.name}`).join('\n')}`);
+  process.exit(2);
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
@@ -94,11 +106,11 @@ async function drain(label, { accepted, cpuSeconds, onIdle = () => {} }, totals)
   }
 }
 
-function startWorker(setup, brokers, profileDir) {
+function startWorker(setup, brokers, profileDir, storeUrl) {
   const chdbPath = mkdtempSync(join(tmpdir(), 'stallscope-bench-chdb-'));
   tempDirs.push(chdbPath);
   const groupId = `bench-ingest-${Date.now()}`;
-  const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, groupId, ingest: setup.ingest, kafka: setup.kafka })], {
+  const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, storeUrl, groupId, ingest: setup.ingest, kafka: setup.kafka })], {
     execArgv: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -202,23 +214,30 @@ try {
     await collector.stop();
   }
 
-  for (const [index, setup] of SETUPS.entries()) {
-    const profileDir = cpuProfile && index === SETUPS.length - 1 ? mkdtempSync(join(tmpdir(), 'stallscope-bench-prof-')) : undefined;
-    const worker = startWorker(setup, broker.brokers, profileDir);
+  for (const [index, setup] of setups.entries()) {
+    const profileDir = cpuProfile && index === setups.length - 1 ? mkdtempSync(join(tmpdir(), 'stallscope-bench-prof-')) : undefined;
+    const server = setup.store === 'http' ? await startChdbHttpServer() : undefined;
+    const worker = startWorker(setup, broker.brokers, profileDir, server?.url);
     let threadsBefore;
+    let serverCpuBefore = 0;
     try {
       await worker.ready;
       const drained = await drain(setup.name, {
         accepted: worker.accepted,
         cpuSeconds: () => processCpuSeconds(worker.pid),
-        onIdle: () => (threadsBefore = threadCpuSeconds(worker.pid)),
+        onIdle: () => {
+          threadsBefore = threadCpuSeconds(worker.pid);
+          if (server) serverCpuBefore = processCpuSeconds(server.pid);
+        },
       }, totals);
       const threads = threadCpuDelta(threadsBefore, threadCpuSeconds(worker.pid));
+      const storeCpuPerMillionSpans = server ? ((processCpuSeconds(server.pid) - serverCpuBefore) / (totals.spans)) * 1e6 : undefined;
       const peak = peakRssBytes(worker.pid);
       const latency = await latencies(worker, producer, input.traceMessages);
-      results.push({ name: setup.name, ...drained, peakRssBytes: peak, latency, threads });
+      results.push({ name: setup.name, ...drained, storeCpuPerMillionSpans, peakRssBytes: peak, latency, threads });
     } finally {
       await worker.stop();
+      await server?.stop();
     }
     if (profileDir) {
       results.at(-1).profile = summarizeCpuProfile(join(profileDir, readdirSync(profileDir).find((file) => file.endsWith('.cpuprofile'))));
@@ -235,12 +254,13 @@ console.log(`${input.spans} spans in ${input.traceMessages.length} messages (~${
   `${input.points} histogram points in ${input.metricMessages.length} messages, ${mib(bytes)} MiB, ${PARTITIONS} partitions`);
 const anchor = results[0];
 printTable(
-  ['consumer', 'spans/s', 'points/s', 'CPU s per 1M spans', 'cores busy', 'peak RSS MiB', 'produce->queryable p50/p95 ms', 'spans/s per core vs Collector'],
+  ['consumer', 'spans/s', 'points/s', 'CPU s per 1M spans', 'ClickHouse server CPU s per 1M spans', 'cores busy', 'peak RSS MiB', 'produce->queryable p50/p95 ms', 'spans/s per core vs Collector'],
   results.map((result) => [
     result.name,
     k(result.spansPerSecond),
     k(result.pointsPerSecond),
     result.cpuPerMillionSpans.toFixed(1),
+    result.storeCpuPerMillionSpans === undefined ? '–' : result.storeCpuPerMillionSpans.toFixed(1),
     result.cores.toFixed(2),
     mib(result.peakRssBytes),
     result.latency ? `${result.latency.p50}/${result.latency.p95}` : '–',

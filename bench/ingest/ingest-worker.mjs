@@ -1,4 +1,4 @@
-// One ingest process of bench/ingest.mjs: the store (chDB), a Kafka consumer and
+// One ingest process of bench/ingest.mjs: the store (chDB, or a ClickHouse server's URL), a Kafka consumer and
 // the ingest, built as the launcher builds them, with the config the parent
 // passes. It reports its inserted rows, CPU time and RSS over IPC, and answers
 // "when is this trace queryable" probes by polling its own store.
@@ -7,11 +7,12 @@ import { createIngest, ingestConfigDefaults } from '@stallscope/ingest';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
 import { createKafkaTransport, kafkaTransportConfigDefaults } from '@stallscope/transport';
 
-const { brokers, chdbPath, ingest: ingestOverrides, kafka: kafkaOverrides, groupId } = JSON.parse(process.argv[2]);
+const { brokers, chdbPath, storeUrl, ingest: ingestOverrides, kafka: kafkaOverrides, groupId } = JSON.parse(process.argv[2]);
 // Errors only: the parent's stdout carries the figures.
 const logger = createLogger('error', { pretty: false });
 const metrics = createMetricsRegistry();
-const store = createStore({ ...storeConfigDefaults, chdbPath }, { logger });
+// A ClickHouse server when the parent gives its URL, else the embedded engine in this process.
+const store = createStore({ ...storeConfigDefaults, ...(storeUrl ? { url: storeUrl, database: 'stallscope' } : { chdbPath }) }, { logger });
 const transport = createKafkaTransport({ ...kafkaTransportConfigDefaults, ...kafkaOverrides, brokers, clientId: 'bench-ingest' }, { logger, metrics });
 const consumer = transport.createConsumer(groupId);
 const ingest = createIngest({ ...ingestConfigDefaults, ...ingestOverrides, consumerGroup: groupId }, { logger, metrics, store, consumer });

@@ -4,7 +4,7 @@ import type { CollectorConfig } from './config.js';
 import { ExportRefusal, type CollectorMetrics } from './collector-metrics.js';
 import { traceExport } from './collector-tracing.js';
 import { decodeOtlpJson, decodeOtlpProtobuf, OtlpRequestError } from './otlp-json.js';
-import { otlpRawAttributeStringType, otlpType } from './otlp-types.js';
+import { otlpRawStringType, otlpType } from './otlp-types.js';
 import { planMessages, type MessagePlan } from './request-messages.js';
 import type { SignalShape } from './signals.js';
 
@@ -58,7 +58,7 @@ export function createExportPipeline(config: CollectorConfig, deps: ExportPipeli
       holdBytesUntil: (settled: Promise<unknown>) => void,
     ): Promise<MessagePlan> {
       return traceExport(shape, body.length, async () => {
-        const type = format === 'json' ? otlpType(shape.requestType) : otlpRawAttributeStringType(shape.requestType);
+        const type = format === 'json' ? otlpType(shape.requestType) : otlpRawStringType(shape.requestType);
         let plan: MessagePlan;
         try {
           const request = format === 'json' ? decodeOtlpJson(type, body) : decodeOtlpProtobuf(type, body);

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from '@stallscope/ingest';
 import { Topics } from '@stallscope/schemas';
 import type { TransportProducer } from '@stallscope/transport';
-import { otlpRawAttributeStringType, otlpType } from './otlp-types.js';
+import { otlpRawStringType, otlpType } from './otlp-types.js';
 import { metricValue, startTestCollector, type TestCollector } from './test-collector.js';
 
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -89,9 +89,9 @@ test('partial success in protobuf: the response is an ExportTraceServiceResponse
   assert.deepEqual(decoded, { partialSuccess: { rejectedSpans: '1', errorMessage: '1 rejected; first: span_id must be 8 bytes, got 3' } });
 });
 
-test('protobuf: attribute keys and strings that are not UTF-8 reach the topic as sent, also when the request is re-encoded', async () => {
+test('protobuf: attribute keys, strings and span names that are not UTF-8 reach the topic as sent, also when the request is re-encoded', async () => {
   const before = harness.delivered.get(Topics.spans)!.length;
-  const type = otlpRawAttributeStringType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+  const type = otlpRawStringType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
   const bad = Buffer.from([0x61, 0xff, 0xe2, 0x82]);
   const attributes = [{ key: Buffer.from([0x6b, 0xff]), value: { arrayValue: { values: [{ stringValue: bad }] } } }];
   // The rejected span makes the collector encode a request of its own.
@@ -99,7 +99,7 @@ test('protobuf: attribute keys and strings that are not UTF-8 reach the topic as
     resourceSpans: [
       {
         resource: { attributes },
-        scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(3, 1), name: 'short id' }, { traceId: Buffer.alloc(16, 2), spanId: Buffer.alloc(8, 2), name: 'kept', attributes }] }],
+        scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(3, 1), name: Buffer.from('short id') }, { traceId: Buffer.alloc(16, 2), spanId: Buffer.alloc(8, 2), name: Buffer.from([0x6b, 0xff]), attributes }] }],
       },
     ],
   });
@@ -109,7 +109,7 @@ test('protobuf: attribute keys and strings that are not UTF-8 reach the topic as
   const resourceSpans = decodeExportTraceServiceRequest(message!.value).resourceSpans[0]!;
   const expected = [{ key: 'k\uFFFD', keyBytes: Uint8Array.from([0x6b, 0xff]), value: { type: 'array', values: [{ type: 'string', value: 'a\uFFFD\uFFFD', bytes: Uint8Array.from(bad) }] } }];
   assert.deepEqual(resourceSpans.resource.attributes, expected);
-  assert.deepEqual(resourceSpans.scopeSpans[0]!.spans.map((span) => [span.name, span.attributes]), [['kept', expected]]);
+  assert.deepEqual(resourceSpans.scopeSpans[0]!.spans.map((span) => [span.name, span.attributes]), [[Uint8Array.from([0x6b, 0xff]), expected]]);
 });
 
 test('OTLP/JSON is UTF-8 text: bytes in it that are not UTF-8 are read as U+FFFD, one per bad sequence', async () => {

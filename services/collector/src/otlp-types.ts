@@ -13,7 +13,7 @@ let rawRoot: protobuf.Root | undefined;
 
 /** The OTLP service messages, parsed once from the .proto files in @stallscope/schemas. */
 export function otlpRoot(): protobuf.Root {
-  root ??= loadOtlpProtoRoot(PROTO_FILES, { attributeStringsAsBytes: false });
+  root ??= loadOtlpProtoRoot(PROTO_FILES, { stringsAsBytes: false });
   return root;
 }
 
@@ -22,12 +22,13 @@ export function otlpType(name: string): protobuf.Type {
 }
 
 /**
- * A request type that decodes attribute keys and string values as their bytes
- * and encodes them back unchanged: protobuf requests go through it, so bytes
- * that are not UTF-8 reach the topic as sent (a string field would turn them
- * into U+FFFD). OTLP/JSON, Unicode text, takes otlpType.
+ * A request type that decodes every string of the data (names, attribute keys
+ * and values, …) as its bytes and encodes them back unchanged: protobuf
+ * requests go through it, so bytes that are not UTF-8 reach the topic as sent
+ * (a string field would turn them into U+FFFD). OTLP/JSON, Unicode text,
+ * takes otlpType.
  */
-export function otlpRawAttributeStringType(name: string): protobuf.Type {
-  rawRoot ??= loadOtlpProtoRoot(PROTO_FILES, { attributeStringsAsBytes: true });
+export function otlpRawStringType(name: string): protobuf.Type {
+  rawRoot ??= loadOtlpProtoRoot(PROTO_FILES, { stringsAsBytes: true });
   return rawRoot.lookupType(name);
 }

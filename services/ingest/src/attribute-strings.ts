@@ -1,5 +1,5 @@
-import type { AnyValue, KeyValue } from './otlp-model.js';
-import { StoredMap, type StoredText } from './stored-map.js';
+import type { AnyValue, KeyValue, StoredText } from './otlp-model.js';
+import { StoredMap } from './stored-map.js';
 
 /** Go's encoding/json string (HTML escaping off, as pdata sets it): JSON.stringify's, plus U+2028/U+2029, which Go always escapes. */
 export function goJsonString(text: string): string {

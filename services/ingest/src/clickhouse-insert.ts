@@ -3,7 +3,7 @@ import type { Store } from '@stallscope/store';
 import type { InsertFormat } from './config.js';
 import type { PlannedInsert } from './insert-plan.js';
 import type { IngestMetrics } from './ingest-metrics.js';
-import { insertJsonEachRow, insertRowBinaryFromFile, tableCodecs, type ClickHouseSettings, type TableCodecs } from './row-binary-insert.js';
+import { insertJsonEachRow, insertRowBinary, tableCodecs, type ClickHouseSettings, type TableCodecs } from './row-binary-insert.js';
 
 /** Writes one planned insert; rejects if the write failed. */
 export type InsertRows = (insert: PlannedInsert) => Promise<void>;
@@ -19,10 +19,10 @@ export interface ClickHouseInsertDeps {
  * insert. The dependent-view setting makes a deduplicated insert skip the
  * materialized views too, so a replay leaves the rollups unchanged.
  *
- * With `RowBinary` and the embedded engine, a table whose every column type
- * has a codec goes as RowBinary (the engine parses it for a fraction of
- * JSONEachRow's CPU, and no JSON text is built); any other table, and every
- * table of a ClickHouse server, as JSONEachRow.
+ * With `RowBinary`, a table whose every column type has a codec goes as
+ * RowBinary (the engine parses it for a fraction of JSONEachRow's CPU, no
+ * JSON text is built, and bytes that are not UTF-8 are kept), to the embedded
+ * engine and to a ClickHouse server alike; any other table as JSONEachRow.
  */
 export function clickHouseInsert(format: InsertFormat, deps: ClickHouseInsertDeps): InsertRows {
   const { store, metrics, logger } = deps;
@@ -50,9 +50,9 @@ export function clickHouseInsert(format: InsertFormat, deps: ClickHouseInsertDep
       deduplicate_blocks_in_dependent_materialized_views: 1,
     };
     try {
-      const codecs = format === 'RowBinary' && store.kind === 'chdb' ? await codecsOf(table) : undefined;
+      const codecs = format === 'RowBinary' ? await codecsOf(table) : undefined;
       if (codecs && 'columns' in codecs) {
-        await insertRowBinaryFromFile(store.client, table, codecs.columns, rows, settings);
+        await insertRowBinary(store, table, codecs.columns, rows, settings);
       } else {
         await insertJsonEachRow(store.client, table, rows, settings);
       }

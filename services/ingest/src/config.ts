@@ -7,11 +7,11 @@ export type InsertFormat = (typeof INSERT_FORMATS)[number];
 export const ingestConfigSchema = Type.Object(
   {
     /**
-     * How rows travel to the embedded engine (chDB): RowBinary (no JSON text of
-     * a batch is built: lower peak RSS, docs/benchmarks.md) or JSONEachRow. A
-     * ClickHouse server always gets JSONEachRow. Only RowBinary stores attribute
-     * keys and strings that are not UTF-8 as the bytes sent (JSON text writes
-     * them as U+FFFD).
+     * How rows travel to the store (chDB or a ClickHouse server): RowBinary
+     * (no JSON text of a batch is built: less CPU and lower peak RSS,
+     * docs/benchmarks.md) or JSONEachRow. Only RowBinary stores strings that
+     * are not UTF-8 (attribute keys and values, names, status messages, …) as
+     * the bytes sent (JSON text writes them as U+FFFD).
      */
     insertFormat: Type.Union(INSERT_FORMATS.map((format) => Type.Literal(format))),
     /**

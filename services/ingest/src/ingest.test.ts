@@ -16,6 +16,7 @@ import { createIngest } from './ingest.js';
 import { logRows } from './log-rows.js';
 import { metricRows } from './metric-rows.js';
 import { decodeExportLogsServiceRequest, decodeExportMetricsServiceRequest } from './otlp-decode.js';
+import { otlpRawStringTypes } from './otlp-schema.js';
 import {
   POINT_START_NS,
   TRACE_ID,
@@ -255,6 +256,35 @@ describe('ingest over chDB', () => {
     assert.match(stored[0]?.[0]?.SpanAttributes ?? '', /'stallscope\.syscall\.args':'\["3","2"\]'/);
   });
 
+  it('starts when the store does not say how otel_traces is laid out, decodes spans first meanwhile, and asks again', { timeout: 60_000 }, async () => {
+    // A ClickHouse server not answering yet: the first DESCRIBE fails, later ones are answered.
+    let describes = 0;
+    const slowClient = Object.create(store.client) as Store['client'];
+    slowClient.query = (async (params: Parameters<Store['client']['query']>[0]) => {
+      if (/^DESCRIBE TABLE otel_traces/.test(params.query) && describes++ === 0) throw new Error('connect ECONNREFUSED');
+      return store.client.query(params);
+    }) as Store['client']['query'];
+    const { ingest, consumer, metrics } = await createTestIngest(slowClient);
+    await ingest.start();
+    const traceId = '44444444444444444444444444444444';
+    const span = slowSyscallSpan({ traceId, startTime: spanStart, endTime: spanEnd });
+    const message = (name: string) => ({ value: serializeSpans([{ ...span, name, events: [], links: [] }]) });
+    await consumer.deliver(Topics.spans, [message('while unknown')], 970);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'decoded' }), 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // This one has the store asked again; the answer serves the next.
+    await consumer.deliver(Topics.spans, [message('asking again')], 971);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await consumer.deliver(Topics.spans, [message('once known')], 972);
+    await ingest.stop();
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'direct' }), 1);
+    assert.deepEqual(await select(`SELECT SpanName FROM otel_traces WHERE TraceId = '${traceId}' ORDER BY SpanName`), [
+      { SpanName: 'asking again' },
+      { SpanName: 'once known' },
+      { SpanName: 'while unknown' },
+    ]);
+  });
+
   it('writes a batch mixing requests taken directly and requests decoded first in one insert', { timeout: 60_000 }, async () => {
     const { ingest, consumer, metrics } = await createTestIngest();
     await ingest.start();
@@ -271,6 +301,75 @@ describe('ingest over chDB', () => {
     assert.deepEqual(await select(`SELECT SpanName, length(Events.Name) AS events FROM otel_traces WHERE TraceId = '${traceId}' ORDER BY SpanName`), [
       { SpanName: 'decoded', events: '1' },
       { SpanName: 'direct', events: '0' },
+    ]);
+  });
+
+  it('stores names, trace states, status messages and scopes that are not UTF-8 as the bytes sent, both ways; logs and metrics too', async () => {
+    const bad = (text: string) => Buffer.concat([Buffer.from(text), Buffer.from([0xff, 0xc3])]);
+    const hexOf = (text: string) => bad(text).toString('hex').toUpperCase();
+    const types = otlpRawStringTypes();
+    const ids = (traceByte: number) => ({ traceId: Buffer.alloc(16, traceByte), spanId: Buffer.alloc(8, 1) });
+    const times = { startTimeUnixNano: `${spanStart[0]}000000000`, endTimeUnixNano: `${spanEnd[0]}000000000` };
+    const spanRequest = (traceByte: number, events: object[]) =>
+      types.exportTraceServiceRequest
+        .encode(
+          types.exportTraceServiceRequest.fromObject({
+            resourceSpans: [
+              {
+                resource: { attributes: [{ key: Buffer.from('service.name'), value: { stringValue: Buffer.from('bytes-check') } }] },
+                scopeSpans: [
+                  {
+                    scope: { name: bad('scope'), version: bad('1.0') },
+                    spans: [{ ...ids(traceByte), ...times, name: bad('read'), traceState: bad('k=v'), status: { code: 2, message: bad('EIO') }, events }],
+                  },
+                ],
+              },
+            ],
+          }),
+        )
+        .finish();
+    const logRequest = types.exportLogsServiceRequest
+      .encode(
+        types.exportLogsServiceRequest.fromObject({
+          resourceLogs: [{ scopeLogs: [{ scope: { name: bad('scope') }, logRecords: [{ timeUnixNano: times.startTimeUnixNano, severityText: bad('WARN'), eventName: bad('login') }] }] }],
+        }),
+      )
+      .finish();
+    const metricRequest = types.exportMetricsServiceRequest
+      .encode(
+        types.exportMetricsServiceRequest.fromObject({
+          resourceMetrics: [
+            {
+              scopeMetrics: [
+                { metrics: [{ name: bad('queue.depth'), description: bad('items'), unit: bad('1'), gauge: { dataPoints: [{ timeUnixNano: times.startTimeUnixNano, asInt: 7 }] } }] },
+              ],
+            },
+          ],
+        }),
+      )
+      .finish();
+    const { ingest, consumer, metrics } = await createTestIngest();
+    await ingest.start();
+    await consumer.deliver(Topics.spans, [{ value: Buffer.from(spanRequest(0x44, [])) }, { value: Buffer.from(spanRequest(0x55, [{ timeUnixNano: times.startTimeUnixNano, name: bad('retry') }])) }], 960);
+    await consumer.deliver(Topics.logs, [{ value: Buffer.from(logRequest) }], 961);
+    await consumer.deliver(Topics.metrics, [{ value: Buffer.from(metricRequest) }], 962);
+    await ingest.stop();
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'direct' }), 1, 'the span without events goes the direct way');
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'decoded' }), 1, 'the span with an event is decoded first');
+    const spans = await select(
+      `SELECT hex(SpanName) AS name, hex(TraceState) AS state, hex(StatusMessage) AS message, hex(ScopeName) AS scope, hex(ScopeVersion) AS version, arrayMap(name -> hex(name), Events.Name) AS events
+       FROM otel_traces WHERE ServiceName = 'bytes-check' ORDER BY TraceId`,
+    );
+    const span = { name: hexOf('read'), state: hexOf('k=v'), message: hexOf('EIO'), scope: hexOf('scope'), version: hexOf('1.0') };
+    assert.deepEqual(spans, [
+      { ...span, events: [] },
+      { ...span, events: [hexOf('retry')] },
+    ]);
+    assert.deepEqual(await select(`SELECT hex(SeverityText) AS severity, hex(EventName) AS event, hex(ScopeName) AS scope FROM otel_logs WHERE EventName = unhex('${hexOf('login')}')`), [
+      { severity: hexOf('WARN'), event: hexOf('login'), scope: hexOf('scope') },
+    ]);
+    assert.deepEqual(await select(`SELECT hex(MetricDescription) AS description, hex(MetricUnit) AS unit FROM otel_metrics_gauge WHERE MetricName = unhex('${hexOf('queue.depth')}')`), [
+      { description: hexOf('items'), unit: hexOf('1') },
     ]);
   });
 

@@ -13,8 +13,11 @@ import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
 import { INGEST_TOPICS, rowsOfMessage, type IngestTopic, type MessageToRows } from './message-rows.js';
 import { storedColumns } from './row-binary-insert.js';
-import { encodeTraceRows, traceRowLayout } from './trace-row-binary.js';
+import { encodeTraceRows, traceRowLayout, type TraceRowLayout } from './trace-row-binary.js';
 import { Tables } from './rows.js';
+
+/** How soon a store that did not say how otel_traces is laid out is asked again. */
+const LAYOUT_RETRY_MS = 1000;
 
 export interface IngestDeps {
   logger: Logger;
@@ -69,18 +72,38 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
   /**
    * The spans topic's rows: straight from protobuf to RowBinary when spans go
    * as RowBinary into an otel_traces the encoder can write; decoded otherwise,
-   * and for each request the encoder does not take.
+   * and for each request the encoder does not take. A store that does not say
+   * how otel_traces is laid out at start (a server not up yet) has spans
+   * decoded first, and is asked again at most every LAYOUT_RETRY_MS.
    */
   async function spanMessageRows(): Promise<MessageToRows> {
     const decoded = rowsOfMessage[Topics.spans];
-    if (!config.directSpanRows || config.insertFormat !== 'RowBinary' || deps.store.kind !== 'chdb') return decoded;
-    const layout = traceRowLayout(await storedColumns(deps.store.client, Tables.traces));
-    if ('unsupported' in layout) {
-      logger.info({ reason: layout.unsupported }, 'spans are decoded before they are encoded');
-      return decoded;
-    }
+    if (!config.directSpanRows || config.insertFormat !== 'RowBinary') return decoded;
+    let layout: TraceRowLayout | undefined;
+    let unsupported = false;
+    let asking: Promise<void> | undefined;
+    let askAgainAtMs = 0;
+    const askLayout = (): Promise<void> =>
+      (asking ??= storedColumns(deps.store.client, Tables.traces)
+        .then(
+          (columns) => {
+            const found = traceRowLayout(columns);
+            if ('unsupported' in found) {
+              unsupported = true;
+              logger.info({ reason: found.unsupported }, 'spans are decoded before they are encoded');
+            } else layout = found;
+          },
+          (err: unknown) => {
+            askAgainAtMs = Date.now() + LAYOUT_RETRY_MS;
+            logger.warn({ err, retryInMs: LAYOUT_RETRY_MS }, 'the store did not say how otel_traces is laid out: spans are decoded before they are encoded until it does');
+          },
+        )
+        .finally(() => (asking = undefined)));
+    await askLayout();
     return (payload) => {
-      const rows = encodeTraceRows(payload, layout);
+      if (unsupported) return decoded(payload);
+      if (!layout && !asking && Date.now() >= askAgainAtMs) void askLayout();
+      const rows = layout ? encodeTraceRows(payload, layout) : undefined;
       metrics.spanMessages.inc({ path: rows ? 'direct' : 'decoded' });
       return rows ? { rowsByTable: new Map([[Tables.traces, rows]]), metricsWithoutData: 0 } : decoded(payload);
     };

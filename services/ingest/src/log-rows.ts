@@ -4,8 +4,8 @@
 import { ResourceAttr } from '@stallscope/schemas';
 import { anyValueAsString, attributeString, attributesAsStrings } from './attribute-strings.js';
 import { dateTime64NanosText, hexId } from './clickhouse-values.js';
-import type { ExportLogsServiceRequest, LogRecord } from './otlp-model.js';
-import type { StoredMap, StoredText } from './stored-map.js';
+import type { ExportLogsServiceRequest, LogRecord, StoredText } from './otlp-model.js';
+import type { StoredMap } from './stored-map.js';
 
 /** One row of otel_logs; the __otel_materialized_* columns are the table's to fill. */
 export interface OtelLogRow {
@@ -13,18 +13,18 @@ export interface OtelLogRow {
   TraceId: string;
   SpanId: string;
   TraceFlags: number;
-  SeverityText: string;
+  SeverityText: StoredText;
   SeverityNumber: number;
   ServiceName: StoredText;
   Body: StoredText;
-  ResourceSchemaUrl: string;
+  ResourceSchemaUrl: StoredText;
   ResourceAttributes: StoredMap;
-  ScopeSchemaUrl: string;
-  ScopeName: string;
-  ScopeVersion: string;
+  ScopeSchemaUrl: StoredText;
+  ScopeName: StoredText;
+  ScopeVersion: StoredText;
   ScopeAttributes: StoredMap;
   LogAttributes: StoredMap;
-  EventName: string;
+  EventName: StoredText;
 }
 
 // The exporter's uint8 conversions keep the low byte.
@@ -37,8 +37,8 @@ function hexOrEmpty(id: Uint8Array): string {
 
 function logRow(
   record: LogRecord,
-  resource: { attributes: StoredMap; schemaUrl: string; serviceName: StoredText },
-  scope: { name: string; version: string; attributes: StoredMap; schemaUrl: string },
+  resource: { attributes: StoredMap; schemaUrl: StoredText; serviceName: StoredText },
+  scope: { name: StoredText; version: StoredText; attributes: StoredMap; schemaUrl: StoredText },
 ): OtelLogRow {
   return {
     // The exporter falls back to the observed time for records without one.

@@ -12,9 +12,10 @@ import type {
   Metric,
   NumberDataPoint,
   NumberValue,
+  StoredText,
   SummaryDataPoint,
 } from './otlp-model.js';
-import type { StoredMap, StoredText } from './stored-map.js';
+import type { StoredMap } from './stored-map.js';
 
 /** A Float64 column value (see float64Value). */
 type Float64Json = ReturnType<typeof float64Value>;
@@ -22,16 +23,16 @@ type Float64Json = ReturnType<typeof float64Value>;
 /** The columns every metric table starts with: where the point comes from. */
 export interface MetricIdentityColumns {
   ResourceAttributes: StoredMap;
-  ResourceSchemaUrl: string;
-  ScopeName: string;
-  ScopeVersion: string;
+  ResourceSchemaUrl: StoredText;
+  ScopeName: StoredText;
+  ScopeVersion: StoredText;
   ScopeAttributes: StoredMap;
   ScopeDroppedAttrCount: number;
-  ScopeSchemaUrl: string;
+  ScopeSchemaUrl: StoredText;
   ServiceName: StoredText;
-  MetricName: string;
-  MetricDescription: string;
-  MetricUnit: string;
+  MetricName: StoredText;
+  MetricDescription: StoredText;
+  MetricUnit: StoredText;
 }
 
 /** The point's own attributes and times, common to every metric table. */

@@ -24,9 +24,9 @@ import {
   slowSyscallSpan,
   syscallDurationMetrics,
 } from './otlp-fixtures.js';
-import { OtlpDecodeError, decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
+import { OtlpDecodeError, decodeExportLogsServiceRequest, decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
 import type { ExportTraceServiceRequest } from './otlp-model.js';
-import { otlpMessageTypes, otlpRawAttributeStringTypes } from './otlp-schema.js';
+import { otlpMessageTypes, otlpRawStringTypes } from './otlp-schema.js';
 
 function only<T>(items: readonly T[]): T {
   assert.equal(items.length, 1);
@@ -159,7 +159,7 @@ describe('decodeExportTraceServiceRequest', () => {
   });
 
   it('keeps attribute keys and strings that are not UTF-8 as their bytes, nested ones too; valid text, U+FFFD included, stays text', () => {
-    const type = otlpRawAttributeStringTypes().exportTraceServiceRequest;
+    const type = otlpRawStringTypes().exportTraceServiceRequest;
     const bad = Buffer.from([0x61, 0xff, 0xe2, 0x82]);
     const attributes = [
       { key: Buffer.from([0x6b, 0xff]), value: { stringValue: bad } },
@@ -193,6 +193,70 @@ describe('decodeExportTraceServiceRequest', () => {
     assert.ok(only(only(plain.resourceSpans[0]!.scopeSpans).spans).attributes.every((attribute) => attribute.keyBytes === undefined));
   });
 
+  it('keeps every other string that is not UTF-8 as its bytes too: names, versions, trace states, status messages, schema URLs', () => {
+    // The Collector stores these fields as the bytes sent; decoding them as text would store U+FFFD.
+    const bad = (text: string) => Buffer.concat([Buffer.from(text), Buffer.from([0xff, 0xc3])]);
+    const traces = otlpRawStringTypes().exportTraceServiceRequest;
+    const ids = { traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 1) };
+    const spanRequest = traces.encode(
+      traces.fromObject({
+        resourceSpans: [
+          {
+            schemaUrl: bad('resource-schema'),
+            scopeSpans: [
+              {
+                schemaUrl: bad('scope-schema'),
+                scope: { name: bad('scope'), version: bad('1.0') },
+                spans: [
+                  {
+                    ...ids,
+                    name: bad('GET /cart'),
+                    traceState: bad('k=v'),
+                    status: { code: 2, message: bad('failed') },
+                    events: [{ name: bad('retry') }],
+                    links: [{ ...ids, traceState: bad('l=w') }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    ).finish();
+    const resourceSpans = only(decodeExportTraceServiceRequest(spanRequest).resourceSpans);
+    const scopeSpans = only(resourceSpans.scopeSpans);
+    const span = only(scopeSpans.spans);
+    assert.deepEqual(
+      [resourceSpans.schemaUrl, scopeSpans.schemaUrl, scopeSpans.scope.name, scopeSpans.scope.version, span.name, span.traceState, span.status.message, only(span.events).name, only(span.links).traceState],
+      ['resource-schema', 'scope-schema', 'scope', '1.0', 'GET /cart', 'k=v', 'failed', 'retry', 'l=w'].map((text) => Uint8Array.from(bad(text))),
+    );
+
+    const metrics = otlpRawStringTypes().exportMetricsServiceRequest;
+    const metricRequest = metrics.encode(
+      metrics.fromObject({
+        resourceMetrics: [{ schemaUrl: bad('r'), scopeMetrics: [{ schemaUrl: bad('s'), metrics: [{ name: bad('queue.depth'), description: bad('d'), unit: bad('u') }] }] }],
+      }),
+    ).finish();
+    const resourceMetrics = only(decodeExportMetricsServiceRequest(metricRequest).resourceMetrics);
+    const metric = only(only(resourceMetrics.scopeMetrics).metrics);
+    assert.deepEqual(
+      [resourceMetrics.schemaUrl, only(resourceMetrics.scopeMetrics).schemaUrl, metric.name, metric.description, metric.unit],
+      ['r', 's', 'queue.depth', 'd', 'u'].map((text) => Uint8Array.from(bad(text))),
+    );
+
+    const logs = otlpRawStringTypes().exportLogsServiceRequest;
+    const logRequest = logs.encode(
+      logs.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityText: bad('WARN'), eventName: bad('login') }] }] }] }),
+    ).finish();
+    const record = only(only(only(decodeExportLogsServiceRequest(logRequest).resourceLogs).scopeLogs).logRecords);
+    assert.deepEqual([record.severityText, record.eventName], [Uint8Array.from(bad('WARN')), Uint8Array.from(bad('login'))]);
+
+    // Valid text stays a string, a U+FFFD sent as such included.
+    const valid = traces.encode(traces.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [{ ...ids, name: Buffer.from('GET \uFFFD'), traceState: Buffer.from('k=v') }] }] }] })).finish();
+    const validSpan = only(only(only(decodeExportTraceServiceRequest(valid).resourceSpans).scopeSpans).spans);
+    assert.deepEqual([validSpan.name, validSpan.traceState], ['GET \uFFFD', 'k=v']);
+  });
+
   it('rejects as bad input a string running past the end, which only the decoding again for bytes notices', () => {
     // protobufjs reads a string field up to the end of the buffer whatever its length says,
     // but a bytes field not: the value not UTF-8 has the request read again with keys as bytes.
@@ -208,7 +272,7 @@ describe('decodeExportTraceServiceRequest', () => {
   it('decodes an attribute sent without a key as the key "" when the request is decoded again for bytes', () => {
     // Protobuf leaves out an empty string, so an attribute keyed "" arrives with no key field;
     // a value not UTF-8 elsewhere has the request decoded again, with keys as bytes.
-    const type = otlpRawAttributeStringTypes().exportTraceServiceRequest;
+    const type = otlpRawStringTypes().exportTraceServiceRequest;
     const attributes = [{ value: { stringValue: Buffer.from('no key') } }, { key: Buffer.from('k'), value: { stringValue: Buffer.from([0xff]) } }];
     const payload = type.encode(type.fromObject({ resourceSpans: [{ resource: { attributes }, scopeSpans: [] }] })).finish();
     const decoded = only(decodeExportTraceServiceRequest(payload).resourceSpans);

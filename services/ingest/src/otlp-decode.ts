@@ -24,10 +24,11 @@ import type {
   Span,
   SpanEvent,
   SpanLink,
+  StoredText,
   SummaryDataPoint,
 } from './otlp-model.js';
 import { OtlpDecodeError } from './otlp-decode-error.js';
-import { otlpMessageTypes, otlpRawAttributeStringTypes } from './otlp-schema.js';
+import { otlpMessageTypes, otlpRawStringTypes } from './otlp-schema.js';
 
 export { OtlpDecodeError };
 
@@ -43,11 +44,10 @@ interface PbInt64 {
   unsigned: boolean;
 }
 type PbBytes = Uint8Array | readonly number[];
-// Attribute keys and string values are strings, or bytes when decoded with
-// otlpRawAttributeStringTypes.
+/** A string field: a string, or its bytes when decoded with otlpRawStringTypes (an absent one then as an empty array). */
+type PbText = string | PbBytes;
 interface PbKeyValue {
-  /** With keys read as bytes, an absent key (protobuf leaves out an empty one) is protobufjs's empty array. */
-  key: string | PbBytes;
+  key: PbText;
   value: PbAnyValue | null;
 }
 interface PbAnyValue {
@@ -65,39 +65,39 @@ interface PbResource {
   droppedAttributesCount: number;
 }
 interface PbScope extends PbResource {
-  name: string;
-  version: string;
+  name: PbText;
+  version: PbText;
 }
 interface PbSpan {
   traceId: PbBytes;
   spanId: PbBytes;
-  traceState: string;
+  traceState: PbText;
   parentSpanId: PbBytes;
   flags: number;
-  name: string;
+  name: PbText;
   kind: number;
   startTimeUnixNano: PbInt64;
   endTimeUnixNano: PbInt64;
   attributes: PbKeyValue[];
   droppedAttributesCount: number;
-  events: { timeUnixNano: PbInt64; name: string; attributes: PbKeyValue[]; droppedAttributesCount: number }[];
+  events: { timeUnixNano: PbInt64; name: PbText; attributes: PbKeyValue[]; droppedAttributesCount: number }[];
   droppedEventsCount: number;
   links: {
     traceId: PbBytes;
     spanId: PbBytes;
-    traceState: string;
+    traceState: PbText;
     attributes: PbKeyValue[];
     droppedAttributesCount: number;
     flags: number;
   }[];
   droppedLinksCount: number;
-  status: { message: string; code: number } | null;
+  status: { message: PbText; code: number } | null;
 }
 interface PbTraceRequest {
   resourceSpans: {
     resource: PbResource | null;
-    scopeSpans: { scope: PbScope | null; spans: PbSpan[]; schemaUrl: string }[];
-    schemaUrl: string;
+    scopeSpans: { scope: PbScope | null; spans: PbSpan[]; schemaUrl: PbText }[];
+    schemaUrl: PbText;
   }[];
 }
 interface PbExemplar {
@@ -162,9 +162,9 @@ interface PbSummaryDataPoint {
   flags: number;
 }
 interface PbMetric {
-  name: string;
-  description: string;
-  unit: string;
+  name: PbText;
+  description: PbText;
+  unit: PbText;
   data?: 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
   gauge: { dataPoints: PbNumberDataPoint[] } | null;
   sum: { dataPoints: PbNumberDataPoint[]; aggregationTemporality: number; isMonotonic: boolean } | null;
@@ -176,8 +176,8 @@ interface PbMetric {
 interface PbMetricsRequest {
   resourceMetrics: {
     resource: PbResource | null;
-    scopeMetrics: { scope: PbScope | null; metrics: PbMetric[]; schemaUrl: string }[];
-    schemaUrl: string;
+    scopeMetrics: { scope: PbScope | null; metrics: PbMetric[]; schemaUrl: PbText }[];
+    schemaUrl: PbText;
   }[];
 }
 
@@ -185,20 +185,20 @@ interface PbLogRecord {
   timeUnixNano: PbInt64;
   observedTimeUnixNano: PbInt64;
   severityNumber: number;
-  severityText: string;
+  severityText: PbText;
   body: PbAnyValue | null;
   attributes: PbKeyValue[];
   droppedAttributesCount: number;
   flags: number;
   traceId: PbBytes;
   spanId: PbBytes;
-  eventName: string;
+  eventName: PbText;
 }
 interface PbLogsRequest {
   resourceLogs: {
     resource: PbResource | null;
-    scopeLogs: { scope: PbScope | null; logRecords: PbLogRecord[]; schemaUrl: string }[];
-    schemaUrl: string;
+    scopeLogs: { scope: PbScope | null; logRecords: PbLogRecord[]; schemaUrl: PbText }[];
+    schemaUrl: PbText;
   }[];
 }
 
@@ -231,10 +231,10 @@ function validId(value: PbBytes, length: number, path: string): Uint8Array {
 }
 
 /**
- * Set when an attribute string held U+FFFD: sent as such, or put there by the
- * decoder for bytes that are not UTF-8. The request is then decoded again with
- * those strings as bytes, so the bytes sent are kept (the Collector keeps
- * them). Valid UTF-8 without U+FFFD, the common case, costs one scan.
+ * Set when a string held U+FFFD: sent as such, or put there by the decoder
+ * for bytes that are not UTF-8. The request is then decoded again with its
+ * strings as bytes, so the bytes sent are kept (the Collector keeps them).
+ * Valid UTF-8 without U+FFFD, the common case, costs one scan.
  */
 let replacementSeen = false;
 
@@ -245,6 +245,11 @@ function textOf(raw: string | Uint8Array): { text: string; bytes?: Uint8Array } 
   }
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   return isUtf8(bytes) ? { text: bytes.toString('utf8') } : { text: bytes.toString('utf8'), bytes: Uint8Array.from(bytes) };
+}
+
+function storedText(raw: PbText): StoredText {
+  const { text, bytes: sent } = textOf(typeof raw === 'string' ? raw : bytes(raw));
+  return sent ?? text;
 }
 
 function stringValue(raw: string | Uint8Array): AnyValue {
@@ -296,8 +301,8 @@ function resource(raw: PbResource | null): Resource {
 
 function scope(raw: PbScope | null): InstrumentationScope {
   return {
-    name: raw?.name ?? '',
-    version: raw?.version ?? '',
+    name: storedText(raw?.name ?? ''),
+    version: storedText(raw?.version ?? ''),
     attributes: keyValues(raw?.attributes ?? []),
     droppedAttributesCount: raw?.droppedAttributesCount ?? 0,
   };
@@ -306,7 +311,7 @@ function scope(raw: PbScope | null): InstrumentationScope {
 function spanEvent(raw: PbSpan['events'][number]): SpanEvent {
   return {
     timeUnixNano: uint64(raw.timeUnixNano),
-    name: raw.name,
+    name: storedText(raw.name),
     attributes: keyValues(raw.attributes),
     droppedAttributesCount: raw.droppedAttributesCount,
   };
@@ -316,7 +321,7 @@ function spanLink(raw: PbSpan['links'][number], path: string): SpanLink {
   return {
     traceId: validId(raw.traceId, TRACE_ID_BYTES, `${path}.trace_id`),
     spanId: validId(raw.spanId, SPAN_ID_BYTES, `${path}.span_id`),
-    traceState: raw.traceState,
+    traceState: storedText(raw.traceState),
     attributes: keyValues(raw.attributes),
     droppedAttributesCount: raw.droppedAttributesCount,
     flags: raw.flags,
@@ -332,10 +337,10 @@ function span(raw: PbSpan, path: string): Span {
   return {
     traceId: validId(raw.traceId, TRACE_ID_BYTES, `${path}.trace_id`),
     spanId: validId(raw.spanId, SPAN_ID_BYTES, `${path}.span_id`),
-    traceState: raw.traceState,
+    traceState: storedText(raw.traceState),
     parentSpanId: emptyOrLength(bytes(raw.parentSpanId), SPAN_ID_BYTES, `${path}.parent_span_id`),
     flags: raw.flags,
-    name: raw.name,
+    name: storedText(raw.name),
     kind: raw.kind,
     startTimeUnixNano,
     endTimeUnixNano,
@@ -345,7 +350,7 @@ function span(raw: PbSpan, path: string): Span {
     droppedEventsCount: raw.droppedEventsCount,
     links: raw.links.map((link, index) => spanLink(link, `${path}.links[${index}]`)),
     droppedLinksCount: raw.droppedLinksCount,
-    status: { message: raw.status?.message ?? '', code: raw.status?.code ?? 0 },
+    status: { message: storedText(raw.status?.message ?? ''), code: raw.status?.code ?? 0 },
   };
 }
 
@@ -487,22 +492,22 @@ function logRecord(raw: PbLogRecord, path: string): LogRecord {
     timeUnixNano: uint64(raw.timeUnixNano),
     observedTimeUnixNano: uint64(raw.observedTimeUnixNano),
     severityNumber: raw.severityNumber,
-    severityText: raw.severityText,
+    severityText: storedText(raw.severityText),
     body: anyValue(raw.body),
     attributes: keyValues(raw.attributes),
     droppedAttributesCount: raw.droppedAttributesCount,
     flags: raw.flags,
     traceId: emptyOrLength(bytes(raw.traceId), TRACE_ID_BYTES, `${path}.trace_id`),
     spanId: emptyOrLength(bytes(raw.spanId), SPAN_ID_BYTES, `${path}.span_id`),
-    eventName: raw.eventName,
+    eventName: storedText(raw.eventName),
   };
 }
 
 function metric(raw: PbMetric, path: string): Metric {
   return {
-    name: raw.name,
-    description: raw.description,
-    unit: raw.unit,
+    name: storedText(raw.name),
+    description: storedText(raw.description),
+    unit: storedText(raw.unit),
     data: metricData(raw, path),
     metadata: keyValues(raw.metadata),
   };
@@ -533,7 +538,7 @@ function decodeRequest<Raw, Decoded>(
     const decoded = toModel(raw);
     // JSON text is Unicode: its strings have no bytes of their own to keep.
     if (!replacementSeen || json) return decoded;
-    return toModel(decodeWith(() => otlpRawAttributeStringTypes()[type].decode(payload)));
+    return toModel(decodeWith(() => otlpRawStringTypes()[type].decode(payload)));
   } catch (err) {
     if (err instanceof OtlpDecodeError) throw new OtlpDecodeError(`invalid ${messageType.name}: ${err.message}`);
     throw err;
@@ -553,9 +558,9 @@ export function decodeExportTraceServiceRequest(payload: Uint8Array): ExportTrac
         scopeSpans: resourceSpans.scopeSpans.map((scopeSpans, s) => ({
           scope: scope(scopeSpans.scope),
           spans: scopeSpans.spans.map((entry, i) => span(entry, `resource_spans[${r}].scope_spans[${s}].spans[${i}]`)),
-          schemaUrl: scopeSpans.schemaUrl,
+          schemaUrl: storedText(scopeSpans.schemaUrl),
         })),
-        schemaUrl: resourceSpans.schemaUrl,
+        schemaUrl: storedText(resourceSpans.schemaUrl),
       }),
     ),
   }));
@@ -574,9 +579,9 @@ export function decodeExportMetricsServiceRequest(payload: Uint8Array): ExportMe
         scopeMetrics: resourceMetrics.scopeMetrics.map((scopeMetrics, s) => ({
           scope: scope(scopeMetrics.scope),
           metrics: scopeMetrics.metrics.map((entry, i) => metric(entry, `resource_metrics[${r}].scope_metrics[${s}].metrics[${i}]`)),
-          schemaUrl: scopeMetrics.schemaUrl,
+          schemaUrl: storedText(scopeMetrics.schemaUrl),
         })),
-        schemaUrl: resourceMetrics.schemaUrl,
+        schemaUrl: storedText(resourceMetrics.schemaUrl),
       }),
     ),
   }));
@@ -594,9 +599,9 @@ export function decodeExportLogsServiceRequest(payload: Uint8Array): ExportLogsS
         scopeLogs: resourceLogs.scopeLogs.map((scopeLogs, s) => ({
           scope: scope(scopeLogs.scope),
           logRecords: scopeLogs.logRecords.map((entry, i) => logRecord(entry, `resource_logs[${r}].scope_logs[${s}].log_records[${i}]`)),
-          schemaUrl: scopeLogs.schemaUrl,
+          schemaUrl: storedText(scopeLogs.schemaUrl),
         })),
-        schemaUrl: resourceLogs.schemaUrl,
+        schemaUrl: storedText(resourceLogs.schemaUrl),
       }),
     ),
   }));

@@ -1,6 +1,12 @@
 // Decoded OTLP requests: the protobuf messages with 64-bit integers as bigint
 // (no precision lost), ids as bytes, and absent optional values as undefined.
 
+/**
+ * A string field as stored: text, or the bytes sent when they are not UTF-8
+ * (ClickHouse strings are bytes, and the Collector keeps them as sent).
+ */
+export type StoredText = string | Uint8Array;
+
 export type AnyValue =
   | { readonly type: 'empty' }
   /** `bytes`: what was sent, when it is not UTF-8 (`value` then has U+FFFD for each bad sequence). */
@@ -25,15 +31,15 @@ export interface Resource {
 }
 
 export interface InstrumentationScope {
-  readonly name: string;
-  readonly version: string;
+  readonly name: StoredText;
+  readonly version: StoredText;
   readonly attributes: readonly KeyValue[];
   readonly droppedAttributesCount: number;
 }
 
 export interface SpanEvent {
   readonly timeUnixNano: bigint;
-  readonly name: string;
+  readonly name: StoredText;
   readonly attributes: readonly KeyValue[];
   readonly droppedAttributesCount: number;
 }
@@ -41,7 +47,7 @@ export interface SpanEvent {
 export interface SpanLink {
   readonly traceId: Uint8Array;
   readonly spanId: Uint8Array;
-  readonly traceState: string;
+  readonly traceState: StoredText;
   readonly attributes: readonly KeyValue[];
   readonly droppedAttributesCount: number;
   readonly flags: number;
@@ -50,11 +56,11 @@ export interface SpanLink {
 export interface Span {
   readonly traceId: Uint8Array;
   readonly spanId: Uint8Array;
-  readonly traceState: string;
+  readonly traceState: StoredText;
   /** Empty for a root span. */
   readonly parentSpanId: Uint8Array;
   readonly flags: number;
-  readonly name: string;
+  readonly name: StoredText;
   /** OTLP Span.SpanKind: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   readonly kind: number;
   readonly startTimeUnixNano: bigint;
@@ -66,19 +72,19 @@ export interface Span {
   readonly links: readonly SpanLink[];
   readonly droppedLinksCount: number;
   /** code is OTLP Status.StatusCode: 0 unset, 1 ok, 2 error. */
-  readonly status: { readonly message: string; readonly code: number };
+  readonly status: { readonly message: StoredText; readonly code: number };
 }
 
 export interface ScopeSpans {
   readonly scope: InstrumentationScope;
   readonly spans: readonly Span[];
-  readonly schemaUrl: string;
+  readonly schemaUrl: StoredText;
 }
 
 export interface ResourceSpans {
   readonly resource: Resource;
   readonly scopeSpans: readonly ScopeSpans[];
-  readonly schemaUrl: string;
+  readonly schemaUrl: StoredText;
 }
 
 export interface ExportTraceServiceRequest {
@@ -178,9 +184,9 @@ export type MetricData =
   | { readonly type: 'none' };
 
 export interface Metric {
-  readonly name: string;
-  readonly description: string;
-  readonly unit: string;
+  readonly name: StoredText;
+  readonly description: StoredText;
+  readonly unit: StoredText;
   readonly data: MetricData;
   readonly metadata: readonly KeyValue[];
 }
@@ -188,13 +194,13 @@ export interface Metric {
 export interface ScopeMetrics {
   readonly scope: InstrumentationScope;
   readonly metrics: readonly Metric[];
-  readonly schemaUrl: string;
+  readonly schemaUrl: StoredText;
 }
 
 export interface ResourceMetrics {
   readonly resource: Resource;
   readonly scopeMetrics: readonly ScopeMetrics[];
-  readonly schemaUrl: string;
+  readonly schemaUrl: StoredText;
 }
 
 export interface ExportMetricsServiceRequest {
@@ -206,7 +212,7 @@ export interface LogRecord {
   readonly observedTimeUnixNano: bigint;
   /** OTLP SeverityNumber: 0 unspecified, 1-24 trace..fatal4. */
   readonly severityNumber: number;
-  readonly severityText: string;
+  readonly severityText: StoredText;
   readonly body: AnyValue;
   readonly attributes: readonly KeyValue[];
   readonly droppedAttributesCount: number;
@@ -215,19 +221,19 @@ export interface LogRecord {
   /** Empty when the record is outside any trace. */
   readonly traceId: Uint8Array;
   readonly spanId: Uint8Array;
-  readonly eventName: string;
+  readonly eventName: StoredText;
 }
 
 export interface ScopeLogs {
   readonly scope: InstrumentationScope;
   readonly logRecords: readonly LogRecord[];
-  readonly schemaUrl: string;
+  readonly schemaUrl: StoredText;
 }
 
 export interface ResourceLogs {
   readonly resource: Resource;
   readonly scopeLogs: readonly ScopeLogs[];
-  readonly schemaUrl: string;
+  readonly schemaUrl: StoredText;
 }
 
 export interface ExportLogsServiceRequest {

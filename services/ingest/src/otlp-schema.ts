@@ -14,8 +14,8 @@ export interface OtlpMessageTypes {
 let loaded: OtlpMessageTypes | undefined;
 let rawStrings: OtlpMessageTypes | undefined;
 
-function loadTypes(attributeStringsAsBytes: boolean): OtlpMessageTypes {
-  const root = loadOtlpProtoRoot([TRACE_SERVICE_PROTO, METRICS_SERVICE_PROTO, LOGS_SERVICE_PROTO], { attributeStringsAsBytes });
+function loadTypes(stringsAsBytes: boolean): OtlpMessageTypes {
+  const root = loadOtlpProtoRoot([TRACE_SERVICE_PROTO, METRICS_SERVICE_PROTO, LOGS_SERVICE_PROTO], { stringsAsBytes });
   return {
     exportTraceServiceRequest: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
     exportMetricsServiceRequest: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
@@ -29,8 +29,8 @@ export function otlpMessageTypes(): OtlpMessageTypes {
   return loaded;
 }
 
-/** The same types with attribute keys and string values decoded as their bytes. */
-export function otlpRawAttributeStringTypes(): OtlpMessageTypes {
+/** The same types with every string of the data (names, attribute keys and values, …) decoded as its bytes. */
+export function otlpRawStringTypes(): OtlpMessageTypes {
   rawStrings ??= loadTypes(true);
   return rawStrings;
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Store } from '@stallscope/store';
 import { jsonEachRowText } from './clickhouse-values.js';
 import { columnCodec, EncodedRow, encodeRowBinary, UnsupportedColumnTypeError, type ColumnCodec } from './row-binary.js';
@@ -30,22 +32,20 @@ export async function tableCodecs(client: Store['client'], table: string): Promi
   }
 }
 
+/** One insert's rows in RowBinary (the chunks of one body), with the column list they fill. */
+interface RowBinaryPayload {
+  columnList: string;
+  chunks: Buffer[];
+}
+
 /**
- * Encodes rows as RowBinary (or takes them as EncodedRow has them) and has the embedded engine read them with
- * INSERT ... FROM INFILE: chDB's client API passes an insert body as a string,
- * which binary data would not survive, but it reads a file byte for byte. The
- * file lives only for the insert. Only the columns the rows have are listed;
- * the others take their defaults, as with JSONEachRow.
+ * Encodes rows as RowBinary (or takes them as EncodedRow has them). Only the
+ * columns the rows have are listed; the others take their defaults, as with
+ * JSONEachRow.
  */
-export async function insertRowBinaryFromFile(
-  client: Store['client'],
-  table: string,
-  codecs: readonly (readonly [string, ColumnCodec])[],
-  rows: readonly object[],
-  settings: ClickHouseSettings,
-): Promise<void> {
+function rowBinaryPayload(table: string, codecs: readonly (readonly [string, ColumnCodec])[], rows: readonly object[]): RowBinaryPayload | undefined {
   const first = rows[0];
-  if (!first) return;
+  if (!first) return undefined;
   // Rows already encoded (spans taken straight from protobuf) set the columns; rows
   // decoded first in the same batch (spans with events) have the same ones.
   const encoded = rows.find((row): row is EncodedRow => row instanceof EncodedRow);
@@ -57,12 +57,43 @@ export async function insertRowBinaryFromFile(
   if (encoded && decoded && Object.keys(decoded).some((name) => !columns.includes(name))) {
     throw new Error(`rows of ${table} decoded first have columns the encoded ones lack; they cannot share an insert`);
   }
+  return {
+    columnList: columns.map((name) => `\`${name}\``).join(', '),
+    chunks: encodeRowBinary(rows, columns.map((name) => codecs.find(([column]) => column === name)!)),
+  };
+}
+
+/**
+ * Inserts rows as RowBinary. A ClickHouse server reads them as the body of
+ * the INSERT request, as it reads any input format. The embedded engine reads
+ * them with INSERT ... FROM INFILE: chDB's client API passes an insert body as
+ * a string, which binary data would not survive, but it reads a file byte for
+ * byte. The file lives only for the insert.
+ */
+export async function insertRowBinary(
+  store: Pick<Store, 'client' | 'kind'>,
+  table: string,
+  codecs: readonly (readonly [string, ColumnCodec])[],
+  rows: readonly object[],
+  settings: ClickHouseSettings,
+): Promise<void> {
+  const payload = rowBinaryPayload(table, codecs, rows);
+  if (!payload) return;
+  if (store.kind === 'http') {
+    const result = await store.client.exec({
+      query: `INSERT INTO ${table} (${payload.columnList}) FORMAT RowBinary`,
+      values: Readable.from(payload.chunks),
+      clickhouse_settings: settings,
+    });
+    // The answer to an insert is empty; reading it to its end frees the connection.
+    await finished(result.stream.resume());
+    return;
+  }
   const path = join(tmpdir(), `stallscope-insert-${process.pid}-${randomUUID()}.rowbinary`);
-  await writeFile(path, encodeRowBinary(rows, columns.map((name) => codecs.find(([column]) => column === name)!)));
+  await writeFile(path, payload.chunks);
   try {
-    const columnList = columns.map((name) => `\`${name}\``).join(', ');
-    await client.command({
-      query: `INSERT INTO ${table} (${columnList}) FROM INFILE '${path.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}' FORMAT RowBinary`,
+    await store.client.command({
+      query: `INSERT INTO ${table} (${payload.columnList}) FROM INFILE '${path.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}' FORMAT RowBinary`,
       clickhouse_settings: settings,
     });
   } finally {

@@ -14,8 +14,8 @@ import { metricRows } from './metric-rows.js';
 import { decodeExportLogsServiceRequest, decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
 import { OtlpDecodeError } from './otlp-decode-error.js';
 import { appLogRecords, everyMetricKindRequest, serializeLogs, serializeMetrics, serializeSpans, slowSyscallSpan, syscallDurationMetrics } from './otlp-fixtures.js';
-import { columnCodec, encodeRowBinary, UnsupportedColumnTypeError } from './row-binary.js';
-import { insertJsonEachRow, insertRowBinaryFromFile, tableCodecs } from './row-binary-insert.js';
+import { columnCodec, EncodedRow, encodeRowBinary, UnsupportedColumnTypeError } from './row-binary.js';
+import { insertJsonEachRow, insertRowBinary, tableCodecs } from './row-binary-insert.js';
 import { Tables, traceRows } from './rows.js';
 import type { ExportTraceServiceRequest, KeyValue } from './otlp-model.js';
 
@@ -60,7 +60,7 @@ async function bothWays(table: string, rows: readonly object[]): Promise<{ json:
     await insertJsonEachRow(store.client, table, rows, {});
     const codecs = await tableCodecs(store.client, twin);
     assert.ok('columns' in codecs, `${table} has a codec for every column`);
-    await insertRowBinaryFromFile(store.client, twin, codecs.columns, rows, { insert_deduplicate: 1, insert_deduplication_token: `${twin}/test` });
+    await insertRowBinary(store, twin, codecs.columns, rows, { insert_deduplicate: 1, insert_deduplication_token: `${twin}/test` });
     return { json: await storedAsText(table), rowBinary: await storedAsText(twin) };
   } finally {
     await store.client.command({ query: `DROP TABLE ${twin}` });
@@ -144,7 +144,7 @@ describe('RowBinary inserts over chDB', () => {
       const codecs = await tableCodecs(store.client, twin);
       assert.ok('columns' in codecs);
       // Tokens of their own: an earlier test's token would make the second insert a duplicate.
-      await insertRowBinaryFromFile(store.client, twin, codecs.columns, rows, { insert_deduplication_token: `${twin}/row-binary` });
+      await insertRowBinary(store, twin, codecs.columns, rows, { insert_deduplication_token: `${twin}/row-binary` });
       await insertJsonEachRow(store.client, twin, rows.map((row) => ({ ...row, SpanId: 'json' })), { insert_deduplication_token: `${twin}/json` });
       const result = await store.client.query({
         query: `SELECT SpanId, hex(mapKeys(SpanAttributes)[1]) AS key, hex(mapValues(SpanAttributes)[1]) AS value FROM ${twin} ORDER BY SpanId = 'json'`,
@@ -233,8 +233,22 @@ describe('RowBinary inserts over chDB', () => {
     ] as const) {
       const expected = Buffer.alloc(8);
       expected.writeBigInt64LE(BigInt.asIntN(64, nanos));
-      assert.deepEqual(encodeRowBinary([{ Time: text }], [['Time', codec]]), expected, text);
+      assert.deepEqual(Buffer.concat(encodeRowBinary([{ Time: text }], [['Time', codec]])), expected, text);
     }
+  });
+
+  it('sends rows already encoded as views of their bytes: consecutive ones as one chunk, decoded rows between them in chunks of their own', () => {
+    const columns = [['Id', columnCodec('UInt8')], ['Name', columnCodec('String')]] as const;
+    const names = ['Id', 'Name'];
+    // Two requests' rows, each request's rows side by side in one buffer (as encodeTraceRows gives them).
+    const first = Buffer.from([1, 1, 0x61, 2, 1, 0x62]);
+    const second = Buffer.from([3, 1, 0x63]);
+    const rows = [new EncodedRow(names, first.subarray(0, 3)), new EncodedRow(names, first.subarray(3)), { Id: 9, Name: 'z' }, new EncodedRow(names, second)];
+    const chunks = encodeRowBinary(rows, columns);
+    assert.deepEqual(chunks.map((chunk) => [...chunk]), [[1, 1, 0x61, 2, 1, 0x62], [9, 1, 0x7a], [3, 1, 0x63]]);
+    first[0] = 7;
+    assert.equal(chunks[0]![0], 7, 'the encoded rows are not copied');
+    assert.throws(() => encodeRowBinary([new EncodedRow(['Name', 'Id'], second)], columns), /cannot go with columns Id, Name/);
   });
 
   it('rejects a value that does not fit its column, naming the column', () => {
@@ -248,7 +262,7 @@ describe('RowBinary inserts over chDB', () => {
     const codecs = await tableCodecs(store.client, 'row_binary_edges');
     assert.ok('columns' in codecs);
     await assert.rejects(
-      insertRowBinaryFromFile(store.client, 'row_binary_edges', codecs.columns, [{ Id: 9, Colour: 'red' }], {}),
+      insertRowBinary(store, 'row_binary_edges', codecs.columns, [{ Id: 9, Colour: 'red' }], {}),
       /table row_binary_edges has no column Colour/,
     );
   });

@@ -12,6 +12,7 @@ export class UnsupportedColumnTypeError extends Error {}
 
 /** Up to this many bytes a copy goes byte by byte. */
 const SHORT_COPY_BYTES = 48;
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
 
 /** A growable byte buffer with RowBinary's primitive writes. */
 export class RowBinaryWriter {
@@ -84,6 +85,20 @@ export class RowBinaryWriter {
     this.position = position;
   }
 
+  /** `source[start, start + length)` as a String of lowercase hex digits (twice as long). */
+  hex(source: Uint8Array, start: number, length: number): void {
+    this.varUInt(length * 2);
+    this.reserve(length * 2);
+    const buffer = this.buffer;
+    let position = this.position;
+    for (let at = start; at < start + length; at++) {
+      const byte = source[at]!;
+      buffer[position++] = HEX_DIGITS[byte >>> 4]!;
+      buffer[position++] = HEX_DIGITS[byte & 15]!;
+    }
+    this.position = position;
+  }
+
   /** Starts over, keeping the buffer. */
   reset(): void {
     this.position = 0;
@@ -135,6 +150,16 @@ export class RowBinaryWriter {
   /** The bytes written so far (a view, valid until the next write). */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.position);
+  }
+
+  /**
+   * The bytes written so far, for the writer's last use: a view when the
+   * buffer is not much larger than them, else a copy, so what is kept holds
+   * no more than a quarter of unused bytes.
+   */
+  finish(): Buffer {
+    const written = this.bytes();
+    return this.buffer.length - this.position <= this.position / 4 ? written : Buffer.from(written);
   }
 }
 
@@ -310,11 +335,28 @@ export function columnCodec(type: string): ColumnCodec {
 }
 
 /**
- * Encodes rows of a table: `columns` in insert order with their codecs. An
- * EncodedRow goes as it is; it must have been encoded for the same columns.
+ * Encodes rows of a table: `columns` in insert order with their codecs, as
+ * the chunks of one RowBinary body. An EncodedRow goes as it is (it must have
+ * been encoded for the same columns): encoded rows that lie one after the
+ * other in memory, as a request's rows do, go as one chunk, not copied.
  */
-export function encodeRowBinary(rows: readonly object[], columns: readonly (readonly [string, ColumnCodec])[]): Buffer {
-  const writer = new RowBinaryWriter();
+export function encodeRowBinary(rows: readonly object[], columns: readonly (readonly [string, ColumnCodec])[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let writer: RowBinaryWriter | undefined;
+  /** Where the decoded rows not yet in a chunk start in the writer. */
+  let written = 0;
+  /** Encoded rows not yet in a chunk: [runStart, runEnd) of runBuffer. */
+  let runBuffer: ArrayBufferLike | undefined;
+  let runStart = 0;
+  let runEnd = 0;
+  const endRun = () => {
+    if (runBuffer) chunks.push(Buffer.from(runBuffer, runStart, runEnd - runStart));
+    runBuffer = undefined;
+  };
+  const endWritten = () => {
+    if (writer && writer.length > written) chunks.push(writer.bytes().subarray(written));
+    written = writer?.length ?? 0;
+  };
   let checked: readonly string[] | undefined;
   for (const row of rows) {
     if (row instanceof EncodedRow) {
@@ -324,11 +366,22 @@ export function encodeRowBinary(rows: readonly object[], columns: readonly (read
         }
         checked = row.columns;
       }
-      writer.append(row.bytes);
+      endWritten();
+      const { bytes } = row;
+      if (runBuffer !== bytes.buffer || runEnd !== bytes.byteOffset) {
+        endRun();
+        runBuffer = bytes.buffer;
+        runStart = bytes.byteOffset;
+      }
+      runEnd = bytes.byteOffset + bytes.byteLength;
       continue;
     }
+    endRun();
+    writer ??= new RowBinaryWriter();
     const values = row as Record<string, unknown>;
     for (const [column, codec] of columns) codec(writer, values[column], column);
   }
-  return writer.bytes();
+  endRun();
+  endWritten();
+  return chunks;
 }

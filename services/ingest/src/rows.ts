@@ -3,8 +3,8 @@
 import { ResourceAttr } from '@stallscope/schemas';
 import { attributeString, attributesAsStrings } from './attribute-strings.js';
 import { dateTime64NanosText, hexId, uint64Text } from './clickhouse-values.js';
-import type { StoredMap, StoredText } from './stored-map.js';
-import type { ExportTraceServiceRequest, Span } from './otlp-model.js';
+import type { ExportTraceServiceRequest, Span, StoredText } from './otlp-model.js';
+import type { StoredMap } from './stored-map.js';
 
 export const Tables = {
   traces: 'otel_traces',
@@ -24,24 +24,24 @@ export interface OtelTraceRow {
   TraceId: string;
   SpanId: string;
   ParentSpanId: string;
-  TraceState: string;
-  SpanName: string;
+  TraceState: StoredText;
+  SpanName: StoredText;
   SpanKind: string;
   ServiceName: StoredText;
   ResourceAttributes: StoredMap;
-  ScopeName: string;
-  ScopeVersion: string;
+  ScopeName: StoredText;
+  ScopeVersion: StoredText;
   SpanAttributes: StoredMap;
   /** UInt64 nanoseconds, as a decimal string. */
   Duration: string;
   StatusCode: string;
-  StatusMessage: string;
+  StatusMessage: StoredText;
   'Events.Timestamp': string[];
-  'Events.Name': string[];
+  'Events.Name': StoredText[];
   'Events.Attributes': StoredMap[];
   'Links.TraceId': string[];
   'Links.SpanId': string[];
-  'Links.TraceState': string[];
+  'Links.TraceState': StoredText[];
   'Links.Attributes': StoredMap[];
 }
 
@@ -57,7 +57,7 @@ function statusCodeName(code: number): string {
   return STATUS_CODE_NAMES[code] ?? '';
 }
 
-function traceRow(span: Span, resource: StoredMap, serviceName: StoredText, scopeName: string, scopeVersion: string): OtelTraceRow {
+function traceRow(span: Span, resource: StoredMap, serviceName: StoredText, scopeName: StoredText, scopeVersion: StoredText): OtelTraceRow {
   return {
     Timestamp: dateTime64NanosText(span.startTimeUnixNano),
     TraceId: hexId(span.traceId),

@@ -4,9 +4,7 @@
 // sorted by key bytes with Go's slices.SortFunc. ClickHouse keeps a map's
 // entries as given, repeated keys included, and `m[key]` reads the first.
 import { goSortFunc } from './go-sort.js';
-
-/** A String column value: text, or the bytes sent when they are not UTF-8 (ClickHouse strings are bytes). */
-export type StoredText = string | Uint8Array;
+import type { StoredText } from './otlp-model.js';
 
 export type StoredEntry = readonly [key: StoredText, value: StoredText];
 

@@ -39,15 +39,11 @@ const notTaken = new NotTaken();
 
 /** A position in the payload and the end of the message being read there. */
 class Reader {
-  pos: number;
-
   constructor(
-    readonly bytes: Buffer,
-    pos: number,
-    readonly end: number,
-  ) {
-    this.pos = pos;
-  }
+    public bytes: Buffer,
+    public pos: number,
+    public end: number,
+  ) {}
 
   more(): boolean {
     return this.pos < this.end;
@@ -59,6 +55,8 @@ class Reader {
    * unread.
    */
   uint32(): number {
+    // Tags and most lengths are one byte.
+    if (this.pos < this.end && this.bytes[this.pos]! < 0x80) return this.bytes[this.pos++]!;
     let value = 0;
     for (let index = 0; index < 5; index++) {
       if (this.pos >= this.end) throw notTaken;
@@ -100,6 +98,21 @@ class Reader {
     return end;
   }
 
+  /** A length-delimited field as a reader of its own; this one moves past it. */
+  sub(): Reader {
+    return this.subInto(new Reader(this.bytes, 0, 0));
+  }
+
+  /** sub(), into a reader that is reused: one per level of the attribute walk, which runs a million times a second. */
+  subInto(field: Reader): Reader {
+    const end = this.length();
+    field.bytes = this.bytes;
+    field.pos = this.pos;
+    field.end = end;
+    this.pos = end;
+    return field;
+  }
+
   /** An unknown field, passed over as protobufjs's skipType does (a group is not taken). */
   skip(wireType: number): void {
     if (wireType === VARINT) {
@@ -133,10 +146,20 @@ class Reader {
   }
 }
 
+/**
+ * Fields that may hold a uint32 past 2^31 or a double start as -0, a double:
+ * created holding small integers, V8 would widen each field's representation
+ * at its first large value and then move every later object off the old
+ * shape one by one (a fifth of the encoder's time on a large drain).
+ */
+const WIDE = -0;
+
 interface Halves {
   low: number;
   high: number;
 }
+
+const newHalves = (): Halves => ({ low: WIDE, high: WIDE });
 
 const VALUE_EMPTY = 0;
 const VALUE_STRING = 1;
@@ -147,23 +170,36 @@ const VALUE_BYTES = 5;
 const VALUE_ARRAY = 6;
 
 /** One attribute, as offsets into the payload. */
-interface Attribute {
-  keyStart: number;
-  keyEnd: number;
-  kind: number;
+class Attribute {
+  keyStart = 0;
+  keyEnd = 0;
+  kind = VALUE_EMPTY;
   /** Of a string, bytes or array value. */
-  valueStart: number;
-  valueEnd: number;
+  valueStart = 0;
+  valueEnd = 0;
   /** Of a bool (low only) or int value; of an array, NON_FINITE or 0. */
-  low: number;
-  high: number;
-  double: number;
+  low = WIDE;
+  high = WIDE;
+  double = WIDE;
+
+  clear(): void {
+    this.keyStart = this.keyEnd = this.valueStart = this.valueEnd = 0;
+    this.kind = VALUE_EMPTY;
+    this.low = this.high = this.double = 0;
+  }
 }
 
-function attributeAt(reader: Reader, end: number): Attribute {
-  const attribute: Attribute = { keyStart: 0, keyEnd: 0, kind: VALUE_EMPTY, valueStart: 0, valueEnd: 0, low: 0, high: 0, double: 0 };
-  const bytes = reader.bytes;
-  const pair = new Reader(bytes, reader.pos, end);
+/** The readers of the attribute walk's levels: a KeyValue, its AnyValue, an ArrayValue, an element's AnyValue. */
+const PAIR = new Reader(Buffer.alloc(0), 0, 0);
+const VALUE = new Reader(Buffer.alloc(0), 0, 0);
+const ARRAY = new Reader(Buffer.alloc(0), 0, 0);
+const ELEMENT = new Reader(Buffer.alloc(0), 0, 0);
+/** The readers of a span being written and of its status. */
+const SPAN = new Reader(Buffer.alloc(0), 0, 0);
+const STATUS = new Reader(Buffer.alloc(0), 0, 0);
+
+function attributeAt(pair: Reader, attribute: Attribute): Attribute {
+  attribute.clear();
   while (pair.more()) {
     const tag = pair.uint32();
     const field = tag >>> 3;
@@ -174,16 +210,13 @@ function attributeAt(reader: Reader, end: number): Attribute {
       pair.pos = attribute.keyEnd;
     } else if (field === 2) {
       Reader.expect(tag, LEN);
-      const valueEnd = pair.length();
-      anyValueAt(new Reader(bytes, pair.pos, valueEnd), attribute);
-      pair.pos = valueEnd;
+      anyValueAt(pair.subInto(VALUE), attribute);
     } else pair.skip(tag & 7);
   }
-  reader.pos = end;
   return attribute;
 }
 
-const halves: Halves = { low: 0, high: 0 };
+const halves = newHalves();
 
 /**
  * An AnyValue that is empty, a scalar or (not inside an array) an array;
@@ -219,11 +252,11 @@ function anyValueAt(value: Reader, into: Attribute, inArray = false): void {
     } else if (field === 5) {
       Reader.expect(tag, LEN);
       if (inArray) throw notTaken;
-      into.valueEnd = value.length();
-      into.valueStart = value.pos;
+      const array = value.subInto(ARRAY);
+      into.valueStart = array.pos;
+      into.valueEnd = array.end;
       into.kind = VALUE_ARRAY;
-      into.low = scalarElements(new Reader(value.bytes, into.valueStart, into.valueEnd));
-      value.pos = into.valueEnd;
+      into.low = scalarElements(array);
     } else if (field === 6) throw notTaken;
     else {
       value.skip(tag & 7);
@@ -233,7 +266,7 @@ function anyValueAt(value: Reader, into: Attribute, inArray = false): void {
   }
 }
 
-const element: Attribute = { keyStart: 0, keyEnd: 0, kind: VALUE_EMPTY, valueStart: 0, valueEnd: 0, low: 0, high: 0, double: 0 };
+const element = new Attribute();
 
 /** An array holding a NaN or an infinity anywhere, which Go's JSON cannot write: the exporter stores "". */
 const NON_FINITE = 1;
@@ -252,11 +285,9 @@ function scalarElements(array: Reader): number {
       continue;
     }
     Reader.expect(tag, LEN);
-    const end = array.length();
-    anyValueAt(new Reader(array.bytes, array.pos, end), element, true);
+    anyValueAt(array.subInto(ELEMENT), element, true);
     if (element.kind === VALUE_DOUBLE && !Number.isFinite(element.double)) nonFinite = NON_FINITE;
     if (element.kind === VALUE_STRING) requireUtf8(array.bytes, element.valueStart, element.valueEnd);
-    array.pos = end;
   }
   return nonFinite;
 }
@@ -292,9 +323,7 @@ function arrayJson(bytes: Buffer, start: number, end: number): Buffer {
       array.skip(tag & 7);
       continue;
     }
-    const elementEnd = array.length();
-    anyValueAt(new Reader(bytes, array.pos, elementEnd), element, true);
-    array.pos = elementEnd;
+    anyValueAt(array.subInto(ELEMENT), element, true);
     if (!first) jsonText.append(COMMA);
     first = false;
     switch (element.kind) {
@@ -393,9 +422,9 @@ function writeMap(writer: RowBinaryWriter, bytes: Buffer, attributes: readonly A
 }
 
 /** One attribute of a repeated KeyValue field, read in full: a value this encoder does not take is found here. */
-function readAttribute(reader: Reader, tag: number, into: Attribute[]): void {
+function readAttribute(reader: Reader, tag: number, into: Attribute[], attribute = new Attribute()): void {
   Reader.expect(tag, LEN);
-  into.push(attributeAt(reader, reader.length()));
+  into.push(attributeAt(reader.subInto(PAIR), attribute));
 }
 
 function requireUtf8(bytes: Buffer, start: number, end: number): void {
@@ -407,14 +436,13 @@ function requireUtf8(bytes: Buffer, start: number, end: number): void {
   }
 }
 
-/** A byte range of the payload: a string field, UTF-8 checked (the decoded way keeps no other bytes in these columns). */
-function stringField(reader: Reader, tag: number): [number, number] {
+/** A byte range of the payload: a string field, stored as the bytes sent (UTF-8 or not, as the decoded way stores it). */
+function stringField(reader: Reader, tag: number, into: [number, number] = [0, 0]): [number, number] {
   Reader.expect(tag, LEN);
-  const end = reader.length();
-  const start = reader.pos;
-  requireUtf8(reader.bytes, start, end);
-  reader.pos = end;
-  return [start, end];
+  into[1] = reader.length();
+  into[0] = reader.pos;
+  reader.pos = into[1];
+  return into;
 }
 
 /** What every span of one resource and scope shares. */
@@ -425,32 +453,40 @@ interface SpanContext {
   scopeVersion: [number, number];
 }
 
-/** One span's fields, as offsets into the payload; reused span after span. */
+/** One span's fields, as offsets into the payload: one object for every span of a request, reset() for the next (its attribute objects are used again). */
 class SpanFields {
   traceId = -1;
   spanId = -1;
   parentStart = 0;
   parentEnd = 0;
-  traceState: [number, number] = [0, 0];
-  name: [number, number] = [0, 0];
+  readonly traceState: [number, number] = [0, 0];
+  readonly name: [number, number] = [0, 0];
   kind = 0;
-  start: Halves = { low: 0, high: 0 };
-  end: Halves = { low: 0, high: 0 };
+  start = newHalves();
+  end = newHalves();
   attributes: Attribute[] = [];
-  statusMessage: [number, number] = [0, 0];
+  readonly statusMessage: [number, number] = [0, 0];
   statusCode = 0;
+  /** Attribute objects of earlier spans, used again (one per index of the attribute list). */
+  private readonly spare: Attribute[] = [];
 
   reset(): void {
     this.traceId = -1;
     this.spanId = -1;
     this.parentStart = this.parentEnd = 0;
-    this.traceState = [0, 0];
-    this.name = [0, 0];
+    this.traceState[0] = this.traceState[1] = 0;
+    this.name[0] = this.name[1] = 0;
     this.kind = 0;
     this.start.low = this.start.high = this.end.low = this.end.high = 0;
-    this.attributes = [];
-    this.statusMessage = [0, 0];
+    this.attributes.length = 0;
+    this.statusMessage[0] = this.statusMessage[1] = 0;
     this.statusCode = 0;
+  }
+
+  /** An attribute object for the next attribute: the spare at its index, or a new one. */
+  nextAttribute(): Attribute {
+    const index = this.attributes.length;
+    return (this.spare[index] ??= new Attribute());
   }
 }
 
@@ -472,26 +508,23 @@ function idField(reader: Reader, tag: number, length: number): number {
   throw notTaken;
 }
 
-function statusAt(reader: Reader, end: number, span: SpanFields): void {
+function statusAt(status: Reader, span: SpanFields): void {
   // A second status replaces the first, as protobufjs decodes it.
-  span.statusMessage = [0, 0];
+  span.statusMessage[0] = span.statusMessage[1] = 0;
   span.statusCode = 0;
-  const status = new Reader(reader.bytes, reader.pos, end);
   while (status.more()) {
     const tag = status.uint32();
     const field = tag >>> 3;
-    if (field === 2) span.statusMessage = stringField(status, tag);
+    if (field === 2) stringField(status, tag, span.statusMessage);
     else if (field === 3) {
       Reader.expect(tag, VARINT);
       span.statusCode = status.uint32() | 0;
     } else status.skip(tag & 7);
   }
-  reader.pos = end;
 }
 
-function spanAt(reader: Reader, end: number, span: SpanFields): void {
+function spanAt(fields: Reader, span: SpanFields): void {
   span.reset();
-  const fields = new Reader(reader.bytes, reader.pos, end);
   while (fields.more()) {
     const tag = fields.uint32();
     switch (tag >>> 3) {
@@ -502,7 +535,7 @@ function spanAt(reader: Reader, end: number, span: SpanFields): void {
         span.spanId = idField(fields, tag, SPAN_ID_BYTES);
         break;
       case 3:
-        span.traceState = stringField(fields, tag);
+        stringField(fields, tag, span.traceState);
         break;
       case 4: {
         Reader.expect(tag, LEN);
@@ -514,7 +547,7 @@ function spanAt(reader: Reader, end: number, span: SpanFields): void {
         break;
       }
       case 5:
-        span.name = stringField(fields, tag);
+        stringField(fields, tag, span.name);
         break;
       case 6:
         Reader.expect(tag, VARINT);
@@ -527,17 +560,16 @@ function spanAt(reader: Reader, end: number, span: SpanFields): void {
         fixed64(fields, tag, span.end);
         break;
       case 9:
-        readAttribute(fields, tag, span.attributes);
+        readAttribute(fields, tag, span.attributes, span.nextAttribute());
         break;
       case 11:
       case 13:
         // Events and links: the decoded way.
         throw notTaken;
-      case 15: {
+      case 15:
         Reader.expect(tag, LEN);
-        statusAt(fields, fields.length(), span);
+        statusAt(fields.subInto(STATUS), span);
         break;
-      }
       case 10:
       case 12:
       case 14:
@@ -553,24 +585,11 @@ function spanAt(reader: Reader, end: number, span: SpanFields): void {
   if (span.traceId < 0 || span.spanId < 0) throw notTaken;
   const { start, end: finish } = span;
   if (finish.high < start.high || (finish.high === start.high && finish.low < start.low)) throw notTaken;
-  reader.pos = end;
-}
-
-const HEX_DIGITS = Buffer.from('0123456789abcdef');
-
-function writeHexId(writer: RowBinaryWriter, bytes: Buffer, start: number, length: number): void {
-  const hex = Buffer.allocUnsafe(length * 2);
-  for (let index = 0; index < length; index++) {
-    const byte = bytes[start + index]!;
-    hex[index * 2] = HEX_DIGITS[byte >>> 4]!;
-    hex[index * 2 + 1] = HEX_DIGITS[byte & 15]!;
-  }
-  writer.rawBytes(hex, 0, hex.length);
 }
 
 function writeParentId(writer: RowBinaryWriter, bytes: Buffer, span: SpanFields): void {
   for (let at = span.parentStart; at < span.parentEnd; at++) {
-    if (bytes[at] !== 0) return writeHexId(writer, bytes, span.parentStart, SPAN_ID_BYTES);
+    if (bytes[at] !== 0) return writer.hex(bytes, span.parentStart, SPAN_ID_BYTES);
   }
   writer.varUInt(0);
 }
@@ -586,8 +605,8 @@ const emptyArray: ColumnWriter = (writer) => writer.varUInt(0);
  */
 const COLUMN_WRITERS: Record<string, readonly [type: string, write: ColumnWriter]> = {
   Timestamp: ['DateTime64(9)', (writer, _bytes, span) => writer.int64Halves(span.start.low, span.start.high)],
-  TraceId: ['String', (writer, bytes, span) => writeHexId(writer, bytes, span.traceId, TRACE_ID_BYTES)],
-  SpanId: ['String', (writer, bytes, span) => writeHexId(writer, bytes, span.spanId, SPAN_ID_BYTES)],
+  TraceId: ['String', (writer, bytes, span) => writer.hex(bytes, span.traceId, TRACE_ID_BYTES)],
+  SpanId: ['String', (writer, bytes, span) => writer.hex(bytes, span.spanId, SPAN_ID_BYTES)],
   ParentSpanId: ['String', (writer, bytes, span) => writeParentId(writer, bytes, span)],
   TraceState: ['String', (writer, bytes, span) => writer.rawBytes(bytes, span.traceState[0], span.traceState[1])],
   SpanName: ['String', (writer, bytes, span) => writer.rawBytes(bytes, span.name[0], span.name[1])],
@@ -647,8 +666,7 @@ export function traceRowLayout(described: readonly { name: string; type: string 
   return { columns, writers };
 }
 
-function scopeAt(reader: Reader, end: number, context: SpanContext): void {
-  const scope = new Reader(reader.bytes, reader.pos, end);
+function scopeAt(scope: Reader, context: SpanContext): void {
   const ignored: Attribute[] = [];
   while (scope.more()) {
     const tag = scope.uint32();
@@ -659,15 +677,14 @@ function scopeAt(reader: Reader, end: number, context: SpanContext): void {
     else if (field === 4) scope.skipKnown(tag, VARINT);
     else scope.skip(tag & 7);
   }
-  reader.pos = end;
 }
 
 /** The spans of one ScopeSpans, each a row. */
-function scopeSpansAt(reader: Reader, end: number, layout: TraceRowLayout, resource: Pick<SpanContext, 'resourceMap' | 'serviceName'>, out: RowSink): void {
-  const bytes = reader.bytes;
+function scopeSpansAt(scope: Reader, layout: TraceRowLayout, resource: Pick<SpanContext, 'resourceMap' | 'serviceName'>, out: RowSink): void {
+  const bytes = scope.bytes;
   const context: SpanContext = { ...resource, scopeName: [0, 0], scopeVersion: [0, 0] };
-  const spanRanges: number[] = [];
-  const scope = new Reader(bytes, reader.pos, end);
+  /** Each span's [start, end) in the payload, one after another. */
+  const spans: number[] = [];
   while (scope.more()) {
     const tag = scope.uint32();
     const field = tag >>> 3;
@@ -676,36 +693,37 @@ function scopeSpansAt(reader: Reader, end: number, layout: TraceRowLayout, resou
       Reader.expect(tag, LEN);
       context.scopeName = [0, 0];
       context.scopeVersion = [0, 0];
-      scopeAt(scope, scope.length(), context);
+      scopeAt(scope.sub(), context);
     } else if (field === 2) {
+      // Spans are written once the whole scope is read: a scope may follow them.
       Reader.expect(tag, LEN);
-      const spanEnd = scope.length();
-      spanRanges.push(scope.pos, spanEnd);
-      scope.pos = spanEnd;
+      const end = scope.length();
+      spans.push(scope.pos, end);
+      scope.pos = end;
     } else if (field === 3) scope.skipKnown(tag, LEN);
     else scope.skip(tag & 7);
   }
   const span = out.span;
-  for (let index = 0; index < spanRanges.length; index += 2) {
-    spanAt(new Reader(bytes, spanRanges[index]!, spanRanges[index + 1]!), spanRanges[index + 1]!, span);
+  for (let index = 0; index < spans.length; index += 2) {
+    SPAN.bytes = bytes;
+    SPAN.pos = spans[index]!;
+    SPAN.end = spans[index + 1]!;
+    spanAt(SPAN, span);
     sortAttributes(bytes, span.attributes);
     for (const write of layout.writers) write(out.writer, bytes, span, context);
     out.rowEnds.push(out.writer.length);
   }
-  reader.pos = end;
 }
 
-function resourceAt(reader: Reader, end: number): Pick<SpanContext, 'resourceMap' | 'serviceName'> {
-  const bytes = reader.bytes;
+function resourceAt(resource: Reader): Pick<SpanContext, 'resourceMap' | 'serviceName'> {
+  const bytes = resource.bytes;
   const attributes: Attribute[] = [];
-  const resource = new Reader(bytes, reader.pos, end);
   while (resource.more()) {
     const tag = resource.uint32();
     if (tag >>> 3 === 1) readAttribute(resource, tag, attributes);
     else if (tag >>> 3 === 2) resource.skipKnown(tag, VARINT);
     else resource.skip(tag & 7);
   }
-  reader.pos = end;
   // pcommon.Map.Get: the first entry of the key, in the order sent.
   const service = attributes.find((attribute) => SERVICE_NAME_KEY.equals(bytes.subarray(attribute.keyStart, attribute.keyEnd)));
   const serviceWriter = new RowBinaryWriter(64);
@@ -725,29 +743,23 @@ interface RowSink {
 
 const NO_RESOURCE = { resourceMap: Buffer.from([0]), serviceName: EMPTY_CELL };
 
-function resourceSpansAt(reader: Reader, end: number, layout: TraceRowLayout, out: RowSink): void {
-  const bytes = reader.bytes;
+function resourceSpansAt(fields: Reader, layout: TraceRowLayout, out: RowSink): void {
   let resource: Pick<SpanContext, 'resourceMap' | 'serviceName'> = NO_RESOURCE;
-  const scopeRanges: number[] = [];
-  const fields = new Reader(bytes, reader.pos, end);
+  const scopes: Reader[] = [];
   while (fields.more()) {
     const tag = fields.uint32();
     const field = tag >>> 3;
     if (field === 1) {
       Reader.expect(tag, LEN);
-      resource = resourceAt(fields, fields.length());
+      resource = resourceAt(fields.sub());
     } else if (field === 2) {
+      // Written once the whole resource is read: the resource may follow its scopes.
       Reader.expect(tag, LEN);
-      const scopeEnd = fields.length();
-      scopeRanges.push(fields.pos, scopeEnd);
-      fields.pos = scopeEnd;
+      scopes.push(fields.sub());
     } else if (field === 3) fields.skipKnown(tag, LEN);
     else fields.skip(tag & 7);
   }
-  for (let index = 0; index < scopeRanges.length; index += 2) {
-    scopeSpansAt(new Reader(bytes, scopeRanges[index]!, scopeRanges[index + 1]!), scopeRanges[index + 1]!, layout, resource, out);
-  }
-  reader.pos = end;
+  for (const scope of scopes) scopeSpansAt(scope, layout, resource, out);
 }
 
 /**
@@ -764,14 +776,14 @@ export function encodeTraceRows(payload: Uint8Array, layout: TraceRowLayout): En
       const tag = request.uint32();
       if (tag >>> 3 === 1) {
         Reader.expect(tag, LEN);
-        resourceSpansAt(request, request.length(), layout, out);
+        resourceSpansAt(request.sub(), layout, out);
       } else request.skip(tag & 7);
     }
   } catch (err) {
     if (err === notTaken) return undefined;
     throw err;
   }
-  const encoded = Buffer.from(out.writer.bytes());
+  const encoded = out.writer.finish();
   const rows: EncodedRow[] = [];
   let start = 0;
   for (const end of out.rowEnds) {
