@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <bpf/bpf.h>
 #include "loader.h"
@@ -397,6 +398,22 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+/*
+ * libbpf finds a tracepoint's id in tracefs. A host that mounts neither
+ * tracefs nor debugfs at boot (no systemd mount unit, a minimal VM) would
+ * leave every signal on a classic tracepoint off, so the loader mounts it.
+ */
+static void ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		LOG("tracefs is not mounted and mounting it on /sys/kernel/tracing failed (%s): signals on tracepoints stay off",
+		    strerror(errno));
+	else
+		LOG("tracefs was not mounted: mounted it on /sys/kernel/tracing");
+}
+
 int main(int argc, char **argv)
 {
 	/*
@@ -427,6 +444,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	ensure_tracefs();
 	/* A signal whose hook the kernel lacks stays off, said in one line. */
 	for (i = 0; i < SIGNAL_COUNT; i++) {
 		if (!(wanted & signals[i]->bit))

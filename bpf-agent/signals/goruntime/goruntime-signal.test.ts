@@ -27,8 +27,7 @@ import { SymbolizeBudget, Symbolizer } from '../../src/symbols/index.js';
 import { createProcessSignal } from '../process/process-signal.js';
 import { readGoBinary } from './go-binary.js';
 import { createGoRuntimeSignal } from './goruntime-signal.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
-import type { LoaderHandle } from '../../src/loader/loader-process.js';
+import { spawnTestLoader, type TestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Sources stay beside the test in the source tree (tsc copies only .ts output to dist/). */
@@ -112,7 +111,7 @@ for (const stripped of [false, true]) {
     const commands: string[] = [];
     const resourceMetrics: ResourceMetrics[] = [];
     const logRecords: ReadableLogRecord[] = [];
-    let loader: LoaderHandle | undefined;
+    let loader: TestLoader | undefined;
     try {
       const executable = buildWorkload(dir, stripped);
       const facts = readGoBinary(executable);
@@ -156,7 +155,7 @@ for (const stripped of [false, true]) {
           }
         },
       });
-      while (!records.some((r) => r.type === 'hello')) await sleep(20);
+      await loader.hello;
 
       const child = spawn(executable, [String(WORKLOAD_SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
       const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

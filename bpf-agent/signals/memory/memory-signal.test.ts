@@ -39,7 +39,7 @@ test('a program touching 20000 pages at 10000 a second: its faults counted withi
     onRecord: (record) => records.push(record),
   });
   try {
-    while (!records.some((r) => r.type === 'hello')) await sleep(20);
+    await loader.hello;
     const child = spawn(exe, [String(PAGES), String(PAGES_PER_SEC), String(HEAP_BYTES)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -98,7 +98,7 @@ async function foldPipeSleeper(args: string[]): Promise<{ folded: FoldedStackTim
     new SymbolizeBudget(60_000),
   );
   try {
-    while (!records.some((r) => r.type === 'hello')) await sleep(20);
+    await loader.hello;
     const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
@@ -157,7 +157,7 @@ test('8,192 distinct stacks sleeping over and over: a stack whose bucket of the 
   // Every sleep gets its stacks: in 1-in-N sampling a stack could be missed for want of a sample.
   const loader = spawnTestLoader({ signals: ['offcpu'], intervalMs: 250, offCpuStackSampleEvery: 1, onRecord: (record) => records.push(record) });
   try {
-    while (!records.some((r) => r.type === 'hello')) await sleep(20);
+    await loader.hello;
     const child = spawn(exe, [String(PASSES)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 0);

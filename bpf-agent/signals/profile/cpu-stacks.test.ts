@@ -99,7 +99,7 @@ test('a program burning CPU about 3:1 in two functions: its sampled stacks name 
     { maxStacksPerService: 100, sampleHz: SAMPLE_HZ, budget: new SymbolizeBudget(60_000) },
   );
   try {
-    while (!records.some((r) => r.type === 'hello')) await sleep(20);
+    await loader.hello;
     const startedMs = Date.now();
     const child = spawn(exe, ['10000'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';

@@ -65,7 +65,7 @@ test('the kernel counts every failed call of a fast EAGAIN storm', { skip: skipR
     onRecord: (record) => records.push(record),
   });
   try {
-    while (!records.some((r) => r.type === 'hello')) await sleep(20);
+    await loader.hello;
     const child = spawn(exe, ['1000'], { stdio: 'ignore' });
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 0);

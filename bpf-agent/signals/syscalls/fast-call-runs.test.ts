@@ -44,7 +44,7 @@ async function startLoader(): Promise<{ loader: LoaderHandle; snapshots: Syscall
       }
     },
   });
-  while (!records.some((r) => r.type === 'hello')) await sleep(20);
+  await loader.hello;
   return { loader, snapshots };
 }
 

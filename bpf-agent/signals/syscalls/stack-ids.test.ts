@@ -48,7 +48,6 @@ interface Watch {
 
 /** Starts the loader; with `classKey`, every stack sent for the child gets that verdict, as the agent would give one. */
 async function watch(classKey?: number): Promise<Watch> {
-  let hello = false;
   let current: SyscallHistRecord[] = [];
   const w: Partial<Watch> & Pick<Watch, 'snapshots' | 'stacks'> = { snapshots: [], stacks: new Map() };
   const loader = spawnTestLoader({
@@ -57,8 +56,7 @@ async function watch(classKey?: number): Promise<Watch> {
     syscallClassifyCodes: new Map([[futexNr!, kernelClassifyCode('futex')]]),
     onRecord: (record) => {
       const tgid = w.child?.pid;
-      if (record.type === 'hello') hello = true;
-      else if (record.type === 'syscall-hist' && record.tgid === tgid && record.syscallNr === futexNr && record.bucket >= FIRST_STACK_BUCKET) {
+      if (record.type === 'syscall-hist' && record.tgid === tgid && record.syscallNr === futexNr && record.bucket >= FIRST_STACK_BUCKET) {
         current.push(record);
       } else if (record.type === 'user-stack' && record.tgid === tgid) {
         w.stacks.set(record.stackId, record.ips.join(','));
@@ -70,7 +68,7 @@ async function watch(classKey?: number): Promise<Watch> {
     },
   });
   w.loader = loader;
-  while (!hello) await sleep(20);
+  await loader.hello;
   return w as Watch;
 }
 

@@ -45,7 +45,7 @@ async function startLoader(tcpServicePorts: number[] = []): Promise<Capture> {
     tcpServicePorts,
     onRecord: (record) => records.push(record),
   });
-  while (!records.some((r) => r.type === 'hello')) await sleep(20);
+  await loader.hello;
   return { loader, records };
 }
 

@@ -3,11 +3,11 @@
 // whose arguments its exec records must carry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PROCESS_ARGS_LEN, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
+import { PROCESS_ARGS_LEN, SignalBit, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { defaultLoaderPath } from './default-loader-path.js';
 import { RecordDecoder } from './decode.js';
 import type { LoaderRecord, ProcessEventRecord, SlowSyscallRecord, SyscallHistRecord } from './records.js';
@@ -206,4 +206,24 @@ test('SIGTERM while the loader is blocked writing to a full pipe: the stream sta
   assert.equal(code, 0);
   assert.equal(decoder.bufferedBytes, 0, 'no record cut short at the end');
   assert.ok(types.has('cpu-stack') && types.has('snapshot-end'), [...types].join(', '));
+});
+
+test('a host without tracefs mounted: the loader mounts it, and a signal on a classic tracepoint starts', { skip: skipReason, timeout: 60_000 }, async (t) => {
+  if (existsSync('/sys/kernel/debug/tracing/events')) {
+    t.skip('tracefs is also reachable under debugfs here, so the test cannot take it away');
+    return;
+  }
+  const tracefsMounted = () => readFileSync('/proc/self/mounts', 'utf8').split('\n').some((line) => line.split(' ')[1] === '/sys/kernel/tracing');
+  // Lazily: whoever has it open keeps it; the loader mounts a new one.
+  if (tracefsMounted()) execFileSync('umount', ['-l', '/sys/kernel/tracing']);
+  assert.equal(tracefsMounted(), false, 'tracefs is not mounted');
+  const loader = spawnTestLoader({ signals: ['memory'], onRecord: () => {} });
+  try {
+    // The memory signal's page faults are the tracepoint exceptions/page_fault_user: its id is read from tracefs.
+    const hello = await loader.hello;
+    assert.equal(hello.signals & SignalBit.memory, SignalBit.memory, 'the memory signal started');
+    assert.ok(tracefsMounted(), 'tracefs is mounted on /sys/kernel/tracing');
+  } finally {
+    await loader.stop();
+  }
 });
