@@ -9,7 +9,14 @@ class FakeProc {
   reads = 0;
 
   start(pid: number, serviceName: string, startTimeTicks: number): void {
-    this.byPid.set(pid, { serviceName, executableName: serviceName, containerId: undefined, startTimeTicks });
+    const executablePath = `/usr/bin/${serviceName}`;
+    this.byPid.set(pid, { serviceName, executableName: serviceName, executablePath, commandLine: executablePath, containerId: undefined, startTimeTicks });
+  }
+
+  /** Exiting, or a zombie: /proc/PID still answers, with its comm (15 bytes) but no exe link and no command line. */
+  exiting(pid: number): void {
+    const comm = this.byPid.get(pid)!.executableName.slice(0, 15);
+    this.byPid.set(pid, { serviceName: comm, executableName: comm, containerId: undefined, startTimeTicks: this.byPid.get(pid)!.startTimeTicks });
   }
 
   registry(maxEntries = 100): ProcessRegistry {
@@ -173,6 +180,17 @@ test('an exec whose process is alive is named from /proc, not from the exec even
   registry.onExec(33, { filename: '/usr/bin/other', comm: 'other', argv: ['/usr/bin/other', '--flag'] });
   assert.equal(registry.lookup(33).serviceName, 'read-from-proc');
   assert.equal(registry.lookup(33).startTimeTicks, 7, 'the /proc read also gives the start time that tells a reused pid apart');
+});
+
+test('an exec whose process is already exiting (/proc has its comm only) is named from the exec event, not its cut comm', () => {
+  const proc = new FakeProc();
+  proc.start(34, 'shortlived-4dee28f5', 9);
+  proc.exiting(34);
+  const registry = proc.registry();
+  registry.onExec(34, { filename: '/tmp/w/shortlived-4dee28f5', comm: 'shortlived-4dee', argv: ['/tmp/w/shortlived-4dee28f5', '--password=x'] });
+  const info = registry.lookup(34);
+  assert.equal(info.serviceName, 'shortlived-4dee28f5');
+  assert.equal(info.commandLine, '/tmp/w/shortlived-4dee28f5 --password=REDACTED');
 });
 
 test('an exec whose process is gone and whose exec said nothing keeps the inherited identity', () => {

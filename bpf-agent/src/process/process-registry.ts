@@ -88,7 +88,11 @@ export class ProcessRegistry {
    * named from what the kernel said at exec, never after the program it replaced.
    */
   onExec(tgid: number, atExec?: ExecFacts): void {
-    const info = this.read(tgid) ?? (atExec ? this.identifyAtExec(atExec) : undefined);
+    const read = this.read(tgid);
+    // A process already exiting (or a zombie) still has /proc/PID, but no exe
+    // link and no command line: only its comm, cut at 15 bytes. The exec event names it whole.
+    const exiting = read !== undefined && read.executablePath === undefined && read.commandLine === undefined;
+    const info = atExec && (read === undefined || exiting) ? (this.identifyAtExec(atExec) ?? read) : read;
     if (info !== undefined) this.remember(tgid, info);
   }
 
