@@ -35,6 +35,9 @@ const result = spawnSync(
   [
     '--test',
     '--test-concurrency=1',
+    // A file exits once its tests have ended: a test that timed out with its body
+    // still running (a loop, an open handle) fails, but does not hold the run forever.
+    '--test-force-exit',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(import.meta.dirname, 'skipped-tests-reporter.mjs')}`,
