@@ -264,7 +264,10 @@ printTable(
     result.cores.toFixed(2),
     mib(result.peakRssBytes),
     result.latency ? `${result.latency.p50}/${result.latency.p95}` : '–',
-    ((result.spansPerSecond / result.cores) / (anchor.spansPerSecond / anchor.cores)).toFixed(2),
+    // Per CPU second of the whole drain (spans and points, which every consumer takes
+    // alike): spans/s over cores busy would divide a rate of the spans' drain by the
+    // CPU of the longer of the two drains, and flatter whichever finished its spans first.
+    (anchor.cpuPerMillionSpans / result.cpuPerMillionSpans).toFixed(2),
   ]),
 );
 for (const result of results.filter((result) => result.threads)) {
