@@ -64,4 +64,21 @@ extern int thread_state_map_fd;
 int share_thread_state(struct bpf_map *map);
 void publish_thread_state(struct bpf_map *map);
 
+/* The signals the agent asked for (SIGNAL_* bits). */
+extern __u32 wanted_signals;
+
+/*
+ * mmap, munmap and brk counted for the memory signal by the syscalls signal's
+ * sys_exit program (memory-calls.bpf.h). The syscalls signal starts first and
+ * offers its maps once it runs; the memory signal then uses them, loads no
+ * sys_exit program of its own, and sets *on once it runs.
+ */
+struct memory_calls_offer {
+	int samples_fd;
+	int brk_fd;
+	volatile __u32 *on; /* NULL: no offer */
+};
+extern struct memory_calls_offer memory_calls_offer;
+void offer_memory_calls(struct bpf_map *samples, struct bpf_map *brk, volatile __u32 *on);
+
 #endif /* STALLSCOPE_LOADER_H */

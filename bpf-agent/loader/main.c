@@ -43,7 +43,7 @@ struct loader_options opt = {
 static const struct signal *const signals[] = { &process_signal, &offcpu_signal, &syscalls_signal, &tcp_signal, &goruntime_signal, &profile_signal, &memory_signal };
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
-static __u32 wanted = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP | SIGNAL_GORUNTIME | SIGNAL_PROFILE | SIGNAL_MEMORY;
+__u32 wanted_signals = SIGNAL_SYSCALLS | SIGNAL_OFFCPU | SIGNAL_PROCESS | SIGNAL_TCP | SIGNAL_GORUNTIME | SIGNAL_PROFILE | SIGNAL_MEMORY;
 static __u32 running;
 static volatile sig_atomic_t exiting;
 static int ncpus;
@@ -101,7 +101,7 @@ static int parse_signals(char *list)
 	char *name, *save;
 	size_t i;
 
-	wanted = 0;
+	wanted_signals = 0;
 	for (name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		for (i = 0; i < SIGNAL_COUNT && strcmp(name, signals[i]->name); i++)
 			;
@@ -109,7 +109,7 @@ static int parse_signals(char *list)
 			LOG("unknown signal for --signals: %s", name);
 			return -1;
 		}
-		wanted |= signals[i]->bit;
+		wanted_signals |= signals[i]->bit;
 	}
 	return 0;
 }
@@ -292,6 +292,8 @@ int attach_all(struct bpf_object_skeleton *s)
 	for (i = 0; i < s->prog_cnt; i++) {
 		struct bpf_program *prog = *s->progs[i].prog;
 
+		if (!bpf_program__autoload(prog))
+			continue;
 		*s->progs[i].link = bpf_program__attach(prog);
 		if (!*s->progs[i].link) {
 			LOG("cannot attach %s to %s: %s", bpf_program__name(prog),
@@ -317,6 +319,16 @@ void publish_thread_state(struct bpf_map *map)
 {
 	if (thread_state_map_fd < 0)
 		thread_state_map_fd = dup(bpf_map__fd(map));
+}
+
+struct memory_calls_offer memory_calls_offer = { .samples_fd = -1, .brk_fd = -1 };
+
+/* Our own references: the maps outlive a signal stopped after offering them. */
+void offer_memory_calls(struct bpf_map *samples, struct bpf_map *brk, volatile __u32 *on)
+{
+	memory_calls_offer.samples_fd = dup(bpf_map__fd(samples));
+	memory_calls_offer.brk_fd = dup(bpf_map__fd(brk));
+	memory_calls_offer.on = on;
 }
 
 int process_gone(__u32 tgid)
@@ -447,7 +459,7 @@ int main(int argc, char **argv)
 	ensure_tracefs();
 	/* A signal whose hook the kernel lacks stays off, said in one line. */
 	for (i = 0; i < SIGNAL_COUNT; i++) {
-		if (!(wanted & signals[i]->bit))
+		if (!(wanted_signals & signals[i]->bit))
 			continue;
 		if (signals[i]->start(&rb)) {
 			LOG("signal %s is off: it did not load or attach on this kernel (see above)", signals[i]->name);

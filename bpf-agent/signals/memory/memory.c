@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include "loader.h"
 #include "memory.h"
@@ -29,16 +30,33 @@ static int start(struct ring_buffer **rb)
 		LOG("cannot open the memory BPF object: %s", strerror(errno));
 		return -1;
 	}
+	skel->rodata->mmap_nr = SYS_mmap;
+	skel->rodata->munmap_nr = SYS_munmap;
+	skel->rodata->brk_nr = SYS_brk;
+	if (memory_calls_offer.on) {
+		/* The syscalls signal counts mmap, munmap and brk into these maps (memory-calls.bpf.h). */
+		if (bpf_map__reuse_fd(skel->maps.memory_samples, memory_calls_offer.samples_fd) ||
+		    bpf_map__reuse_fd(skel->maps.last_brk, memory_calls_offer.brk_fd)) {
+			LOG("cannot share the syscalls signal's memory maps: %s", strerror(errno));
+			return -1;
+		}
+		bpf_program__set_autoload(skel->progs.memory_sys_exit, false);
+	}
 	if (memory_bpf__load(skel)) {
 		LOG("cannot load the memory BPF programs: %s", strerror(errno));
 		return -1;
 	}
 	if (attach_all(skel->skeleton))
 		return -1;
-	if (*rb)
-		return ring_buffer__add(*rb, bpf_map__fd(skel->maps.oom_events), on_event, NULL);
-	*rb = ring_buffer__new(bpf_map__fd(skel->maps.oom_events), on_event, NULL, NULL);
-	return *rb ? 0 : -1;
+	if (*rb) {
+		if (ring_buffer__add(*rb, bpf_map__fd(skel->maps.oom_events), on_event, NULL))
+			return -1;
+	} else if (!(*rb = ring_buffer__new(bpf_map__fd(skel->maps.oom_events), on_event, NULL, NULL))) {
+		return -1;
+	}
+	if (memory_calls_offer.on)
+		*memory_calls_offer.on = 1;
+	return 0;
 }
 
 /* Sends and deletes every slot that has ended; the current one is still being counted. */

@@ -6,8 +6,6 @@
 /* (tgid, slot) samples not yet sent: at 4 slots a second and a 5 s interval,
  * room for some 1600 processes busy with memory in every slot of it. */
 #define MEMORY_SAMPLE_ENTRIES 32768
-/* Threads inside an mmap or munmap call at once. */
-#define MEMORY_PENDING_ENTRIES 16384
 /* Processes whose last heap break is kept (least recently used goes first). */
 #define MEMORY_BRK_ENTRIES 16384
 #define MEMORY_RINGBUF_BYTES (64 * 1024)

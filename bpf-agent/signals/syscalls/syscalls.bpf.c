@@ -19,6 +19,7 @@
 #include "hist.bpf.h"
 #include "syscalls.h"
 #include "thread-state.bpf.h"
+#include "memory-calls.bpf.h"
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -40,6 +41,8 @@ const volatile __u64 fd_class_min_ns = FD_CLASS_MIN_NS;
 const volatile __u8 syscall_classify[MAX_SYSCALL_NR] = {};
 /* Idle waits are slow by design: slow events for them only on request. */
 const volatile __u8 slow_events_for_idle = 0;
+/* Set by the loader while the memory signal runs and takes this object's counts of mmap, munmap and brk. */
+volatile __u32 memory_calls_on = 0;
 
 static __always_inline __u32 fd_kind_class(__u32 kind)
 {
@@ -359,6 +362,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	/* -4095..-1 is an errno; larger negative values are addresses (mmap). */
 	if (ret < 0 && ret >= -4095)
 		count_error(key.tgid, key.syscall_nr, -ret);
+	if (is_memory_call(key.syscall_nr) && memory_calls_on)
+		count_memory_call(regs, key.syscall_nr, ret);
 
 	bucket = key.bucket;
 	if (run->syscall_nr != NO_SYSCALL &&

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "loader.h"
@@ -42,6 +43,15 @@ static int start(struct ring_buffer **rb)
 	memcpy((void *)skel->rodata->syscall_classify, opt.syscall_classify, sizeof(opt.syscall_classify));
 	bpf_map__set_max_entries(skel->maps.syscall_hist, opt.max_hist_entries);
 	bpf_map__set_max_entries(skel->maps.slow_events, opt.ringbuf_bytes);
+	if (wanted_signals & SIGNAL_MEMORY) {
+		skel->rodata->mmap_nr = SYS_mmap;
+		skel->rodata->munmap_nr = SYS_munmap;
+		skel->rodata->brk_nr = SYS_brk;
+	} else {
+		/* Not counted here: the maps stay (the object declares them) but take no room. */
+		bpf_map__set_max_entries(skel->maps.memory_samples, 1);
+		bpf_map__set_max_entries(skel->maps.last_brk, 1);
+	}
 	if (share_thread_state(skel->maps.thread_state))
 		return -1;
 	if (syscalls_bpf__load(skel)) {
@@ -51,10 +61,15 @@ static int start(struct ring_buffer **rb)
 	publish_thread_state(skel->maps.thread_state);
 	if (attach_all(skel->skeleton))
 		return -1;
-	if (*rb)
-		return ring_buffer__add(*rb, bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL);
-	*rb = ring_buffer__new(bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL, NULL);
-	return *rb ? 0 : -1;
+	if (*rb) {
+		if (ring_buffer__add(*rb, bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL))
+			return -1;
+	} else if (!(*rb = ring_buffer__new(bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL, NULL))) {
+		return -1;
+	}
+	if (wanted_signals & SIGNAL_MEMORY)
+		offer_memory_calls(skel->maps.memory_samples, skel->maps.last_brk, &skel->bss->memory_calls_on);
+	return 0;
 }
 
 static int by_tgid(const void *a, const void *b)
