@@ -99,8 +99,8 @@ function attachmentsOf(pid: number): { fd_type: string; tracepoint?: string }[] 
 // tracepoint puts the kernel's per-syscall check on the entry and exit of every syscall:
 // each ~100 ns a call on bench/syscall-overhead.mjs's getppid storm, traced or not.
 const hooksBySignals = [
-  { signals: ['memory'], hooks: ['raw_tracepoint sys_exit', 'tracepoint mark_victim', 'tracepoint page_fault_user'] },
-  { signals: ['syscalls', 'memory'], hooks: ['raw_tracepoint sched_process_exit', 'raw_tracepoint sys_enter', 'raw_tracepoint sys_exit', 'tracepoint mark_victim', 'tracepoint page_fault_user'] },
+  { signals: ['memory'], hooks: ['raw_tracepoint page_fault_user', 'raw_tracepoint sys_exit', 'tracepoint mark_victim'] },
+  { signals: ['syscalls', 'memory'], hooks: ['raw_tracepoint page_fault_user', 'raw_tracepoint sched_process_exit', 'raw_tracepoint sys_enter', 'raw_tracepoint sys_exit', 'tracepoint mark_victim'] },
 ] as const;
 for (const { signals, hooks } of hooksBySignals) {
   test(`${signals.join(' + ')}: mmap, munmap and brk take one program on raw sys_exit in all, and no syscall tracepoint of their own`, { skip: skipReason, timeout: 60_000 }, async () => {

@@ -22,8 +22,9 @@ struct {
 	__uint(max_entries, MEMORY_RINGBUF_BYTES);
 } oom_events SEC(".maps");
 
-SEC("tracepoint/exceptions/page_fault_user")
-int page_fault_user(void *ctx)
+/* tp_btf, not the classic tracepoint: that one first copies the event's fields into a perf buffer. */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
 	struct memory_sample_value *v = current_sample();
 

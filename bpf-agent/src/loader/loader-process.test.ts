@@ -219,7 +219,7 @@ test('a host without tracefs mounted: the loader mounts it, and a signal on a cl
   assert.equal(tracefsMounted(), false, 'tracefs is not mounted');
   const loader = spawnTestLoader({ signals: ['memory'], onRecord: () => {} });
   try {
-    // The memory signal's page faults are the tracepoint exceptions/page_fault_user: its id is read from tracefs.
+    // The memory signal's OOM kills are the classic tracepoint oom/mark_victim: its id is read from tracefs.
     const hello = await loader.hello;
     assert.equal(hello.signals & SignalBit.memory, SignalBit.memory, 'the memory signal started');
     assert.ok(tracefsMounted(), 'tracefs is mounted on /sys/kernel/tracing');
