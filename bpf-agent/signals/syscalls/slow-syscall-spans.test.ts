@@ -61,4 +61,7 @@ test('a slow syscall becomes a span with the process resource and its timing', (
   assert.equal(span.resource.attributes[ResourceAttr.processCommandLine], 'checkout-bin --db-password REDACTED');
   assert.equal(span.resource.attributes[ResourceAttr.containerId], undefined, 'absent values are left out');
   assert.match(span.spanContext().traceId, /^[0-9a-f]{32}$/);
+  // In the order otel_traces keeps them (the ingest then only checks it): the call's own attributes come first when built.
+  const keys = Object.keys(span.attributes);
+  assert.deepEqual(keys, [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), 'attributes sorted by key bytes');
 });

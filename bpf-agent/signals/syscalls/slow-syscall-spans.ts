@@ -30,6 +30,15 @@ export function processResource(hostName: string, tgid: number, process: Process
   });
 }
 
+/**
+ * The attributes with their keys in increasing order: otel_traces keeps a
+ * span's attributes sorted by key (as the Collector's ClickHouse exporter
+ * does), and the ingest only checks the order of keys sent so.
+ */
+function sortedByKey(attributes: Attributes): Attributes {
+  return Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** One span per slow syscall: name = the syscall, status error (with the errno's name) when it returned -errno. */
 export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallContext, resource: Resource): ReadableSpan {
   const traceId = randomBytes(16).toString('hex');
@@ -44,7 +53,7 @@ export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallC
     endTime: hrTimeOfNs(context.startUnixNs + record.durationNs),
     duration: hrTimeOfNs(record.durationNs),
     status: failed ? { code: SpanStatusCode.ERROR, message: errnoName(errno) } : { code: SpanStatusCode.UNSET },
-    attributes: {
+    attributes: sortedByKey({
       ...context.callAttributes,
       [SpanAttr.syscallName]: context.syscallName,
       [SpanAttr.syscallNr]: record.syscallNr,
@@ -56,7 +65,7 @@ export function slowSyscallSpan(record: SlowSyscallRecord, context: SlowSyscallC
       [SpanAttr.runQueueNs]: Number(record.runQueueNs),
       ...(failed ? { [SpanAttr.errnoName]: errnoName(errno), [SpanAttr.errorType]: errnoClass(errno) } : {}),
       ...(context.userStack ? { [SpanAttr.userStack]: [...context.userStack] } : {}),
-    },
+    }),
     links: [],
     events: [],
     ended: true,

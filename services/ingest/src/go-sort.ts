@@ -217,8 +217,8 @@ function pdqsort<E>(data: E[], a: number, b: number, limit: number, cmp: Compare
   }
 }
 
-/** Sorts `data` in place exactly as Go's slices.SortFunc(data, cmp) does; returns it. */
-export function goSortFunc<E>(data: E[], cmp: Compare<E>): E[] {
-  pdqsort(data, 0, data.length, bitLength(data.length), cmp);
+/** Sorts `data[0, length)` in place exactly as Go's slices.SortFunc(data[:length], cmp) does; returns data. */
+export function goSortFunc<E>(data: E[], cmp: Compare<E>, length = data.length): E[] {
+  pdqsort(data, 0, length, bitLength(length), cmp);
   return data;
 }

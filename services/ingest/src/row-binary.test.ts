@@ -14,7 +14,7 @@ import { metricRows } from './metric-rows.js';
 import { decodeExportLogsServiceRequest, decodeExportMetricsServiceRequest, decodeExportTraceServiceRequest } from './otlp-decode.js';
 import { OtlpDecodeError } from './otlp-decode-error.js';
 import { appLogRecords, everyMetricKindRequest, serializeLogs, serializeMetrics, serializeSpans, slowSyscallSpan, syscallDurationMetrics } from './otlp-fixtures.js';
-import { columnCodec, EncodedRow, encodeRowBinary, UnsupportedColumnTypeError } from './row-binary.js';
+import { columnCodec, EncodedRow, encodeRowBinary, RowBinaryWriter, UnsupportedColumnTypeError } from './row-binary.js';
 import { insertJsonEachRow, insertRowBinary, tableCodecs } from './row-binary-insert.js';
 import { Tables, traceRows } from './rows.js';
 import type { ExportTraceServiceRequest, KeyValue } from './otlp-model.js';
@@ -234,6 +234,18 @@ describe('RowBinary inserts over chDB', () => {
       const expected = Buffer.alloc(8);
       expected.writeBigInt64LE(BigInt.asIntN(64, nanos));
       assert.deepEqual(Buffer.concat(encodeRowBinary([{ Time: text }], [['Time', codec]])), expected, text);
+    }
+  });
+
+  it('writes a safe integer\'s decimal text as String(value) has it, without the string', () => {
+    const values = [0, 1, -1, 9, 10, -10, 99, 100, 12345, -54321, 2 ** 31, -(2 ** 31), 2 ** 32, 999_999_999_999_999, 1e15, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let power = 1; power < 2 ** 53; power *= 10) values.push(power - 1, power, -power);
+    for (const value of values) {
+      const writer = new RowBinaryWriter(1);
+      writer.decimalString(value);
+      writer.decimal(value);
+      const text = String(value);
+      assert.deepEqual(writer.bytes(), Buffer.concat([Buffer.from([text.length]), Buffer.from(text), Buffer.from(text)]), text);
     }
   });
 

@@ -14,6 +14,17 @@ export class UnsupportedColumnTypeError extends Error {}
 const SHORT_COPY_BYTES = 48;
 const HEX_DIGITS = Buffer.from('0123456789abcdef');
 
+const ZERO = 0x30;
+const MINUS = 0x2d;
+
+/** How many bytes String(value) has, for a safe integer. */
+function decimalLength(value: number): number {
+  let length = value < 0 ? 2 : 1;
+  const magnitude = value < 0 ? -value : value;
+  for (let power = 10; power <= magnitude; power *= 10) length++;
+  return length;
+}
+
 /** A growable byte buffer with RowBinary's primitive writes. */
 export class RowBinaryWriter {
   private buffer: Buffer;
@@ -99,6 +110,30 @@ export class RowBinaryWriter {
     this.position = position;
   }
 
+  /** A safe integer's decimal text, String(value)'s bytes, without making the string. */
+  decimal(value: number): void {
+    this.reserve(decimalLength(value));
+    let rest = value < 0 ? -value : value;
+    if (value < 0) this.buffer[this.position++] = MINUS;
+    const last = this.position + decimalLength(rest) - 1;
+    for (let at = last; at >= this.position; at--) {
+      this.buffer[at] = ZERO + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.position = last + 1;
+  }
+
+  /** A safe integer as a String of its decimal text (at most 17 bytes: the length is one byte). */
+  decimalString(value: number): void {
+    this.uint8(decimalLength(value));
+    this.decimal(value);
+  }
+
+  /** What `source` holds, as a String. */
+  rawWritten(source: RowBinaryWriter): void {
+    this.rawBytes(source.buffer, 0, source.position);
+  }
+
   /** Starts over, keeping the buffer. */
   reset(): void {
     this.position = 0;
@@ -106,7 +141,11 @@ export class RowBinaryWriter {
 
   /** Bytes already in RowBinary, as they are. */
   append(encoded: Uint8Array): void {
-    this.appendRange(encoded, 0, encoded.length);
+    if (encoded.length <= SHORT_COPY_BYTES) return this.appendRange(encoded, 0, encoded.length);
+    // A whole array needs no view of it: the typed array's own copy, without Buffer.copy's checks.
+    this.reserve(encoded.length);
+    this.buffer.set(encoded, this.position);
+    this.position += encoded.length;
   }
 
   /** How many bytes are written. */

@@ -185,6 +185,38 @@ describe('spans straight from protobuf to RowBinary', () => {
     }
   });
 
+  it('writes attributes sent already sorted (a repeated key among them), after a span with more of them, and ints at the edges of exact doubles, as the decoded way does', () => {
+    const keys = Array.from({ length: 20 }, (_, index) => `key.${String(index).padStart(2, '0')}`);
+    const INTS = [0, 7, -7, 9, 10, 99, 100, -100, 2 ** 32, -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, -(2 ** 53), '-9223372036854775808', '9223372036854775807'];
+    const attributes = (names: string[]) => names.map((key, index) => ({ key, value: { intValue: INTS[index % INTS.length] } }));
+    const span = (spanAttributes: object[]) => ({ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), name: 'futex', startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: spanAttributes });
+    const repeated = [...keys.slice(0, 10), keys[9]!, ...keys.slice(10)];
+    const type = otlpMessageTypes().exportTraceServiceRequest;
+    const payload = type.encode(
+      type.fromObject({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  span(attributes(keys)),
+                  span([{ key: 'ints', value: { arrayValue: { values: INTS.map((intValue) => ({ intValue })) } } }]),
+                  span(attributes(repeated)),
+                  span(attributes([...keys].reverse())),
+                  span(attributes(keys.slice(0, 3))),
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    ).finish();
+    assert.equal(agree(payload, 'sorted attributes'), true, 'the direct way takes them');
+    const rows = encodeTraceRows(payload, layout)!;
+    const written = Buffer.from(rows[4]!.bytes);
+    assert.ok(written.includes(Buffer.from('key.02')) && !written.includes(Buffer.from('key.03')), 'a span has its own attributes only');
+  });
+
   it('leaves span events and links, and otlp_json, to the decoded way', () => {
     assert.equal(encodeTraceRows(serializeSpans([slowSyscallSpan()]), layout), undefined);
     assert.equal(encodeTraceRows(serializeSpansJson([{ ...slowSyscallSpan(), events: [], links: [] }]), layout), undefined);

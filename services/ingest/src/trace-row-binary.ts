@@ -310,12 +310,16 @@ function plainJsonString(bytes: Buffer, start: number, end: number): boolean {
 }
 
 const jsonText = new RowBinaryWriter(4096);
+const JSON_ARRAY = new Reader(Buffer.alloc(0), 0, 0);
 
-/** An array of scalars as the exporter renders it: Go's JSON (anyValueAsString of the decoded way). */
-function arrayJson(bytes: Buffer, start: number, end: number): Buffer {
+/** An array of scalars as the exporter renders it: Go's JSON (anyValueAsString of the decoded way), into jsonText. */
+function arrayJson(bytes: Buffer, start: number, end: number): void {
   jsonText.reset();
   jsonText.append(OPEN_BRACKET);
-  const array = new Reader(bytes, start, end);
+  const array = JSON_ARRAY;
+  array.bytes = bytes;
+  array.pos = start;
+  array.end = end;
   let first = true;
   while (array.more()) {
     const tag = array.uint32();
@@ -338,7 +342,8 @@ function arrayJson(bytes: Buffer, start: number, end: number): Buffer {
         jsonText.append(element.low !== 0 ? JSON_TRUE : JSON_FALSE);
         break;
       case VALUE_INT:
-        jsonText.append(Buffer.from(int64Text(element.low, element.high)));
+        if (safeHalves(element.high)) jsonText.decimal((element.high | 0) * TWO_POW_32 + element.low);
+        else jsonText.append(Buffer.from(int64Text(element.low, element.high)));
         break;
       case VALUE_DOUBLE:
         jsonText.append(Buffer.from(doubleText(element.double)));
@@ -353,7 +358,6 @@ function arrayJson(bytes: Buffer, start: number, end: number): Buffer {
     }
   }
   jsonText.append(CLOSE_BRACKET);
-  return jsonText.bytes();
 }
 
 const OPEN_BRACKET = Buffer.from('[');
@@ -371,16 +375,26 @@ function compareRanges(bytes: Buffer, aStart: number, aEnd: number, bStart: numb
   return aEnd - aStart - (bEnd - bStart);
 }
 
-/** Attributes in the order the Collector's exporter stores them: sorted by key bytes with Go's sort. */
-function sortAttributes(bytes: Buffer, attributes: Attribute[]): void {
-  if (attributes.length < 2) return;
-  goSortFunc(attributes, (a, b) => compareRanges(bytes, a.keyStart, a.keyEnd, b.keyStart, b.keyEnd));
+const compareKeys = (bytes: Buffer, a: Attribute, b: Attribute) => compareRanges(bytes, a.keyStart, a.keyEnd, b.keyStart, b.keyEnd);
+
+/**
+ * The first `count` attributes in the order the Collector's exporter stores
+ * them: sorted by key bytes with Go's sort. Keys sent in strictly increasing
+ * order (the agent sends them so) are that order already: with no two keys
+ * equal, any sort gives it.
+ */
+function sortAttributes(bytes: Buffer, attributes: Attribute[], count = attributes.length): void {
+  let index = 1;
+  while (index < count && compareKeys(bytes, attributes[index - 1]!, attributes[index]!) < 0) index++;
+  if (index >= count) return;
+  goSortFunc(attributes, (a, b) => compareKeys(bytes, a, b), count);
 }
 
-/** An int64 (two's complement halves) as decimal text. */
+/** Whether an int64's halves hold a safe integer (|value| < 2^53). */
+const safeHalves = (high: number) => (high | 0) >= -0x200000 && (high | 0) < 0x200000;
+
+/** An int64 (two's complement halves) as decimal text, past 2^53 (a bigint's). */
 function int64Text(low: number, high: number): string {
-  const signedHigh = high | 0;
-  if (signedHigh >= -0x200000 && signedHigh < 0x200000) return String(signedHigh * TWO_POW_32 + low);
   return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
@@ -394,7 +408,8 @@ function writeValue(writer: RowBinaryWriter, bytes: Buffer, attribute: Attribute
       writer.append(attribute.low !== 0 ? TRUE_CELL : FALSE_CELL);
       return;
     case VALUE_INT:
-      writer.string(int64Text(attribute.low, attribute.high));
+      if (safeHalves(attribute.high)) writer.decimalString((attribute.high | 0) * TWO_POW_32 + attribute.low);
+      else writer.string(int64Text(attribute.low, attribute.high));
       return;
     case VALUE_DOUBLE:
       writer.string(doubleText(attribute.double));
@@ -404,8 +419,8 @@ function writeValue(writer: RowBinaryWriter, bytes: Buffer, attribute: Attribute
       return;
     case VALUE_ARRAY: {
       if (attribute.low === NON_FINITE) return writer.varUInt(0);
-      const json = arrayJson(bytes, attribute.valueStart, attribute.valueEnd);
-      writer.rawBytes(json, 0, json.length);
+      arrayJson(bytes, attribute.valueStart, attribute.valueEnd);
+      writer.rawWritten(jsonText);
       return;
     }
     default:
@@ -413,18 +428,20 @@ function writeValue(writer: RowBinaryWriter, bytes: Buffer, attribute: Attribute
   }
 }
 
-function writeMap(writer: RowBinaryWriter, bytes: Buffer, attributes: readonly Attribute[]): void {
-  writer.varUInt(attributes.length);
-  for (const attribute of attributes) {
+/** The first `count` attributes as a Map(String, String). */
+function writeMap(writer: RowBinaryWriter, bytes: Buffer, attributes: readonly Attribute[], count = attributes.length): void {
+  writer.varUInt(count);
+  for (let index = 0; index < count; index++) {
+    const attribute = attributes[index]!;
     writer.rawBytes(bytes, attribute.keyStart, attribute.keyEnd);
     writeValue(writer, bytes, attribute);
   }
 }
 
 /** One attribute of a repeated KeyValue field, read in full: a value this encoder does not take is found here. */
-function readAttribute(reader: Reader, tag: number, into: Attribute[], attribute = new Attribute()): void {
+function readAttribute(reader: Reader, tag: number, into: Attribute[]): void {
   Reader.expect(tag, LEN);
-  into.push(attributeAt(reader.subInto(PAIR), attribute));
+  into.push(attributeAt(reader.subInto(PAIR), new Attribute()));
 }
 
 function requireUtf8(bytes: Buffer, start: number, end: number): void {
@@ -464,11 +481,15 @@ class SpanFields {
   kind = 0;
   start = newHalves();
   end = newHalves();
-  attributes: Attribute[] = [];
+  /**
+   * The span's attributes are the first attributeCount: the objects past them
+   * are earlier spans', used again. (Truncating the array would drop its
+   * storage, to be grown again span after span.)
+   */
+  readonly attributes: Attribute[] = [];
+  attributeCount = 0;
   readonly statusMessage: [number, number] = [0, 0];
   statusCode = 0;
-  /** Attribute objects of earlier spans, used again (one per index of the attribute list). */
-  private readonly spare: Attribute[] = [];
 
   reset(): void {
     this.traceId = -1;
@@ -478,15 +499,14 @@ class SpanFields {
     this.name[0] = this.name[1] = 0;
     this.kind = 0;
     this.start.low = this.start.high = this.end.low = this.end.high = 0;
-    this.attributes.length = 0;
+    this.attributeCount = 0;
     this.statusMessage[0] = this.statusMessage[1] = 0;
     this.statusCode = 0;
   }
 
-  /** An attribute object for the next attribute: the spare at its index, or a new one. */
+  /** The object for the next attribute: an earlier span's at its index, or a new one. */
   nextAttribute(): Attribute {
-    const index = this.attributes.length;
-    return (this.spare[index] ??= new Attribute());
+    return (this.attributes[this.attributeCount++] ??= new Attribute());
   }
 }
 
@@ -560,7 +580,8 @@ function spanAt(fields: Reader, span: SpanFields): void {
         fixed64(fields, tag, span.end);
         break;
       case 9:
-        readAttribute(fields, tag, span.attributes, span.nextAttribute());
+        Reader.expect(tag, LEN);
+        attributeAt(fields.subInto(PAIR), span.nextAttribute());
         break;
       case 11:
       case 13:
@@ -615,7 +636,7 @@ const COLUMN_WRITERS: Record<string, readonly [type: string, write: ColumnWriter
   ResourceAttributes: ['Map(String, String)', (writer, _bytes, _span, context) => writer.append(context.resourceMap)],
   ScopeName: ['String', (writer, bytes, _span, context) => writer.rawBytes(bytes, context.scopeName[0], context.scopeName[1])],
   ScopeVersion: ['String', (writer, bytes, _span, context) => writer.rawBytes(bytes, context.scopeVersion[0], context.scopeVersion[1])],
-  SpanAttributes: ['Map(String, String)', (writer, bytes, span) => writeMap(writer, bytes, span.attributes)],
+  SpanAttributes: ['Map(String, String)', (writer, bytes, span) => writeMap(writer, bytes, span.attributes, span.attributeCount)],
   Duration: [
     'UInt64',
     (writer, _bytes, { start, end }) => {
@@ -709,8 +730,9 @@ function scopeSpansAt(scope: Reader, layout: TraceRowLayout, resource: Pick<Span
     SPAN.pos = spans[index]!;
     SPAN.end = spans[index + 1]!;
     spanAt(SPAN, span);
-    sortAttributes(bytes, span.attributes);
-    for (const write of layout.writers) write(out.writer, bytes, span, context);
+    sortAttributes(bytes, span.attributes, span.attributeCount);
+    const writers = layout.writers;
+    for (let column = 0; column < writers.length; column++) writers[column]!(out.writer, bytes, span, context);
     out.rowEnds.push(out.writer.length);
   }
 }
