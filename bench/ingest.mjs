@@ -25,6 +25,7 @@ import { createProgress, median, printTable } from './lib/kit.mjs';
 import { fleetOutput, probeMessage } from './lib/agent-output.mjs';
 import { summarizeCpuProfile } from './ingest/cpu-profile.mjs';
 import { buildCollector, startCollector } from './ingest/otel-collector.mjs';
+import { INGEST_HEAP_FLAGS } from '../services/launcher/dist/process-heap.js';
 import { peakRssBytes, processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './lib/proc-stats.mjs';
 
 const NAME = 'ingest';
@@ -111,7 +112,8 @@ function startWorker(setup, brokers, profileDir, storeUrl) {
   tempDirs.push(chdbPath);
   const groupId = `bench-ingest-${Date.now()}`;
   const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, storeUrl, groupId, ingest: setup.ingest, kafka: setup.kafka })], {
-    execArgv: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    // The V8 flags the launcher restarts an ingest process with.
+    execArgv: [...INGEST_HEAP_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiters = new Map();

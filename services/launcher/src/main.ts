@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Collector } from '@stallscope/collector';
 import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@stallscope/common';
-import { restartWithAgentHeap, wantsAgentHeap } from './agent-heap.js';
+import { heapRestart, restartWith } from './process-heap.js';
 import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } from './config.js';
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
 import { startSelfTracingIfOn } from './self-tracing-switch.js';
@@ -85,7 +85,8 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  if (wantsAgentHeap(modules, process.execArgv)) restartWithAgentHeap({ lite: config.agent.liteRuntime });
+  const restart = heapRestart(modules, process.execArgv, { lite: config.agent.liteRuntime });
+  if (restart) restartWith(restart);
 
   // Before the modules, so their first spans have a provider.
   const selfTracing = await startSelfTracingIfOn(config, logger);
