@@ -31,8 +31,9 @@ export const AGENT_MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=131072:glibc.m
  * clients here) and starts marking the whole heap once the young generation
  * could fill what is left: in a drain that was a full collection every ~14k
  * spans, and V8's marking threads took a third of the ingest's CPU. With the
- * limit no lower than 128 MiB it marks a third as often (bench/ingest.mjs:
- * 7.2–7.4 CPU s per million spans -> 6.3–6.4, peak RSS unchanged).
+ * limit no lower than 128 MiB it marks far less often: bench/ingest.mjs's
+ * drain took 7.2–7.4 CPU s per million spans with Node's defaults and 6.3–6.4
+ * with this (alternating runs), for the same peak RSS.
  */
 export const INGEST_HEAP_FLAGS = ['--initial-old-space-size=128'] as const;
 
