@@ -40,6 +40,8 @@ void emit(void *record, __u16 type, __u32 size);
 void add_drops(struct bpf_map *map, __u64 drops[DROP_REASON_COUNT]);
 /* Attaches every program of a skeleton; a failure names its hook. */
 int attach_all(struct bpf_object_skeleton *s);
+/* Polls `map`'s events with the loader's one ring buffer, made by the first signal that has events. */
+int add_ring_buffer(struct ring_buffer **rb, struct bpf_map *map, ring_buffer_sample_fn on_event);
 /* 1 when no process has this pid any more. */
 int process_gone(__u32 tgid);
 

@@ -304,6 +304,14 @@ int attach_all(struct bpf_object_skeleton *s)
 	return 0;
 }
 
+int add_ring_buffer(struct ring_buffer **rb, struct bpf_map *map, ring_buffer_sample_fn on_event)
+{
+	if (*rb)
+		return ring_buffer__add(*rb, bpf_map__fd(map), on_event, NULL) ? -1 : 0;
+	*rb = ring_buffer__new(bpf_map__fd(map), on_event, NULL, NULL);
+	return *rb ? 0 : -1;
+}
+
 int thread_state_map_fd = -1;
 
 int share_thread_state(struct bpf_map *map)

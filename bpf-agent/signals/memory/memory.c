@@ -48,12 +48,8 @@ static int start(struct ring_buffer **rb)
 	}
 	if (attach_all(skel->skeleton))
 		return -1;
-	if (*rb) {
-		if (ring_buffer__add(*rb, bpf_map__fd(skel->maps.oom_events), on_event, NULL))
-			return -1;
-	} else if (!(*rb = ring_buffer__new(bpf_map__fd(skel->maps.oom_events), on_event, NULL, NULL))) {
+	if (add_ring_buffer(rb, skel->maps.oom_events, on_event))
 		return -1;
-	}
 	if (memory_calls_offer.on)
 		*memory_calls_offer.on = 1;
 	return 0;

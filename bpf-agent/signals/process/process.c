@@ -37,10 +37,7 @@ static int start(struct ring_buffer **rb)
 	}
 	if (attach_all(skel->skeleton))
 		return -1;
-	if (*rb)
-		return ring_buffer__add(*rb, bpf_map__fd(skel->maps.process_events), on_event, NULL);
-	*rb = ring_buffer__new(bpf_map__fd(skel->maps.process_events), on_event, NULL, NULL);
-	return *rb ? 0 : -1;
+	return add_ring_buffer(rb, skel->maps.process_events, on_event);
 }
 
 static void add_signal_drops(__u64 drops[DROP_REASON_COUNT])

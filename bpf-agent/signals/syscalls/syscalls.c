@@ -61,12 +61,8 @@ static int start(struct ring_buffer **rb)
 	publish_thread_state(skel->maps.thread_state);
 	if (attach_all(skel->skeleton))
 		return -1;
-	if (*rb) {
-		if (ring_buffer__add(*rb, bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL))
-			return -1;
-	} else if (!(*rb = ring_buffer__new(bpf_map__fd(skel->maps.slow_events), on_slow_event, NULL, NULL))) {
+	if (add_ring_buffer(rb, skel->maps.slow_events, on_slow_event))
 		return -1;
-	}
 	if (wanted_signals & SIGNAL_MEMORY)
 		offer_memory_calls(skel->maps.memory_samples, skel->maps.last_brk, &skel->bss->memory_calls_on);
 	return 0;
