@@ -112,21 +112,28 @@ export class RowBinaryWriter {
 
   /** A safe integer's decimal text, String(value)'s bytes, without making the string. */
   decimal(value: number): void {
-    this.reserve(decimalLength(value));
-    let rest = value < 0 ? -value : value;
-    if (value < 0) this.buffer[this.position++] = MINUS;
-    const last = this.position + decimalLength(rest) - 1;
-    for (let at = last; at >= this.position; at--) {
-      this.buffer[at] = ZERO + (rest % 10);
-      rest = Math.floor(rest / 10);
-    }
-    this.position = last + 1;
+    this.digits(value, decimalLength(value));
   }
 
   /** A safe integer as a String of its decimal text (at most 17 bytes: the length is one byte). */
   decimalString(value: number): void {
-    this.uint8(decimalLength(value));
-    this.decimal(value);
+    const length = decimalLength(value);
+    this.uint8(length);
+    this.digits(value, length);
+  }
+
+  /** `value`'s decimal text, `length` bytes (decimalLength), written from its last digit back. */
+  private digits(value: number, length: number): void {
+    this.reserve(length);
+    const end = this.position + length;
+    let rest = value < 0 ? -value : value;
+    let at = end;
+    do {
+      this.buffer[--at] = ZERO + (rest % 10);
+      rest = Math.floor(rest / 10);
+    } while (rest > 0);
+    if (value < 0) this.buffer[--at] = MINUS;
+    this.position = end;
   }
 
   /** What `source` holds, as a String. */
