@@ -76,6 +76,17 @@ function fillWithBallast(path: string): void {
   assert.equal(bavail, 0, 'the ballast took every free block');
 }
 
+/**
+ * Keeps the filesystem full: the engine frees blocks while the disk is full
+ * (a failed insert removes its temporary part; ~0.8 MB were free again by the
+ * outage's end), and a small insert could then land in them, so the store
+ * would not be failing for the whole outage. Returns the stop.
+ */
+function keepFull(path: string): () => void {
+  const timer = setInterval(() => spawnSync('dd', ['if=/dev/zero', `of=${path}`, 'bs=4k', 'oflag=append', 'conv=notrunc'], { stdio: 'ignore' }), 100);
+  return () => clearInterval(timer);
+}
+
 test('the store failing (disk full) for 60 s under load: no commit while failing, nothing lost, resumes by itself', { skip: skipReason, timeout: 600_000 }, async () => {
   const runId = randomUUID().slice(0, 8);
   const groupId = `faults-store-${runId}`;
@@ -87,11 +98,13 @@ test('the store failing (disk full) for 60 s under load: no commit while failing
   const running = ingest;
   const pid = running.child.pid;
   const load = startLoad(runId, { send: (signal, messages) => producer!.send(topicOf[signal], messages.map((value) => ({ value }))) }, 100);
+  let stopKeepingFull = () => {};
   try {
     await until(async () => (await counterValue(running, 'stallscope_ingest_rows_inserted_total')) > 0, 'the ingest to insert', 60_000);
 
     const ballast = join(storeMount, 'ballast');
     fillWithBallast(ballast);
+    stopKeepingFull = keepFull(ballast);
     const failingSince = Date.now();
     await until(async () => (await counterValue(running, 'stallscope_ingest_insert_failures_total')) > 0, 'an insert to fail', 30_000);
     // A batch whose inserts all landed before the disk filled may still commit; then nothing may.
@@ -104,9 +117,11 @@ test('the store failing (disk full) for 60 s under load: no commit while failing
     assert.ok(lagAtRecovery > lagWhileFailing, `the lag grew while failing (${lagWhileFailing} -> ${lagAtRecovery})`);
     const failures = await counterValue(running, 'stallscope_ingest_insert_failures_total');
     const retries = await counterValue(running, 'stallscope_ingest_insert_retries_total');
+    stopKeepingFull();
     rmSync(ballast);
     console.log(`store full for ${Date.now() - failingSince} ms: ${failures} failed inserts, ${retries} retries, lag ${lagWhileFailing} -> ${lagAtRecovery} messages`);
   } finally {
+    stopKeepingFull();
     await load.stop();
   }
   assert.deepEqual(load.refused, { spans: 0, points: 0, calls: 0, blockedNs: 0 }, 'the broker took every message');
