@@ -132,27 +132,34 @@ struct {
 	__uint(max_entries, RINGBUF_BYTES);
 } slow_events SEC(".maps");
 
+/*
+ * task is a BTF pointer: its part of the walk is direct loads (a faulting
+ * load reads zero), not one bpf_probe_read_kernel call each. The file read
+ * from the fd array is a plain value, so its fields still take the helper
+ * (a cast back to a BTF pointer needs a 6.2+ kfunc).
+ */
 static __always_inline __u32 fd_kind(struct task_struct *task, __u64 fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct files_struct *files = task->files;
+	struct fdtable *fdt = files ? files->fdt : NULL;
 	struct file **fds;
 	struct file *f = NULL;
 	struct inode *inode;
 	umode_t mode;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd >= fdt->max_fds)
 		return FD_KIND_OTHER;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return FD_KIND_OTHER;
 	inode = BPF_CORE_READ(f, f_inode);
-	if (BPF_CORE_READ(inode, i_sb, s_magic) == ANON_INODE_FS_MAGIC)
-		return FD_KIND_ANON;
 	mode = BPF_CORE_READ(inode, i_mode);
 	switch (mode & S_IFMT) {
 	case S_IFSOCK:
 		return FD_KIND_SOCKET;
 	case S_IFREG:
+		/* Only a regular file can be an anonymous inode: the others need not read the superblock. */
+		return BPF_CORE_READ(inode, i_sb, s_magic) == ANON_INODE_FS_MAGIC ? FD_KIND_ANON : FD_KIND_FILE;
 	case S_IFBLK:
 		return FD_KIND_FILE;
 	case S_IFIFO:
@@ -236,7 +243,7 @@ static __always_inline __u32 class_key_of(void *ctx, struct pt_regs *regs, struc
 	/* A failed open made no fd: its name's class stands. */
 	if ((rule & CLASSIFY_BY_OPENED_FD) && ret >= 0 && dur >= fd_class_min_ns)
 		return fd_class_key(task, ret);
-	if ((rule & CLASSIFY_BY_STACK) && (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT))
+	if ((rule & CLASSIFY_BY_STACK) && (task->signal->flags & SIGNAL_GROUP_EXIT))
 		return WAIT_IDLE | (PROCESS_EXIT_RULE << CLASS_RULE_SHIFT);
 	if ((rule & CLASSIFY_BY_STACK) && dur >= stack_min_ns) {
 		stack = bpf_map_lookup_elem(&stack_scratch, &zero);
