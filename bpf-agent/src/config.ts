@@ -42,6 +42,13 @@ export const agentConfigSchema = Type.Object(
      * keeps Node's optimizing tiers.
      */
     liteRuntime: Type.Boolean(),
+    /**
+     * The nice value a process that runs the agent gives itself and the
+     * loader at start, so the services it watches win the CPU when both want
+     * it (its per-interval work no longer delays their requests). A value the
+     * process already has that is higher stays; 0 keeps the normal priority.
+     */
+    niceness: Type.Integer({ minimum: 0, maximum: 19 }),
     /** Off-CPU stacks: the heaviest kept per service and thread state each interval. */
     offCpuStacksPerService: Type.Integer({ minimum: 0, maximum: 1000 }),
     /**
@@ -149,6 +156,7 @@ export const agentConfigDefaults: AgentConfig = {
   symbolizeBudgetMsPerInterval: 200,
   symbolCacheMiB: 32,
   liteRuntime: true,
+  niceness: 10,
   offCpuStackSampleEvery: 16,
   profileSampleHz: 19,
   profileStacksPerService: 500,

@@ -3,7 +3,7 @@
 // workload as the traced service. Starts: one stallscope process.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -57,4 +57,25 @@ test('all-in-one: /metrics exposes the agent and ingest counters', { skip: skipR
   const text = await response.text();
   assert.match(text, /stallscope_agent_loader_records_total\{type="snapshot-end"\} [1-9]/);
   assert.match(text, /stallscope_ingest_rows_inserted_total\{table="otel_metrics_exponential_histogram"\} [1-9]/);
+});
+
+/**
+ * The nice value of each thread of a process (field 19 of /proc/PID/task/TID/stat),
+ * but the embedded engine's MemoryWorker: ClickHouse raises that thread's own
+ * priority so that its memory accounting keeps up under load.
+ */
+function threadNiceValues(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`)
+    .filter((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'MemoryWorker')
+    .map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+}
+
+test('all-in-one: the process and its loader yield the CPU (agent.niceness, 10 by default)', { skip: skipReason }, () => {
+  const pid = stallscope!.child.pid!;
+  const launcher = threadNiceValues(pid);
+  assert.ok(launcher.length > 4 && launcher.every((nice) => nice === 10), `every thread of the launcher at 10: ${launcher}`);
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number));
+  const loader = children.find((child) => readFileSync(`/proc/${child}/comm`, 'utf8').trim().startsWith('stallscope-load'));
+  assert.ok(loader, `the loader among the launcher's children: ${children}`);
+  assert.deepEqual(threadNiceValues(loader), threadNiceValues(loader).map(() => 10), 'every thread of the loader at 10');
 });

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Collector } from '@stallscope/collector';
 import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@stallscope/common';
 import { heapRestart, restartWith } from './process-heap.js';
+import { lowerPriority } from './process-priority.js';
 import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } from './config.js';
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
 import { startSelfTracingIfOn } from './self-tracing-switch.js';
@@ -87,6 +88,10 @@ async function main(): Promise<number> {
   }
   const restart = heapRestart(modules, process.execArgv, { lite: config.agent.liteRuntime });
   if (restart) restartWith(restart);
+  // Before the loader starts: it inherits the value.
+  if (modules.includes('agent') && config.agent.niceness > 0) {
+    logger.info({ niceness: config.agent.niceness, threads: lowerPriority(config.agent.niceness) }, 'the agent yields the CPU to the services it watches (agent.niceness)');
+  }
 
   // Before the modules, so their first spans have a provider.
   const selfTracing = await startSelfTracingIfOn(config, logger);
