@@ -2,15 +2,21 @@
 // rounds, a sync.Mutex and a pwrite per request), untraced and traced rounds
 // alternating:
 //   saturated   wrk -t1 -c32: throughput and p99, traced/untraced
+//   timer       the same under only the least a per-call latency histogram does
+//               (bench/syscall-timer-probes.bpf.c): what any tracer that times
+//               every syscall costs this server, whatever else it keeps
 //   fixed rate  half the untraced maximum, from bench/goload (latency counted
 //               from each request's due time): p99 traced/untraced
 //   added CPU   the agent's user+system time (launcher and its loader child,
 //               /proc/PID/stat) plus its BPF programs' run time (bpf_stats),
 //               per 100k syscalls/s of the server, counted by our own kernel
 //               histogram filtered to the server's pid in a separate run
-// The agent is the real one, `--target agent`, exporting to a local Kafka broker.
-// usage: node bench/http-server-overhead.mjs [rounds] [seconds-per-run] [rate-fraction]   (root)
-//   rate-fraction: the fixed rate as a fraction of the untraced maximum (0.5)
+// The agent is the real one, `--target agent`, exporting to a local Kafka broker;
+// each traced run starts a fresh agent and first loads the server unmeasured for
+// the warm-up (its start names the host's binaries once: not its steady cost).
+// usage: node bench/http-server-overhead.mjs [rounds] [seconds-per-run] [rate-fraction] [warm-up-seconds]   (root)
+//   rate-fraction: the fixed rate as a fraction of the untraced maximum (0.5); warm-up 12 s
+//   (the agent's first two 5 s intervals name every stack of the host: ~1/3 of a core for 5 s)
 import { agentConfigDefaults } from '@stallscope/bpf-agent';
 import { createLogger } from '@stallscope/common';
 import { syscallArchOf } from '@stallscope/schemas';
@@ -19,6 +25,7 @@ import { spawnLoader } from '../bpf-agent/dist/src/loader/loader-process.js';
 import { loaderOptionsOf } from '../bpf-agent/dist/src/signals.js';
 import {
   buildGo,
+  buildProbes,
   fixed,
   hasCommand,
   kafkaSkipReason,
@@ -31,6 +38,7 @@ import {
   startAgent,
   startGoServer,
   startKafkaBroker,
+  startTracer,
   withBpfStats,
   wrkSaturated,
 } from './lib/kit.mjs';
@@ -39,6 +47,7 @@ const NAME = 'http-server-overhead';
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
 const rateFraction = Number(process.argv[4] ?? 0.5);
+const warmUpSeconds = Number(process.argv[5] ?? 12);
 
 requireRoot(NAME);
 const missing = [
@@ -53,6 +62,7 @@ if (missing.length > 0) {
 
 createProgress(NAME).update(0, 'building the Go server and load generator, starting a Kafka broker');
 const loadBinary = buildGo('goload');
+const timerProbes = buildProbes('syscall-timer-probes');
 const broker = await startKafkaBroker();
 const server = await startGoServer();
 const { url } = server;
@@ -63,13 +73,24 @@ async function atRate(rate) {
   return JSON.parse(stdout);
 }
 
-/** fn() while the agent runs, with the agent's CPU seconds and memory over it. */
+/** fn() while the agent runs, after the warm-up, with the agent's CPU seconds and memory over fn() alone. */
 async function traced(fn) {
   const agent = await startAgent(broker.brokers);
   try {
+    if (warmUpSeconds > 0) await wrkSaturated(url, warmUpSeconds);
     return await measureAgent(agent, fn);
   } finally {
     await agent.stop();
+  }
+}
+
+/** fn() while only the timer probes are attached. */
+async function timed(fn) {
+  const timer = await startTracer(timerProbes.loader, [timerProbes.object], { ready: /attached/ });
+  try {
+    return await fn();
+  } finally {
+    await timer.stop();
   }
 }
 
@@ -111,15 +132,17 @@ async function serverSyscallsPerSecond(rate) {
 }
 
 try {
-  const saturatedRuns = { untraced: [], traced: [] };
+  const saturatedRuns = { untraced: [], timer: [], traced: [] };
   const memory = [];
   // Saturated and fixed-rate rounds (each untraced then traced), the bpf_stats run and the syscall count.
-  const steps = createProgress(NAME, { total: rounds * 4 + 2 });
+  const steps = createProgress(NAME, { total: rounds * 6 + 2 });
   let step = 0;
   const progress = (note) => steps.update(++step, note);
   for (let round = 1; round <= rounds; round++) {
     saturatedRuns.untraced.push(await saturated());
     progress(`saturated round ${round}/${rounds} untraced ${fixed(saturatedRuns.untraced.at(-1).rps, 0)} req/s`);
+    saturatedRuns.timer.push(await timed(saturated));
+    progress(`saturated round ${round}/${rounds} timer only ${fixed(saturatedRuns.timer.at(-1).rps, 0)} req/s`);
     const tracedRun = await traced(saturated);
     saturatedRuns.traced.push(tracedRun.result);
     memory.push(tracedRun.memory);
@@ -128,11 +151,13 @@ try {
   const maxRps = median(saturatedRuns.untraced.map((r) => r.rps));
   const rate = Math.round(maxRps * rateFraction);
 
-  const rateRuns = { untraced: [], traced: [] };
+  const rateRuns = { untraced: [], timer: [], traced: [] };
   const agentCores = [];
   for (let round = 1; round <= rounds; round++) {
     rateRuns.untraced.push(await atRate(rate));
     progress(`${rate} req/s round ${round}/${rounds} untraced p99 ${rateRuns.untraced.at(-1).p99Ms} ms`);
+    rateRuns.timer.push(await timed(() => atRate(rate)));
+    progress(`${rate} req/s round ${round}/${rounds} timer only p99 ${rateRuns.timer.at(-1).p99Ms} ms`);
     const tracedRun = await traced(() => atRate(rate));
     rateRuns.traced.push(tracedRun.result);
     agentCores.push(tracedRun.agentCpuS / tracedRun.elapsedS);
@@ -151,24 +176,26 @@ try {
 
   const ratio = (a, b) => fixed(a / b, 3);
   const med = (runs, key) => median(runs.map((r) => r[key]));
-  console.log(`${NAME}: ${rounds} rounds x ${seconds} s each, untraced and traced alternating; agent = --target agent on Kafka`);
+  console.log(`${NAME}: ${rounds} rounds x ${seconds} s each, untraced, timer only and traced alternating; agent = --target agent on Kafka, ${warmUpSeconds} s of warm-up load before each traced run`);
   console.log(`\nsaturated: wrk -t1 -c32 -d${seconds}s`);
   printTable(
-    ['', 'untraced', 'traced', 'traced/untraced', 'target'],
+    ['', 'untraced', 'timer only', 'traced', 'timer/untraced', 'traced/untraced', 'target'],
     [
-      ['req/s (median)', fixed(maxRps, 0), fixed(med(saturatedRuns.traced, 'rps'), 0), ratio(med(saturatedRuns.traced, 'rps'), maxRps), '>= 0.95'],
-      ['p99 ms (median)', fixed(med(saturatedRuns.untraced, 'p99Ms'), 2), fixed(med(saturatedRuns.traced, 'p99Ms'), 2), ratio(med(saturatedRuns.traced, 'p99Ms'), med(saturatedRuns.untraced, 'p99Ms')), '-'],
-      ['req/s runs', saturatedRuns.untraced.map((r) => fixed(r.rps, 0)).join(', '), saturatedRuns.traced.map((r) => fixed(r.rps, 0)).join(', '), '', ''],
+      ['req/s (median)', fixed(maxRps, 0), fixed(med(saturatedRuns.timer, 'rps'), 0), fixed(med(saturatedRuns.traced, 'rps'), 0), ratio(med(saturatedRuns.timer, 'rps'), maxRps), ratio(med(saturatedRuns.traced, 'rps'), maxRps), '>= 0.95'],
+      ['p99 ms (median)', fixed(med(saturatedRuns.untraced, 'p99Ms'), 2), fixed(med(saturatedRuns.timer, 'p99Ms'), 2), fixed(med(saturatedRuns.traced, 'p99Ms'), 2), ratio(med(saturatedRuns.timer, 'p99Ms'), med(saturatedRuns.untraced, 'p99Ms')), ratio(med(saturatedRuns.traced, 'p99Ms'), med(saturatedRuns.untraced, 'p99Ms')), '-'],
+      ['req/s runs', ...['untraced', 'timer', 'traced'].map((key) => saturatedRuns[key].map((r) => fixed(r.rps, 0)).join(', ')), '', '', ''],
     ],
   );
   console.log(`\nfixed rate: ${rate} req/s (${rateFraction} x the untraced maximum), goload, latency from each request's due time`);
+  const versus = (key) => [ratio(med(rateRuns.timer, key), med(rateRuns.untraced, key)), ratio(med(rateRuns.traced, key), med(rateRuns.untraced, key))];
+  const each = (map) => ['untraced', 'timer', 'traced'].map((key) => map(rateRuns[key]));
   printTable(
-    ['', 'untraced', 'traced', 'traced/untraced', 'target'],
+    ['', 'untraced', 'timer only', 'traced', 'timer/untraced', 'traced/untraced', 'target'],
     [
-      ['p99 ms (median)', fixed(med(rateRuns.untraced, 'p99Ms'), 2), fixed(med(rateRuns.traced, 'p99Ms'), 2), ratio(med(rateRuns.traced, 'p99Ms'), med(rateRuns.untraced, 'p99Ms')), '<= 1.05'],
-      ['p50 ms (median)', fixed(med(rateRuns.untraced, 'p50Ms'), 2), fixed(med(rateRuns.traced, 'p50Ms'), 2), ratio(med(rateRuns.traced, 'p50Ms'), med(rateRuns.untraced, 'p50Ms')), '-'],
-      ['p99 runs', rateRuns.untraced.map((r) => r.p99Ms).join(', '), rateRuns.traced.map((r) => r.p99Ms).join(', '), '', ''],
-      ['errors', rateRuns.untraced.reduce((s, r) => s + r.errors, 0), rateRuns.traced.reduce((s, r) => s + r.errors, 0), '', ''],
+      ['p99 ms (median)', ...each((runs) => fixed(med(runs, 'p99Ms'), 2)), ...versus('p99Ms'), '<= 1.05'],
+      ['p50 ms (median)', ...each((runs) => fixed(med(runs, 'p50Ms'), 2)), ...versus('p50Ms'), '-'],
+      ['p99 runs', ...each((runs) => runs.map((r) => r.p99Ms).join(', ')), '', '', ''],
+      ['errors', ...each((runs) => runs.reduce((sum, r) => sum + r.errors, 0)), '', '', ''],
     ],
   );
   const agentCore = median(agentCores);

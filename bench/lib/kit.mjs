@@ -46,12 +46,16 @@ export function buildC(source, output, extraArgs = []) {
 }
 
 /** The empty-program floor: a BPF object of two do-nothing tp_btf programs and the loader that attaches it. */
-export function buildEmptyProbes() {
+/**
+ * bench/<name>.bpf.c built, with the program that loads and attaches any such
+ * object (bench/empty-syscall-probes.c).
+ */
+export function buildProbes(name) {
   mkdirSync(buildDir, { recursive: true });
-  const object = join(buildDir, 'empty-syscall-probes.bpf.o');
-  // vmlinux.h comes from the agent's build (setup runs it), as for the real signals.
-  execFileSync('clang', ['-O2', '-g', '-Wall', '-target', 'bpf', '-I', join(repoRoot, 'bpf-agent', 'build'),
-    '-c', join(repoRoot, 'bench', 'empty-syscall-probes.bpf.c'), '-o', object]);
+  const object = join(buildDir, `${name}.bpf.o`);
+  // vmlinux.h comes from the agent's build (setup runs it), as for the real signals; so do the record layouts and histogram helpers.
+  const includes = [join('bpf-agent', 'build'), join('schemas', 'loader'), join('bpf-agent', 'signals')].flatMap((dir) => ['-I', join(repoRoot, dir)]);
+  execFileSync('clang', ['-O2', '-g', '-Wall', '-target', 'bpf', ...includes, '-c', join(repoRoot, 'bench', `${name}.bpf.c`), '-o', object]);
   return { loader: buildC('empty-syscall-probes.c', 'empty-syscall-probes', ['-lbpf']), object };
 }
 
