@@ -3,10 +3,10 @@
  * The least a per-call syscall latency histogram does: the entry time in
  * task-local storage at sys_enter; at sys_exit the duration's log2 bucket
  * counted in a per-CPU array (the syscalls signal's bucket function). No key
- * per process, syscall or class, no fd,
- * no stack, no error count. What a traced syscall costs with these attached,
- * above the empty programs, is the price of timing every call: a tracer that
- * keeps latency histograms cannot cost less.
+ * per process, syscall or class, no fd, no stack, no error count. What a
+ * traced syscall costs with these attached, above the empty programs, is the
+ * price of timing every call, which any tracer that keeps latency histograms
+ * of every call pays.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
