@@ -4,12 +4,13 @@
 // signal switched on at a time, then with the defaults. Each traced run is
 // paired with an untraced run just before it (this machine drifts by more than
 // some signals cost), and each agent first runs under the same load for a
-// warm-up (its start names the host's binaries once: not its steady cost).
+// warm-up (its start names the host's binaries once, in its first two 5 s
+// intervals: not its steady cost).
 // The set-ups run in a different order each round.
 // Per set-up: req/s and p99 against its untraced partner (median of the
 // rounds), the agent's CPU (launcher + loader, user+system, % of one core) and
 // its VmRSS.
-// usage: node bench/signal-costs.mjs [rounds=3] [seconds-per-run=8] [warm-up-seconds=8]   (root)
+// usage: node bench/signal-costs.mjs [rounds=3] [seconds-per-run=8] [warm-up-seconds=12]   (root)
 import { agentConfigDefaults } from '@stallscope/bpf-agent';
 import {
   createProgress,
@@ -30,7 +31,7 @@ import {
 const NAME = 'signal-costs';
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 8);
-const warmUpSeconds = Number(process.argv[4] ?? 8);
+const warmUpSeconds = Number(process.argv[4] ?? 12);
 /** After an agent stops, before the next untraced run: its exit and the broker's work on it settle. */
 const SETTLE_MS = 2000;
 
