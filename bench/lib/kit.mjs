@@ -45,10 +45,11 @@ export function buildC(source, output, extraArgs = []) {
   return out;
 }
 
-/** The empty-program floor: a BPF object of two do-nothing tp_btf programs and the loader that attaches it. */
+let probeAttacher;
+
 /**
  * bench/<name>.bpf.c built, with the program that loads and attaches any such
- * object (bench/empty-syscall-probes.c).
+ * object (bench/empty-syscall-probes.c, built once per run).
  */
 export function buildProbes(name) {
   mkdirSync(buildDir, { recursive: true });
@@ -56,7 +57,8 @@ export function buildProbes(name) {
   // vmlinux.h comes from the agent's build (setup runs it), as for the real signals; so do the record layouts and histogram helpers.
   const includes = [join('bpf-agent', 'build'), join('schemas', 'loader'), join('bpf-agent', 'signals')].flatMap((dir) => ['-I', join(repoRoot, dir)]);
   execFileSync('clang', ['-O2', '-g', '-Wall', '-target', 'bpf', ...includes, '-c', join(repoRoot, 'bench', `${name}.bpf.c`), '-o', object]);
-  return { loader: buildC('empty-syscall-probes.c', 'empty-syscall-probes', ['-lbpf']), object };
+  probeAttacher ??= buildC('empty-syscall-probes.c', 'empty-syscall-probes', ['-lbpf']);
+  return { loader: probeAttacher, object };
 }
 
 /** A Go program under bench/<dir>, stdlib only; the build cache stays in the repo's cache. */
