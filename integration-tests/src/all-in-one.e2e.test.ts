@@ -67,7 +67,9 @@ test('all-in-one: /metrics exposes the agent and ingest counters', { skip: skipR
 function threadNiceValues(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`)
     .filter((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'MemoryWorker')
-    .map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+    .map((tid) => readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))
+    // Fields counted after the last ')': comm may hold spaces and parentheses.
+    .map((stat) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
 }
 
 test('all-in-one: the process and its loader yield the CPU (agent.niceness, 10 by default)', { skip: skipReason }, () => {

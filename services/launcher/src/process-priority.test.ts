@@ -8,8 +8,9 @@ const { readdirSync, readFileSync } = await import('node:fs');
 const { spawnSync } = await import('node:child_process');
 const { Worker } = await import('node:worker_threads');
 const { lowerPriority } = await import(process.argv[1]);
-const niceOf = (path) => Number(readFileSync(path, 'utf8').split(') ')[1].split(' ')[16]);
-const threads = () => readdirSync('/proc/self/task').map((tid) => niceOf('/proc/self/task/' + tid + '/stat'));
+// Field 19, counted after the last ')': comm may hold spaces and parentheses.
+const niceIn = (stat) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+const threads = () => readdirSync('/proc/self/task').map((tid) => niceIn(readFileSync('/proc/self/task/' + tid + '/stat', 'utf8')));
 // A thread made before the call, as Node's own are.
 const early = new Worker('setInterval(() => {}, 1000)', { eval: true });
 await new Promise((resolve) => early.once('online', resolve));
@@ -18,7 +19,7 @@ const changed = lowerPriority(Number(process.argv[2]));
 const after = threads();
 const child = Number(spawnSync('sh', ['-c', 'cut -d" " -f19 /proc/self/stat'], { encoding: 'utf8' }).stdout);
 const late = new Worker("import { readFileSync } from 'node:fs'; import { parentPort } from 'node:worker_threads'; parentPort.postMessage(readFileSync('/proc/thread-self/stat', 'utf8'));", { eval: true });
-const lateNice = Number((await new Promise((resolve) => late.once('message', resolve))).split(') ')[1].split(' ')[16]);
+const lateNice = niceIn(await new Promise((resolve) => late.once('message', resolve)));
 console.log(JSON.stringify({ before, changed, after, child, lateNice }));
 process.exit(0);
 `;
