@@ -1,7 +1,9 @@
 // What raw_syscalls tracing costs a traced process: ns per syscall for a tight
-// getppid loop, untraced and under four tracers, alternating within each round
+// getppid loop, untraced and under five tracers, alternating within each round
 // (baseline and subjects in the same run; ratios, since machines are noisy):
 //   floor      two tp_btf programs on sys_enter/sys_exit that return at once
+//   clock      the same two reading the monotonic clock, as timing a call must
+//              (bench/syscall-clock-probes.bpf.c), and nothing else
 //   timer      the least a per-call latency histogram does (bench/syscall-timer-probes.bpf.c)
 //   stallscope the loader with every default signal and the agent's own options
 //   bpftrace   a per-(pid, syscall) latency histogram, the manual way
@@ -39,6 +41,7 @@ const BPFTRACE_SCRIPT =
 requireRoot(NAME);
 const loop = buildC('syscall-loop.c', 'syscall-loop');
 const emptyProbes = buildProbes('empty-syscall-probes');
+const clockProbes = buildProbes('syscall-clock-probes');
 const timerProbes = buildProbes('syscall-timer-probes');
 const nsPerCall = async () => Number((await run(loop, [String(calls)])).stdout.trim());
 
@@ -63,6 +66,7 @@ async function startStallscope() {
 const tracers = {
   untraced: undefined,
   floor: () => startTracer(emptyProbes.loader, [emptyProbes.object], { ready: /attached/ }),
+  clock: () => startTracer(clockProbes.loader, [clockProbes.object], { ready: /attached/ }),
   timer: () => startTracer(timerProbes.loader, [timerProbes.object], { ready: /attached/ }),
   stallscope: startStallscope,
   // bpftrace says "Attaching N probes..." just before it attaches; the pause covers the attach.
@@ -97,7 +101,7 @@ timedRounds.finish();
 
 // Attribution, apart from the timed rounds: bpf_stats adds its own clock reads to every run.
 const perProgram = [];
-const statsTracers = ['floor', 'timer', 'stallscope', 'bpftrace'].filter((name) => tracers[name]);
+const statsTracers = ['floor', 'clock', 'timer', 'stallscope', 'bpftrace'].filter((name) => tracers[name]);
 const statsRuns = createProgress(`${NAME}: bpf_stats runs`, { total: statsTracers.length });
 await withBpfStats(async () => {
   for (const [index, name] of statsTracers.entries()) {
@@ -133,7 +137,8 @@ for (const [name, reason] of skipped) console.log(`  ${name}: skipped, ${reason}
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
 const floorRatio = added('stallscope') / added('floor');
 console.log(`target: stallscope added <= 1.5x floor added: ${fixed(floorRatio, 2)}x, ${verdict(floorRatio <= 1.5)}`);
-// Any tracer that keeps per-call latency histograms pays at least the timer's cost.
+// Any tracer that keeps per-call latency histograms pays at least the timer's cost, and the timer at least the clock's.
+console.log(`  two clock reads alone: ${fixed(added('clock') / added('floor'), 2)}x the floor added (${fixed(added('clock') - added('floor'))} ns above it)`);
 console.log(`  the timer alone (no key, no class): ${fixed(added('timer') / added('floor'), 2)}x the floor added; stallscope above the timer: ${fixed(added('stallscope') - added('timer'))} ns`);
 if (runs.bpftrace) {
   const bpftraceRatio = added('stallscope') / added('bpftrace');
