@@ -13,7 +13,8 @@
 //               histogram filtered to the server's pid in a separate run
 // The agent is the real one, `--target agent`, exporting to a local Kafka broker;
 // each traced run starts a fresh agent and first loads the server unmeasured for
-// the warm-up (its start names the host's binaries once: not its steady cost).
+// the warm-up, under the run's own load (its start names the host's binaries
+// once: not its steady cost).
 // usage: node bench/http-server-overhead.mjs [rounds] [seconds-per-run] [rate-fraction] [warm-up-seconds]   (root)
 //   rate-fraction: the fixed rate as a fraction of the untraced maximum (0.5); warm-up 12 s
 //   (the agent's first two 5 s intervals name every stack of the host: ~1/3 of a core for 5 s)
@@ -67,17 +68,22 @@ const broker = await startKafkaBroker();
 const server = await startGoServer();
 const { url } = server;
 const cleanups = [() => broker.stop(), async () => server.stop()];
-const saturated = () => wrkSaturated(url, seconds);
-async function atRate(rate) {
-  const { stdout } = await run(loadBinary, ['-url', url, '-rate', String(rate), '-duration', `${seconds}s`]);
+const saturated = (duration = seconds) => wrkSaturated(url, duration);
+async function atRate(rate, duration = seconds) {
+  const { stdout } = await run(loadBinary, ['-url', url, '-rate', String(rate), '-duration', `${duration}s`]);
   return JSON.parse(stdout);
 }
 
-/** fn() while the agent runs, after the warm-up, with the agent's CPU seconds and memory over fn() alone. */
-async function traced(fn) {
+/**
+ * fn() while the agent runs, with the agent's CPU seconds and memory over fn()
+ * alone. First the warm-up: load(warmUpSeconds), the same load as fn()'s, so
+ * the agent's handling of its last warm-up interval matches what it sees in
+ * the measured run.
+ */
+async function traced(fn, load) {
   const agent = await startAgent(broker.brokers);
   try {
-    if (warmUpSeconds > 0) await wrkSaturated(url, warmUpSeconds);
+    if (warmUpSeconds > 0) await load(warmUpSeconds);
     return await measureAgent(agent, fn);
   } finally {
     await agent.stop();
@@ -143,7 +149,7 @@ try {
     progress(`saturated round ${round}/${rounds} untraced ${fixed(saturatedRuns.untraced.at(-1).rps, 0)} req/s`);
     saturatedRuns.timer.push(await timed(saturated));
     progress(`saturated round ${round}/${rounds} timer only ${fixed(saturatedRuns.timer.at(-1).rps, 0)} req/s`);
-    const tracedRun = await traced(saturated);
+    const tracedRun = await traced(saturated, saturated);
     saturatedRuns.traced.push(tracedRun.result);
     memory.push(tracedRun.memory);
     progress(`saturated round ${round}/${rounds} traced ${fixed(tracedRun.result.rps, 0)} req/s`);
@@ -158,7 +164,7 @@ try {
     progress(`${rate} req/s round ${round}/${rounds} untraced p99 ${rateRuns.untraced.at(-1).p99Ms} ms`);
     rateRuns.timer.push(await timed(() => atRate(rate)));
     progress(`${rate} req/s round ${round}/${rounds} timer only p99 ${rateRuns.timer.at(-1).p99Ms} ms`);
-    const tracedRun = await traced(() => atRate(rate));
+    const tracedRun = await traced(() => atRate(rate), (duration) => atRate(rate, duration));
     rateRuns.traced.push(tracedRun.result);
     agentCores.push(tracedRun.agentCpuS / tracedRun.elapsedS);
     memory.push(tracedRun.memory);
@@ -167,7 +173,7 @@ try {
 
   // bpf_stats adds its own clock reads to every program run: only in this extra run.
   progress(`${rate} req/s traced with kernel.bpf_stats_enabled=1`);
-  const accounted = await withBpfStats(() => traced(() => atRate(rate)));
+  const accounted = await withBpfStats(() => traced(() => atRate(rate), (duration) => atRate(rate, duration)));
   const bpfCores = accounted.programs.reduce((sum, program) => sum + program.runTimeNs, 0) / 1e9 / accounted.elapsedS;
   const hostSyscallsPerS = (accounted.programs.find((program) => program.name === 'handle_sys_exit')?.runs ?? NaN) / accounted.elapsedS;
   progress(`${rate} req/s counting the server's syscalls`);
