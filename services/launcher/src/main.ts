@@ -4,6 +4,7 @@ import type { Collector } from '@stallscope/collector';
 import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@stallscope/common';
 import { heapRestart, restartWith } from './process-heap.js';
 import { lowerPriority } from './process-priority.js';
+import { logProcessWarnings } from './process-warnings.js';
 import { launcherConfigDefaults, launcherConfigSchema, type LauncherConfig } from './config.js';
 import { parseTargets, resolveModules, startModules } from './module-manager.js';
 import { startSelfTracingIfOn } from './self-tracing-switch.js';
@@ -77,6 +78,7 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  logProcessWarnings(logger);
   const modules = resolveModules(parseTargets(config.target));
   const producesData = modules.includes('agent') || modules.includes('collector');
   if (config.transport.kind === 'in-process' && producesData !== modules.includes('ingest')) {
