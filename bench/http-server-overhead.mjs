@@ -5,6 +5,8 @@
 //   timer       the same under only the least a per-call latency histogram does
 //               (bench/syscall-timer-probes.bpf.c): what any tracer that times
 //               every syscall costs this server, whatever else it keeps
+//   off-CPU timer  the same under a histogram of only the time calls spend off
+//               the CPU (bench/syscall-offcpu-timer-probes.bpf.c)
 //   fixed rate  half the untraced maximum, from bench/goload (latency counted
 //               from each request's due time): p99 traced/untraced
 //   added CPU   the agent's user+system time (launcher and its loader child,
@@ -63,7 +65,14 @@ if (missing.length > 0) {
 
 createProgress(NAME).update(0, 'building the Go server and load generator, starting a Kafka broker');
 const loadBinary = buildGo('goload');
-const timerProbes = buildProbes('syscall-timer-probes');
+/** Bare probe sets run like the agent, each alone: key, label, object. */
+const bareProbes = [
+  { key: 'timer', label: 'timer only', ...buildProbes('syscall-timer-probes') },
+  { key: 'offCpuTimer', label: 'off-CPU timer', ...buildProbes('syscall-offcpu-timer-probes') },
+];
+/** Every set-up of a round, in order; the bare probe sets between untraced and traced. */
+const setups = [{ key: 'untraced', label: 'untraced' }, ...bareProbes, { key: 'traced', label: 'traced' }];
+const runsBySetup = () => Object.fromEntries(setups.map(({ key }) => [key, []]));
 const broker = await startKafkaBroker();
 const server = await startGoServer();
 const { url } = server;
@@ -90,13 +99,13 @@ async function traced(fn, load) {
   }
 }
 
-/** fn() while only the timer probes are attached. */
-async function timed(fn) {
-  const timer = await startTracer(timerProbes.loader, [timerProbes.object], { ready: /attached/ });
+/** fn() while only these bare probes are attached. */
+async function probed(probes, fn) {
+  const tracer = await startTracer(probes.loader, [probes.object], { ready: /attached/ });
   try {
     return await fn();
   } finally {
-    await timer.stop();
+    await tracer.stop();
   }
 }
 
@@ -138,17 +147,19 @@ async function serverSyscallsPerSecond(rate) {
 }
 
 try {
-  const saturatedRuns = { untraced: [], timer: [], traced: [] };
+  const saturatedRuns = runsBySetup();
   const memory = [];
-  // Saturated and fixed-rate rounds (each untraced then traced), the bpf_stats run and the syscall count.
-  const steps = createProgress(NAME, { total: rounds * 6 + 2 });
+  // Saturated and fixed-rate rounds (each set-up in order), the bpf_stats run and the syscall count.
+  const steps = createProgress(NAME, { total: rounds * setups.length * 2 + 2 });
   let step = 0;
   const progress = (note) => steps.update(++step, note);
   for (let round = 1; round <= rounds; round++) {
     saturatedRuns.untraced.push(await saturated());
     progress(`saturated round ${round}/${rounds} untraced ${fixed(saturatedRuns.untraced.at(-1).rps, 0)} req/s`);
-    saturatedRuns.timer.push(await timed(saturated));
-    progress(`saturated round ${round}/${rounds} timer only ${fixed(saturatedRuns.timer.at(-1).rps, 0)} req/s`);
+    for (const probes of bareProbes) {
+      saturatedRuns[probes.key].push(await probed(probes, saturated));
+      progress(`saturated round ${round}/${rounds} ${probes.label} ${fixed(saturatedRuns[probes.key].at(-1).rps, 0)} req/s`);
+    }
     const tracedRun = await traced(saturated, saturated);
     saturatedRuns.traced.push(tracedRun.result);
     memory.push(tracedRun.memory);
@@ -157,13 +168,15 @@ try {
   const maxRps = median(saturatedRuns.untraced.map((r) => r.rps));
   const rate = Math.round(maxRps * rateFraction);
 
-  const rateRuns = { untraced: [], timer: [], traced: [] };
+  const rateRuns = runsBySetup();
   const agentCores = [];
   for (let round = 1; round <= rounds; round++) {
     rateRuns.untraced.push(await atRate(rate));
     progress(`${rate} req/s round ${round}/${rounds} untraced p99 ${rateRuns.untraced.at(-1).p99Ms} ms`);
-    rateRuns.timer.push(await timed(() => atRate(rate)));
-    progress(`${rate} req/s round ${round}/${rounds} timer only p99 ${rateRuns.timer.at(-1).p99Ms} ms`);
+    for (const probes of bareProbes) {
+      rateRuns[probes.key].push(await probed(probes, () => atRate(rate)));
+      progress(`${rate} req/s round ${round}/${rounds} ${probes.label} p99 ${rateRuns[probes.key].at(-1).p99Ms} ms`);
+    }
     const tracedRun = await traced(() => atRate(rate), (duration) => atRate(rate, duration));
     rateRuns.traced.push(tracedRun.result);
     agentCores.push(tracedRun.agentCpuS / tracedRun.elapsedS);
@@ -182,26 +195,30 @@ try {
 
   const ratio = (a, b) => fixed(a / b, 3);
   const med = (runs, key) => median(runs.map((r) => r[key]));
-  console.log(`${NAME}: ${rounds} rounds x ${seconds} s each, untraced, timer only and traced alternating; agent = --target agent on Kafka, ${warmUpSeconds} s of warm-up load before each traced run`);
+  const labels = setups.map(({ label }) => label);
+  const compared = setups.slice(1);
+  console.log(`${NAME}: ${rounds} rounds x ${seconds} s each, ${labels.join(', ')} alternating; agent = --target agent on Kafka, ${warmUpSeconds} s of warm-up load before each traced run`);
   console.log(`\nsaturated: wrk -t1 -c32 -d${seconds}s`);
+  const saturatedEach = (map) => setups.map(({ key }) => map(saturatedRuns[key]));
+  const saturatedVersus = (key) => compared.map((setup) => ratio(med(saturatedRuns[setup.key], key), med(saturatedRuns.untraced, key)));
   printTable(
-    ['', 'untraced', 'timer only', 'traced', 'timer/untraced', 'traced/untraced', 'target'],
+    ['', ...labels, ...compared.map(({ label }) => `${label}/untraced`), 'target (traced)'],
     [
-      ['req/s (median)', fixed(maxRps, 0), fixed(med(saturatedRuns.timer, 'rps'), 0), fixed(med(saturatedRuns.traced, 'rps'), 0), ratio(med(saturatedRuns.timer, 'rps'), maxRps), ratio(med(saturatedRuns.traced, 'rps'), maxRps), '>= 0.95'],
-      ['p99 ms (median)', fixed(med(saturatedRuns.untraced, 'p99Ms'), 2), fixed(med(saturatedRuns.timer, 'p99Ms'), 2), fixed(med(saturatedRuns.traced, 'p99Ms'), 2), ratio(med(saturatedRuns.timer, 'p99Ms'), med(saturatedRuns.untraced, 'p99Ms')), ratio(med(saturatedRuns.traced, 'p99Ms'), med(saturatedRuns.untraced, 'p99Ms')), '-'],
-      ['req/s runs', ...['untraced', 'timer', 'traced'].map((key) => saturatedRuns[key].map((r) => fixed(r.rps, 0)).join(', ')), '', '', ''],
+      ['req/s (median)', ...saturatedEach((runs) => fixed(med(runs, 'rps'), 0)), ...saturatedVersus('rps'), '>= 0.95'],
+      ['p99 ms (median)', ...saturatedEach((runs) => fixed(med(runs, 'p99Ms'), 2)), ...saturatedVersus('p99Ms'), '-'],
+      ['req/s runs', ...saturatedEach((runs) => runs.map((r) => fixed(r.rps, 0)).join(', ')), ...compared.map(() => ''), ''],
     ],
   );
   console.log(`\nfixed rate: ${rate} req/s (${rateFraction} x the untraced maximum), goload, latency from each request's due time`);
-  const versus = (key) => [ratio(med(rateRuns.timer, key), med(rateRuns.untraced, key)), ratio(med(rateRuns.traced, key), med(rateRuns.untraced, key))];
-  const each = (map) => ['untraced', 'timer', 'traced'].map((key) => map(rateRuns[key]));
+  const versus = (key) => compared.map((setup) => ratio(med(rateRuns[setup.key], key), med(rateRuns.untraced, key)));
+  const each = (map) => setups.map(({ key }) => map(rateRuns[key]));
   printTable(
-    ['', 'untraced', 'timer only', 'traced', 'timer/untraced', 'traced/untraced', 'target'],
+    ['', ...labels, ...compared.map(({ label }) => `${label}/untraced`), 'target (traced)'],
     [
       ['p99 ms (median)', ...each((runs) => fixed(med(runs, 'p99Ms'), 2)), ...versus('p99Ms'), '<= 1.05'],
       ['p50 ms (median)', ...each((runs) => fixed(med(runs, 'p50Ms'), 2)), ...versus('p50Ms'), '-'],
-      ['p99 runs', ...each((runs) => runs.map((r) => r.p99Ms).join(', ')), '', '', ''],
-      ['errors', ...each((runs) => runs.reduce((sum, r) => sum + r.errors, 0)), '', '', ''],
+      ['p99 runs', ...each((runs) => runs.map((r) => r.p99Ms).join(', ')), ...compared.map(() => ''), ''],
+      ['errors', ...each((runs) => runs.reduce((sum, r) => sum + r.errors, 0)), ...compared.map(() => ''), ''],
     ],
   );
   const agentCore = median(agentCores);

@@ -1,10 +1,13 @@
 // What raw_syscalls tracing costs a traced process: ns per syscall for a tight
-// getppid loop, untraced and under five tracers, alternating within each round
+// getppid loop, untraced and under six tracers, alternating within each round
 // (baseline and subjects in the same run; ratios, since machines are noisy):
 //   floor      two tp_btf programs on sys_enter/sys_exit that return at once
 //   clock      the same two reading the monotonic clock, as timing a call must
 //              (bench/syscall-clock-probes.bpf.c), and nothing else
 //   timer      the least a per-call latency histogram does (bench/syscall-timer-probes.bpf.c)
+//   off-CPU timer  a per-call histogram of only the time calls spend off the
+//              CPU (bench/syscall-offcpu-timer-probes.bpf.c): sched_switch and
+//              sys_exit, no sys_enter program, no clock read on a call that stays
 //   stallscope the loader with every default signal and the agent's own options
 //   bpftrace   a per-(pid, syscall) latency histogram, the manual way
 // Then, with kernel.bpf_stats_enabled, the ns each program spends per run.
@@ -43,6 +46,7 @@ const loop = buildC('syscall-loop.c', 'syscall-loop');
 const emptyProbes = buildProbes('empty-syscall-probes');
 const clockProbes = buildProbes('syscall-clock-probes');
 const timerProbes = buildProbes('syscall-timer-probes');
+const offCpuTimerProbes = buildProbes('syscall-offcpu-timer-probes');
 const nsPerCall = async () => Number((await run(loop, [String(calls)])).stdout.trim());
 
 /** The loader as the agent starts it: every default signal, the agent's own options (syscall classes included). */
@@ -68,6 +72,7 @@ const tracers = {
   floor: () => startTracer(emptyProbes.loader, [emptyProbes.object], { ready: /attached/ }),
   clock: () => startTracer(clockProbes.loader, [clockProbes.object], { ready: /attached/ }),
   timer: () => startTracer(timerProbes.loader, [timerProbes.object], { ready: /attached/ }),
+  'off-CPU timer': () => startTracer(offCpuTimerProbes.loader, [offCpuTimerProbes.object], { ready: /attached/ }),
   stallscope: startStallscope,
   // bpftrace says "Attaching N probes..." just before it attaches; the pause covers the attach.
   bpftrace: () => startTracer('bpftrace', ['-e', BPFTRACE_SCRIPT], { ready: /Attaching/, stopSignal: 'SIGINT', settleMs: 1500 }),
@@ -101,7 +106,7 @@ timedRounds.finish();
 
 // Attribution, apart from the timed rounds: bpf_stats adds its own clock reads to every run.
 const perProgram = [];
-const statsTracers = ['floor', 'clock', 'timer', 'stallscope', 'bpftrace'].filter((name) => tracers[name]);
+const statsTracers = ['floor', 'clock', 'timer', 'off-CPU timer', 'stallscope', 'bpftrace'].filter((name) => tracers[name]);
 const statsRuns = createProgress(`${NAME}: bpf_stats runs`, { total: statsTracers.length });
 await withBpfStats(async () => {
   for (const [index, name] of statsTracers.entries()) {
@@ -140,6 +145,7 @@ console.log(`target: stallscope added <= 1.5x floor added: ${fixed(floorRatio, 2
 // Any tracer that keeps per-call latency histograms pays at least the timer's cost, and the timer at least the clock's.
 console.log(`  two clock reads alone: ${fixed(added('clock') / added('floor'), 2)}x the floor added (${fixed(added('clock') - added('floor'))} ns above it)`);
 console.log(`  the timer alone (no key, no class): ${fixed(added('timer') / added('floor'), 2)}x the floor added; stallscope above the timer: ${fixed(added('stallscope') - added('timer'))} ns`);
+console.log(`  timing only the time off the CPU (no key, no class): ${fixed(added('off-CPU timer') / added('floor'), 2)}x the floor added`);
 if (runs.bpftrace) {
   const bpftraceRatio = added('stallscope') / added('bpftrace');
   console.log(`target: stallscope added <= 1/3 of bpftrace added: ${fixed(bpftraceRatio, 2)}, ${verdict(bpftraceRatio <= 1 / 3)}`);
