@@ -24,6 +24,8 @@ struct loader_options {
 	__u64 max_hist_entries;
 	__u64 ringbuf_bytes;
 	__u8 slow_events_for_idle;
+	/* Time only what syscalls spend off the CPU (x86-64; elsewhere every call is timed). */
+	__u8 off_cpu_timing;
 	__u8 syscall_classify[MAX_SYSCALL_NR];
 	__u64 tcp_events_per_sec;
 	/* Peer ports of 1024 and above that are their own class, one bit each. */

@@ -55,6 +55,7 @@ static const char usage[] =
 	"  --interval-ms N          snapshot interval (default 1000)\n"
 	"  --slow-threshold-ns N    send syscalls at least this slow as events (default 10000000)\n"
 	"  --slow-events-for-idle   also send slow events for idle waits\n"
+	"  --syscall-timing MODE    every-call (entry to exit, default) or off-cpu (only the time off the CPU; x86-64)\n"
 	"  --stack-min-ns N         class stack-dependent calls by stack from this duration (default 10000)\n"
 	"  --offcpu-stack-every N   off-CPU stacks for 1 in N short sleeps (default 16)\n"
 	"  --fd-class-min-ns N      class fd-taking calls by their fd from this duration (default 2000)\n"
@@ -156,6 +157,7 @@ static int parse_args(int argc, char **argv)
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "slow-threshold-ns", required_argument, NULL, 't' },
 		{ "slow-events-for-idle", no_argument, NULL, 'I' },
+		{ "syscall-timing", required_argument, NULL, 'T' },
 		{ "stack-min-ns", required_argument, NULL, 'k' },
 		{ "offcpu-stack-every", required_argument, NULL, 'o' },
 		{ "fd-class-min-ns", required_argument, NULL, 'f' },
@@ -190,6 +192,17 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'I':
 			opt.slow_events_for_idle = 1;
+			break;
+		case 'T':
+			if (strcmp(optarg, "off-cpu") && strcmp(optarg, "every-call"))
+				goto bad;
+			opt.off_cpu_timing = !strcmp(optarg, "off-cpu");
+#if !defined(__x86_64__)
+			if (opt.off_cpu_timing) {
+				LOG("off-CPU syscall timing reads x86-64 registers: timing every call instead");
+				opt.off_cpu_timing = 0;
+			}
+#endif
 			break;
 		case 'k':
 			if (parse_u64(optarg, 0, UINT64_MAX, &opt.stack_min_ns))

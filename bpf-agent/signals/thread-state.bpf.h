@@ -17,8 +17,10 @@
 
 /* The syscall in flight (syscalls signal). */
 struct syscall_start {
-	__u64 start_ns;           /* 0 = none in flight */
-	__u64 run_queue_ns;       /* the thread's run-queue total at entry */
+	__u64 start_ns;           /* 0 = none in flight (every-call timing) */
+	__u64 run_queue_ns;       /* the thread's run-queue total at entry (off-CPU timing: at its first switch-out) */
+	__u64 switched_out_ns;    /* off-CPU timing: when it left the CPU inside the call; 0 = on a CPU */
+	__u64 off_cpu_ns;         /* off-CPU timing: the call's time off the CPU so far */
 	__u64 args[SLOW_SYSCALL_ARGS];
 	__u32 syscall_nr;
 	__u32 last_nr;            /* the syscall before this one */
@@ -34,7 +36,7 @@ struct syscall_start {
  * or the thread exits.
  */
 struct syscall_run {
-	__u64 started_ns;
+	__u64 started_ns;         /* jiffies under off-CPU timing */
 	__u64 sum_ns[FAST_SLOTS];
 	__u32 count[FAST_SLOTS];
 	__u32 max_ns[FAST_SLOTS];

@@ -105,7 +105,7 @@ export function createSignals(config: AgentConfig, deps: SignalDeps): AgentSigna
 export function loaderOptionsOf(
   config: AgentConfig,
   arch: SyscallArch,
-  signals: readonly AgentSignal[],
+  signals: readonly Pick<AgentSignal, 'name'>[],
 ): Omit<LoaderOptions, 'loaderPath' | 'logger' | 'onRecord' | 'onExit'> {
   const syscallClassifyCodes = new Map<number, number>();
   for (const [nr, name] of syscallTable(arch)) {
@@ -117,6 +117,7 @@ export function loaderOptionsOf(
     intervalMs: config.intervalMs,
     slowThresholdNs: BigInt(Math.round(config.slowSyscallThresholdMs * 1e6)),
     slowEventsForIdle: config.slowSpansForIdleSyscalls,
+    syscallTiming: config.syscallTiming,
     stackMinNs: BigInt(Math.round(config.stackMinUs * 1e3)),
     offCpuStackSampleEvery: config.offCpuStackSampleEvery,
     fdClassMinNs: BigInt(Math.round(config.fdClassMinUs * 1e3)),

@@ -4,6 +4,14 @@
  * kept in the kernel and read by the loader every interval, plus one ring buffer
  * event for each syscall slower than slow_threshold_ns.
  *
+ * A call's time is, by default, from its entry to its exit (every-call
+ * timing: two clock reads per call). With off_cpu_timing it is only the time
+ * the call spent off the CPU, asleep or waiting on a run queue: sched_switch
+ * notes when a thread inside a syscall leaves the CPU and adds the time until
+ * it runs again, and sys_exit takes the call's number and arguments from its
+ * registers. No program runs at sys_enter, and a call that stays on the CPU
+ * reads no clock.
+ *
  * The class of a call comes from its context, not its name alone: the kind of
  * its fd's target for fd-taking calls, the user stack for calls such as futex
  * whose meaning depends on the caller (a Go runtime's idle M and a contended
@@ -31,6 +39,8 @@
  * newer kernels give them S_IFREG. */
 #define ANON_INODE_FS_MAGIC 0x09041934
 #define SIGNAL_GROUP_EXIT 0x00000004
+#define PF_KTHREAD 0x00200000
+#define ENOSYS 38
 
 /* Set by the loader before load. */
 const volatile __u32 exclude_tgid = 0;
@@ -41,6 +51,10 @@ const volatile __u64 fd_class_min_ns = FD_CLASS_MIN_NS;
 const volatile __u8 syscall_classify[MAX_SYSCALL_NR] = {};
 /* Idle waits are slow by design: slow events for them only on request. */
 const volatile __u8 slow_events_for_idle = 0;
+/* Time only what calls spend off the CPU (x86-64 only: see in_syscall). */
+const volatile __u8 off_cpu_timing = 0;
+/* The kernel's tick rate, read by libbpf from the kernel's config; 0 where there is none to read. */
+extern int CONFIG_HZ __kconfig __weak;
 /* Set by the loader while the memory signal runs and takes this object's counts of mmap, munmap and brk. */
 volatile __u32 memory_calls_on = 0;
 
@@ -314,6 +328,60 @@ static __always_inline void flush_run(struct syscall_run *run, __u32 tgid)
 	run->syscall_nr = NO_SYSCALL;
 }
 
+/*
+ * Whether the task is inside a syscall that has not returned yet. The entry
+ * code keeps the syscall's number in orig_ax (-1 for an interrupt or an
+ * exception, so a thread preempted in user mode is not inside one) and
+ * -ENOSYS in ax until the call returns (a switch on the way back to user
+ * mode, after sys_exit, is no longer the call's).
+ */
+static __always_inline bool in_syscall(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return regs && (long)regs->orig_ax >= 0 && (long)regs->ax == -ENOSYS;
+#else
+	return false;
+#endif
+}
+
+/* The number of the call returning, as the entry code saved it; -1 for none (rt_sigreturn restores it from the signal frame). */
+static __always_inline long saved_syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs->orig_ax;
+#else
+	return -1;
+#endif
+}
+
+/* Off-CPU timing only: a thread inside a syscall leaves the CPU, another runs again. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_syscall_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct thread_state *t;
+
+	t = bpf_task_storage_get(&thread_state, next, 0, 0);
+	if (t && t->sys.switched_out_ns) {
+		t->sys.off_cpu_ns += now - t->sys.switched_out_ns;
+		t->sys.switched_out_ns = 0;
+	}
+	if (prev->tgid == exclude_tgid || (prev->flags & PF_KTHREAD) || !in_syscall(prev))
+		return 0;
+	t = thread_state_of(prev);
+	if (!t) {
+		count_drop(DROP_START_MAP_FULL);
+		return 0;
+	}
+	/* The call's first time off the CPU: its run-queue time is counted from here. */
+	if (!t->sys.off_cpu_ns)
+		t->sys.run_queue_ns = t->sched.run_queue_total_ns;
+	t->sys.switched_out_ns = now;
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
@@ -342,7 +410,13 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 now = bpf_ktime_get_ns();
+	/*
+	 * Off-CPU timing reads no clock for a call that stayed on the CPU: its
+	 * runs age in jiffies (a tick rate unknown counts as 1000 a second, so a
+	 * run goes out at most 20 ticks late).
+	 */
+	__u64 now = off_cpu_timing ? bpf_jiffies64() : bpf_ktime_get_ns();
+	__u64 run_flush_age = off_cpu_timing ? ((CONFIG_HZ ?: 1000) * (RUN_FLUSH_NS / 1000000) / 1000 ?: 1) : RUN_FLUSH_NS;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct syscall_hist_key key = {};
@@ -353,14 +427,39 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	__s32 stack_id = -1;
 	__u32 bucket;
 	__u64 dur;
+	long nr;
 
-	t = bpf_task_storage_get(&thread_state, task, 0, 0);
-	if (!t || !t->sys.start_ns)
-		return 0;
-	s = &t->sys;
+	if (off_cpu_timing) {
+		if (pid_tgid >> 32 == exclude_tgid)
+			return 0;
+		/* A thread's first call makes its state: it may never have left the CPU in one. */
+		t = thread_state_of(task);
+		if (!t) {
+			count_drop(DROP_START_MAP_FULL);
+			return 0;
+		}
+		s = &t->sys;
+		nr = saved_syscall_nr(regs);
+		if (nr < 0) {
+			s->off_cpu_ns = 0;
+			return 0;
+		}
+		s->syscall_nr = nr;
+		s->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+		s->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+		s->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+		s->args[3] = PT_REGS_PARM4_SYSCALL(regs);
+		dur = s->off_cpu_ns;
+		s->off_cpu_ns = 0;
+	} else {
+		t = bpf_task_storage_get(&thread_state, task, 0, 0);
+		if (!t || !t->sys.start_ns)
+			return 0;
+		s = &t->sys;
+		dur = now - s->start_ns;
+		s->start_ns = 0;
+	}
 	run = &t->run;
-	dur = now - s->start_ns;
-	s->start_ns = 0;
 	key.tgid = pid_tgid >> 32;
 	key.syscall_nr = s->syscall_nr;
 	key.bucket = hist_bucket(dur);
@@ -375,7 +474,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	bucket = key.bucket;
 	if (run->syscall_nr != NO_SYSCALL &&
 	    (run->syscall_nr != key.syscall_nr || run->class_key != key.class_key || bucket >= FAST_BUCKETS ||
-	     now - run->started_ns >= RUN_FLUSH_NS))
+	     now - run->started_ns >= run_flush_age))
 		flush_run(run, key.tgid);
 	if (bucket < FAST_BUCKETS && !(key.class_key & CLASS_KEY_PENDING_STACK) &&
 	    (run->syscall_nr != NO_SYSCALL || s->last_nr == key.syscall_nr)) {
@@ -411,7 +510,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	e->class_key = key.class_key;
 	__builtin_memcpy(e->args, s->args, sizeof(e->args));
 	e->ret = ret;
-	e->start_ns = now - dur;
+	e->start_ns = (off_cpu_timing ? bpf_ktime_get_ns() : now) - dur;
 	e->duration_ns = dur;
 	e->run_queue_ns = t->sched.run_queue_total_ns - s->run_queue_ns;
 	e->stack_id = stack_id;

@@ -40,6 +40,9 @@ static int start(struct ring_buffer **rb)
 	skel->rodata->stack_min_ns = opt.stack_min_ns;
 	skel->rodata->fd_class_min_ns = opt.fd_class_min_ns;
 	skel->rodata->slow_events_for_idle = opt.slow_events_for_idle;
+	skel->rodata->off_cpu_timing = opt.off_cpu_timing;
+	/* One way of timing runs: a program at every call's entry, or one at every switch. */
+	bpf_program__set_autoload(opt.off_cpu_timing ? skel->progs.handle_sys_enter : skel->progs.handle_syscall_switch, false);
 	memcpy((void *)skel->rodata->syscall_classify, opt.syscall_classify, sizeof(opt.syscall_classify));
 	bpf_map__set_max_entries(skel->maps.syscall_hist, opt.max_hist_entries);
 	bpf_map__set_max_entries(skel->maps.slow_events, opt.ringbuf_bytes);

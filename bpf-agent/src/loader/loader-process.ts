@@ -12,6 +12,8 @@ export interface LoaderOptions {
   intervalMs: number;
   slowThresholdNs: bigint;
   slowEventsForIdle: boolean;
+  /** Entry to exit, or only the time off the CPU (the loader's default, every-call, when unset). */
+  syscallTiming?: 'every-call' | 'off-cpu';
   /** Calls classed by their user stack take it when they blocked at least this long. */
   stackMinNs: bigint;
   /** Calls classed by their fd look it up when they took at least this long. */
@@ -58,6 +60,7 @@ export function spawnLoader(options: LoaderOptions): LoaderHandle {
     '--max-hist-entries', String(options.maxHistEntries),
   ];
   if (options.slowEventsForIdle) args.push('--slow-events-for-idle');
+  if (options.syscallTiming !== undefined) args.push('--syscall-timing', options.syscallTiming);
   if (options.tcpServicePorts?.length) args.push('--tcp-ports', options.tcpServicePorts.join(','));
   if (options.tcpConnectionEventsPerSecond !== undefined) {
     args.push('--tcp-events-per-sec', String(options.tcpConnectionEventsPerSecond));

@@ -1,0 +1,118 @@
+// Starts (real-kernel tests): the stallscope-loader with --syscall-timing
+// off-cpu, and a small C program whose waits have known lengths
+// (test-fixtures/off-cpu-waits.c). A call's time is then only what it spent off
+// the CPU, read without a program at the call's entry: sleeps and a blocking
+// pipe read must come out as the program measured them, with their class, and
+// a process preempted while it spins in user mode must not have that wait
+// given to its next call.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeClassKey, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
+import { agentConfigDefaults } from '../../src/config.js';
+import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
+import type { SyscallHistRecord } from '../../src/loader/records.js';
+import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderOptionsOf } from '../../src/signals.js';
+
+const loaderPath = defaultLoaderPath();
+const skipReason =
+  process.getuid?.() !== 0
+    ? 'needs root to load BPF programs'
+    : !existsSync(loaderPath)
+      ? `no loader at ${loaderPath}`
+      : process.arch !== 'x64'
+        ? 'off-CPU timing reads x86-64 registers (elsewhere the loader times every call)'
+        : undefined;
+const arch = syscallArchOf(process.arch);
+const [clockNanosleepNr] = syscallNumbers(arch, ['clock_nanosleep']);
+const [readNr] = syscallNumbers(arch, ['read']);
+const [getppidNr] = syscallNumbers(arch, ['getppid']);
+
+function buildFixture(): string {
+  const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-offcpu-timing-')), 'off-cpu-waits');
+  execFileSync('cc', ['-O2', '-pthread', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'off-cpu-waits.c')]);
+  return exe;
+}
+
+/** Each histogram entry's latest (cumulative) record, and how many snapshots have ended. */
+async function startLoader() {
+  const latest = new Map<string, SyscallHistRecord>();
+  const state = { snapshots: 0 };
+  const loader = spawnTestLoader({
+    ...loaderOptionsOf({ ...agentConfigDefaults, syscallTiming: 'off-cpu' }, arch, [{ name: 'syscalls' }]),
+    intervalMs: 100,
+    onRecord: (record) => {
+      if (record.type === 'syscall-hist') latest.set(`${record.tgid}/${record.syscallNr}/${record.bucket}/${record.classKey}`, record);
+      if (record.type === 'snapshot-end') state.snapshots++;
+    },
+  });
+  await loader.hello;
+  /** The records of tgid and syscall once the loader has read them after the process ended. */
+  const final = async (tgid: number, syscallNr: number): Promise<SyscallHistRecord[]> => {
+    const at = state.snapshots;
+    while (state.snapshots < at + 2) await sleep(20);
+    return [...latest.values()].filter((r) => r.tgid === tgid && r.syscallNr === syscallNr);
+  };
+  return { loader, final };
+}
+
+async function runFixture(exe: string, args: string[], prefix: string[] = []): Promise<{ pid: number; output: string }> {
+  const [command, ...rest] = [...prefix, exe, ...args];
+  const child = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, `${args.join(' ')} exited with ${code}`);
+  return { pid: child.pid!, output: output.trim() };
+}
+
+const totalMs = (records: SyscallHistRecord[]) => Number(records.reduce((sum, r) => sum + r.sumNs, 0n)) / 1e6;
+const calls = (records: SyscallHistRecord[]) => records.reduce((sum, r) => sum + r.count, 0n);
+
+test('off-CPU timing: sleeps and a blocking pipe read take the time the program measured, the read classed by its fd', { skip: skipReason, timeout: 60_000 }, async () => {
+  const exe = buildFixture();
+  const { loader, final } = await startLoader();
+  try {
+    const sleeps = await runFixture(exe, ['sleeps', '20', '50']);
+    const sleepRecords = await final(sleeps.pid, clockNanosleepNr!);
+    assert.equal(calls(sleepRecords), 20n);
+    const measuredSleep = Number(sleeps.output);
+    assert.ok(Math.abs(totalMs(sleepRecords) - measuredSleep) <= measuredSleep * 0.05, `20 sleeps: ${totalMs(sleepRecords)} ms counted, ${measuredSleep} ms measured`);
+
+    const pipe = await runFixture(exe, ['pipe', '300']);
+    const readRecords = await final(pipe.pid, readNr!);
+    const [blocked] = readRecords.filter((r) => r.sumNs > 1_000_000n);
+    assert.ok(blocked, `a read that blocked: ${JSON.stringify(readRecords, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    const measuredRead = Number(pipe.output);
+    assert.ok(Math.abs(Number(blocked.sumNs) / 1e6 - measuredRead) <= measuredRead * 0.1, `the pipe read: ${Number(blocked.sumNs) / 1e6} ms counted, ${measuredRead} ms measured`);
+    const decoded = decodeClassKey(blocked.classKey, () => undefined);
+    assert.deepEqual(decoded, { waitClass: 'ipc', ruleId: 'fd-pipe' }, 'the fd, read from the registers at the exit, is a pipe');
+  } finally {
+    await loader.stop();
+  }
+});
+
+test('off-CPU timing: a process preempted while it spins in user mode has none of that wait given to its calls', { skip: skipReason, timeout: 60_000 }, async () => {
+  const exe = buildFixture();
+  const { loader, final } = await startLoader();
+  try {
+    // Two spinners on one CPU: each waits on the run queue about half the time, in user mode.
+    const pinned = ['taskset', '-c', '0'];
+    const [a, b] = await Promise.all([runFixture(exe, ['spin', '1000'], pinned), runFixture(exe, ['spin', '1000'], pinned)]);
+    for (const spinner of [a, b]) {
+      const [count, cpuMs] = spinner.output.split(' ').map(Number);
+      assert.ok(cpuMs! < 800, `the spinner shared its CPU: ${cpuMs} ms on a CPU in 1000 ms`);
+      const records = await final(spinner.pid, getppidNr!);
+      assert.equal(calls(records), BigInt(count!), 'every getppid is counted');
+      assert.ok(totalMs(records) < 20, `getppid never sleeps: ${totalMs(records)} ms counted against ${1000 - cpuMs!} ms the spinner waited in user mode`);
+    }
+  } finally {
+    await loader.stop();
+  }
+});

@@ -1,0 +1,94 @@
+// Waits of known length for the off-CPU timing suite; each mode prints what
+// it measured itself:
+//   sleeps N MS   N sleeps of MS ms (clock_nanosleep): their total ms
+//   pipe MS       a read of a pipe that a second thread writes after MS ms:
+//                 the read's ms
+//   spin MS       MS ms of wall time spinning in user mode, with a getppid
+//                 every 1 ms of it: the number of getppid calls and the ms
+//                 it had a CPU (less than MS when it shared one)
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(double ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1e3), .tv_nsec = (long)((ms - (time_t)(ms / 1e3) * 1e3) * 1e6) };
+
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+static int pipe_fds[2];
+static double write_after_ms;
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	sleep_ms(write_after_ms);
+	if (write(pipe_fds[1], "x", 1) != 1)
+		exit(3);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "sleeps") == 0) {
+		int n = atoi(argv[2]);
+		double total = 0;
+
+		for (int i = 0; i < n; i++) {
+			double start = now_ms();
+
+			sleep_ms(atof(argv[3]));
+			total += now_ms() - start;
+		}
+		printf("%.3f\n", total);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "pipe") == 0) {
+		pthread_t thread;
+		char c;
+		double start;
+
+		write_after_ms = atof(argv[2]);
+		if (pipe(pipe_fds) || pthread_create(&thread, NULL, writer, NULL))
+			return 2;
+		start = now_ms();
+		if (read(pipe_fds[0], &c, 1) != 1)
+			return 2;
+		printf("%.3f\n", now_ms() - start);
+		pthread_join(thread, NULL);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "spin") == 0) {
+		double end = now_ms() + atof(argv[2]), next = 0;
+		long calls = 0;
+
+		/* clock_gettime goes through the vDSO: no syscall but the getppid calls. */
+		for (double t = now_ms(); t < end; t = now_ms()) {
+			if (t >= next) {
+				syscall(SYS_getppid);
+				calls++;
+				next = t + 1;
+			}
+		}
+		struct timespec cpu;
+
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+		printf("%ld %.3f\n", calls, cpu.tv_sec * 1e3 + cpu.tv_nsec / 1e6);
+		return 0;
+	}
+	fprintf(stderr, "usage: %s sleeps N MS | pipe MS | spin MS\n", argv[0]);
+	return 2;
+}
