@@ -82,7 +82,7 @@ export const Metrics = {
   syscallDuration: {
     name: 'syscall.duration',
     unit: 'ns',
-    description: 'Time threads spent inside a syscall, from sys_enter to sys_exit',
+    description: 'Time threads spent inside a syscall: from sys_enter to sys_exit, or with agent.syscallTiming off-cpu only its time off the CPU',
   },
   syscallErrors: {
     name: 'syscall.errors',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Metrics } from '@stallscope/schemas';
 import { metricRows, type MetricIdentityColumns, type MetricRows, type OtelExponentialHistogramRow } from './metric-rows.js';
 import { decodeExportMetricsServiceRequest } from './otlp-decode.js';
 import {
@@ -38,7 +39,7 @@ describe('metricRows', () => {
       ScopeSchemaUrl: '',
       ServiceName: 'checkout',
       MetricName: 'syscall.duration',
-      MetricDescription: 'Time threads spent inside a syscall, from sys_enter to sys_exit',
+      MetricDescription: Metrics.syscallDuration.description,
       MetricUnit: 'ns',
       Attributes: storedMapOf({ 'stallscope.syscall.name': 'fsync', 'stallscope.wait_class': 'disk' }),
       StartTimeUnix: '1700000000.000000001',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Metrics } from '@stallscope/schemas';
 import {
   BUCKET_COUNT_MAX,
   EVENT_TIME_NS,
@@ -305,7 +306,7 @@ describe('decodeExportMetricsServiceRequest', () => {
     const metric = only(scopeMetrics.metrics);
     assert.equal(metric.name, 'syscall.duration');
     assert.equal(metric.unit, 'ns');
-    assert.equal(metric.description, 'Time threads spent inside a syscall, from sys_enter to sys_exit');
+    assert.equal(metric.description, Metrics.syscallDuration.description);
     assert.deepEqual(metric.metadata, []);
     assert.equal(metric.data.type, 'exponentialHistogram');
     if (metric.data.type !== 'exponentialHistogram') return;
