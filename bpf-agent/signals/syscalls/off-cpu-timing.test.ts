@@ -87,8 +87,9 @@ test('off-CPU timing: sleeps and a blocking pipe read take the time the program 
 
     const pipe = await runFixture(exe, ['pipe', '300']);
     const readRecords = await final(pipe.pid, readNr!);
-    const [blocked] = readRecords.filter((r) => r.sumNs > 1_000_000n);
-    assert.ok(blocked, `a read that blocked: ${JSON.stringify(readRecords, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    // The process's other reads (the dynamic loader's, of libc) may wait on a busy host too: the pipe's is by far the longest.
+    const blocked = readRecords.reduce<SyscallHistRecord | undefined>((longest, r) => (longest && longest.sumNs >= r.sumNs ? longest : r), undefined);
+    assert.ok(blocked, 'the process made reads');
     const measuredRead = Number(pipe.output);
     assert.ok(Math.abs(Number(blocked.sumNs) / 1e6 - measuredRead) <= measuredRead * 0.1, `the pipe read: ${Number(blocked.sumNs) / 1e6} ms counted, ${measuredRead} ms measured`);
     const decoded = decodeClassKey(blocked.classKey, () => undefined);
