@@ -6,20 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { syscallArchOf, syscallNumbers } from '@stallscope/schemas';
-import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import type { LoaderHandle } from '../../src/loader/loader-process.js';
 import type { LoaderRecord, SyscallHistRecord } from '../../src/loader/records.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
-const loaderPath = defaultLoaderPath();
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+const skipReason = loaderSkipReason();
 const [getppidNr] = syscallNumbers(syscallArchOf(process.arch), ['getppid']);
 
 function buildFixture(): string {

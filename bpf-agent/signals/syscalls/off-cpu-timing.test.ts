@@ -8,27 +8,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeClassKey, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
 import { agentConfigDefaults } from '../../src/config.js';
-import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import type { SyscallHistRecord } from '../../src/loader/records.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 import { loaderOptionsOf } from '../../src/signals.js';
 
-const loaderPath = defaultLoaderPath();
 const skipReason =
-  process.getuid?.() !== 0
-    ? 'needs root to load BPF programs'
-    : !existsSync(loaderPath)
-      ? `no loader at ${loaderPath}`
-      : process.arch !== 'x64'
-        ? 'off-CPU timing reads x86-64 registers (elsewhere the loader times every call)'
-        : undefined;
+  loaderSkipReason() ?? (process.arch !== 'x64' ? 'off-CPU timing reads x86-64 registers (elsewhere the loader times every call)' : undefined);
 const arch = syscallArchOf(process.arch);
 const [clockNanosleepNr] = syscallNumbers(arch, ['clock_nanosleep']);
 const [readNr] = syscallNumbers(arch, ['read']);
