@@ -70,6 +70,14 @@ struct {
 	__type(value, struct thread_state);
 } thread_state SEC(".maps");
 
+#define PF_KTHREAD 0x00200000
+
+/* A thread whose state is kept: a user thread (not the idle task, not a kernel thread), not of the loader's own process. */
+static __always_inline bool traced_thread(struct task_struct *t, __u32 exclude_tgid)
+{
+	return t->pid != 0 && !(t->flags & PF_KTHREAD) && t->tgid != exclude_tgid;
+}
+
 /* A new thread's state: task storage starts zeroed, and zero is a syscall number. */
 static __always_inline struct thread_state *thread_state_of(struct task_struct *task)
 {

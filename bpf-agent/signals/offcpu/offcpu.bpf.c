@@ -20,7 +20,6 @@
 
 #define TASK_RUNNING 0
 #define TASK_UNINTERRUPTIBLE 0x2
-#define PF_KTHREAD 0x00200000
 
 const volatile __u32 exclude_tgid = 0;
 const volatile __u32 stack_sample_every = STACK_SAMPLE_EVERY;
@@ -71,11 +70,6 @@ static __always_inline long task_state(struct task_struct *t)
 	if (bpf_core_field_exists(t->__state))
 		return BPF_CORE_READ(t, __state);
 	return BPF_CORE_READ((struct task_struct___pre_5_14 *)t, state);
-}
-
-static __always_inline bool traced(struct task_struct *t)
-{
-	return t->pid != 0 && !(t->flags & PF_KTHREAD) && t->tgid != exclude_tgid;
 }
 
 static __always_inline void count(struct task_struct *t, __u32 state, __u64 dur)
@@ -150,7 +144,7 @@ static __always_inline void wake(struct task_struct *p, __u64 now)
 	struct thread_sched *ts;
 	__u64 dur;
 
-	if (!traced(p))
+	if (!traced_thread(p, exclude_tgid))
 		return;
 	t = bpf_task_storage_get(&thread_state, p, 0, 0);
 	if (!t || !t->sched.off_ns)
@@ -181,7 +175,7 @@ int BPF_PROG(handle_sched_wakeup_new, struct task_struct *p)
 {
 	struct thread_state *t;
 
-	if (!traced(p))
+	if (!traced_thread(p, exclude_tgid))
 		return 0;
 	t = thread_state_of(p);
 	if (t)
@@ -197,7 +191,7 @@ int BPF_PROG(handle_sched_switch, bool preempt, struct task_struct *prev, struct
 	struct thread_sched *ts;
 	long state;
 
-	if (traced(prev)) {
+	if (traced_thread(prev, exclude_tgid)) {
 		t = thread_state_of(prev);
 		if (t) {
 			ts = &t->sched;
@@ -216,7 +210,7 @@ int BPF_PROG(handle_sched_switch, bool preempt, struct task_struct *prev, struct
 			count_drop(DROP_OFFCPU_MAP_FULL);
 		}
 	}
-	if (traced(next)) {
+	if (traced_thread(next, exclude_tgid)) {
 		t = bpf_task_storage_get(&thread_state, next, 0, 0);
 		ts = t ? &t->sched : NULL;
 		if (ts && ts->runnable_since_ns) {

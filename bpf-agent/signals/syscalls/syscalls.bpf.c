@@ -39,7 +39,6 @@
  * newer kernels give them S_IFREG. */
 #define ANON_INODE_FS_MAGIC 0x09041934
 #define SIGNAL_GROUP_EXIT 0x00000004
-#define PF_KTHREAD 0x00200000
 #define ENOSYS 38
 
 /* Set by the loader before load. */
@@ -368,7 +367,7 @@ int BPF_PROG(handle_syscall_switch, bool preempt, struct task_struct *prev, stru
 		t->sys.off_cpu_ns += now - t->sys.switched_out_ns;
 		t->sys.switched_out_ns = 0;
 	}
-	if (prev->tgid == exclude_tgid || (prev->flags & PF_KTHREAD) || !in_syscall(prev))
+	if (!traced_thread(prev, exclude_tgid) || !in_syscall(prev))
 		return 0;
 	t = thread_state_of(prev);
 	if (!t) {
