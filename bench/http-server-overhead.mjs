@@ -199,28 +199,27 @@ try {
   const compared = setups.slice(1);
   console.log(`${NAME}: ${rounds} rounds x ${seconds} s each, ${labels.join(', ')} alternating; agent = --target agent on Kafka, ${warmUpSeconds} s of warm-up load before each traced run`);
   console.log(`\nsaturated: wrk -t1 -c32 -d${seconds}s`);
-  const saturatedEach = (map) => setups.map(({ key }) => map(saturatedRuns[key]));
-  const saturatedVersus = (key) => compared.map((setup) => ratio(med(saturatedRuns[setup.key], key), med(saturatedRuns.untraced, key)));
-  printTable(
-    ['', ...labels, ...compared.map(({ label }) => `${label}/untraced`), 'target (traced)'],
-    [
-      ['req/s (median)', ...saturatedEach((runs) => fixed(med(runs, 'rps'), 0)), ...saturatedVersus('rps'), '>= 0.95'],
-      ['p99 ms (median)', ...saturatedEach((runs) => fixed(med(runs, 'p99Ms'), 2)), ...saturatedVersus('p99Ms'), '-'],
-      ['req/s runs', ...saturatedEach((runs) => runs.map((r) => fixed(r.rps, 0)).join(', ')), ...compared.map(() => ''), ''],
-    ],
-  );
+  /** One table's columns: a figure of each set-up's runs, then each compared set-up's median over untraced's. */
+  const columnsOf = (runsOf) => ({
+    each: (map) => setups.map(({ key }) => map(runsOf[key])),
+    versus: (key) => compared.map((setup) => ratio(med(runsOf[setup.key], key), med(runsOf.untraced, key))),
+    blank: compared.map(() => ''),
+  });
+  const headers = ['', ...labels, ...compared.map(({ label }) => `${label}/untraced`), 'target (traced)'];
+  const saturatedColumns = columnsOf(saturatedRuns);
+  printTable(headers, [
+    ['req/s (median)', ...saturatedColumns.each((runs) => fixed(med(runs, 'rps'), 0)), ...saturatedColumns.versus('rps'), '>= 0.95'],
+    ['p99 ms (median)', ...saturatedColumns.each((runs) => fixed(med(runs, 'p99Ms'), 2)), ...saturatedColumns.versus('p99Ms'), '-'],
+    ['req/s runs', ...saturatedColumns.each((runs) => runs.map((r) => fixed(r.rps, 0)).join(', ')), ...saturatedColumns.blank, ''],
+  ]);
   console.log(`\nfixed rate: ${rate} req/s (${rateFraction} x the untraced maximum), goload, latency from each request's due time`);
-  const versus = (key) => compared.map((setup) => ratio(med(rateRuns[setup.key], key), med(rateRuns.untraced, key)));
-  const each = (map) => setups.map(({ key }) => map(rateRuns[key]));
-  printTable(
-    ['', ...labels, ...compared.map(({ label }) => `${label}/untraced`), 'target (traced)'],
-    [
-      ['p99 ms (median)', ...each((runs) => fixed(med(runs, 'p99Ms'), 2)), ...versus('p99Ms'), '<= 1.05'],
-      ['p50 ms (median)', ...each((runs) => fixed(med(runs, 'p50Ms'), 2)), ...versus('p50Ms'), '-'],
-      ['p99 runs', ...each((runs) => runs.map((r) => r.p99Ms).join(', ')), ...compared.map(() => ''), ''],
-      ['errors', ...each((runs) => runs.reduce((sum, r) => sum + r.errors, 0)), ...compared.map(() => ''), ''],
-    ],
-  );
+  const { each, versus, blank } = columnsOf(rateRuns);
+  printTable(headers, [
+    ['p99 ms (median)', ...each((runs) => fixed(med(runs, 'p99Ms'), 2)), ...versus('p99Ms'), '<= 1.05'],
+    ['p50 ms (median)', ...each((runs) => fixed(med(runs, 'p50Ms'), 2)), ...versus('p50Ms'), '-'],
+    ['p99 runs', ...each((runs) => runs.map((r) => r.p99Ms).join(', ')), ...blank, ''],
+    ['errors', ...each((runs) => runs.reduce((sum, r) => sum + r.errors, 0)), ...blank, ''],
+  ]);
   const agentCore = median(agentCores);
   const per100k = (cores) => (cores / serverSyscallsPerS) * 1e5 * 100;
   console.log(`\nadded CPU at ${rate} req/s: server ${fixed(serverSyscallsPerS, 0)} syscalls/s (our histogram, its pid), host ${fixed(hostSyscallsPerS, 0)} traced syscalls/s (handle_sys_exit runs)`);
