@@ -17,7 +17,7 @@
 
 /* The syscall in flight (syscalls signal). */
 struct syscall_start {
-	__u64 start_ns;           /* 0 = none in flight (every-call timing) */
+	__u64 start_ns;           /* 0 = none in flight (every-call timing; off-CPU timing: a sync call's entry) */
 	__u64 run_queue_ns;       /* the thread's run-queue total at entry (off-CPU timing: at its first switch-out) */
 	__u64 switched_out_ns;    /* off-CPU timing: when it left the CPU inside the call; 0 = on a CPU */
 	__u64 off_cpu_ns;         /* off-CPU timing: the call's time off the CPU so far */

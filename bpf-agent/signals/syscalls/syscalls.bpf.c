@@ -4,13 +4,17 @@
  * kept in the kernel and read by the loader every interval, plus one ring buffer
  * event for each syscall slower than slow_threshold_ns.
  *
- * A call's time is, by default, from its entry to its exit (every-call
- * timing: two clock reads per call). With off_cpu_timing it is only the time
- * the call spent off the CPU, asleep or waiting on a run queue: sched_switch
+ * A call's time is, with every-call timing, from its entry to its exit (two
+ * clock reads per call). With off_cpu_timing (the agent's default) it is only
+ * the time the call spent off the CPU, asleep or waiting on a run queue: sched_switch
  * notes when a thread inside a syscall leaves the CPU and adds the time until
  * it runs again, and sys_exit takes the call's number and arguments from its
  * registers. No program runs at sys_enter, and a call that stays on the CPU
- * reads no clock.
+ * reads no clock. The sync calls (fsync and its kin) are the exception: they
+ * write dirty pages out on the caller's CPU while the caller waits for its
+ * disk, so each has a program on its own syscall tracepoint that notes its
+ * entry, and it is timed whole. A tracepoint of one syscall costs every other
+ * call only a bit test.
  *
  * The class of a call comes from its context, not its name alone: the kind of
  * its fd's target for fd-taking calls, the user stack for calls such as futex
@@ -375,11 +379,44 @@ int BPF_PROG(handle_syscall_switch, bool preempt, struct task_struct *prev, stru
 		return 0;
 	}
 	/* The call's first time off the CPU: its run-queue time is counted from here. */
-	if (!t->sys.off_cpu_ns)
+	if (!t->sys.off_cpu_ns && !t->sys.switched_out_ns)
 		t->sys.run_queue_ns = t->sched.run_queue_total_ns;
+	/* Its last switch back onto a CPU went unseen (see handle_sys_exit): that wait ends now. */
+	if (t->sys.switched_out_ns)
+		t->sys.off_cpu_ns += now - t->sys.switched_out_ns;
 	t->sys.switched_out_ns = now;
 	return 0;
 }
+
+/* Off-CPU timing only: a sync call's entry, so that its time on the CPU counts too. */
+static __always_inline int note_sync_entry(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct thread_state *t;
+
+	if (!traced_thread(task, exclude_tgid))
+		return 0;
+	t = thread_state_of(task);
+	if (!t) {
+		count_drop(DROP_START_MAP_FULL);
+		return 0;
+	}
+	t->sys.start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_fsync")
+int handle_fsync_entry(void *ctx) { return note_sync_entry(); }
+SEC("tracepoint/syscalls/sys_enter_fdatasync")
+int handle_fdatasync_entry(void *ctx) { return note_sync_entry(); }
+SEC("tracepoint/syscalls/sys_enter_sync_file_range")
+int handle_sync_file_range_entry(void *ctx) { return note_sync_entry(); }
+SEC("tracepoint/syscalls/sys_enter_syncfs")
+int handle_syncfs_entry(void *ctx) { return note_sync_entry(); }
+SEC("tracepoint/syscalls/sys_enter_sync")
+int handle_sync_entry(void *ctx) { return note_sync_entry(); }
+SEC("tracepoint/syscalls/sys_enter_msync")
+int handle_msync_entry(void *ctx) { return note_sync_entry(); }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
@@ -440,15 +477,29 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		s = &t->sys;
 		nr = saved_syscall_nr(regs);
 		if (nr < 0) {
+			s->start_ns = 0;
+			s->switched_out_ns = 0;
 			s->off_cpu_ns = 0;
 			return 0;
+		}
+		/*
+		 * A thread can run again with no sched_switch naming it as next:
+		 * on this kernel ~1 switch-out in 3,000 of a thread sleeping in
+		 * futex had no matching switch-in, for bpftrace on the same
+		 * tracepoint too. Such a wait ends here, at the latest.
+		 */
+		if (s->switched_out_ns) {
+			s->off_cpu_ns += bpf_ktime_get_ns() - s->switched_out_ns;
+			s->switched_out_ns = 0;
 		}
 		s->syscall_nr = nr;
 		s->args[0] = PT_REGS_PARM1_SYSCALL(regs);
 		s->args[1] = PT_REGS_PARM2_SYSCALL(regs);
 		s->args[2] = PT_REGS_PARM3_SYSCALL(regs);
 		s->args[3] = PT_REGS_PARM4_SYSCALL(regs);
-		dur = s->off_cpu_ns;
+		/* A sync call noted at its entry is timed whole; any other call by its time off the CPU. */
+		dur = s->start_ns ? bpf_ktime_get_ns() - s->start_ns : s->off_cpu_ns;
+		s->start_ns = 0;
 		s->off_cpu_ns = 0;
 	} else {
 		t = bpf_task_storage_get(&thread_state, task, 0, 0);

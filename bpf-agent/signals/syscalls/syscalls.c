@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The syscalls signal's loader part: configure, load, snapshot, stack verdicts. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -26,6 +28,41 @@ static int on_slow_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* libbpf finds a tracepoint's id in tracefs: where neither mount shows it, its program cannot attach. */
+static bool tracepoint_found(const char *section)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
+	const char *name = section + strlen("tracepoint/");
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/id", roots[i], name);
+		if (!access(path, R_OK))
+			return true;
+	}
+	return false;
+}
+
+/* The sync calls' entry programs: under off-CPU timing, where their tracepoints are found. */
+static void choose_sync_entries(void)
+{
+	struct bpf_program *prog;
+	int missing = 0;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (strncmp(bpf_program__section_name(prog), "tracepoint/syscalls/", strlen("tracepoint/syscalls/")))
+			continue;
+		if (opt.off_cpu_timing && tracepoint_found(bpf_program__section_name(prog)))
+			continue;
+		bpf_program__set_autoload(prog, false);
+		missing += opt.off_cpu_timing;
+	}
+	if (missing)
+		LOG("fsync and the other sync calls are timed off the CPU only: %d of their syscall tracepoints "
+		    "are not in tracefs (not mounted, or a kernel without CONFIG_FTRACE_SYSCALLS)", missing);
+}
+
 static int start(struct ring_buffer **rb)
 {
 	keys = calloc(opt.max_hist_entries, sizeof(*keys));
@@ -43,6 +80,7 @@ static int start(struct ring_buffer **rb)
 	skel->rodata->off_cpu_timing = opt.off_cpu_timing;
 	/* One way of timing runs: a program at every call's entry, or one at every switch. */
 	bpf_program__set_autoload(opt.off_cpu_timing ? skel->progs.handle_sys_enter : skel->progs.handle_syscall_switch, false);
+	choose_sync_entries();
 	memcpy((void *)skel->rodata->syscall_classify, opt.syscall_classify, sizeof(opt.syscall_classify));
 	bpf_map__set_max_entries(skel->maps.syscall_hist, opt.max_hist_entries);
 	bpf_map__set_max_entries(skel->maps.slow_events, opt.ringbuf_bytes);

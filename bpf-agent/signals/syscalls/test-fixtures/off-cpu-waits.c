@@ -6,6 +6,9 @@
 //   spin MS       MS ms of wall time spinning in user mode, with a getppid
 //                 every 1 ms of it: the number of getppid calls and the ms
 //                 it had a CPU (less than MS when it shared one)
+//   fsync N KIB FILE  N writes of KIB KiB to FILE, each followed by an fsync:
+//                 the ms in fsync, and the ms of them the thread was on a CPU
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,14 @@ static void sleep_ms(double ms)
 	struct timespec ts = { .tv_sec = (time_t)(ms / 1e3), .tv_nsec = (long)((ms - (time_t)(ms / 1e3) * 1e3) * 1e6) };
 
 	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static int pipe_fds[2];
@@ -89,6 +100,28 @@ int main(int argc, char **argv)
 		printf("%ld %.3f\n", calls, cpu.tv_sec * 1e3 + cpu.tv_nsec / 1e6);
 		return 0;
 	}
-	fprintf(stderr, "usage: %s sleeps N MS | pipe MS | spin MS\n", argv[0]);
+	if (argc == 5 && strcmp(argv[1], "fsync") == 0) {
+		int n = atoi(argv[2]), fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		size_t size = (size_t)atoi(argv[3]) * 1024;
+		char *block = malloc(size);
+		double wall = 0, cpu = 0;
+
+		if (fd < 0 || !block)
+			return 2;
+		memset(block, 'x', size);
+		for (int i = 0; i < n; i++) {
+			if (write(fd, block, size) != (ssize_t)size)
+				return 2;
+			double cpu_start = thread_cpu_ms(), start = now_ms();
+
+			if (fsync(fd))
+				return 2;
+			wall += now_ms() - start;
+			cpu += thread_cpu_ms() - cpu_start;
+		}
+		printf("%.3f %.3f\n", wall, cpu);
+		return 0;
+	}
+	fprintf(stderr, "usage: %s sleeps N MS | pipe MS | spin MS | fsync N KIB FILE\n", argv[0]);
 	return 2;
 }
