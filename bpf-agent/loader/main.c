@@ -35,6 +35,10 @@ struct loader_options opt = {
 	.tcp_events_per_sec = TCP_EVENTS_PER_SEC,
 	.go_park_stack_every = GO_PARK_STACK_EVERY,
 	.profile_hz = PROFILE_SAMPLE_HZ,
+#if defined(__x86_64__)
+	/* Off-CPU timing reads x86-64's saved registers; elsewhere every call is timed. */
+	.off_cpu_timing = 1,
+#endif
 };
 
 /* Started, and their rings read, in this order: process events first, so a
@@ -55,7 +59,7 @@ static const char usage[] =
 	"  --interval-ms N          snapshot interval (default 1000)\n"
 	"  --slow-threshold-ns N    send syscalls at least this slow as events (default 10000000)\n"
 	"  --slow-events-for-idle   also send slow events for idle waits\n"
-	"  --syscall-timing MODE    every-call (entry to exit, default) or off-cpu (only the time off the CPU; x86-64)\n"
+	"  --syscall-timing MODE    off-cpu (time off the CPU, sync calls whole; default on x86-64) or every-call\n"
 	"  --stack-min-ns N         class stack-dependent calls by stack from this duration (default 10000)\n"
 	"  --offcpu-stack-every N   off-CPU stacks for 1 in N short sleeps (default 16)\n"
 	"  --fd-class-min-ns N      class fd-taking calls by their fd from this duration (default 2000)\n"

@@ -11,12 +11,14 @@ export const agentConfigSchema = Type.Object(
     /** Idle waits (epoll_wait, nanosleep, a Go runtime's parked threads...) are slow by design; spans for them only on request. */
     slowSpansForIdleSyscalls: Type.Boolean(),
     /**
-     * What a syscall's time is. `every-call`: from its entry to its exit, on
-     * the CPU or off it (two clock reads on every call of the host).
-     * `off-cpu`: only the time it spent off the CPU, asleep or waiting to run
-     * again; a call that never left the CPU counts with no time, and costs
-     * about half as much to trace (no program at its entry, no clock read).
-     * x86-64 only; elsewhere every call is timed.
+     * What a syscall's time is. `off-cpu`: the time it spent off the CPU,
+     * asleep or waiting to run again, and the sync calls (fsync and its kin,
+     * which write pages out on the caller's CPU) from entry to exit; another
+     * call that never left the CPU counts with no time. It costs about half
+     * of `every-call` (no program at most calls' entry, no clock read on a
+     * call that stayed on the CPU). x86-64 only; elsewhere every call is
+     * timed. `every-call`: every call from its entry to its exit, on the CPU
+     * or off it (two clock reads on every call of the host).
      */
     syscallTiming: Type.Union([Type.Literal('every-call'), Type.Literal('off-cpu')]),
     /**
@@ -159,7 +161,7 @@ export const agentConfigDefaults: AgentConfig = {
   intervalMs: 5000,
   slowSyscallThresholdMs: 10,
   slowSpansForIdleSyscalls: false,
-  syscallTiming: 'every-call',
+  syscallTiming: 'off-cpu',
   stackMinUs: 10,
   fdClassMinUs: 2,
   offCpuStacksPerService: 20,

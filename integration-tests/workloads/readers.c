@@ -1,6 +1,7 @@
 // Four threads block in read(2) on four kinds of fd for the given time: a
 // socket, a pipe and an eventfd (an anonymous inode), each fed every FEED_MS by
-// a writer thread, and a regular file read in full again and again. Each
+// a writer thread, and a regular file read from its disk again and again (its
+// cached pages dropped before each read, so that the read waits). Each
 // reader times its own reads; one JSON line of measured nanoseconds goes to
 // stdout.
 // usage: readers DURATION_MS FILE
@@ -73,6 +74,7 @@ static void *file_reader(void *arg)
 	char buf[65536];
 
 	while (now_ns() < deadline_ns) {
+		posix_fadvise(file_fd, 0, 0, POSIX_FADV_DONTNEED);
 		int64_t start = now_ns();
 		ssize_t n = pread(file_fd, buf, sizeof(buf), 0);
 
@@ -81,6 +83,7 @@ static void *file_reader(void *arg)
 			exit(1);
 		/* read(2), not only pread: both are classed by the fd's target. */
 		lseek(file_fd, 0, SEEK_SET);
+		posix_fadvise(file_fd, 0, 0, POSIX_FADV_DONTNEED);
 		start = now_ns();
 		if (read(file_fd, buf, sizeof(buf)) < 0)
 			exit(1);

@@ -82,7 +82,7 @@ export const Metrics = {
   syscallDuration: {
     name: 'syscall.duration',
     unit: 'ns',
-    description: 'Time threads spent inside a syscall: from sys_enter to sys_exit, or with agent.syscallTiming off-cpu only its time off the CPU',
+    description: 'Time threads spent blocked inside a syscall: its time off the CPU (sync calls such as fsync from entry to exit), or with agent.syscallTiming every-call from sys_enter to sys_exit',
   },
   syscallErrors: {
     name: 'syscall.errors',

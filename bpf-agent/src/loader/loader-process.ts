@@ -12,7 +12,7 @@ export interface LoaderOptions {
   intervalMs: number;
   slowThresholdNs: bigint;
   slowEventsForIdle: boolean;
-  /** Entry to exit, or only the time off the CPU (the loader's default, every-call, when unset). */
+  /** Only the time off the CPU (sync calls whole), or entry to exit; unset: the loader's default, off-cpu on x86-64. */
   syscallTiming?: 'every-call' | 'off-cpu';
   /** Calls classed by their user stack take it when they blocked at least this long. */
   stackMinNs: bigint;
