@@ -1,0 +1,3 @@
+module stallscope.dev/bench/blockserver
+
+go 1.22
