@@ -359,6 +359,13 @@ static __always_inline long saved_syscall_nr(struct pt_regs *regs)
 #endif
 }
 
+/* Off-CPU timing only: the thread's wait off the CPU inside its call ends at now, and its time goes to the call. */
+static __always_inline void end_off_cpu_wait(struct syscall_start *s, __u64 now)
+{
+	s->off_cpu_ns += now - s->switched_out_ns;
+	s->switched_out_ns = 0;
+}
+
 /* Off-CPU timing only: a thread inside a syscall leaves the CPU, another runs again. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_syscall_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
@@ -367,10 +374,8 @@ int BPF_PROG(handle_syscall_switch, bool preempt, struct task_struct *prev, stru
 	struct thread_state *t;
 
 	t = bpf_task_storage_get(&thread_state, next, 0, 0);
-	if (t && t->sys.switched_out_ns) {
-		t->sys.off_cpu_ns += now - t->sys.switched_out_ns;
-		t->sys.switched_out_ns = 0;
-	}
+	if (t && t->sys.switched_out_ns)
+		end_off_cpu_wait(&t->sys, now);
 	if (!traced_thread(prev, exclude_tgid) || !in_syscall(prev))
 		return 0;
 	t = thread_state_of(prev);
@@ -378,12 +383,15 @@ int BPF_PROG(handle_syscall_switch, bool preempt, struct task_struct *prev, stru
 		count_drop(DROP_START_MAP_FULL);
 		return 0;
 	}
-	/* The call's first time off the CPU: its run-queue time is counted from here. */
-	if (!t->sys.off_cpu_ns && !t->sys.switched_out_ns)
-		t->sys.run_queue_ns = t->sched.run_queue_total_ns;
-	/* Its last switch back onto a CPU went unseen (see handle_sys_exit): that wait ends now. */
+	/*
+	 * A switch-out with no switch-in seen since (see handle_sys_exit): that
+	 * wait ends now. Else, at the call's first time off the CPU, its
+	 * run-queue time starts to count.
+	 */
 	if (t->sys.switched_out_ns)
-		t->sys.off_cpu_ns += now - t->sys.switched_out_ns;
+		end_off_cpu_wait(&t->sys, now);
+	else if (!t->sys.off_cpu_ns)
+		t->sys.run_queue_ns = t->sched.run_queue_total_ns;
 	t->sys.switched_out_ns = now;
 	return 0;
 }
@@ -488,10 +496,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		 * matching switch-in, for bpftrace on the same tracepoint too.
 		 * Such a wait ends here, at the latest.
 		 */
-		if (s->switched_out_ns) {
-			s->off_cpu_ns += bpf_ktime_get_ns() - s->switched_out_ns;
-			s->switched_out_ns = 0;
-		}
+		if (s->switched_out_ns)
+			end_off_cpu_wait(s, bpf_ktime_get_ns());
 		s->syscall_nr = nr;
 		s->args[0] = PT_REGS_PARM1_SYSCALL(regs);
 		s->args[1] = PT_REGS_PARM2_SYSCALL(regs);
