@@ -65,7 +65,8 @@ async function runFixture(exe: string, args: string[], prefix: string[] = []): P
   const child = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  // 'close', not 'exit': the child can exit before its last output is read.
+  const [code] = (await once(child, 'close')) as [number | null];
   assert.equal(code, 0, `${args.join(' ')} exited with ${code}`);
   return { pid: child.pid!, output: output.trim() };
 }
