@@ -68,7 +68,8 @@ async function runNode(script: string, args: string[], netns?: string): Promise<
   const child = spawn(command[0], command[1], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
+  // 'close', not 'exit': the child can exit before its last output is read.
+  const [code] = (await once(child, 'close')) as [number];
   return { pid: child.pid!, code, stdout };
 }
 
