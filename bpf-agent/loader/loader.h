@@ -44,6 +44,8 @@ void add_drops(struct bpf_map *map, __u64 drops[DROP_REASON_COUNT]);
 int attach_all(struct bpf_object_skeleton *s);
 /* Polls `map`'s events with the loader's one ring buffer, made by the first signal that has events. */
 int add_ring_buffer(struct ring_buffer **rb, struct bpf_map *map, ring_buffer_sample_fn on_event);
+/* 1 when tracefs, mounted at either of its places, has this path under events/ ("syscalls/sys_enter_fsync/id"). */
+int tracefs_has(const char *event_path);
 /* 1 when no process has this pid any more. */
 int process_gone(__u32 tgid);
 

@@ -440,9 +440,23 @@ static void on_signal(int sig)
  * tracefs nor debugfs at boot (no systemd mount unit, a minimal VM) would
  * leave every signal on a classic tracepoint off, so the loader mounts it.
  */
+int tracefs_has(const char *event_path)
+{
+	static const char *const events[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", events[i], event_path);
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void ensure_tracefs(void)
 {
-	if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+	if (tracefs_has(""))
 		return;
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
 		LOG("tracefs is not mounted and mounting it on /sys/kernel/tracing failed (%s): signals on tracepoints stay off",

@@ -28,20 +28,13 @@ static int on_slow_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* libbpf finds a tracepoint's id in tracefs: where neither mount shows it, its program cannot attach. */
+/* libbpf finds a tracepoint's id in tracefs: where it shows none, the program cannot attach. */
 static bool tracepoint_found(const char *section)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
-	const char *name = section + strlen("tracepoint/");
-	char path[256];
-	size_t i;
+	char id_path[256];
 
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s/id", roots[i], name);
-		if (!access(path, R_OK))
-			return true;
-	}
-	return false;
+	snprintf(id_path, sizeof(id_path), "%s/id", section + strlen("tracepoint/"));
+	return tracefs_has(id_path);
 }
 
 /* The sync calls' entry programs: under off-CPU timing, where their tracepoints are found. */
