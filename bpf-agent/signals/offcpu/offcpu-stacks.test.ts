@@ -6,16 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogAttr, OFFCPU_STACK_EVENT } from '@stallscope/schemas';
-import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import type { LoaderRecord } from '../../src/loader/records.js';
 import { SymbolizeBudget, Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
 import { OffCpuStacks, offCpuStackLogRecords, type FoldedStackTime } from './offcpu-stacks.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const names = new Map([
   [0x10n, 'main'],
@@ -72,9 +71,7 @@ test('after a reset, stack ids no longer resolve to the old addresses', () => {
   assert.equal(stacks.endInterval(() => 'x')[0]!.folded, '[unknown user stack]');
 });
 
-const loaderPath = defaultLoaderPath();
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+const skipReason = loaderSkipReason();
 
 /** Runs pipe-sleeper with `args` under the offcpu signal: its folded stacks and the time it measured in read(2). */
 async function foldPipeSleeper(args: string[]): Promise<{ folded: FoldedStackTime[]; readNs: number }> {

@@ -3,16 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CPU_STACK_EVENT, CpuStackLogAttr } from '@stallscope/schemas';
-import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import type { LoaderRecord } from '../../src/loader/records.js';
 import { SymbolizeBudget, Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
 import { CpuStacks, OTHER_STACKS, cpuStackLogRecords, type FoldedCpuStack } from './cpu-stacks.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const names = new Map([
   [0x10n, 'main'],
@@ -72,9 +71,7 @@ test('after a reset, stack ids no longer resolve to the old addresses', () => {
   assert.equal(stacks.endInterval(() => 'x')[0]!.folded, '[unknown user stack]');
 });
 
-const loaderPath = defaultLoaderPath();
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+const skipReason = loaderSkipReason();
 const SAMPLE_HZ = 997;
 
 test('a program burning CPU about 3:1 in two functions: its sampled stacks name both, in the ratio of the CPU time each took', { skip: skipReason, timeout: 90_000 }, async (t) => {

@@ -3,16 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricAttr, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
-import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import type { LoaderRecord, SyscallErrorsRecord } from '../../src/loader/records.js';
 import { ErrorCounts, errorResourceMetrics } from './error-counts.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const errors = (tgid: number, errno: number, count: number): SyscallErrorsRecord => ({
   type: 'syscall-errors',
@@ -51,9 +50,7 @@ test('error counts become a monotonic delta sum named by errno and its class', (
   });
 });
 
-const loaderPath = defaultLoaderPath();
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+const skipReason = loaderSkipReason();
 
 test('the kernel counts every failed call of a fast EAGAIN storm', { skip: skipReason, timeout: 30_000 }, async () => {
   const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-eagain-')), 'eagain-storm');

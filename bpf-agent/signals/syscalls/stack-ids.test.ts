@@ -11,20 +11,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLASS_KEY_PENDING_STACK, kernelClassifyCode, stackVerdictClassKey, syscallArchOf, syscallNumbers } from '@stallscope/schemas';
-import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import type { LoaderHandle } from '../../src/loader/loader-process.js';
 import type { SyscallHistRecord } from '../../src/loader/records.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
-const loaderPath = defaultLoaderPath();
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+const skipReason = loaderSkipReason();
 const [futexNr] = syscallNumbers(syscallArchOf(process.arch), ['futex']);
 /** Buckets of calls over 16,384 ns (records.ts): above the 10 us stack threshold, so classed by their stack. */
 const FIRST_STACK_BUCKET = 15;

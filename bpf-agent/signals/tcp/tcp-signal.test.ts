@@ -6,20 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
 import { MetricAttr, TCP_CONNECTION_EVENT, TcpConnectionFlag, TcpLogAttr, type TcpCountKind } from '@stallscope/schemas';
-import { defaultLoaderPath } from '../../src/loader/default-loader-path.js';
 import type { LoaderHandle } from '../../src/loader/loader-process.js';
 import type { LoaderRecord, TcpConnectHistRecord, TcpConnectionRecord, TcpCountRecord } from '../../src/loader/records.js';
 import { ProcessRegistry } from '../../src/process/process-registry.js';
 import { createTcpSignal } from './tcp-signal.js';
-import { spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
+import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
-const loaderPath = defaultLoaderPath();
 const commandMissing = (name: string) => {
   try {
     execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
@@ -28,8 +25,7 @@ const commandMissing = (name: string) => {
     return true;
   }
 };
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root to load BPF programs' : !existsSync(loaderPath) ? `no loader at ${loaderPath}` : undefined;
+const skipReason = loaderSkipReason();
 const netnsSkipReason =
   skipReason ?? (commandMissing('ip') ? 'no ip (iproute2) for network namespaces' : commandMissing('nft') ? 'no nft (nftables; scripts/setup.sh --for-tests installs it)' : undefined);
 
