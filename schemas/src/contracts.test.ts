@@ -31,6 +31,10 @@ test('syscall tables name both architectures', () => {
   assert.equal(syscallName('arm64', 63), 'read');
   assert.equal(syscallName('x86_64', 9999), 'syscall_9999');
   assert.deepEqual(syscallNumbers('x86_64', ['read', 'write']), [0, 1]);
+  // In the order named, as callers destructure them: not the table's order.
+  assert.deepEqual(syscallNumbers('x86_64', ['futex', 'read']), [202, 0]);
+  assert.deepEqual(syscallNumbers('arm64', ['futex', 'read']), [98, 63]);
+  assert.throws(() => syscallNumbers('arm64', ['epoll_wait']), /no syscall named epoll_wait on arm64/);
 });
 
 test('syscall-name defaults, used only when no stack or fd target decides the class', () => {

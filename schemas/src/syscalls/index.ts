@@ -24,7 +24,12 @@ export function syscallName(arch: SyscallArch, nr: number): string {
   return tables[arch].get(nr) ?? `syscall_${nr}`;
 }
 
+/** The numbers of these syscalls, in the order named; a name the architecture lacks is an error. */
 export function syscallNumbers(arch: SyscallArch, names: Iterable<string>): number[] {
-  const wanted = new Set(names);
-  return [...tables[arch]].filter(([, name]) => wanted.has(name)).map(([nr]) => nr);
+  const numberOf = new Map([...tables[arch]].map(([nr, name]) => [name, nr]));
+  return [...names].map((name) => {
+    const nr = numberOf.get(name);
+    if (nr === undefined) throw new Error(`no syscall named ${name} on ${arch}`);
+    return nr;
+  });
 }
