@@ -2,7 +2,8 @@
 // runs of getppid calls, which the kernel counts in the thread's own storage
 // before they reach the histogram map (thread-state.bpf.h). Every call must
 // still be counted, exactly, and soon, under either syscall timing (off-CPU
-// timing ages runs in jiffies, not by the clock).
+// timing ages runs in jiffies, not by the clock); and the calls of threads on
+// every CPU, which reach the shared histogram map at once, each once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,11 +18,11 @@ import type { LoaderRecord, SyscallHistRecord } from '../../src/loader/records.j
 import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
 
 const skipReason = loaderSkipReason();
-const [getppidNr] = syscallNumbers(syscallArchOf(process.arch), ['getppid']);
+const [getppidNr, getpidNr] = syscallNumbers(syscallArchOf(process.arch), ['getppid', 'getpid']);
 
 function buildFixture(): string {
   const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-runs-')), 'getppid-runs');
-  execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'getppid-runs.c')]);
+  execFileSync('cc', ['-O2', '-pthread', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'getppid-runs.c')]);
   return exe;
 }
 
@@ -51,22 +52,21 @@ async function startLoader(syscallTiming: Timing): Promise<{ loader: LoaderHandl
   return { loader, snapshots };
 }
 
-/** getppid calls of tgid in one snapshot (cumulative counts, summed over buckets and classes). */
-const getppidCount = (snapshot: SyscallHistRecord[] | undefined, tgid: number) =>
-  (snapshot ?? [])
-    .filter((r) => r.tgid === tgid && r.syscallNr === getppidNr)
-    .reduce((sum, r) => sum + r.count, 0n);
+/** Calls of one syscall by tgid in one snapshot (cumulative counts, summed over buckets and classes). */
+const callCount = (snapshot: SyscallHistRecord[] | undefined, tgid: number, syscallNr: number) =>
+  (snapshot ?? []).filter((r) => r.tgid === tgid && r.syscallNr === syscallNr).reduce((sum, r) => sum + r.count, 0n);
+const getppidCount = (snapshot: SyscallHistRecord[] | undefined, tgid: number) => callCount(snapshot, tgid, getppidNr!);
 
 /**
  * The last count of tgid, once the loader has read it after the process ended
  * (it then deletes the process's entries): cumulative counts only grow, so
  * the largest is the last.
  */
-async function finalCount(snapshots: SyscallHistRecord[][], tgid: number): Promise<bigint> {
+async function finalCount(snapshots: SyscallHistRecord[][], tgid: number, syscallNr = getppidNr!): Promise<bigint> {
   const endedAt = snapshots.length;
   while (snapshots.length < endedAt + 2) await sleep(20);
   return snapshots.reduce((max, snapshot) => {
-    const count = getppidCount(snapshot, tgid);
+    const count = callCount(snapshot, tgid, syscallNr);
     return count > max ? count : max;
   }, 0n);
 }
@@ -107,6 +107,25 @@ for (const timing of timings) {
       const growing = counts.filter((count, i) => i > 0 && count > counts[i - 1]!).length;
       assert.ok(growing >= 3, `the cumulative count grew from snapshot to snapshot while the calls went on: ${counts.join(', ')}`);
       assert.equal(await finalCount(snapshots, child.pid!), BigInt(output.trim()), 'every call the program made');
+    } finally {
+      await loader.stop();
+    }
+  });
+
+  test(`${timing} timing: the calls of threads on every CPU, counted into the same map entries at once, are each counted once`, { skip: skipReason, timeout: 60_000 }, async () => {
+    const exe = buildFixture();
+    const { loader, snapshots } = await startLoader(timing);
+    try {
+      // More threads than CPUs, so that each CPU counts some of the calls; getppid and getpid in turn, so none is in a run.
+      const threads = 4;
+      const n = 100_000;
+      const child = spawn(exe, ['alternating', String(threads), String(n)], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const [code] = (await once(child, 'close')) as [number | null];
+      assert.equal(code, 0, 'the fixture ran its threads to the end');
+      assert.equal(await finalCount(snapshots, child.pid!), BigInt(threads * n), 'every getppid call of every thread');
+      // The C library's start may make a getpid call of its own.
+      const getpids = await finalCount(snapshots, child.pid!, getpidNr!);
+      assert.ok(getpids >= BigInt(threads * n) && getpids <= BigInt(threads * n + 2), `every getpid call of every thread: ${getpids}`);
     } finally {
       await loader.stop();
     }
