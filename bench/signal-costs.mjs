@@ -6,6 +6,8 @@
 // some signals cost), and each agent first runs under the same load for a
 // warm-up (its start names the host's binaries once, in its first two 5 s
 // intervals: not its steady cost).
+// Two more set-ups are no agent at all but empty BPF programs on the hooks it
+// uses (bench/empty-*.bpf.c): the floor any tracer of those events pays here.
 // The set-ups run in a different order each round.
 // Per set-up: req/s and p99 against its untraced partner (median of the
 // rounds), the agent's CPU (launcher + loader, user+system, % of one core) and
@@ -13,6 +15,7 @@
 // usage: node bench/signal-costs.mjs [rounds=3] [seconds-per-run=8] [warm-up-seconds=12]   (root)
 import { agentConfigDefaults } from '@stallscope/bpf-agent';
 import {
+  buildProbes,
   createProgress,
   fixed,
   hasCommand,
@@ -24,6 +27,7 @@ import {
   startAgent,
   startGoServer,
   startKafkaBroker,
+  startTracer,
   withBpfStats,
   wrkSaturated,
 } from './lib/kit.mjs';
@@ -47,7 +51,10 @@ const envOfSignals = (enabled) => Object.fromEntries(signalNames.map((name) => [
 const setups = [
   ...signalNames.map((only) => ({ name: `${only} only`, env: envOfSignals((name) => name === only) })),
   { name: 'every default signal', env: envOfSignals((name) => agentConfigDefaults.signals[name]) },
+  { name: 'floor: empty sys_exit program', probes: buildProbes('empty-sys-exit-probe') },
+  { name: 'floor: empty programs on the default signals\' per-event hooks', probes: buildProbes('empty-default-hooks') },
 ];
+const everyDefaultSignal = setups.find((setup) => setup.name === 'every default signal');
 
 createProgress(NAME).update(0, 'building the Go server, starting a Kafka broker');
 const server = await startGoServer();
@@ -55,6 +62,7 @@ const broker = await startKafkaBroker();
 const saturated = (forSeconds = seconds) => wrkSaturated(server.url, forSeconds);
 
 async function runSetup(setup) {
+  if (setup.probes) return runProbes(setup.probes);
   const agent = await startAgent(broker.brokers, setup.env);
   try {
     await saturated(warmUpSeconds);
@@ -62,6 +70,16 @@ async function runSetup(setup) {
     return { ...result, agentCore: agentCpuS / elapsedS, rssMb: memory.rssMb, programs, elapsedS };
   } finally {
     await agent.stop();
+  }
+}
+
+/** Empty programs attached: no agent process, so no agent CPU or memory. */
+async function runProbes(probes) {
+  const tracer = await startTracer(probes.loader, [probes.object], { ready: /attached/ });
+  try {
+    return { ...(await saturated()), agentCore: NaN, rssMb: NaN };
+  } finally {
+    await tracer.stop();
   }
 }
 
@@ -83,7 +101,7 @@ try {
   }
   // bpf_stats adds its own clock reads to every program run: only in this extra run.
   steps.update(step, 'every default signal once more, with kernel.bpf_stats_enabled=1');
-  const accounted = await withBpfStats(() => runSetup(setups.at(-1)));
+  const accounted = await withBpfStats(() => runSetup(everyDefaultSignal));
   steps.finish();
 
   const med = (name, key) => median(runs.get(name).map((r) => r[key]));

@@ -1,7 +1,9 @@
 // What raw_syscalls tracing costs a traced process: ns per syscall for a tight
-// getppid loop, untraced and under seven tracers, alternating within each round
+// getppid loop, untraced and under eight tracers, alternating within each round
 // (baseline and subjects in the same run; ratios, since machines are noisy):
 //   floor      two tp_btf programs on sys_enter/sys_exit that return at once
+//   sys_exit floor  one empty program on sys_exit (bench/empty-sys-exit-probe.bpf.c):
+//              the least any tracer that sees every call adds
 //   clock      the same two reading the monotonic clock, as timing a call must
 //              (bench/syscall-clock-probes.bpf.c), and nothing else
 //   timer      the least a per-call latency histogram does (bench/syscall-timer-probes.bpf.c)
@@ -46,6 +48,7 @@ const BPFTRACE_SCRIPT =
 requireRoot(NAME);
 const loop = buildC('syscall-loop.c', 'syscall-loop');
 const emptyProbes = buildProbes('empty-syscall-probes');
+const emptyExitProbe = buildProbes('empty-sys-exit-probe');
 const clockProbes = buildProbes('syscall-clock-probes');
 const timerProbes = buildProbes('syscall-timer-probes');
 const offCpuTimerProbes = buildProbes('syscall-offcpu-timer-probes');
@@ -72,6 +75,7 @@ async function startStallscope(changes = {}) {
 const tracers = {
   untraced: undefined,
   floor: () => startTracer(emptyProbes.loader, [emptyProbes.object], { ready: /attached/ }),
+  'sys_exit floor': () => startTracer(emptyExitProbe.loader, [emptyExitProbe.object], { ready: /attached/ }),
   clock: () => startTracer(clockProbes.loader, [clockProbes.object], { ready: /attached/ }),
   timer: () => startTracer(timerProbes.loader, [timerProbes.object], { ready: /attached/ }),
   'off-CPU timer': () => startTracer(offCpuTimerProbes.loader, [offCpuTimerProbes.object], { ready: /attached/ }),
@@ -109,7 +113,7 @@ timedRounds.finish();
 
 // Attribution, apart from the timed rounds: bpf_stats adds its own clock reads to every run.
 const perProgram = [];
-const statsTracers = ['floor', 'clock', 'timer', 'off-CPU timer', 'stallscope', 'stallscope every-call', 'bpftrace'].filter((name) => tracers[name]);
+const statsTracers = ['floor', 'sys_exit floor', 'clock', 'timer', 'off-CPU timer', 'stallscope', 'stallscope every-call', 'bpftrace'].filter((name) => tracers[name]);
 const statsRuns = createProgress(`${NAME}: bpf_stats runs`, { total: statsTracers.length });
 await withBpfStats(async () => {
   for (const [index, name] of statsTracers.entries()) {
