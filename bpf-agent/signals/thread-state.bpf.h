@@ -44,6 +44,27 @@ struct syscall_run {
 	__u32 class_key;
 };
 
+/* Distinct (syscall, class) pairs a thread's calls that took no time count locally. */
+#define ZERO_TIME_SLOTS 4
+
+/*
+ * Off-CPU timing only: calls that never left the CPU (most of a server's)
+ * counted in the thread's own storage, up to ZERO_TIME_SLOTS pairs, whatever
+ * their order: a server alternates read, write, epoll and futex, which a run
+ * cannot hold. They go to the histogram map when the thread leaves the CPU
+ * inside a syscall (it may sleep long), when the oldest is RUN_FLUSH_NS old,
+ * or when the thread exits; a pair that finds the slots taken by others goes
+ * to the map directly.
+ */
+struct zero_time_calls {
+	__u64 since;              /* jiffies of the first count held since the last flush */
+	__u32 syscall_nr[ZERO_TIME_SLOTS];
+	__u32 class_key[ZERO_TIME_SLOTS];
+	__u32 count[ZERO_TIME_SLOTS]; /* 0 = a free slot */
+	__u32 held;               /* slots in use */
+	__u32 pad;
+};
+
 /* Scheduler state (offcpu signal); syscalls reads run_queue_total_ns. */
 struct thread_sched {
 	__u64 off_ns;             /* when it went to sleep; 0 = not sleeping */
@@ -60,6 +81,7 @@ struct thread_sched {
 struct thread_state {
 	struct syscall_start sys;
 	struct syscall_run run;
+	struct zero_time_calls zero;
 	struct thread_sched sched;
 };
 

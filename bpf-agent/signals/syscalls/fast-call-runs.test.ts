@@ -1,9 +1,12 @@
 // Starts (real-kernel tests): the stallscope-loader and a small C program making
 // runs of getppid calls, which the kernel counts in the thread's own storage
-// before they reach the histogram map (thread-state.bpf.h). Every call must
-// still be counted, exactly, and soon, under either syscall timing (off-CPU
-// timing ages runs in jiffies, not by the clock); and the calls of threads on
-// every CPU, which reach the shared histogram map at once, each once.
+// before they reach the histogram map (thread-state.bpf.h: runs of fast calls
+// under every-call timing; under off-CPU timing, slots of calls that took no
+// time, which go out when the thread leaves the CPU inside a call). Every
+// call must still be counted, exactly, and soon, under either syscall timing
+// (off-CPU timing ages its counts in jiffies, not by the clock); and the calls
+// of threads on every CPU, which reach the shared histogram map at once, each
+// once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -116,7 +119,8 @@ for (const timing of timings) {
     const exe = buildFixture();
     const { loader, snapshots } = await startLoader(timing);
     try {
-      // More threads than CPUs, so that each CPU counts some of the calls; getppid and getpid in turn, so none is in a run.
+      // More threads than CPUs, so that each CPU counts some of the calls; getppid and getpid in turn, so that under
+      // every-call timing none is in a run and each goes to the map, and under off-CPU timing two slots take them.
       const threads = 4;
       const n = 100_000;
       const child = spawn(exe, ['alternating', String(threads), String(n)], { stdio: ['ignore', 'pipe', 'ignore'] });

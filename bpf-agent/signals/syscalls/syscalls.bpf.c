@@ -331,6 +331,54 @@ static __always_inline void flush_run(struct syscall_run *run, __u32 tgid)
 	run->syscall_nr = NO_SYSCALL;
 }
 
+/* The thread's calls that took no time into the histogram map; the slots are then free. */
+static __always_inline void flush_zero_time_calls(struct zero_time_calls *z, __u32 tgid)
+{
+	struct syscall_hist_key key = { .tgid = tgid };
+	int i;
+
+	for (i = 0; i < ZERO_TIME_SLOTS; i++) {
+		if (!z->count[i])
+			continue;
+		key.syscall_nr = z->syscall_nr[i];
+		key.class_key = z->class_key[i];
+		count_call(&key, z->count[i], 0, 0);
+		z->count[i] = 0;
+	}
+	z->held = 0;
+}
+
+/* A call that took no time (bucket 0), counted in the thread's slots (see struct zero_time_calls). */
+static __always_inline void count_zero_time_call(struct zero_time_calls *z, struct syscall_hist_key *key, __u64 now,
+						 __u64 max_age)
+{
+	int i, free_slot = -1;
+
+	if (z->held && now - z->since >= max_age)
+		flush_zero_time_calls(z, key->tgid);
+	for (i = 0; i < ZERO_TIME_SLOTS; i++) {
+		if (!z->count[i]) {
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (z->syscall_nr[i] == key->syscall_nr && z->class_key[i] == key->class_key) {
+			z->count[i] += 1;
+			return;
+		}
+	}
+	if (free_slot < 0) {
+		count_call(key, 1, 0, 0);
+		return;
+	}
+	if (!z->held)
+		z->since = now;
+	z->held += 1;
+	z->syscall_nr[free_slot & (ZERO_TIME_SLOTS - 1)] = key->syscall_nr;
+	z->class_key[free_slot & (ZERO_TIME_SLOTS - 1)] = key->class_key;
+	z->count[free_slot & (ZERO_TIME_SLOTS - 1)] = 1;
+}
+
 /*
  * Whether the task is inside a syscall that has not returned yet. The entry
  * code keeps the syscall's number in orig_ax (-1 for an interrupt or an
@@ -393,6 +441,9 @@ int BPF_PROG(handle_syscall_switch, bool preempt, struct task_struct *prev, stru
 	else if (!t->sys.off_cpu_ns)
 		t->sys.run_queue_ns = t->sched.run_queue_total_ns;
 	t->sys.switched_out_ns = now;
+	/* It may sleep long: its counts go out now, not when it wakes. */
+	if (t->zero.held)
+		flush_zero_time_calls(&t->zero, prev->tgid);
 	return 0;
 }
 
@@ -532,8 +583,10 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	    (run->syscall_nr != key.syscall_nr || run->class_key != key.class_key || bucket >= FAST_BUCKETS ||
 	     now - run->started_ns >= run_flush_age))
 		flush_run(run, key.tgid);
-	if (bucket < FAST_BUCKETS && !(key.class_key & CLASS_KEY_PENDING_STACK) &&
-	    (run->syscall_nr != NO_SYSCALL || s->last_nr == key.syscall_nr)) {
+	if (off_cpu_timing && !dur && !(key.class_key & CLASS_KEY_PENDING_STACK)) {
+		count_zero_time_call(&t->zero, &key, now, run_flush_age);
+	} else if (bucket < FAST_BUCKETS && !(key.class_key & CLASS_KEY_PENDING_STACK) &&
+		   (run->syscall_nr != NO_SYSCALL || s->last_nr == key.syscall_nr)) {
 		if (run->syscall_nr == NO_SYSCALL) {
 			run->syscall_nr = key.syscall_nr;
 			run->class_key = key.class_key;
@@ -576,7 +629,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/* A thread that exits mid-run (killed, or exit without a syscall of its own) flushes it. */
+/* A thread that exits mid-run (killed, or exit without a syscall of its own) flushes it, and its calls that took no time. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_thread_exit, struct task_struct *task)
 {
@@ -584,6 +637,8 @@ int BPF_PROG(handle_thread_exit, struct task_struct *task)
 
 	if (t && t->run.syscall_nr != NO_SYSCALL)
 		flush_run(&t->run, task->tgid);
+	if (t && t->zero.held)
+		flush_zero_time_calls(&t->zero, task->tgid);
 	return 0;
 }
 

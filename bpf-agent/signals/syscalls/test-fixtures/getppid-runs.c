@@ -4,9 +4,8 @@
 // entering another syscall); or, with "steady MS", getppid
 // without a pause for MS milliseconds (the clock is read through the vDSO, no
 // syscall), then the count on stdout; or, with "alternating THREADS N",
-// THREADS threads each making N getppid and N getpid calls in turn (no two
-// alternate calls in a run: each goes to the histogram map), spread over the
-// CPUs, then "done" on stdout.
+// THREADS threads each making N getppid and N getpid calls in turn (never
+// two alike in a row), spread over the CPUs, then "done" on stdout.
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
