@@ -185,9 +185,6 @@ test('an exec record carries the arguments the program was run with, cut at PROC
 test('SIGTERM while the loader is blocked writing to a full pipe: the stream stays whole to its last record', { skip: skipReason, timeout: 60_000 }, async () => {
   // The profile signal at a high rate writes megabytes a snapshot: the pipe fills while nobody reads.
   const child = spawn(loaderPath, ['--signals', 'profile', '--profile-hz', '997', '--interval-ms', '100'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  child.stdout.pause();
-  await sleep(3_000);
-  child.kill('SIGTERM');
   const decoder = new RecordDecoder();
   const types = new Set<string>();
   let corrupt: unknown;
@@ -200,6 +197,12 @@ test('SIGTERM while the loader is blocked writing to a full pipe: the stream sta
   });
   const ended = once(child.stdout, 'end');
   const exited = once(child, 'exit') as Promise<[number | null]>;
+  // Read up to its hello, which it writes once its programs are attached: a loader still starting when
+  // SIGTERM came (over 3 s on a loaded machine) had sampled nothing, and its pipe was never full.
+  while (!types.has('hello') && child.exitCode === null) await sleep(10);
+  child.stdout.pause();
+  await sleep(3_000);
+  child.kill('SIGTERM');
   child.stdout.resume();
   const [[code]] = await Promise.all([exited, ended]);
   assert.equal(corrupt, undefined, 'the stream decodes: no record cut short by the signal');
