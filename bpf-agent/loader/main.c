@@ -435,11 +435,6 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-/*
- * libbpf finds a tracepoint's id in tracefs. A host that mounts neither
- * tracefs nor debugfs at boot (no systemd mount unit, a minimal VM) would
- * leave every signal on a classic tracepoint off, so the loader mounts it.
- */
 int tracefs_has(const char *event_path)
 {
 	static const char *const events[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
@@ -454,6 +449,11 @@ int tracefs_has(const char *event_path)
 	return 0;
 }
 
+/*
+ * libbpf finds a tracepoint's id in tracefs. A host that mounts neither
+ * tracefs nor debugfs at boot (no systemd mount unit, a minimal VM) would
+ * leave every signal on a classic tracepoint off, so the loader mounts it.
+ */
 static void ensure_tracefs(void)
 {
 	if (tracefs_has(""))
