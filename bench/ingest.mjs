@@ -7,11 +7,15 @@
 // Fills otlp_spans / otlp_metrics (3 partitions) with agent output for a fleet
 // (bench/lib/agent-output.mjs), then drains the backlog once with the
 // Collector and once per ingest set-up, each in a fresh consumer group and a
-// separate process: spans/s and metric points/s, CPU seconds per million spans,
-// peak RSS, CPU per thread; then produce -> queryable latency under a steady
-// trickle. --cpu-prof profiles the last set-up's main thread and prints where
-// its time goes. --setup runs only the set-ups whose name holds TEXT (the
-// Collector's drain, the anchor, always runs).
+// separate process: spans/s and metric points/s, CPU seconds per million spans
+// over the whole drain and in its steady state (past the first quarter of the
+// spans, once Node.js has compiled the hot code), peak RSS, CPU per thread;
+// then produce -> queryable latency under a steady trickle. Two floors store
+// nothing: the Kafka client alone, and with the ingest's own decode to
+// RowBinary rows, the counterpart of the Collector's decode-only anchor.
+// --cpu-prof profiles the last set-up's main thread and prints where its time
+// goes. --setup runs only the set-ups whose name holds TEXT (the Collector's
+// drain, the anchor, always runs).
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +30,7 @@ import { fleetOutput, probeMessage } from './lib/agent-output.mjs';
 import { summarizeCpuProfile } from './ingest/cpu-profile.mjs';
 import { buildCollector, startCollector } from './ingest/otel-collector.mjs';
 import { INGEST_HEAP_FLAGS } from '../services/launcher/dist/process-heap.js';
-import { peakRssBytes, processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './lib/proc-stats.mjs';
+import { peakRssBytes, processCpuSeconds, processKernelCpuSeconds, threadCpuDelta, threadCpuSeconds } from './lib/proc-stats.mjs';
 
 const NAME = 'ingest';
 // One status line (a note per step, no total): each phase says how far it is.
@@ -38,6 +42,8 @@ const spanTotal = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 300_000);
 const cpuProfile = args.includes('--cpu-prof');
 const PARTITIONS = 3;
 const POLL_MS = 200;
+/** The share of a drain's spans taken as its warm-up. */
+const WARM_UP_SHARE = 0.25;
 const DRAIN_TIMEOUT_MS = 15 * 60_000;
 const PROBES = 20;
 /** One full agent message per interval during the latency probes: a steady load well below any set-up's capacity. */
@@ -46,6 +52,10 @@ const TRICKLE_INTERVAL_MS = 2000;
 /** The ingest set-ups compared; config sections as in the launcher's config. */
 const EIGHT_MIB = 8 * 1024 * 1024;
 const SETUPS = [
+  // Floors, nothing stored (bench/ingest/ingest-worker.mjs): the Kafka client alone, and with the
+  // ingest's own message -> RowBinary rows, the counterpart of the Collector's decode into its debug exporter.
+  { name: 'floor: Kafka client alone (no decode, nothing stored), 8 MiB fetches', mode: 'fetch', kafka: { maxBatchBytes: EIGHT_MIB } },
+  { name: 'floor: Kafka client + RowBinary rows (decode only, nothing stored), 8 MiB fetches', mode: 'decode', kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'ingest, JSONEachRow, 1 MiB fetches', ingest: { insertFormat: 'JSONEachRow' }, kafka: {} },
   { name: 'ingest, RowBinary decoded first, 8 MiB fetches', ingest: { insertFormat: 'RowBinary', directSpanRows: false }, kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'ingest, RowBinary direct, 1 MiB fetches (defaults)', ingest: { insertFormat: 'RowBinary' }, kafka: {} },
@@ -70,13 +80,17 @@ const k = (perSecond) => `${(perSecond / 1000).toFixed(1)}k`;
  * Polls `accepted()` ({ spans, points }) until both totals are in, timing from
  * the last poll that saw no progress (so a consumer group's join does not
  * count; the start is early by up to one poll, which only lowers the rates)
- * and reading `cpuSeconds()` at the same instants.
+ * and reading `cpuSeconds()` at the same instants. The steady state is the
+ * spans' drain past the first WARM_UP_SHARE of them (`onWarm` then), when a
+ * Node.js process has compiled its hot code: a deployed ingest runs warm.
  */
-async function drain(label, { accepted, cpuSeconds, onIdle = () => {} }, totals) {
+async function drain(label, { accepted, cpuSeconds, kernelSeconds, onIdle = () => {}, onWarm = () => {} }, totals) {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   let first;
   let idle = { atMs: Date.now(), spans: 0, points: 0, cpu: cpuSeconds() };
   onIdle();
+  let warm;
+  let steady;
   let spansDoneAt;
   let pointsDoneAt;
   for (;;) {
@@ -88,7 +102,21 @@ async function drain(label, { accepted, cpuSeconds, onIdle = () => {} }, totals)
       idle = { atMs, spans: 0, points: 0, cpu };
       onIdle();
     }
-    if (first && !spansDoneAt && now.spans >= totals.spans) spansDoneAt = atMs;
+    if (first && !warm && now.spans >= totals.spans * WARM_UP_SHARE && now.spans < totals.spans) {
+      warm = { atMs, spans: now.spans, cpu, kernel: kernelSeconds() };
+      onWarm();
+    }
+    if (first && !spansDoneAt && now.spans >= totals.spans) {
+      spansDoneAt = atMs;
+      if (warm) {
+        const spans = totals.spans - warm.spans;
+        steady = {
+          spansPerSecond: spans / ((atMs - warm.atMs) / 1000),
+          cpuPerMillionSpans: ((cpu - warm.cpu) / spans) * 1e6,
+          kernelShare: (kernelSeconds() - warm.kernel) / (cpu - warm.cpu),
+        };
+      }
+    }
     if (first && !pointsDoneAt && now.points >= totals.points) pointsDoneAt = atMs;
     progress(NAME, `${label}: ${now.spans}/${totals.spans} spans, ${now.points}/${totals.points} points`);
     if (spansDoneAt && pointsDoneAt) {
@@ -100,6 +128,7 @@ async function drain(label, { accepted, cpuSeconds, onIdle = () => {} }, totals)
         cpuSeconds: cpu - first.cpu,
         cpuPerMillionSpans: ((cpu - first.cpu) / spans) * 1e6,
         cores: (cpu - first.cpu) / seconds,
+        steady,
       };
     }
     if (Date.now() > deadline) throw new Error(`${label}: not drained within ${DRAIN_TIMEOUT_MS / 60_000} min (${now.spans} spans, ${now.points} points)`);
@@ -107,11 +136,11 @@ async function drain(label, { accepted, cpuSeconds, onIdle = () => {} }, totals)
   }
 }
 
-function startWorker(setup, brokers, profileDir, storeUrl) {
+function startWorker(setup, brokers, profileDir, storeUrl, expected) {
   const chdbPath = mkdtempSync(join(tmpdir(), 'stallscope-bench-chdb-'));
   tempDirs.push(chdbPath);
   const groupId = `bench-ingest-${Date.now()}`;
-  const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, storeUrl, groupId, ingest: setup.ingest, kafka: setup.kafka })], {
+  const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, storeUrl, groupId, ingest: setup.ingest, kafka: setup.kafka, mode: setup.mode, expected })], {
     // The V8 flags the launcher restarts an ingest process with.
     execArgv: [...INGEST_HEAP_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -210,7 +239,11 @@ try {
     metricsPort: await freePort(),
   });
   try {
-    const drained = await drain('OTel Collector kafka receiver', { accepted: collector.accepted, cpuSeconds: () => processCpuSeconds(collector.pid) }, totals);
+    const drained = await drain('OTel Collector kafka receiver', {
+      accepted: collector.accepted,
+      cpuSeconds: () => processCpuSeconds(collector.pid),
+      kernelSeconds: () => processKernelCpuSeconds(collector.pid),
+    }, totals);
     results.push({ name: 'OTel Collector v0.155.0 kafka receiver -> debug (decode only)', ...drained, peakRssBytes: peakRssBytes(collector.pid) });
   } finally {
     await collector.stop();
@@ -219,24 +252,33 @@ try {
   for (const [index, setup] of setups.entries()) {
     const profileDir = cpuProfile && index === setups.length - 1 ? mkdtempSync(join(tmpdir(), 'stallscope-bench-prof-')) : undefined;
     const server = setup.store === 'http' ? await startChdbHttpServer() : undefined;
-    const worker = startWorker(setup, broker.brokers, profileDir, server?.url);
+    const worker = startWorker(setup, broker.brokers, profileDir, server?.url, {
+      [Topics.spans]: { messages: input.traceMessages.length, rows: input.spans },
+      [Topics.metrics]: { messages: input.metricMessages.length, rows: input.points },
+    });
     let threadsBefore;
+    let threadsWarm;
     let serverCpuBefore = 0;
     try {
       await worker.ready;
       const drained = await drain(setup.name, {
         accepted: worker.accepted,
         cpuSeconds: () => processCpuSeconds(worker.pid),
+        kernelSeconds: () => processKernelCpuSeconds(worker.pid),
         onIdle: () => {
           threadsBefore = threadCpuSeconds(worker.pid);
           if (server) serverCpuBefore = processCpuSeconds(server.pid);
         },
+        onWarm: () => (threadsWarm = threadCpuSeconds(worker.pid)),
       }, totals);
-      const threads = threadCpuDelta(threadsBefore, threadCpuSeconds(worker.pid));
+      const threadsAfter = threadCpuSeconds(worker.pid);
+      const threads = threadCpuDelta(threadsBefore, threadsAfter);
+      const steadyThreads = threadsWarm && threadCpuDelta(threadsWarm, threadsAfter);
       const storeCpuPerMillionSpans = server ? ((processCpuSeconds(server.pid) - serverCpuBefore) / (totals.spans)) * 1e6 : undefined;
       const peak = peakRssBytes(worker.pid);
-      const latency = await latencies(worker, producer, input.traceMessages);
-      results.push({ name: setup.name, ...drained, storeCpuPerMillionSpans, peakRssBytes: peak, latency, threads });
+      // A floor stores nothing to query.
+      const latency = setup.mode ? undefined : await latencies(worker, producer, input.traceMessages);
+      results.push({ name: setup.name, ...drained, storeCpuPerMillionSpans, peakRssBytes: peak, latency, threads, steadyThreads });
     } finally {
       await worker.stop();
       await server?.stop();
@@ -270,6 +312,18 @@ printTable(
     // alike): spans/s over cores busy would divide a rate of the spans' drain by the
     // CPU of the longer of the two drains, and flatter whichever finished its spans first.
     (anchor.cpuPerMillionSpans / result.cpuPerMillionSpans).toFixed(2),
+  ]),
+);
+console.log(`\nSteady state: the spans' drain past its first ${WARM_UP_SHARE * 100}% (compiled code; metric points still draining then count too):`);
+printTable(
+  ['consumer', 'spans/s', 'CPU s per 1M spans', 'of it kernel', 'spans per CPU second vs Collector', 'CPU s by thread'],
+  results.map((result) => [
+    result.name,
+    result.steady ? k(result.steady.spansPerSecond) : '–',
+    result.steady ? result.steady.cpuPerMillionSpans.toFixed(1) : '–',
+    result.steady ? `${(result.steady.kernelShare * 100).toFixed(0)}%` : '–',
+    result.steady && anchor.steady ? (anchor.steady.cpuPerMillionSpans / result.steady.cpuPerMillionSpans).toFixed(2) : '–',
+    result.steadyThreads ? result.steadyThreads.slice(0, 3).map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`).join(', ') : '–',
   ]),
 );
 for (const result of results.filter((result) => result.threads)) {

@@ -8,12 +8,17 @@ function parseStat(text) {
   const close = text.lastIndexOf(')');
   const comm = text.slice(text.indexOf('(') + 1, close);
   const fields = text.slice(close + 2).split(' ');
-  return { comm, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+  return { comm, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND, kernelSeconds: Number(fields[12]) / TICKS_PER_SECOND };
 }
 
 /** user + system CPU seconds of the whole process (every thread, live and exited). */
 export function processCpuSeconds(pid) {
   return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuSeconds;
+}
+
+/** The system (kernel) part of processCpuSeconds: syscalls, the network stack's work for them, page faults. */
+export function processKernelCpuSeconds(pid) {
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).kernelSeconds;
 }
 
 /** CPU seconds per thread name (threads of one name summed), e.g. node's main thread, libuv's pool, chDB's pools. */
