@@ -1,8 +1,9 @@
 // What the ingest's main thread spends turning one agent span into an
-// otel_traces row: the direct way (encodeTraceRows, protobuf bytes straight to
-// RowBinary, the default) against the decoded way (OTLP decode, row objects,
-// then RowBinary), the baseline; with --against REV, also the direct way as it
-// was at git revision REV. Each way runs in a process of its own, as in the
+// otel_traces row: the direct way (protobuf bytes straight to RowBinary, the
+// default), by each of its encoders (WebAssembly, which takes agent output,
+// and JavaScript, which takes any other request), against the decoded way
+// (OTLP decode, row objects, then RowBinary), the baseline; with --against
+// REV, also the direct way as it was at git revision REV. Each way runs in a process of its own, as in the
 // ingest (V8's object shapes and optimizations are per process), the ways in
 // turn, ROUNDS times; over fleet agent output, so the messages do not fit the
 // CPU's cache, as in a drain. The garbage collector's pauses are reported apart.
@@ -49,11 +50,14 @@ async function measure(way, encoderFile) {
       return rows.length;
     };
   } else {
-    const { encodeTraceRows, traceRowLayout } = await import(join(repoRoot, 'services', 'ingest', 'dist', encoderFile));
-    const layout = traceRowLayout(columns);
+    const encoder = await import(join(repoRoot, 'services', 'ingest', 'dist', encoderFile));
+    const layout = encoder.traceRowLayout(columns);
+    // A revision before the WebAssembly encoder has encodeTraceRows only.
+    const encodeRows = way === 'direct-wasm' ? encoder.encodeTraceRowsWasm : way === 'direct-js' ? encoder.encodeTraceRowsJs : encoder.encodeTraceRows;
+    if (way === 'direct-wasm' && encoder.wasmTraceRowsUnavailable) throw new Error(encoder.wasmTraceRowsUnavailable);
     encode = (message) => {
-      const rows = encodeTraceRows(message, layout);
-      if (!rows) throw new Error('the direct way did not take agent output');
+      const rows = encodeRows(message, layout);
+      if (!rows) throw new Error(`the ${way} way did not take agent output`);
       return rows.length;
     };
   }
@@ -83,7 +87,8 @@ if (child >= 0) {
   const against = args.includes('--against') ? args[args.indexOf('--against') + 1] : undefined;
   const ways = [
     ['decoded (baseline)', 'decoded', ENCODER],
-    ['direct (default)', 'direct', ENCODER],
+    ['direct, WebAssembly (default for agent output)', 'direct-wasm', ENCODER],
+    ['direct, JavaScript (any other request)', 'direct-js', ENCODER],
   ];
   let revisionFile;
   if (against) {

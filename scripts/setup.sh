@@ -2,7 +2,8 @@
 # Brings a Debian/Ubuntu machine to the point where `npm start` / `npm test` run:
 # the pinned Node.js LTS (scripts/node-runtime.sh), system packages (installed
 # when missing, as root), npm dependencies, the
-# TypeScript build, the web UI bundle and the BPF objects + loader. Idempotent and quiet when
+# TypeScript build, the web UI bundle, the BPF objects + loader and the
+# ingest's WebAssembly span encoder. Idempotent and quiet when
 # nothing is to do. `--for-tests` also installs Java/Maven and chromium, fetches Kafka and
 # builds the OpenTelemetry Collector of the interop suite and helm (with Go) and
 # installs kubernetes-validate (the Helm chart's suite);
@@ -23,7 +24,8 @@ say() { echo "stallscope setup: $*"; }
 
 # libc6-dbg: glibc's own function names (its futex and lock waits), by build id:
 # without them a thread parked in a condition wait is classed by default, not idle.
-need_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev make gcc pkg-config libc6-dbg)
+# lld: wasm-ld, which links the ingest's WebAssembly span encoder.
+need_pkgs=(clang llvm lld libbpf-dev libelf-dev zlib1g-dev make gcc pkg-config libc6-dbg)
 # bpftool is its own package on Debian 12; Ubuntu ships it in linux-tools.
 if ! command -v bpftool >/dev/null 2>&1 && [ ! -x /usr/sbin/bpftool ]; then need_pkgs+=(bpftool); fi
 if $for_tests; then
@@ -72,6 +74,8 @@ node services/query-api/ui/build.mjs >/dev/null
 
 say "building BPF programs and loader"
 make -s -C bpf-agent
+say "building the ingest's WebAssembly span encoder"
+make -s -C services/ingest
 
 if $for_tests; then
   bash infra/kafka/kafka.sh fetch

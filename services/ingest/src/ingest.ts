@@ -13,7 +13,7 @@ import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
 import { INGEST_TOPICS, rowsOfMessage, type IngestTopic, type MessageToRows } from './message-rows.js';
 import { storedColumns } from './row-binary-insert.js';
-import { encodeTraceRows, traceRowLayout, type TraceRowLayout } from './trace-row-binary.js';
+import { encodeTraceRows, traceRowLayout, wasmTraceRowsUnavailable, type TraceRowLayout } from './trace-row-binary.js';
 import { Tables } from './rows.js';
 
 /** How soon a store that did not say how otel_traces is laid out is asked again. */
@@ -100,6 +100,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
         )
         .finally(() => (asking = undefined)));
     await askLayout();
+    if (wasmTraceRowsUnavailable) logger.warn({ reason: wasmTraceRowsUnavailable }, 'spans are encoded in JavaScript only, at about twice the CPU');
     return (payload) => {
       if (unsupported) return decoded(payload);
       if (!layout && !asking && Date.now() >= askAgainAtMs) void askLayout();

@@ -1,8 +1,11 @@
 // Spans straight from protobuf to RowBinary against the decoded way: for every
 // request both take, the same bytes row for row; for every request the decoded
-// way rejects, nothing from the direct way. Requests are generated (seeded)
-// over what OTLP allows, then mutated byte by byte. The column layout is the
-// real otel_traces' (chDB), and an agent's spans go into it the direct way.
+// way rejects, nothing from the direct way. The direct way is checked as it
+// runs (the WebAssembly encoder, then the JavaScript one for what it leaves)
+// and each of its two encoders alone. Requests are generated (seeded) over what
+// OTLP allows, then mutated byte by byte. The column layout is the real
+// otel_traces' (chDB), and an agent's spans go into it the direct way, through
+// the WebAssembly encoder.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +21,8 @@ import { otlpMessageTypes } from './otlp-schema.js';
 import { encodeRowBinary, type ColumnCodec } from './row-binary.js';
 import { storedColumns, tableCodecs } from './row-binary-insert.js';
 import { Tables, traceRows } from './rows.js';
-import { encodeTraceRows, traceRowLayout, type TraceRowLayout } from './trace-row-binary.js';
+import { encodeTraceRows, encodeTraceRowsJs, encodeTraceRowsWasm, traceRowLayout, wasmTraceRowsUnavailable, type TraceRowLayout } from './trace-row-binary.js';
+import type { EncodedRow } from './row-binary.js';
 import { seededRandom } from '@stallscope/common/test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'stallscope-trace-row-binary-'));
@@ -53,22 +57,34 @@ function decodedWay(payload: Uint8Array): Buffer[] | Error {
   return rows.map((row) => Buffer.concat(encodeRowBinary([row], codecs.filter(([name]) => name in row))));
 }
 
-/** Asserts the two ways agree on `payload`; true when the direct way took it. */
+/** Requests the WebAssembly encoder took, over every agree() call. */
+let wasmTaken = 0;
+
+/** Asserts the direct way and each of its encoders agree with the decoded way on `payload`; true when the direct way took it. */
 function agree(payload: Uint8Array, label: string): boolean {
-  const direct = encodeTraceRows(payload, layout);
   const decoded = decodedWay(payload);
-  if (decoded instanceof Error) {
-    assert.ok(decoded instanceof OtlpDecodeError, `${label}: bad input must give OtlpDecodeError (a dead letter), not ${decoded.stack}`);
-    assert.equal(direct, undefined, `${label}: the decoded way rejects it (${decoded.message}), the direct way must not take it`);
-    return false;
+  const ways: [string, EncodedRow[] | undefined][] = [
+    ['direct', encodeTraceRows(payload, layout)],
+    ['WebAssembly', encodeTraceRowsWasm(payload, layout)],
+    ['JavaScript', encodeTraceRowsJs(payload, layout)],
+  ];
+  if (ways[1]![1]) wasmTaken++;
+  for (const [way, rows] of ways) {
+    if (decoded instanceof Error) {
+      assert.ok(decoded instanceof OtlpDecodeError, `${label}: bad input must give OtlpDecodeError (a dead letter), not ${decoded.stack}`);
+      assert.equal(rows, undefined, `${label}: the decoded way rejects it (${decoded.message}), the ${way} encoder must not take it`);
+      continue;
+    }
+    if (!rows) continue;
+    assert.equal(rows.length, decoded.length, `${label}: ${way} rows`);
+    rows.forEach((row, index) => {
+      assert.deepEqual(row.columns, layout.columns);
+      assert.ok(Buffer.from(row.bytes).equals(decoded[index]!), `${label}: ${way} row ${index} differs\n ${way}: ${Buffer.from(row.bytes).toString('hex')}\ndecoded: ${decoded[index]!.toString('hex')}`);
+    });
   }
-  if (!direct) return false;
-  assert.equal(direct.length, decoded.length, `${label}: rows`);
-  direct.forEach((row, index) => {
-    assert.deepEqual(row.columns, layout.columns);
-    assert.ok(Buffer.from(row.bytes).equals(decoded[index]!), `${label}: row ${index} differs\n direct: ${Buffer.from(row.bytes).toString('hex')}\ndecoded: ${decoded[index]!.toString('hex')}`);
-  });
-  return true;
+  // What the WebAssembly encoder takes, the JavaScript one takes too: it only leaves it work.
+  if (ways[1]![1]) assert.ok(ways[2]![1], `${label}: the JavaScript encoder takes what the WebAssembly one does`);
+  return ways[0]![1] !== undefined;
 }
 
 /** A placeholder the generator writes (UTF-8 C3 BF C3 BF) and the bytes that replace it: not UTF-8, same length. */
@@ -167,12 +183,19 @@ function requestGenerator(next: () => number) {
 }
 
 describe('spans straight from protobuf to RowBinary', () => {
-  it('writes an agent\'s slow-syscall spans (array attributes included) as the decoded way does', () => {
+  it('writes an agent\'s slow-syscall spans (array attributes included) as the decoded way does, with the WebAssembly encoder', () => {
+    assert.equal(wasmTraceRowsUnavailable, undefined, 'the WebAssembly encoder is built (make -C services/ingest)');
     const span = slowSyscallSpan();
-    // The agent sends no events or links.
-    const agentSpan = { ...span, events: [], links: [], attributes: { ...span.attributes, [SpanAttr.userStack]: ['runtime.futex', 'runtime.notesleep'] } };
+    // The agent sends no events or links, and no doubles (the fixture's test.ratio).
+    const { 'stallscope.test.ratio': ratio, ...agentAttributes } = span.attributes;
+    assert.equal(typeof ratio, 'number');
+    const agentSpan = { ...span, events: [], links: [], attributes: { ...agentAttributes, [SpanAttr.userStack]: ['runtime.futex', 'runtime.notesleep'] } };
     const payload = serializeSpans([agentSpan, { ...agentSpan, name: 'syscall futex' }]);
     assert.equal(agree(payload, 'agent spans'), true, 'the direct way takes an agent request');
+    assert.ok(encodeTraceRowsWasm(payload, layout), 'the WebAssembly encoder takes it');
+    const withDouble = serializeSpans([{ ...agentSpan, attributes: { ...agentSpan.attributes, 'stallscope.test.ratio': 0.25 } }]);
+    assert.equal(encodeTraceRowsWasm(withDouble, layout), undefined, 'the WebAssembly encoder leaves a double');
+    assert.equal(agree(withDouble, 'a double'), true, 'the JavaScript encoder takes it');
   });
 
   it('takes span names and status messages that are not UTF-8 (trace states and scopes: the generated requests), and writes the bytes sent', () => {
@@ -217,6 +240,23 @@ describe('spans straight from protobuf to RowBinary', () => {
     assert.ok(written.includes(Buffer.from('key.02')) && !written.includes(Buffer.from('key.03')), 'a span has its own attributes only');
   });
 
+  it('writes rows many times larger than their request (a large resource under many spans), and leaves a resource past its scratch to the JavaScript encoder', () => {
+    const span = (index: number) => ({ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, index + 1), name: 'futex', startTimeUnixNano: '1', endTimeUnixNano: '2' });
+    const request = (resourceBytes: number) => {
+      const type = otlpMessageTypes().exportTraceServiceRequest;
+      const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'big' } }, { key: 'x', value: { stringValue: 'v'.repeat(resourceBytes) } }] };
+      return type.encode(type.fromObject({ resourceSpans: [{ resource, scopeSpans: [{ spans: Array.from({ length: 40 }, (_, index) => span(index)) }] }] })).finish();
+    };
+    const large = request(50_000);
+    const rows = encodeTraceRowsWasm(large, layout);
+    assert.ok(rows, 'the WebAssembly encoder takes it');
+    assert.ok(rows.reduce((total, row) => total + row.bytes.length, 0) > 10 * large.length, 'its rows are over ten times its size');
+    assert.equal(agree(large, 'a large resource'), true);
+    const larger = request(70_000);
+    assert.equal(encodeTraceRowsWasm(larger, layout), undefined, 'a resource map past 64 KiB is left');
+    assert.equal(agree(larger, 'a resource past the scratch'), true, 'the JavaScript encoder takes it');
+  });
+
   it('leaves span events and links, and otlp_json, to the decoded way', () => {
     assert.equal(encodeTraceRows(serializeSpans([slowSyscallSpan()]), layout), undefined);
     assert.equal(encodeTraceRows(serializeSpansJson([{ ...slowSyscallSpan(), events: [], links: [] }]), layout), undefined);
@@ -236,6 +276,8 @@ describe('spans straight from protobuf to RowBinary', () => {
     // links, maps, nested arrays, bytes not UTF-8 inside arrays).
     assert.ok(taken > total / 4, `taken ${taken} of ${total}`);
     assert.ok(rejected > 0, 'some generated requests are invalid (ids, times)');
+    // It leaves doubles, bytes, maps and strings in arrays that JSON escapes or that are not ASCII.
+    assert.ok(wasmTaken > total / 20, `the WebAssembly encoder took ${wasmTaken} requests`);
   });
 
   it('takes nothing the decoded way rejects, and agrees on the rest, over 20,000 mutated requests', () => {

@@ -14,6 +14,7 @@ import { goSortFunc } from './go-sort.js';
 import { isOtlpJsonPayload } from './otlp-json.js';
 import { EncodedRow, RowBinaryWriter } from './row-binary.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from './rows.js';
+import { loadWasmTraceRows } from './trace-rows-wasm.js';
 
 // Protobuf wire types.
 const VARINT = 0;
@@ -31,6 +32,9 @@ const FALSE_CELL = cell('false');
 const EMPTY_CELL = cell('');
 const KIND_CELLS = SPAN_KIND_NAMES.map(cell);
 const STATUS_CELLS = STATUS_CODE_NAMES.map(cell);
+const wasmTraceRows = loadWasmTraceRows(KIND_CELLS, STATUS_CELLS);
+/** Why spans are encoded in JavaScript only (the WebAssembly encoder not built), or undefined. */
+export const wasmTraceRowsUnavailable = 'unavailable' in wasmTraceRows ? wasmTraceRows.unavailable : undefined;
 const TWO_POW_32 = 2 ** 32;
 
 /** Thrown inside the walk for what it does not take; the caller answers undefined. */
@@ -655,11 +659,14 @@ const COLUMN_WRITERS: Record<string, readonly [type: string, write: ColumnWriter
   'Links.Attributes': ['Array', emptyArray],
 };
 
-/** The columns of an encoded row, in insert order, with their writers. */
+/** The columns of an encoded row, in insert order, with their writers and their codes (their index in COLUMN_WRITERS, as the WebAssembly encoder numbers them). */
 export interface TraceRowLayout {
   readonly columns: readonly string[];
   readonly writers: readonly ColumnWriter[];
+  readonly columnCodes: Uint8Array;
 }
+
+const COLUMN_CODES = new Map(Object.keys(COLUMN_WRITERS).map((name, index) => [name, index]));
 
 const withoutLowCardinality = (type: string) => type.replaceAll(/LowCardinality\(([^()]*)\)/g, '$1');
 
@@ -684,7 +691,7 @@ export function traceRowLayout(described: readonly { name: string; type: string 
   }
   const missing = Object.keys(COLUMN_WRITERS).filter((name) => !columns.includes(name));
   if (missing.length > 0) return { unsupported: `otel_traces has no column ${missing.join(', ')}` };
-  return { columns, writers };
+  return { columns, writers, columnCodes: Uint8Array.from(columns, (name) => COLUMN_CODES.get(name)!) };
 }
 
 function scopeAt(scope: Reader, context: SpanContext): void {
@@ -784,12 +791,39 @@ function resourceSpansAt(fields: Reader, layout: TraceRowLayout, out: RowSink): 
   for (const scope of scopes) scopeSpansAt(scope, layout, resource, out);
 }
 
+/** Rows one after another in `bytes`, each ending at its offset in `ends`, as EncodedRows. */
+function rowsOf(bytes: Buffer, ends: ArrayLike<number>, layout: TraceRowLayout): EncodedRow[] {
+  const rows: EncodedRow[] = [];
+  let start = 0;
+  for (let index = 0; index < ends.length; index++) {
+    const end = ends[index]!;
+    rows.push(new EncodedRow(layout.columns, bytes.subarray(start, end)));
+    start = end;
+  }
+  return rows;
+}
+
+const takesProto = (payload: Uint8Array) => payload.length > 0 && !isOtlpJsonPayload(payload);
+
 /**
  * The otel_traces rows of an otlp_proto ExportTraceServiceRequest, encoded for
- * `layout`; undefined for a request this encoder does not take (see the top).
+ * `layout`; undefined for a request neither the WebAssembly encoder nor this
+ * one takes (see the top).
  */
 export function encodeTraceRows(payload: Uint8Array, layout: TraceRowLayout): EncodedRow[] | undefined {
-  if (payload.length === 0 || isOtlpJsonPayload(payload)) return undefined;
+  return encodeTraceRowsWasm(payload, layout) ?? encodeTraceRowsJs(payload, layout);
+}
+
+/** The rows as the WebAssembly encoder writes them; undefined for a request it leaves, or when it is not built. */
+export function encodeTraceRowsWasm(payload: Uint8Array, layout: TraceRowLayout): EncodedRow[] | undefined {
+  if ('unavailable' in wasmTraceRows || !takesProto(payload)) return undefined;
+  const encoded = wasmTraceRows(payload, layout.columnCodes);
+  return encoded && rowsOf(encoded.bytes, encoded.ends, layout);
+}
+
+/** The rows as this module's JavaScript walk writes them; undefined for a request it does not take. */
+export function encodeTraceRowsJs(payload: Uint8Array, layout: TraceRowLayout): EncodedRow[] | undefined {
+  if (!takesProto(payload)) return undefined;
   const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const out: RowSink = { writer: new RowBinaryWriter(payload.length * 2), rowEnds: [], span: new SpanFields() };
   try {
@@ -805,12 +839,5 @@ export function encodeTraceRows(payload: Uint8Array, layout: TraceRowLayout): En
     if (err === notTaken) return undefined;
     throw err;
   }
-  const encoded = out.writer.finish();
-  const rows: EncodedRow[] = [];
-  let start = 0;
-  for (const end of out.rowEnds) {
-    rows.push(new EncodedRow(layout.columns, encoded.subarray(start, end)));
-    start = end;
-  }
-  return rows;
+  return rowsOf(out.writer.finish(), out.rowEnds, layout);
 }
