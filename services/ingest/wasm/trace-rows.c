@@ -741,10 +741,10 @@ static void scope_spans_at(struct reader scope, struct sink *s)
 
 static void resource_spans_at(struct reader fields, struct sink *s)
 {
-	static const u8 NO_RESOURCE_MAP[] = {0};
-	resource_map[0] = NO_RESOURCE_MAP[0];
+	// No resource: an empty map and an empty service name.
+	resource_map[0] = 0;
 	resource_map_len = 1;
-	service_name[0] = EMPTY_CELL[0];
+	service_name[0] = 0;
 	service_name_len = 1;
 	u32 scope_count = 0;
 	while (!bad && more(&fields)) {
