@@ -32,7 +32,7 @@ export function createIngestMetrics(registry: Registry) {
     }),
     spanMessages: counter(registry, {
       name: 'stallscope_ingest_span_messages_total',
-      help: 'otlp_spans messages by how their rows were made, when spans go as RowBinary: direct (protobuf straight to RowBinary) or decoded (span events, links, array or map attribute values, otlp_json, bad input)',
+      help: 'otlp_spans messages by how their rows were made, when spans go as RowBinary: direct (protobuf straight to RowBinary, by the WebAssembly encoder or, for what it leaves, the TypeScript one) or decoded (span events, links, map or nested array attribute values, otlp_json, bad input)',
       labelNames: ['path'],
     }),
     metricsWithoutData: counter(registry, {
