@@ -66,7 +66,7 @@ static const u8 *kind_cells[MAX_CELLS], *status_cells[MAX_CELLS];
 static u32 kind_count, status_count;
 static const u8 EMPTY_CELL[1] = {0};
 
-static struct attribute span_attributes[MAX_ATTRIBUTES], resource_attributes[MAX_ATTRIBUTES], scope_attributes[1];
+static struct attribute span_attributes[MAX_ATTRIBUTES], resource_attributes[MAX_ATTRIBUTES];
 static u32 span_positions[2 * MAX_SPANS];
 static struct reader scopes[MAX_SCOPES];
 
@@ -176,6 +176,14 @@ static void skip_known(struct reader *r, u32 tag, u32 wire_type)
 	if (!bad) skip(r, wire_type);
 }
 
+/** A field holding a message, as a reader of its own; this one moves past it. */
+static struct reader message_field(struct reader *r, u32 tag)
+{
+	expect(tag, LEN);
+	if (bad) return (struct reader){0, 0};
+	return sub(r);
+}
+
 /** A string field's byte range. */
 static void string_field(struct reader *r, u32 tag, u32 *start, u32 *end)
 {
@@ -209,9 +217,7 @@ static void array_elements(struct reader array)
 			skip(&array, tag & 7);
 			continue;
 		}
-		expect(tag, LEN);
-		if (bad) return;
-		struct reader value = sub(&array);
+		struct reader value = message_field(&array, tag);
 		if (bad) return;
 		any_value(value, &element, 1);
 		if (!bad && element.kind == VALUE_STRING && !plain_ascii(element.value_start, element.value_end)) bad = 1;
@@ -241,9 +247,7 @@ static void any_value(struct reader value, struct attribute *into, int in_array)
 			into->integer = read_u64(&value);
 			into->kind = VALUE_INT;
 		} else if (field == 5 && !in_array) {
-			expect(tag, LEN);
-			if (bad) return;
-			struct reader array = sub(&value);
+			struct reader array = message_field(&value, tag);
 			if (bad) return;
 			into->value_start = array.pos;
 			into->value_end = array.end;
@@ -270,9 +274,7 @@ static void key_value(struct reader pair, struct attribute *into)
 		if (bad) return;
 		if (field == 1) string_field(&pair, tag, &into->key_start, &into->key_end);
 		else if (field == 2) {
-			expect(tag, LEN);
-			if (bad) return;
-			struct reader value = sub(&pair);
+			struct reader value = message_field(&pair, tag);
 			if (!bad) any_value(value, into, 0);
 		} else skip(&pair, tag & 7);
 	}
@@ -281,14 +283,13 @@ static void key_value(struct reader pair, struct attribute *into)
 /** One attribute of a repeated KeyValue field, appended to `attributes` (at most MAX_ATTRIBUTES). */
 static void read_attribute(struct reader *r, u32 tag, struct attribute *attributes, u32 *count)
 {
-	expect(tag, LEN);
+	struct reader pair = message_field(r, tag);
 	if (bad) return;
 	if (*count >= MAX_ATTRIBUTES) {
 		bad = 1;
 		return;
 	}
-	struct reader pair = sub(r);
-	if (!bad) key_value(pair, &attributes[(*count)++]);
+	key_value(pair, &attributes[(*count)++]);
 }
 
 static int compare_keys(const struct attribute *a, const struct attribute *b)
@@ -531,15 +532,12 @@ struct scope_context {
 /** An id field: exactly `length` bytes, not all zeros. */
 static u32 id_field(struct reader *r, u32 tag, u32 length)
 {
-	expect(tag, LEN);
-	if (bad) return 0;
-	u32 end = read_length(r);
-	u32 start = r->pos;
+	u32 start = 0, end = 0;
+	string_field(r, tag, &start, &end);
 	if (bad || end - start != length) {
 		bad = 1;
 		return 0;
 	}
-	r->pos = end;
 	for (u32 at = start; at < end; at++) {
 		if (in[at] != 0) return start;
 	}
@@ -619,9 +617,7 @@ static void span_at(struct reader fields, struct span *span)
 			bad = 1;
 			break;
 		case 15: {
-			expect(tag, LEN);
-			if (bad) return;
-			struct reader status = sub(&fields);
+			struct reader status = message_field(&fields, tag);
 			if (!bad) status_at(status, span);
 			break;
 		}
@@ -689,8 +685,9 @@ static void scope_at(struct reader scope, struct scope_context *context)
 		else if (field == 2) string_field(&scope, tag, &context->version_start, &context->version_end);
 		else if (field == 3) {
 			// Not stored, but read: a value not taken makes the request not taken.
-			u32 ignored = 0;
-			read_attribute(&scope, tag, scope_attributes, &ignored);
+			struct attribute ignored;
+			u32 count = 0;
+			read_attribute(&scope, tag, &ignored, &count);
 		} else if (field == 4) skip_known(&scope, tag, VARINT);
 		else skip(&scope, tag & 7);
 	}
@@ -706,20 +703,17 @@ static void scope_spans_at(struct reader scope, struct sink *s)
 		if (bad) return;
 		if (field == 1) {
 			// Last one wins, as protobuf decoders take a repeated message field that is not repeated.
-			expect(tag, LEN);
-			if (bad) return;
 			context = (struct scope_context){0};
-			struct reader fields = sub(&scope);
+			struct reader fields = message_field(&scope, tag);
 			if (!bad) scope_at(fields, &context);
 		} else if (field == 2) {
 			// Spans are written once the whole scope is read: a scope may follow them.
-			expect(tag, LEN);
+			struct reader span = message_field(&scope, tag);
 			if (bad) return;
 			if (spans >= MAX_SPANS) {
 				bad = 1;
 				return;
 			}
-			struct reader span = sub(&scope);
 			span_positions[2 * spans] = span.pos;
 			span_positions[2 * spans + 1] = span.end;
 			spans++;
@@ -752,19 +746,17 @@ static void resource_spans_at(struct reader fields, struct sink *s)
 		u32 field = tag >> 3;
 		if (bad) return;
 		if (field == 1) {
-			expect(tag, LEN);
-			if (bad) return;
-			struct reader resource = sub(&fields);
+			struct reader resource = message_field(&fields, tag);
 			if (!bad) resource_at(resource);
 		} else if (field == 2) {
 			// Written once the whole resource is read: the resource may follow its scopes.
-			expect(tag, LEN);
+			struct reader scope = message_field(&fields, tag);
 			if (bad) return;
 			if (scope_count >= MAX_SCOPES) {
 				bad = 1;
 				return;
 			}
-			scopes[scope_count++] = sub(&fields);
+			scopes[scope_count++] = scope;
 		} else if (field == 3) skip_known(&fields, tag, LEN);
 		else skip(&fields, tag & 7);
 	}
@@ -808,9 +800,7 @@ EXPORT i32 encode_trace_rows(const u8 *payload, u32 length, const u8 *columns, u
 		u32 tag = read_u32(&request);
 		if (bad) break;
 		if (tag >> 3 == 1) {
-			expect(tag, LEN);
-			if (bad) break;
-			struct reader fields = sub(&request);
+			struct reader fields = message_field(&request, tag);
 			if (!bad) resource_spans_at(fields, &s);
 		} else skip(&request, tag & 7);
 	}
