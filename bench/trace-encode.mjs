@@ -3,8 +3,9 @@
 // default), by each of its encoders (WebAssembly, which takes agent output,
 // and JavaScript, which takes any other request), against the decoded way
 // (OTLP decode, row objects, then RowBinary), the baseline; with --against
-// REV, also the direct way as it was at git revision REV. Each way runs in a process of its own, as in the
-// ingest (V8's object shapes and optimizations are per process), the ways in
+// REV, also the direct way as it was at git revision REV. Each way runs in a
+// process of its own, as in the ingest (V8's object shapes and optimizations
+// are per process), the ways in
 // turn, ROUNDS times; over fleet agent output, so the messages do not fit the
 // CPU's cache, as in a drain. The garbage collector's pauses are reported apart.
 //
