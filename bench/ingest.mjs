@@ -2,7 +2,7 @@
 // OpenTelemetry Collector's kafka receiver decoding the same topics in the same
 // run (the decode anchor).
 //
-//   node bench/ingest.mjs [spans=300000] [--cpu-prof] [--setup TEXT]
+//   node bench/ingest.mjs [spans=300000] [--rounds N] [--cpu-prof] [--setup TEXT]... [--node-flags "FLAGS"]
 //
 // Fills otlp_spans / otlp_metrics (3 partitions) with agent output for a fleet
 // (bench/lib/agent-output.mjs), then drains the backlog once with the
@@ -14,8 +14,13 @@
 // nothing: the Kafka client alone, and with the ingest's own decode to
 // RowBinary rows, the counterpart of the Collector's decode-only anchor.
 // --cpu-prof profiles the last set-up's main thread and prints where its time
-// goes. --setup runs only the set-ups whose name holds TEXT (the Collector's
-// drain, the anchor, always runs).
+// goes. --setup runs only the set-ups whose name holds TEXT, or any of the
+// TEXTs when given more than once, in the table's order (the Collector's
+// drain, the anchor, always runs). --node-flags adds Node.js/V8 flags to the
+// ingest processes' own (the launcher's), to try one out. --rounds N drains
+// N times, each round the Collector first and then every set-up, and sets
+// each set-up against the Collector of its own round (the VM's speed drifts
+// over a run); latency probes and the profile come in the last round only.
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,8 +43,18 @@ const status = createProgress(NAME);
 const progress = (_name, message) => status.update(0, message);
 const progressDone = () => status.finish();
 const args = process.argv.slice(2);
-const spanTotal = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 300_000);
+/** The values of every `flag TEXT` pair on the command line. */
+const valuesOf = (flag) => args.flatMap((arg, index) => (arg === flag ? [args[index + 1] ?? ''] : []));
+/** Flags followed by a value. */
+const FLAGS_WITH_VALUES = ['--setup', '--node-flags', '--rounds'];
+const spanTotal = Number(args.find((arg, index) => /^\d+$/.test(arg) && !FLAGS_WITH_VALUES.includes(args[index - 1])) ?? 300_000);
+const roundCount = Number(valuesOf('--rounds').at(-1) ?? 1);
+if (!Number.isInteger(roundCount) || roundCount < 1) {
+  console.error(`--rounds ${valuesOf('--rounds').at(-1)}: a whole number of rounds, 1 or more`);
+  process.exit(2);
+}
 const cpuProfile = args.includes('--cpu-prof');
+const extraNodeFlags = valuesOf('--node-flags').flatMap((flags) => flags.split(/\s+/).filter(Boolean));
 const PARTITIONS = 3;
 const POLL_MS = 200;
 /** The share of a drain's spans taken as its warm-up. */
@@ -65,10 +80,10 @@ const SETUPS = [
   { name: 'ingest -> ClickHouse over HTTP, RowBinary direct, 8 MiB fetches', store: 'http', ingest: { insertFormat: 'RowBinary' }, kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'ingest, RowBinary direct, 8 MiB fetches', ingest: { insertFormat: 'RowBinary' }, kafka: { maxBatchBytes: EIGHT_MIB } },
 ];
-const setupFilter = args[args.indexOf('--setup') + 1];
-const setups = args.includes('--setup') ? SETUPS.filter((setup) => setupFilter !== undefined && setup.name.includes(setupFilter)) : SETUPS;
+const setupFilters = valuesOf('--setup');
+const setups = setupFilters.length > 0 ? SETUPS.filter((setup) => setupFilters.some((filter) => filter !== '' && setup.name.includes(filter))) : SETUPS;
 if (setups.length === 0) {
-  console.error(`--setup ${setupFilter ?? ''}: no set-up's name holds it; they are:\n${SETUPS.map((setup) => `  ${setup.name}`).join('\n')}`);
+  console.error(`--setup ${setupFilters.join(', ')}: no set-up's name holds it; they are:\n${SETUPS.map((setup) => `  ${setup.name}`).join('\n')}`);
   process.exit(2);
 }
 
@@ -142,7 +157,7 @@ function startWorker(setup, brokers, profileDir, storeUrl, expected) {
   const groupId = `bench-ingest-${Date.now()}`;
   const child = fork(join(import.meta.dirname, 'ingest', 'ingest-worker.mjs'), [JSON.stringify({ brokers, chdbPath, storeUrl, groupId, ingest: setup.ingest, kafka: setup.kafka, mode: setup.mode, expected })], {
     // The V8 flags the launcher restarts an ingest process with.
-    execArgv: [...INGEST_HEAP_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
+    execArgv: [...INGEST_HEAP_FLAGS, ...extraNodeFlags, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiters = new Map();
@@ -229,8 +244,8 @@ for (const [topic, messages] of [[Topics.spans, input.traceMessages], [Topics.me
 }
 const totals = { spans: input.spans, points: input.points };
 
-const results = [];
-try {
+/** The Collector's drain, the anchor of the set-ups' drains that follow it. */
+async function collectorDrain() {
   const collector = startCollector(collectorBinary, {
     brokers: broker.brokers,
     groupId: `bench-otelcol-${Date.now()}`,
@@ -244,49 +259,67 @@ try {
       cpuSeconds: () => processCpuSeconds(collector.pid),
       kernelSeconds: () => processKernelCpuSeconds(collector.pid),
     }, totals);
-    results.push({ name: 'OTel Collector v0.155.0 kafka receiver -> debug (decode only)', ...drained, peakRssBytes: peakRssBytes(collector.pid) });
+    return { name: 'OTel Collector v0.155.0 kafka receiver -> debug (decode only)', ...drained, peakRssBytes: peakRssBytes(collector.pid) };
   } finally {
     await collector.stop();
   }
+}
 
-  for (const [index, setup] of setups.entries()) {
-    const profileDir = cpuProfile && index === setups.length - 1 ? mkdtempSync(join(tmpdir(), 'stallscope-bench-prof-')) : undefined;
-    const server = setup.store === 'http' ? await startChdbHttpServer() : undefined;
-    const worker = startWorker(setup, broker.brokers, profileDir, server?.url, {
-      [Topics.spans]: { messages: input.traceMessages.length, rows: input.spans },
-      [Topics.metrics]: { messages: input.metricMessages.length, rows: input.points },
-    });
-    let threadsBefore;
-    let threadsWarm;
-    let serverCpuBefore = 0;
-    try {
-      await worker.ready;
-      const drained = await drain(setup.name, {
-        accepted: worker.accepted,
-        cpuSeconds: () => processCpuSeconds(worker.pid),
-        kernelSeconds: () => processKernelCpuSeconds(worker.pid),
-        onIdle: () => {
-          threadsBefore = threadCpuSeconds(worker.pid);
-          if (server) serverCpuBefore = processCpuSeconds(server.pid);
-        },
-        onWarm: () => (threadsWarm = threadCpuSeconds(worker.pid)),
-      }, totals);
-      const threadsAfter = threadCpuSeconds(worker.pid);
-      const threads = threadCpuDelta(threadsBefore, threadsAfter);
-      const steadyThreads = threadsWarm && threadCpuDelta(threadsWarm, threadsAfter);
-      const storeCpuPerMillionSpans = server ? ((processCpuSeconds(server.pid) - serverCpuBefore) / (totals.spans)) * 1e6 : undefined;
-      const peak = peakRssBytes(worker.pid);
-      // A floor stores nothing to query.
-      const latency = setup.mode ? undefined : await latencies(worker, producer, input.traceMessages);
-      results.push({ name: setup.name, ...drained, storeCpuPerMillionSpans, peakRssBytes: peak, latency, threads, steadyThreads });
-    } finally {
-      await worker.stop();
-      await server?.stop();
-    }
-    if (profileDir) {
-      results.at(-1).profile = summarizeCpuProfile(join(profileDir, readdirSync(profileDir).find((file) => file.endsWith('.cpuprofile'))));
-      rmSync(profileDir, { recursive: true, force: true });
-    }
+/** One set-up's drain; `last`: the run's last drain, which takes the latency probes and the profile. */
+async function setupDrain(setup, last) {
+  const profileDir = cpuProfile && last ? mkdtempSync(join(tmpdir(), 'stallscope-bench-prof-')) : undefined;
+  const server = setup.store === 'http' ? await startChdbHttpServer() : undefined;
+  const worker = startWorker(setup, broker.brokers, profileDir, server?.url, {
+    [Topics.spans]: { messages: input.traceMessages.length, rows: input.spans },
+    [Topics.metrics]: { messages: input.metricMessages.length, rows: input.points },
+  });
+  let threadsBefore;
+  let threadsWarm;
+  let serverCpuBefore = 0;
+  let result;
+  try {
+    await worker.ready;
+    const drained = await drain(setup.name, {
+      accepted: worker.accepted,
+      cpuSeconds: () => processCpuSeconds(worker.pid),
+      kernelSeconds: () => processKernelCpuSeconds(worker.pid),
+      onIdle: () => {
+        threadsBefore = threadCpuSeconds(worker.pid);
+        if (server) serverCpuBefore = processCpuSeconds(server.pid);
+      },
+      onWarm: () => (threadsWarm = threadCpuSeconds(worker.pid)),
+    }, totals);
+    const threadsAfter = threadCpuSeconds(worker.pid);
+    const threads = threadCpuDelta(threadsBefore, threadsAfter);
+    const steadyThreads = threadsWarm && threadCpuDelta(threadsWarm, threadsAfter);
+    const storeCpuPerMillionSpans = server ? ((processCpuSeconds(server.pid) - serverCpuBefore) / (totals.spans)) * 1e6 : undefined;
+    const peak = peakRssBytes(worker.pid);
+    // A floor stores nothing to query. The probes add messages to the topics, which
+    // later drains would take too: only the last round sends them.
+    const latency = setup.mode || !lastRound() ? undefined : await latencies(worker, producer, input.traceMessages);
+    result = { name: setup.name, ...drained, storeCpuPerMillionSpans, peakRssBytes: peak, latency, threads, steadyThreads };
+  } finally {
+    await worker.stop();
+    await server?.stop();
+  }
+  if (profileDir) {
+    // Kept for a closer look (Chrome DevTools, speedscope); the summary names it.
+    const path = join(profileDir, readdirSync(profileDir).find((file) => file.endsWith('.cpuprofile')));
+    result.profile = { path, ...summarizeCpuProfile(path) };
+  }
+  return result;
+}
+
+/** Each round's drains: the Collector's first, then each set-up's. */
+const rounds = [];
+let round = 0;
+const lastRound = () => round === roundCount - 1;
+try {
+  for (; round < roundCount; round++) {
+    if (roundCount > 1) progress(NAME, `round ${round + 1} of ${roundCount}`);
+    const results = [await collectorDrain()];
+    for (const [index, setup] of setups.entries()) results.push(await setupDrain(setup, lastRound() && index === setups.length - 1));
+    rounds.push(results);
   }
 } finally {
   await producer.disconnect();
@@ -296,42 +329,71 @@ progressDone();
 
 console.log(`${input.spans} spans in ${input.traceMessages.length} messages (~${Math.round(input.spans / input.traceMessages.length)} spans each), ` +
   `${input.points} histogram points in ${input.metricMessages.length} messages, ${mib(bytes)} MiB, ${PARTITIONS} partitions`);
-const anchor = results[0];
-printTable(
-  ['consumer', 'spans/s', 'points/s', 'CPU s per 1M spans', 'ClickHouse server CPU s per 1M spans', 'cores busy', 'peak RSS MiB', 'produce->queryable p50/p95 ms', 'spans/s per core vs Collector'],
-  results.map((result) => [
-    result.name,
-    k(result.spansPerSecond),
-    k(result.pointsPerSecond),
-    result.cpuPerMillionSpans.toFixed(1),
-    result.storeCpuPerMillionSpans === undefined ? '–' : result.storeCpuPerMillionSpans.toFixed(1),
-    result.cores.toFixed(2),
-    mib(result.peakRssBytes),
-    result.latency ? `${result.latency.p50}/${result.latency.p95}` : '–',
-    // Per CPU second of the whole drain (spans and points, which every consumer takes
-    // alike): spans/s over cores busy would divide a rate of the spans' drain by the
-    // CPU of the longer of the two drains, and flatter whichever finished its spans first.
-    (anchor.cpuPerMillionSpans / result.cpuPerMillionSpans).toFixed(2),
-  ]),
-);
-console.log(`\nSteady state: the spans' drain past its first ${WARM_UP_SHARE * 100}% (compiled code; metric points still draining then count too):`);
-printTable(
-  ['consumer', 'spans/s', 'CPU s per 1M spans', 'of it kernel', 'spans per CPU second vs Collector', 'CPU s by thread'],
-  results.map((result) => [
-    result.name,
-    result.steady ? k(result.steady.spansPerSecond) : '–',
-    result.steady ? result.steady.cpuPerMillionSpans.toFixed(1) : '–',
-    result.steady ? `${(result.steady.kernelShare * 100).toFixed(0)}%` : '–',
-    result.steady && anchor.steady ? (anchor.steady.cpuPerMillionSpans / result.steady.cpuPerMillionSpans).toFixed(2) : '–',
-    result.steadyThreads ? result.steadyThreads.slice(0, 3).map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`).join(', ') : '–',
-  ]),
-);
+/** A round's two tables: the whole drains and their steady state, each against the round's Collector drain. */
+function printRound(results) {
+  const anchor = results[0];
+  printTable(
+    ['consumer', 'spans/s', 'points/s', 'CPU s per 1M spans', 'ClickHouse server CPU s per 1M spans', 'cores busy', 'peak RSS MiB', 'produce->queryable p50/p95 ms', 'spans/s per core vs Collector'],
+    results.map((result) => [
+      result.name,
+      k(result.spansPerSecond),
+      k(result.pointsPerSecond),
+      result.cpuPerMillionSpans.toFixed(1),
+      result.storeCpuPerMillionSpans === undefined ? '–' : result.storeCpuPerMillionSpans.toFixed(1),
+      result.cores.toFixed(2),
+      mib(result.peakRssBytes),
+      result.latency ? `${result.latency.p50}/${result.latency.p95}` : '–',
+      // Per CPU second of the whole drain (spans and points, which every consumer takes
+      // alike): spans/s over cores busy would divide a rate of the spans' drain by the
+      // CPU of the longer of the two drains, and flatter whichever finished its spans first.
+      (anchor.cpuPerMillionSpans / result.cpuPerMillionSpans).toFixed(2),
+    ]),
+  );
+  console.log(`\nSteady state: the spans' drain past its first ${WARM_UP_SHARE * 100}% (compiled code; metric points still draining then count too):`);
+  printTable(
+    ['consumer', 'spans/s', 'CPU s per 1M spans', 'of it kernel', 'spans per CPU second vs Collector', 'CPU s by thread'],
+    results.map((result) => [
+      result.name,
+      result.steady ? k(result.steady.spansPerSecond) : '–',
+      result.steady ? result.steady.cpuPerMillionSpans.toFixed(1) : '–',
+      result.steady ? `${(result.steady.kernelShare * 100).toFixed(0)}%` : '–',
+      result.steady && anchor.steady ? (anchor.steady.cpuPerMillionSpans / result.steady.cpuPerMillionSpans).toFixed(2) : '–',
+      result.steadyThreads ? result.steadyThreads.slice(0, 3).map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`).join(', ') : '–',
+    ]),
+  );
+}
+
+for (const [index, results] of rounds.entries()) {
+  if (rounds.length > 1) console.log(`\nRound ${index + 1} of ${rounds.length}:`);
+  printRound(results);
+}
+if (rounds.length > 1) {
+  // Each set-up against the Collector's drain of its own round, which ran minutes before
+  // it at most: a VM whose speed drifts over a run moves both.
+  const whole = (result) => result.cpuPerMillionSpans;
+  const steady = (result) => result.steady?.cpuPerMillionSpans;
+  console.log(`\nSpans per CPU second vs the Collector of the same round, ${rounds.length} rounds (each round's, then their median):`);
+  printTable(
+    ['consumer', 'whole drain', 'median', 'steady state', 'median'],
+    setups.map((setup, index) => {
+      const byRound = (figure) => rounds.map((results) => (figure(results[0]) && figure(results[index + 1]) ? figure(results[0]) / figure(results[index + 1]) : undefined));
+      const shown = (values) => values.map((value) => (value === undefined ? '–' : value.toFixed(2))).join(', ');
+      const middle = (values) => {
+        const known = values.filter((value) => value !== undefined);
+        return known.length ? median(known).toFixed(2) : '–';
+      };
+      return [setup.name, shown(byRound(whole)), middle(byRound(whole)), shown(byRound(steady)), middle(byRound(steady))];
+    }),
+  );
+}
+const results = rounds.at(-1);
+const ofRound = rounds.length > 1 ? ', last round' : '';
 for (const result of results.filter((result) => result.threads)) {
-  console.log(`\nCPU by thread, ${result.name} (s during the drain):`);
+  console.log(`\nCPU by thread, ${result.name} (s during the drain${ofRound}):`);
   printTable(['thread', 'CPU s', 'share'], result.threads.slice(0, 8).map(([name, seconds]) => [name, seconds.toFixed(1), `${((seconds / result.cpuSeconds) * 100).toFixed(0)}%`]));
 }
 for (const result of results.filter((result) => result.profile)) {
-  console.log(`\nMain thread by stage, ${result.name} (--cpu-prof, ${result.profile.totalSeconds.toFixed(1)} s sampled):`);
+  console.log(`\nMain thread by stage, ${result.name} (--cpu-prof, shares of ${result.profile.busySeconds.toFixed(1)} s sampled busy; profile ${result.profile.path}):`);
   printTable(['stage', 'share'], result.profile.stages.map(({ name, share }) => [name, `${(share * 100).toFixed(1)}%`]));
   printTable(['function (self time)', 'share'], result.profile.functions.map(({ name, share }) => [name, `${(share * 100).toFixed(1)}%`]));
 }

@@ -1,14 +1,14 @@
 // Where the ingest's main thread spends its time: self time of a V8 CPU
-// profile (node --cpu-prof) summed per stage of the ingest.
+// profile (node --cpu-prof) summed per stage of the ingest, as shares of its
+// busy time (the idle samples before, between and after drains left out).
 import { readFileSync } from 'node:fs';
 
 // First match wins: the stage a function's source file belongs to.
 const STAGES = [
   ['garbage collection', (frame) => frame.functionName === '(garbage collector)'],
-  ['idle', (frame) => frame.functionName === '(idle)'],
   ['OTLP decode', (frame) => /otlp-decode|otlp-json|protobufjs|\/long\//.test(frame.url)],
   ['row building', (frame) => /ingest\/dist\/(rows|metric-rows|log-rows|attribute-strings|clickhouse-values|message-rows|batch-handler|insert-plan)\.js/.test(frame.url)],
-  ['spans straight to RowBinary', (frame) => /ingest\/dist\/(trace-row-binary|go-sort)\.js/.test(frame.url)],
+  ['spans straight to RowBinary', (frame) => /ingest\/dist\/(trace-row-binary|trace-rows-wasm|go-sort)\.js|^wasm:/.test(frame.url)],
   ['insert encoding', (frame) => /ingest\/dist\/(row-binary|rowbinary|insert-format)|@clickhouse\/client/.test(frame.url) || frame.functionName === 'stringify'],
   ['HTTP client', (frame) => /^node:(_http|http|net|stream|internal\/(streams|http))/.test(frame.url)],
   ['engine call (chDB binding)', (frame) => /node_modules\/chdb\//.test(frame.url)],
@@ -29,6 +29,7 @@ export function summarizeCpuProfile(path) {
   let totalUs = 0;
   for (const [id, us] of selfUs) {
     const frame = nodes.get(id).callFrame;
+    if (frame.functionName === '(idle)') continue;
     const stage = STAGES.find(([, matches]) => matches(frame))?.[0] ?? 'other JS';
     byStage.set(stage, (byStage.get(stage) ?? 0) + us);
     const name = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').slice(-2).join('/')}:${frame.lineNumber + 1}`;
@@ -36,5 +37,5 @@ export function summarizeCpuProfile(path) {
     totalUs += us;
   }
   const sorted = (map) => [...map].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, share: us / totalUs }));
-  return { stages: sorted(byStage), functions: sorted(byFunction).slice(0, 12), totalSeconds: totalUs / 1e6 };
+  return { stages: sorted(byStage), functions: sorted(byFunction).slice(0, 12), busySeconds: totalUs / 1e6 };
 }
