@@ -6,4 +6,5 @@ export { Registry, counter, createMetricsRegistry, gauge, histogram } from './me
 export { ConfigError, envVarName, loadConfig } from './config.js';
 export type { LoadConfigOptions } from './config.js';
 export { createProgress } from './progress.js';
+export { settleAll } from './settle-all.js';
 export type { Progress, ProgressOptions, ProgressStream } from './progress.js';

@@ -1,5 +1,5 @@
 import { CompressionTypes, Partitioners, type Message } from 'kafkajs';
-import { withLifecycle } from '@stallscope/common';
+import { settleAll, withLifecycle } from '@stallscope/common';
 import type { KafkaClient } from './kafka-client.js';
 import { createPartitionChooser } from './partitioning.js';
 import { CoalescingQueue } from './coalescing-queue.js';
@@ -108,9 +108,7 @@ export function createKafkaProducer(client: KafkaClient): TransportProducer {
       }
       const groups = [...choosePartitions(topic, partitions, messages)];
       // Every partition's send settles before the call does: none is left running behind a rejection.
-      const results = await Promise.allSettled(groups.map(([partition, group]) => sendToPartition(topic, partition, group)));
-      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-      if (failed) throw failed.reason;
+      await settleAll(groups.map(([partition, group]) => sendToPartition(topic, partition, group)));
     },
   };
 }
