@@ -56,6 +56,43 @@ describe('batch handler', () => {
     assert.deepEqual(deadLetters, []);
   });
 
+  for (const outcome of ['written', 'failed'] as const) {
+    it(`releases the rows only once the writes and dead letters have settled (${outcome})`, async () => {
+      const events: string[] = [];
+      let finishWrite!: () => void;
+      let finishDeadLetters!: () => void;
+      const released: object[][] = [];
+      const handler = createBatchHandler({
+        topic: Topics.spans,
+        toRows: (payload) => {
+          if (payload.toString() === 'bad') throw new OtlpDecodeError('malformed ExportTraceServiceRequest: x');
+          return { rowsByTable: new Map([[Tables.traces, [{ from: payload.toString() }]]]), metricsWithoutData: 0 };
+        },
+        writeRows: () =>
+          new Promise<void>((resolve, reject) => {
+            finishWrite = () => (events.push('write settled'), outcome === 'written' ? resolve() : reject(new Error('store down')));
+          }),
+        writeDeadLetters: () => new Promise<void>((resolve) => (finishDeadLetters = () => (events.push('dead letters settled'), resolve()))),
+        releaseRows: (rowsByTable) => {
+          events.push('released');
+          released.push([...(rowsByTable.get(Tables.traces) ?? [])]);
+        },
+        metrics: createIngestMetrics(new Registry()),
+        logger: createLogger('silent'),
+      });
+      const handled = handler(batch);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      finishWrite();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(events, ['write settled'], 'released while the dead letters were still being written');
+      finishDeadLetters();
+      if (outcome === 'written') await handled;
+      else await assert.rejects(handled, /store down/);
+      assert.deepEqual(events, ['write settled', 'dead letters settled', 'released']);
+      assert.deepEqual(released, [[{ from: 'good' }, { from: 'good' }]]);
+    });
+  }
+
   it('lets other work run while it decodes a long batch', async () => {
     const busyMsPerMessage = 5;
     const { handler, written } = handlerWith(() => {

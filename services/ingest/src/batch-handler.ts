@@ -12,6 +12,11 @@ export interface BatchHandlerDeps {
   toRows: MessageToRows;
   /** Writes the decoded rows of one transport batch; rejects if any write failed. */
   writeRows(batch: readonly DeliveredMessage[], rowsByTable: ReadonlyMap<TableName, readonly object[]>): Promise<void>;
+  /**
+   * Called once the batch's writes have all settled, whatever their outcome,
+   * with the rows it decoded; nothing reads them after it (see RowBufferPool).
+   */
+  releaseRows?(rowsByTable: ReadonlyMap<TableName, readonly object[]>): void;
   /** Records the messages that are bad input, with why; rejects if they could not be recorded. */
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   metrics: IngestMetrics;
@@ -92,6 +97,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
           });
     // Wait for both, so the handler never settles while a write is still in flight.
     const results = await Promise.allSettled([written, deadLettered]);
+    deps.releaseRows?.(rowsByTable);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     recordBatchResult(span, rowsByTable, deadLetters.length, failure ? 'insert_failed' : deadLetters.length > 0 ? 'dead_lettered' : 'ingested');
     if (failure) {

@@ -35,6 +35,11 @@ export function createIngestMetrics(registry: Registry) {
       help: 'otlp_spans messages by how their rows were made, when spans go as RowBinary: direct (protobuf straight to RowBinary, by the WebAssembly encoder or, for what it leaves, the TypeScript one) or decoded (span events, links, map or nested array attribute values, otlp_json, bad input)',
       labelNames: ['path'],
     }),
+    spanRowBuffers: counter(registry, {
+      name: 'stallscope_ingest_span_row_buffers_total',
+      help: 'Buffers that otlp_spans requests encoded by the WebAssembly encoder took for their rows, by source: reused (from a batch done with it) or allocated (new memory; a steady ingest allocates few)',
+      labelNames: ['source'],
+    }),
     metricsWithoutData: counter(registry, {
       name: 'stallscope_ingest_metrics_without_data_total',
       help: 'Metrics dropped because they carry no data kind we store (unset, or a kind newer than our OTLP .proto subset)',

@@ -48,13 +48,17 @@ const minuteStart = Math.floor((nowSeconds - 600) / 60) * 60;
 const recentShiftNs = BigInt(nowSeconds - 300) * 1_000_000_000n - POINT_START_NS;
 
 /** An ingest over a fake consumer and producer, the producer started first as the launcher does. */
-async function createTestIngest(client: Store['client'] = store.client, insertFormat: InsertFormat = ingestConfigDefaults.insertFormat) {
+async function createTestIngest(
+  client: Store['client'] = store.client,
+  insertFormat: InsertFormat = ingestConfigDefaults.insertFormat,
+  batchMaxRows = ingestConfigDefaults.batchMaxRows,
+) {
   const metrics = new Registry();
   const consumer = fakeConsumer();
   const deadLetter = fakeProducer();
   await deadLetter.start();
   const ingest = createIngest(
-    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10, insertFormat },
+    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10, insertFormat, batchMaxRows },
     { logger, metrics, store: storeWithClient(client), consumer, deadLetter },
   );
   return { ingest, metrics, consumer, deadLetter };
@@ -254,6 +258,38 @@ describe('ingest over chDB', () => {
     assert.equal(stored[0]?.length, 2);
     assert.deepEqual(stored[0], stored[1]);
     assert.match(stored[0]?.[0]?.SpanAttributes ?? '', /'stallscope\.syscall\.args':'\["3","2"\]'/);
+  });
+
+  it('reuses span rows\' buffers from batch to batch, each batch storing its own rows', async () => {
+    // Names of different lengths and ends of different times: a buffer reused with an
+    // earlier batch's bytes in it would show them in a row of a later one.
+    const sent: { traceId: string; name: string; durationNs: string }[] = [];
+    const request = (batch: number, message: number) => {
+      const spans = Array.from({ length: 20 + message * 7 }, (_, index) => {
+        const traceId = `ab${String(batch).padStart(2, '0')}${String(message).padStart(2, '0')}${String(index).padStart(26, '0')}`;
+        const name = `syscall reuse ${batch}.${message}.${'x'.repeat(index % 5)}${index}`;
+        const endTime: HrTime = [spanStart[0] + 1 + batch, index * 1000 + message];
+        const span = slowSyscallSpan({ traceId, startTime: spanStart, endTime });
+        sent.push({ traceId, name, durationNs: String((endTime[0] - spanStart[0]) * 1_000_000_000 + endTime[1] - spanStart[1]) });
+        // As the agent sends them: the WebAssembly encoder's share (no events, links or doubles).
+        const { 'stallscope.test.ratio': _ratio, ...attributes } = span.attributes;
+        return { ...span, name, attributes, events: [], links: [] };
+      });
+      return { value: serializeSpans(spans) };
+    };
+    const { ingest, consumer, metrics } = await createTestIngest(store.client, 'RowBinary');
+    await ingest.start();
+    const batches = 4;
+    for (let batch = 0; batch < batches; batch++) await consumer.deliver(Topics.spans, [request(batch, 0), request(batch, 1)], 1000 + batch * 2);
+    await ingest.stop();
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_messages_total', { path: 'direct' }), batches * 2);
+    // The first batch's two requests allocate; every later one reuses what the batch before released.
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_row_buffers_total', { source: 'allocated' }), 2);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_span_row_buffers_total', { source: 'reused' }), (batches - 1) * 2);
+    const stored = await select<{ traceId: string; name: string; durationNs: string }>(
+      `SELECT TraceId AS traceId, SpanName AS name, toString(Duration) AS durationNs FROM otel_traces WHERE startsWith(SpanName, 'syscall reuse ') ORDER BY traceId`,
+    );
+    assert.deepEqual(stored, sent.sort((a, b) => a.traceId.localeCompare(b.traceId)));
   });
 
   it('starts when the store does not say how otel_traces is laid out, decodes spans first meanwhile, and asks again', { timeout: 60_000 }, async () => {
@@ -661,6 +697,38 @@ describe('ingest over chDB', () => {
     assert.deepEqual(await select(`SELECT count() AS letters FROM stallscope_dead_letters WHERE SourceOffset = 701`), [
       { letters: '1' },
     ]);
+  });
+
+  it('settles a batch whose insert gave up only once its other inserts have settled too', async () => {
+    // One row per insert: the histogram request's two points are two inserts. The first
+    // hangs until let go; the other fails until the ingest stops and gives up on it.
+    let letFirstGo!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (letFirstGo = resolve));
+    let inserts = 0;
+    const client = Object.create(store.client) as Store['client'];
+    client.command = async (params) => {
+      if (!params.query.startsWith('INSERT INTO otel_metrics_exponential_histogram')) return store.client.command(params);
+      inserts += 1;
+      if (inserts === 1) {
+        await firstHeld;
+        return store.client.command(params);
+      }
+      throw new Error('store refused the insert');
+    };
+    const { ingest, consumer, metrics } = await createTestIngest(client, 'RowBinary', 1);
+    await ingest.start();
+    let settled = false;
+    const delivery = consumer.deliver(Topics.metrics, [{ value: histogramRequest('settles-last', 'host-a') }], 750).finally(() => (settled = true));
+    const table = { table: 'otel_metrics_exponential_histogram' };
+    while ((await counterValue(metrics, 'stallscope_ingest_insert_retries_total', table)) < 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stopped = ingest.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(settled, false, 'the batch settled while one of its inserts was still in flight');
+    letFirstGo();
+    await assert.rejects(delivery, /store refused the insert/);
+    await stopped;
   });
 
   // Last: it stops the file's one store.

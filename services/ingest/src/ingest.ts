@@ -1,4 +1,4 @@
-import { withLifecycle, type Component, type Logger, type Registry } from '@stallscope/common';
+import { settleAll, withLifecycle, type Component, type Logger, type Registry } from '@stallscope/common';
 import { Topics } from '@stallscope/schemas';
 import type { Store } from '@stallscope/store';
 import type { TransportConsumer, TransportProducer } from '@stallscope/transport';
@@ -14,10 +14,27 @@ import { retryingInsert } from './insert-retry.js';
 import { INGEST_TOPICS, rowsOfMessage, type IngestTopic, type MessageToRows } from './message-rows.js';
 import { storedColumns } from './row-binary-insert.js';
 import { encodeTraceRows, traceRowLayout, wasmTraceRowsUnavailable, type TraceRowLayout } from './trace-row-binary.js';
-import { Tables } from './rows.js';
+import { RowBufferPool } from './row-buffer-pool.js';
+import { EncodedRow } from './row-binary.js';
+import { Tables, type TableName } from './rows.js';
 
 /** How soon a store that did not say how otel_traces is laid out is asked again. */
 const LAYOUT_RETRY_MS = 1000;
+/**
+ * The most an ingest keeps of span rows' buffers between batches: about what
+ * the batches of 8 MiB fetches from three partitions hold at once (an agent
+ * span's row is ~1.7 times its otlp_proto), so that a drain reuses them all.
+ */
+const ROW_BUFFER_POOL_BYTES = 64 * 1024 * 1024;
+
+/** The buffers under a batch's encoded rows, each once. */
+function rowBuffers(rowsByTable: ReadonlyMap<TableName, readonly object[]>): Set<ArrayBufferLike> {
+  const buffers = new Set<ArrayBufferLike>();
+  for (const rows of rowsByTable.values()) {
+    for (const row of rows) if (row instanceof EncodedRow) buffers.add(row.bytes.buffer);
+  }
+  return buffers;
+}
 
 export interface IngestDeps {
   logger: Logger;
@@ -46,6 +63,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
   const logger = deps.logger.child({ component: 'ingest' });
   const metrics = createIngestMetrics(deps.metrics);
   const stopping = new AbortController();
+  const spanRowBuffers = new RowBufferPool(ROW_BUFFER_POOL_BYTES, (reused) => metrics.spanRowBuffers.inc({ source: reused ? 'reused' : 'allocated' }));
+  const takeSpanRowBuffer = (length: number) => spanRowBuffers.take(length);
   // One span per planned insert, its retries inside it.
   const insert = tracedInsert(retryingInsert(clickHouseInsert(config.insertFormat, { store: deps.store, metrics, logger }), {
     initialBackoffMs: config.insertRetryInitialBackoffMs,
@@ -60,12 +79,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
     const batch = letters.map(({ message }) => message);
     const nowMs = Date.now();
     const rows = letters.map(({ message, error }) => deadLetterRow(message, error, nowMs));
-    await Promise.all([
+    await settleAll([
       ...planInserts(batch, Tables.deadLetters, rows, config.batchMaxRows).map(insert),
       deps.deadLetter?.send(
         Topics.deadLetter,
         letters.map(({ message, error }) => deadLetterMessage(message, error)),
-      ),
+      ) ?? Promise.resolve(),
     ]);
   }
 
@@ -104,7 +123,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
     return (payload) => {
       if (unsupported) return decoded(payload);
       if (!layout && !asking && Date.now() >= askAgainAtMs) void askLayout();
-      const rows = layout ? encodeTraceRows(payload, layout) : undefined;
+      const rows = layout ? encodeTraceRows(payload, layout, takeSpanRowBuffer) : undefined;
       metrics.spanMessages.inc({ path: rows ? 'direct' : 'decoded' });
       return rows ? { rowsByTable: new Map([[Tables.traces, rows]]), metricsWithoutData: 0 } : decoded(payload);
     };
@@ -116,10 +135,11 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
       createBatchHandler({
         topic,
         toRows,
-        writeRows: async (batch, rowsByTable) => {
-          const inserts = [...rowsByTable].flatMap(([table, rows]) => planInserts(batch, table, rows, config.batchMaxRows));
-          await Promise.all(inserts.map(insert));
-        },
+        // Every insert settles before the handler does, even when one failed:
+        // the rows' buffers are reused once it has (releaseRows).
+        writeRows: (batch, rowsByTable) =>
+          settleAll([...rowsByTable].flatMap(([table, rows]) => planInserts(batch, table, rows, config.batchMaxRows)).map(insert)),
+        releaseRows: (rowsByTable) => spanRowBuffers.release(rowBuffers(rowsByTable)),
         writeDeadLetters,
         metrics,
         logger,

@@ -20,6 +20,7 @@ import { serializeSpans, serializeSpansJson, slowSyscallSpan } from './otlp-fixt
 import { otlpMessageTypes } from './otlp-schema.js';
 import { encodeRowBinary, type ColumnCodec, type EncodedRow } from './row-binary.js';
 import { storedColumns, tableCodecs } from './row-binary-insert.js';
+import { RowBufferPool } from './row-buffer-pool.js';
 import { Tables, traceRows } from './rows.js';
 import { encodeTraceRows, encodeTraceRowsJs, encodeTraceRowsWasm, traceRowLayout, wasmTraceRowsUnavailable, type TraceRowLayout } from './trace-row-binary.js';
 import { seededRandom } from '@stallscope/common/test-support';
@@ -58,6 +59,11 @@ function decodedWay(payload: Uint8Array): Buffer[] | Error {
 
 /** Requests the WebAssembly encoder took, over every agree() call. */
 let wasmTaken = 0;
+/** Its rows' buffers for the pooled way, released after each check: later requests get buffers holding earlier rows. */
+const pool = new RowBufferPool(8 * 1024 * 1024);
+/** Requests with rows from the pooled way, and those of them whose rows went into a buffer used before. */
+let pooledRequests = 0;
+let pooledReused = 0;
 
 /** Asserts the direct way and each of its encoders agree with the decoded way on `payload`; true when the direct way took it. */
 function agree(payload: Uint8Array, label: string): boolean {
@@ -67,6 +73,14 @@ function agree(payload: Uint8Array, label: string): boolean {
     ['WebAssembly', encodeTraceRowsWasm(payload, layout)],
     ['JavaScript', encodeTraceRowsJs(payload, layout)],
   ];
+  const freeBefore = pool.freeBytes;
+  const pooled = encodeTraceRowsWasm(payload, layout, (length) => pool.take(length));
+  if (pooled && pooled.length > 0) {
+    assert.ok(pooled.every((row) => row.bytes.buffer === pooled[0]!.bytes.buffer), `${label}: a request's pooled rows share one buffer`);
+    pooledRequests++;
+    if (pool.freeBytes < freeBefore) pooledReused++;
+  }
+  ways.push(['WebAssembly, into pooled buffers', pooled]);
   if (ways[1]![1]) wasmTaken++;
   if (decoded instanceof Error) assert.ok(decoded instanceof OtlpDecodeError, `${label}: bad input must give OtlpDecodeError (a dead letter), not ${decoded.stack}`);
   for (const [way, rows] of ways) {
@@ -83,6 +97,7 @@ function agree(payload: Uint8Array, label: string): boolean {
   }
   // What the WebAssembly encoder takes, the JavaScript one takes too: it only leaves it work.
   if (ways[1]![1]) assert.ok(ways[2]![1], `${label}: the JavaScript encoder takes what the WebAssembly one does`);
+  if (pooled?.[0]) pool.release([pooled[0].bytes.buffer]);
   return ways[0]![1] !== undefined;
 }
 
@@ -263,6 +278,7 @@ describe('spans straight from protobuf to RowBinary', () => {
 
   it('agrees with the decoded way on 3,000 generated requests, and takes a good share of them', () => {
     const request = requestGenerator(seededRandom(20261122));
+    const [pooledBefore, reusedBefore] = [pooledRequests, pooledReused];
     let taken = 0;
     let rejected = 0;
     const total = 3000;
@@ -277,6 +293,9 @@ describe('spans straight from protobuf to RowBinary', () => {
     assert.ok(rejected > 0, 'some generated requests are invalid (ids, times)');
     // It leaves doubles, bytes, maps and strings in arrays that JSON escapes or that are not ASCII.
     assert.ok(wasmTaken > total / 20, `the WebAssembly encoder took ${wasmTaken} requests`);
+    // Each request's pooled buffer is released before the next one takes one: all but the first of a size class reuse one.
+    const pooled = pooledRequests - pooledBefore;
+    assert.ok(pooled > 0 && pooledReused - reusedBefore >= pooled - 1, `${pooledReused - reusedBefore} of ${pooled} requests' pooled rows went into a buffer used before`);
   });
 
   it('takes nothing the decoded way rejects, and agrees on the rest, over 20,000 mutated requests', () => {

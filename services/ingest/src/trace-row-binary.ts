@@ -17,7 +17,7 @@ import { goSortFunc } from './go-sort.js';
 import { isOtlpJsonPayload } from './otlp-json.js';
 import { EncodedRow, RowBinaryWriter } from './row-binary.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from './rows.js';
-import { loadWasmTraceRows } from './trace-rows-wasm.js';
+import { loadWasmTraceRows, type AllocateRows } from './trace-rows-wasm.js';
 
 // Protobuf wire types.
 const VARINT = 0;
@@ -811,16 +811,20 @@ const takesProto = (payload: Uint8Array) => payload.length > 0 && !isOtlpJsonPay
 /**
  * The otel_traces rows of an otlp_proto ExportTraceServiceRequest, encoded for
  * `layout`; undefined for a request neither the WebAssembly encoder nor this
- * one takes (see the top).
+ * one takes (see the top). The WebAssembly encoder's rows go into a buffer
+ * from `allocate` if given.
  */
-export function encodeTraceRows(payload: Uint8Array, layout: TraceRowLayout): EncodedRow[] | undefined {
-  return encodeTraceRowsWasm(payload, layout) ?? encodeTraceRowsJs(payload, layout);
+export function encodeTraceRows(payload: Uint8Array, layout: TraceRowLayout, allocate?: AllocateRows): EncodedRow[] | undefined {
+  return encodeTraceRowsWasm(payload, layout, allocate) ?? encodeTraceRowsJs(payload, layout);
 }
 
-/** The rows as the WebAssembly encoder writes them; undefined for a request it leaves, or when it is not built. */
-export function encodeTraceRowsWasm(payload: Uint8Array, layout: TraceRowLayout): EncodedRow[] | undefined {
+/**
+ * The rows as the WebAssembly encoder writes them, into a buffer from
+ * `allocate` if given; undefined for a request it leaves, or when it is not built.
+ */
+export function encodeTraceRowsWasm(payload: Uint8Array, layout: TraceRowLayout, allocate?: AllocateRows): EncodedRow[] | undefined {
   if ('unavailable' in wasmTraceRows || !takesProto(payload)) return undefined;
-  const encoded = wasmTraceRows(payload, layout.columnCodes);
+  const encoded = wasmTraceRows(payload, layout.columnCodes, allocate);
   return encoded && rowsOf(encoded.bytes, encoded.ends, layout);
 }
 

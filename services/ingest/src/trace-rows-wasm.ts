@@ -37,8 +37,11 @@ export interface EncodedRows {
   ends: Uint32Array;
 }
 
+/** Where a request's rows go once encoded: a buffer of `length` bytes (Buffer.allocUnsafeSlow, or a RowBufferPool's). */
+export type AllocateRows = (length: number) => Buffer;
+
 /** Encodes the rows of one otlp_proto request for one column layout; undefined for a request it leaves. */
-export type WasmTraceRows = (payload: Uint8Array, columnCodes: Uint8Array) => EncodedRows | undefined;
+export type WasmTraceRows = (payload: Uint8Array, columnCodes: Uint8Array, allocate?: AllocateRows) => EncodedRows | undefined;
 
 /** Aligned up to 8 bytes. */
 const align = (offset: number) => Math.ceil(offset / 8) * 8;
@@ -69,7 +72,7 @@ export function loadWasmTraceRows(kindCells: readonly Buffer[], statusCells: rea
   exports.set_cells(base, kindCells.length, statusCells.length);
   let columnsSet: Uint8Array | undefined;
 
-  return (payload, columnCodes) => {
+  return (payload, columnCodes, allocate = Buffer.allocUnsafeSlow) => {
     if (payload.length > PAYLOAD_MAX_BYTES) return undefined;
     if (columnsSet !== columnCodes) {
       if (columnCodes.length > 256) return undefined;
@@ -96,7 +99,8 @@ export function loadWasmTraceRows(kindCells: readonly Buffer[], statusCells: rea
       }
       const ends = new Uint32Array(memory.buffer, endsAt, count).slice();
       const length = count === 0 ? 0 : ends[count - 1]!;
-      const bytes = Buffer.allocUnsafeSlow(length);
+      // A request without spans takes no buffer: no row would hand it back.
+      const bytes = length === 0 ? Buffer.alloc(0) : allocate(length);
       bytes.set(new Uint8Array(memory.buffer, rowsAt, length));
       return { bytes, ends };
     }
