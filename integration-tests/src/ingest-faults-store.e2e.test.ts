@@ -1,8 +1,10 @@
 // Ingest fault: the store fails for 60 s under load, the way an embedded
 // store fails for real: its data directory sits on a small tmpfs the test
 // mounts, a ballast file fills it (ENOSPC: ClickHouse cannot reserve space for
-// a part), and 60 s later the ballast goes. Nothing may be committed while the
-// inserts fail, nothing dead-lettered, and the same process resumes by itself.
+// a part), and 60 s later the ballast goes. The ingest holds its inserts below
+// the store's free-space floor instead of sending them into the full engine.
+// Nothing may be committed meanwhile, nothing dead-lettered, and the same
+// process resumes by itself.
 // Starts: one Kafka broker; the ingest as its own process (`--target ingest`,
 // embedded chDB on the tmpfs); the load through the Kafka transport's producer.
 import { after, before, test } from 'node:test';
@@ -106,20 +108,27 @@ test('the store failing (disk full) for 60 s under load: no commit while failing
     fillWithBallast(ballast);
     stopKeepingFull = keepFull(ballast);
     const failingSince = Date.now();
-    await until(async () => (await counterValue(running, 'stallscope_ingest_insert_failures_total')) > 0, 'an insert to fail', 30_000);
+    await until(async () => (await counterValue(running, 'stallscope_ingest_inserts_held_total')) > 0, 'an insert to be held below the free-space floor', 30_000);
     // A batch whose inserts all landed before the disk filled may still commit; then nothing may.
+    // Inserts that were in the engine when the disk filled have failed by now; from here on the
+    // floor holds every one before it reaches the engine (store.minFreeBytes).
     await sleep(3_000);
     const committedWhileFailing = await committedOffsets(admin!, groupId);
     const lagWhileFailing = await consumerLag(admin!, groupId);
+    const failuresAtFill = await counterValue(running, 'stallscope_ingest_insert_failures_total');
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - failingSince)));
     assert.deepEqual(await committedOffsets(admin!, groupId), committedWhileFailing, 'no offset committed while the store failed');
     const lagAtRecovery = await consumerLag(admin!, groupId);
     assert.ok(lagAtRecovery > lagWhileFailing, `the lag grew while failing (${lagWhileFailing} -> ${lagAtRecovery})`);
     const failures = await counterValue(running, 'stallscope_ingest_insert_failures_total');
+    const held = await counterValue(running, 'stallscope_ingest_inserts_held_total');
     const retries = await counterValue(running, 'stallscope_ingest_insert_retries_total');
+    assert.equal(failures, failuresAtFill, 'no insert reached the full engine once the floor held');
     stopKeepingFull();
     rmSync(ballast);
-    console.log(`store full for ${Date.now() - failingSince} ms: ${failures} failed inserts, ${retries} retries, lag ${lagWhileFailing} -> ${lagAtRecovery} messages`);
+    console.log(
+      `store full for ${Date.now() - failingSince} ms: ${held} inserts held by the floor, ${failures} failed in the engine, ${retries} retries, lag ${lagWhileFailing} -> ${lagAtRecovery} messages`,
+    );
   } finally {
     stopKeepingFull();
     await load.stop();

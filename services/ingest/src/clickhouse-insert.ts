@@ -1,5 +1,5 @@
 import type { Logger } from '@stallscope/common';
-import type { Store } from '@stallscope/store';
+import { StoreDiskFloorError, type Store } from '@stallscope/store';
 import type { InsertFormat } from './config.js';
 import type { PlannedInsert } from './insert-plan.js';
 import type { IngestMetrics } from './ingest-metrics.js';
@@ -9,15 +9,17 @@ import { insertJsonEachRow, insertRowBinary, tableCodecs, type ClickHouseSetting
 export type InsertRows = (insert: PlannedInsert) => Promise<void>;
 
 export interface ClickHouseInsertDeps {
-  store: Pick<Store, 'client' | 'kind'>;
+  store: Pick<Store, 'client' | 'kind' | 'checkWritable'>;
   metrics: IngestMetrics;
   logger: Logger;
 }
 
 /**
  * Inserts rows under their deduplication token, timing and counting each
- * insert. The dependent-view setting makes a deduplicated insert skip the
- * materialized views too, so a replay leaves the rollups unchanged.
+ * insert. With the dependent-view setting each rollup's view deduplicates its
+ * share of a replay by its own record, so a replay leaves the rollups
+ * unchanged. An embedded store below its free-space floor is not written at
+ * all (store.checkWritable): the insert fails before it starts.
  *
  * With `RowBinary`, a table whose every column type has a codec goes as
  * RowBinary (the engine parses it for a fraction of JSONEachRow's CPU, no
@@ -43,6 +45,12 @@ export function clickHouseInsert(format: InsertFormat, deps: ClickHouseInsertDep
   }
 
   return async ({ table, rows, deduplicationToken }) => {
+    try {
+      store.checkWritable();
+    } catch (err) {
+      if (err instanceof StoreDiskFloorError) metrics.insertsHeld.inc({ table });
+      throw err;
+    }
     const endTimer = metrics.batchInsertSeconds.startTimer({ table });
     const settings: ClickHouseSettings = {
       insert_deduplicate: 1,

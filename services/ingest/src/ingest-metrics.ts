@@ -25,6 +25,11 @@ export function createIngestMetrics(registry: Registry) {
       help: 'Failed batch inserts, by table',
       labelNames: ['table'],
     }),
+    insertsHeld: counter(registry, {
+      name: 'stallscope_ingest_inserts_held_total',
+      help: 'Inserts not sent to the embedded store because its filesystem had less free space than store.minFreeBytes (retried like a failed insert: nothing committed, nothing dropped), by table',
+      labelNames: ['table'],
+    }),
     insertRetries: counter(registry, {
       name: 'stallscope_ingest_insert_retries_total',
       help: 'Inserts tried again after a store error (the batch waits, is never dead-lettered), by table',

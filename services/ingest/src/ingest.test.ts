@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HrTime } from '@opentelemetry/api';
 import { Registry, createLogger } from '@stallscope/common';
 import { DeadLetterHeaders, Topics } from '@stallscope/schemas';
-import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { checkDiskFloor, createStore, storeConfigDefaults, type Store } from '@stallscope/store';
 import { INSERT_FORMATS, ingestConfigDefaults, type InsertFormat } from './config.js';
 import { fakeConsumer, fakeProducer } from './fake-transport.js';
 import { createIngest } from './ingest.js';
@@ -52,6 +52,7 @@ async function createTestIngest(
   client: Store['client'] = store.client,
   insertFormat: InsertFormat = ingestConfigDefaults.insertFormat,
   batchMaxRows = ingestConfigDefaults.batchMaxRows,
+  checkWritable = () => store.checkWritable(),
 ) {
   const metrics = new Registry();
   const consumer = fakeConsumer();
@@ -59,15 +60,16 @@ async function createTestIngest(
   await deadLetter.start();
   const ingest = createIngest(
     { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10, insertFormat, batchMaxRows },
-    { logger, metrics, store: storeWithClient(client), consumer, deadLetter },
+    { logger, metrics, store: storeWithClient(client, checkWritable), consumer, deadLetter },
   );
   return { ingest, metrics, consumer, deadLetter };
 }
 
-/** The file's store, its client replaced (to inject failures around real inserts). */
-function storeWithClient(client: Store['client']): Store {
+/** The file's store, its client (to inject failures around real inserts) and its free-space check replaced. */
+function storeWithClient(client: Store['client'], checkWritable: () => void): Store {
   return {
     kind: store.kind,
+    checkWritable,
     start: store.start,
     stop: store.stop,
     get client() {
@@ -729,6 +731,41 @@ describe('ingest over chDB', () => {
     letFirstGo();
     await assert.rejects(delivery, /store refused the insert/);
     await stopped;
+  });
+
+  it('holds inserts while the store is below its free-space floor: none reaches the engine, the batch lands once space is back', async () => {
+    // The real check on this test's filesystem; a floor above any disk's size holds, 0 lets go.
+    let minFreeBytes = Number.MAX_SAFE_INTEGER;
+    let engineInserts = 0;
+    const client = Object.create(store.client) as Store['client'];
+    client.command = async (params) => {
+      if (params.query.startsWith('INSERT INTO otel_metrics_exponential_histogram')) engineInserts += 1;
+      return store.client.command(params);
+    };
+    const { ingest, consumer, metrics } = await createTestIngest(client, 'RowBinary', undefined, () => checkDiskFloor(dataDir, minFreeBytes));
+    await ingest.start();
+    let settled = false;
+    const delivery = consumer.deliver(Topics.metrics, [{ value: histogramRequest('held-by-floor', 'host-a') }], 760).finally(() => (settled = true));
+    const table = { table: 'otel_metrics_exponential_histogram' };
+    while ((await counterValue(metrics, 'stallscope_ingest_inserts_held_total', table)) < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(engineInserts, 0, 'an insert reached the engine below the floor');
+    assert.equal(settled, false, 'the batch settled while its insert was held');
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'held-by-floor'`), [
+      { rows: '0' },
+    ]);
+    minFreeBytes = 0;
+    await delivery;
+    await ingest.stop();
+    assert.equal(engineInserts, 1);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_insert_failures_total', table), 0, 'a held insert is not a store failure');
+    assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'held-by-floor'`), [
+      { rows: '2' },
+    ]);
+    assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_minutely WHERE ServiceName = 'held-by-floor'`), [
+      { calls: '14' },
+    ]);
   });
 
   // Last: it stops the file's one store.

@@ -79,6 +79,7 @@ export function tracedStore(store: Store): Store {
       }
       return wrapped;
     },
+    checkWritable: () => store.checkWritable(),
     start: () => store.start(),
     stop: () => store.stop(),
   };

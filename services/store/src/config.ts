@@ -21,6 +21,12 @@ export const storeConfigSchema = Type.Object(
      * query-api target connecting as a SELECT-only user): another one migrates.
      */
     migrate: Type.Boolean(),
+    /**
+     * Embedded engine only: inserts wait (retried, nothing dropped) while the
+     * filesystem under chdbPath has fewer free bytes than this, so the engine
+     * never runs out of space mid-insert or mid-merge. 0 turns the check off.
+     */
+    minFreeBytes: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },
 );
@@ -35,4 +41,5 @@ export const storeConfigDefaults: StoreConfig = {
   requestTimeoutMs: 30_000,
   cluster: '',
   migrate: true,
+  minFreeBytes: 128 * 1024 * 1024,
 };

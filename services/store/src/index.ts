@@ -6,3 +6,4 @@ export { renderMigrationsForCluster } from './cluster-migrations.js';
 export type { ClusterTarget } from './cluster-migrations.js';
 export { createStore } from './store.js';
 export type { Store, StoreDeps } from './store.js';
+export { StoreDiskFloorError, checkDiskFloor, freeBytes } from './disk-floor.js';

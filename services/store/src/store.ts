@@ -4,6 +4,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { withLifecycle, type Component, type Logger } from '@stallscope/common';
 import type { StoreConfig } from './config.js';
 import { repairDeduplicationLogs } from './deduplication-log-repair.js';
+import { checkDiskFloor } from './disk-floor.js';
 import { applyMigrations } from './migrations.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -13,6 +14,12 @@ export interface Store extends Component {
   readonly client: ClickHouseClient;
   /** 'chdb' (embedded engine) or 'http' (a ClickHouse server). */
   readonly kind: 'chdb' | 'http';
+  /**
+   * Throws StoreDiskFloorError while the embedded engine's filesystem is below
+   * store.minFreeBytes free; a ClickHouse server keeps its own reserve
+   * (keep_free_space_bytes), so an http store never throws.
+   */
+  checkWritable(): void;
 }
 
 export interface StoreDeps {
@@ -52,6 +59,7 @@ async function connect(config: StoreConfig, logger: Logger): Promise<ClickHouseC
 export function createStore(config: StoreConfig, deps: StoreDeps): Store {
   const logger = deps.logger.child({ component: 'store' });
   const kind = config.url === '' ? 'chdb' : 'http';
+  const dataPath = resolve(config.chdbPath);
   let client: ClickHouseClient | undefined;
   const lifecycle = withLifecycle({
     async start() {
@@ -74,6 +82,9 @@ export function createStore(config: StoreConfig, deps: StoreDeps): Store {
     get client() {
       if (!client) throw new Error('store used before start');
       return client;
+    },
+    checkWritable() {
+      if (kind === 'chdb') checkDiskFloor(dataPath, config.minFreeBytes);
     },
     start: lifecycle.start,
     stop: lifecycle.stop,
