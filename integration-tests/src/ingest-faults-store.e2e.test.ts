@@ -116,6 +116,9 @@ test('the store failing (disk full) for 60 s under load: no commit while failing
     const committedWhileFailing = await committedOffsets(admin!, groupId);
     const lagWhileFailing = await consumerLag(admin!, groupId);
     const failuresAtFill = await counterValue(running, 'stallscope_ingest_insert_failures_total');
+    const freeWhileFull = await counterValue(running, 'stallscope_ingest_store_free_bytes');
+    const floor = await counterValue(running, 'stallscope_ingest_store_min_free_bytes');
+    assert.ok(freeWhileFull < floor, `the scraped free space (${freeWhileFull} bytes) is below the floor (${floor}) while the disk is full`);
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - failingSince)));
     assert.deepEqual(await committedOffsets(admin!, groupId), committedWhileFailing, 'no offset committed while the store failed');
     const lagAtRecovery = await consumerLag(admin!, groupId);

@@ -25,7 +25,8 @@ export function counter<L extends string>(registry: Registry, options: MetricOpt
   return new Counter<L>({ ...options, labelNames: options.labelNames ?? [], registers: [registry] });
 }
 
-export function gauge<L extends string>(registry: Registry, options: MetricOptions<L>): Gauge<L> {
+/** A gauge; with `collect`, one that reads its value when scraped (a value nothing else sets, such as free disk space). */
+export function gauge<L extends string>(registry: Registry, options: MetricOptions<L> & { collect?: (this: Gauge<L>) => void }): Gauge<L> {
   const existing = registry.getSingleMetric(options.name);
   if (existing) return existing as Gauge<L>;
   return new Gauge<L>({ ...options, labelNames: options.labelNames ?? [], registers: [registry] });

@@ -1,4 +1,5 @@
-import { counter, histogram, type Registry } from '@stallscope/common';
+import { counter, gauge, histogram, type Registry } from '@stallscope/common';
+import type { Store } from '@stallscope/store';
 
 export type MessageOutcome = 'ingested' | 'dead_lettered' | 'insert_failed' | 'handler_failed';
 
@@ -58,3 +59,35 @@ export function createIngestMetrics(registry: Registry) {
   };
 }
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
+
+/**
+ * The embedded store's free disk space and its floor, read when scraped, so
+ * that an alert can fire before the floor holds inserts back. Nothing is
+ * exported for a server store (it reports its own disks).
+ */
+export function registerStoreDiskGauges(registry: Registry, store: Pick<Store, 'diskSpace'>): void {
+  const space = () => {
+    try {
+      return store.diskSpace();
+    } catch {
+      // Before the store started its directory may not exist yet.
+      return undefined;
+    }
+  };
+  gauge(registry, {
+    name: 'stallscope_ingest_store_free_bytes',
+    help: "Free bytes on the embedded store's filesystem; inserts are held while below stallscope_ingest_store_min_free_bytes",
+    collect() {
+      const found = space();
+      if (found) this.set(found.freeBytes);
+    },
+  });
+  gauge(registry, {
+    name: 'stallscope_ingest_store_min_free_bytes',
+    help: "The embedded store's free-space floor (store.minFreeBytes)",
+    collect() {
+      const found = space();
+      if (found) this.set(found.minFreeBytes);
+    },
+  });
+}

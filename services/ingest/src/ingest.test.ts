@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HrTime } from '@opentelemetry/api';
 import { Registry, createLogger } from '@stallscope/common';
 import { DeadLetterHeaders, Topics } from '@stallscope/schemas';
-import { checkDiskFloor, createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { checkDiskFloor, createStore, freeBytes, storeConfigDefaults, type Store } from '@stallscope/store';
 import { INSERT_FORMATS, ingestConfigDefaults, type InsertFormat } from './config.js';
 import { fakeConsumer, fakeProducer } from './fake-transport.js';
 import { createIngest } from './ingest.js';
@@ -70,6 +70,7 @@ function storeWithClient(client: Store['client'], checkWritable: () => void): St
   return {
     kind: store.kind,
     checkWritable,
+    diskSpace: () => store.diskSpace(),
     start: store.start,
     stop: store.stop,
     get client() {
@@ -755,6 +756,10 @@ describe('ingest over chDB', () => {
     assert.deepEqual(await select(`SELECT count() AS rows FROM otel_metrics_exponential_histogram WHERE ServiceName = 'held-by-floor'`), [
       { rows: '0' },
     ]);
+    // The gauges an alert watches, read from the real filesystem when scraped.
+    const scrapedFree = await counterValue(metrics, 'stallscope_ingest_store_free_bytes', {});
+    assert.ok(Math.abs(scrapedFree - freeBytes(dataDir)) < 64 * 1024 ** 2, `${scrapedFree} free bytes scraped`);
+    assert.equal(await counterValue(metrics, 'stallscope_ingest_store_min_free_bytes', {}), storeConfigDefaults.minFreeBytes);
     minFreeBytes = 0;
     await delivery;
     await ingest.stop();

@@ -7,7 +7,7 @@ import { clickHouseInsert } from './clickhouse-insert.js';
 import type { IngestConfig } from './config.js';
 import type { DeadLetter } from './batch-handler.js';
 import { deadLetterMessage, deadLetterRow } from './dead-letter.js';
-import { createIngestMetrics } from './ingest-metrics.js';
+import { createIngestMetrics, registerStoreDiskGauges } from './ingest-metrics.js';
 import { tracedInsert } from './ingest-tracing.js';
 import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
@@ -62,6 +62,7 @@ export interface IngestDeps {
 export function createIngest(config: IngestConfig, deps: IngestDeps): Component {
   const logger = deps.logger.child({ component: 'ingest' });
   const metrics = createIngestMetrics(deps.metrics);
+  if (deps.store.kind === 'chdb') registerStoreDiskGauges(deps.metrics, deps.store);
   const stopping = new AbortController();
   const spanRowBuffers = new RowBufferPool(ROW_BUFFER_POOL_BYTES, (reused) => metrics.spanRowBuffers.inc({ source: reused ? 'reused' : 'allocated' }));
   const takeSpanRowBuffer = (length: number) => spanRowBuffers.take(length);

@@ -80,6 +80,7 @@ export function tracedStore(store: Store): Store {
       return wrapped;
     },
     checkWritable: () => store.checkWritable(),
+    diskSpace: () => store.diskSpace(),
     start: () => store.start(),
     stop: () => store.stop(),
   };

@@ -4,7 +4,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { withLifecycle, type Component, type Logger } from '@stallscope/common';
 import type { StoreConfig } from './config.js';
 import { repairDeduplicationLogs } from './deduplication-log-repair.js';
-import { checkDiskFloor } from './disk-floor.js';
+import { checkDiskFloor, freeBytes } from './disk-floor.js';
 import { applyMigrations } from './migrations.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -20,6 +20,8 @@ export interface Store extends Component {
    * (keep_free_space_bytes), so an http store never throws.
    */
   checkWritable(): void;
+  /** The embedded engine's filesystem: its free bytes and store.minFreeBytes; undefined for a server store. */
+  diskSpace(): { freeBytes: number; minFreeBytes: number } | undefined;
 }
 
 export interface StoreDeps {
@@ -85,6 +87,9 @@ export function createStore(config: StoreConfig, deps: StoreDeps): Store {
     },
     checkWritable() {
       if (kind === 'chdb') checkDiskFloor(dataPath, config.minFreeBytes);
+    },
+    diskSpace() {
+      return kind === 'chdb' ? { freeBytes: freeBytes(dataPath), minFreeBytes: config.minFreeBytes } : undefined;
     },
     start: lifecycle.start,
     stop: lifecycle.stop,
