@@ -18,6 +18,7 @@ const STORE_ERRORS: Readonly<Record<string, ApiErrorEntry>> = {
   '158': ApiErrors.queryTooLarge, // TOO_MANY_ROWS: max_rows_to_read
   '202': ApiErrors.storeUnavailable, // TOO_MANY_SIMULTANEOUS_QUERIES
   '241': ApiErrors.storeUnavailable, // MEMORY_LIMIT_EXCEEDED
+  '243': ApiErrors.storeDiskFull, // NOT_ENOUGH_SPACE
 };
 
 /** Errors of the connection to a ClickHouse server (refused, reset, timed out). */
@@ -35,7 +36,8 @@ function storeErrorOf(error: FastifyError): ApiErrorEntry | undefined {
  * Client errors say what was wrong (validation messages name the parameter,
  * e.g. "querystring/limit must be <= 1000"); server errors are logged with
  * the request and answered without detail: a ClickHouse timeout as 504, an
- * overloaded or unreachable store as 503, each with its code.
+ * overloaded or unreachable store as 503, a store out of disk as 507, each
+ * with its code.
  */
 export function createErrorHandler(logger: Logger | undefined, errorBody: ErrorBody = apiErrorBody) {
   const answer = (reply: FastifyReply, entry: ApiErrorEntry, message: string, status = entry.status): FastifyReply =>
@@ -47,7 +49,8 @@ export function createErrorHandler(logger: Logger | undefined, errorBody: ErrorB
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return answer(reply, ApiErrors.badRequest, error.message, error.statusCode);
     }
-    const storeError = storeErrorOf(error);
+    // A server error of ours (the store's disk below its floor) answers its own code, its detail logged only.
+    const storeError = error instanceof ApiError ? error.entry : storeErrorOf(error);
     (logger ?? request.log)[storeError ? 'warn' : 'error'](
       { err: error, reqId: request.id, method: request.method, url: request.url },
       'query API request failed',

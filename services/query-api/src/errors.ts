@@ -15,6 +15,7 @@ export const ApiErrors = {
   unauthorized: { code: 'UNAUTHORIZED', status: 401, message: 'missing or unknown API key' },
   forbidden: { code: 'FORBIDDEN', status: 403, message: "outside this key's scope" },
   rateLimited: { code: 'RATE_LIMITED', status: 429, message: 'too many requests for this key' },
+  storeDiskFull: { code: 'STORE_DISK_FULL', status: 507, message: "the store's disk is below its free-space floor; nothing was written" },
   storeUnavailable: { code: 'STORE_UNAVAILABLE', status: 503, message: 'the store is unavailable or overloaded; retry later' },
   queryTimeout: { code: 'QUERY_TIMEOUT', status: 504, message: 'the query ran out of time; narrow the window or the filters' },
   invalidSlo: { code: 'INVALID_SLO', status: 400, message: 'the OpenSLO document cannot be computed by stallscope' },

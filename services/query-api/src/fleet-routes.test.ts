@@ -162,7 +162,7 @@ describe('fleet routes over chDB', () => {
     }
   });
 
-  it('504 QUERY_TIMEOUT when ClickHouse runs out of time, 503 when the store is overloaded', async () => {
+  it('504 QUERY_TIMEOUT when ClickHouse runs out of time, 503 when the store is overloaded, 507 when it is out of disk', async () => {
     const failing = (code: string, type: string) => ({
       ...store,
       get client(): Store['client'] {
@@ -172,6 +172,7 @@ describe('fleet routes over chDB', () => {
     for (const [code, type, status, apiCode] of [
       ['159', 'TIMEOUT_EXCEEDED', 504, 'QUERY_TIMEOUT'],
       ['202', 'TOO_MANY_SIMULTANEOUS_QUERIES', 503, 'STORE_UNAVAILABLE'],
+      ['243', 'NOT_ENOUGH_SPACE', 507, 'STORE_DISK_FULL'],
     ] as const) {
       const broken = Fastify();
       await broken.register(queryApiPlugin, { store: failing(code, type), logger });

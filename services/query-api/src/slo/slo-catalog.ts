@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@stallscope/common';
-import type { Store } from '@stallscope/store';
+import { StoreDiskFloorError, type Store } from '@stallscope/store';
 import { ApiError, ApiErrors } from '../errors.js';
 import { tracedStore } from '../store-tracing.js';
 import { buildSlos } from './openslo/build-slo.js';
@@ -124,6 +124,11 @@ export function createSloCatalog(config: SloCatalogConfig, deps: SloCatalogDeps)
   }
 
   async function write(name: string, document: string, deleted: boolean): Promise<void> {
+    try {
+      store.checkWritable();
+    } catch (error) {
+      throw error instanceof StoreDiskFloorError ? new ApiError(ApiErrors.storeDiskFull, error.message) : error;
+    }
     lastWriteMs = Math.max(Date.now(), lastWriteMs + 1);
     await store.client.insert({
       table: TABLE,

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createLogger } from '@stallscope/common';
 import { AGENT_SCOPE_NAME } from '@stallscope/schemas';
-import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
+import { checkDiskFloor, createStore, storeConfigDefaults, type Store } from '@stallscope/store';
 import { queryApiPlugin } from '../../plugin.js';
 import { createSloCatalog } from '../../slo/slo-catalog.js';
 import type { SloReport } from '../../slo/slo-report.js';
@@ -353,6 +353,30 @@ describe('SLO routes over chDB', () => {
     // A put after a delete brings it back.
     assert.equal((await put('pay-page-read', readLatencySlo('pay-page-read', 'pay-page', 0.99))).status, 200);
     assert.equal((await app.inject({ method: 'GET', url: '/v1/slos/pay-page-read' })).statusCode, 200);
+  });
+
+  it("answers 507 STORE_DISK_FULL and writes nothing while the store's disk is below its floor", async () => {
+    // The real check on this test's filesystem, with a floor above any disk's size.
+    const full: Store = { ...store, checkWritable: () => checkDiskFloor(dataDir, Number.MAX_SAFE_INTEGER) };
+    const fullApp = Fastify();
+    await fullApp.register(queryApiPlugin, { store: full, logger, sloCatalog: createSloCatalog({ files: [] }, { store: full, logger }) });
+    try {
+      const response = await fullApp.inject({
+        method: 'PUT',
+        url: '/v1/slos/disk-full-read',
+        headers: { 'content-type': 'application/yaml' },
+        payload: readLatencySlo('disk-full-read', 'checkout', 0.99),
+      });
+      assert.equal(response.statusCode, 507);
+      assert.deepEqual(response.json(), {
+        error: { code: 'STORE_DISK_FULL', message: "the store's disk is below its free-space floor; nothing was written" },
+      });
+      assert.equal((await fullApp.inject({ method: 'DELETE', url: '/v1/slos/pay-latency' })).statusCode, 507);
+    } finally {
+      await fullApp.close();
+    }
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/slos/disk-full-read' })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/slos/pay-latency' })).statusCode, 200, 'the refused delete left the SLO');
   });
 
   it('answers 400 naming the field of what it cannot compute', async () => {
