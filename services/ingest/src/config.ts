@@ -22,6 +22,14 @@ export const ingestConfigSchema = Type.Object(
      * decoded first. The stored rows are the same either way.
      */
     directSpanRows: Type.Boolean(),
+    /**
+     * With RowBinary, write otlp_metrics requests whose every metric is an
+     * exponential histogram (what agents send) straight from protobuf to
+     * RowBinary, falling back to decoding for other metric kinds, exemplars,
+     * map attribute values or otlp_json. Off: every request is decoded first.
+     * The stored rows are the same either way.
+     */
+    directMetricRows: Type.Boolean(),
     /** Most rows in one insert; a transport batch's rows of a table go out as inserts of this size. */
     batchMaxRows: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     /** First pause before a failed insert is tried again; doubles per failure. */
@@ -38,6 +46,7 @@ export type IngestConfig = Static<typeof ingestConfigSchema>;
 export const ingestConfigDefaults: IngestConfig = {
   insertFormat: 'RowBinary',
   directSpanRows: true,
+  directMetricRows: true,
   batchMaxRows: 10_000,
   insertRetryInitialBackoffMs: 100,
   insertRetryMaxBackoffMs: 30_000,

@@ -41,6 +41,11 @@ export function createIngestMetrics(registry: Registry) {
       help: 'otlp_spans messages by how their rows were made, when spans go as RowBinary: direct (protobuf straight to RowBinary, by the WebAssembly encoder or, for what it leaves, the TypeScript one) or decoded (span events, links, map or nested array attribute values, otlp_json, bad input)',
       labelNames: ['path'],
     }),
+    metricMessages: counter(registry, {
+      name: 'stallscope_ingest_metric_messages_total',
+      help: 'otlp_metrics messages by how their rows were made, when metric points go as RowBinary: direct (protobuf straight to RowBinary: every metric an exponential histogram) or decoded (other metric kinds, exemplars, map or nested array attribute values, otlp_json, bad input)',
+      labelNames: ['path'],
+    }),
     spanRowBuffers: counter(registry, {
       name: 'stallscope_ingest_span_row_buffers_total',
       help: 'Buffers that otlp_spans requests encoded by the WebAssembly encoder took for their rows, by source: reused (from a batch done with it) or allocated (new memory; a steady ingest allocates few)',

@@ -10,7 +10,7 @@ import type { HrTime } from '@opentelemetry/api';
 import { Registry, createLogger } from '@stallscope/common';
 import { DeadLetterHeaders, Topics } from '@stallscope/schemas';
 import { checkDiskFloor, createStore, freeBytes, storeConfigDefaults, type Store } from '@stallscope/store';
-import { INSERT_FORMATS, ingestConfigDefaults, type InsertFormat } from './config.js';
+import { INSERT_FORMATS, ingestConfigDefaults, type IngestConfig } from './config.js';
 import { fakeConsumer, fakeProducer } from './fake-transport.js';
 import { createIngest } from './ingest.js';
 import { logRows } from './log-rows.js';
@@ -47,19 +47,23 @@ const minuteStart = Math.floor((nowSeconds - 600) / 60) * 60;
 /** Moves the every-kind fixture's points to five minutes ago. */
 const recentShiftNs = BigInt(nowSeconds - 300) * 1_000_000_000n - POINT_START_NS;
 
+/** What a test ingest differs in from the defaults. */
+interface TestIngestOptions {
+  /** The store's client (to inject failures around real inserts). */
+  client?: Store['client'];
+  /** The store's free-space check. */
+  checkWritable?: () => void;
+  config?: Partial<IngestConfig>;
+}
+
 /** An ingest over a fake consumer and producer, the producer started first as the launcher does. */
-async function createTestIngest(
-  client: Store['client'] = store.client,
-  insertFormat: InsertFormat = ingestConfigDefaults.insertFormat,
-  batchMaxRows = ingestConfigDefaults.batchMaxRows,
-  checkWritable = () => store.checkWritable(),
-) {
+async function createTestIngest({ client = store.client, checkWritable = () => store.checkWritable(), config = {} }: TestIngestOptions = {}) {
   const metrics = new Registry();
   const consumer = fakeConsumer();
   const deadLetter = fakeProducer();
   await deadLetter.start();
   const ingest = createIngest(
-    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10, insertFormat, batchMaxRows },
+    { ...ingestConfigDefaults, insertRetryInitialBackoffMs: 10, ...config },
     { logger, metrics, store: storeWithClient(client, checkWritable), consumer, deadLetter },
   );
   return { ingest, metrics, consumer, deadLetter };
@@ -246,7 +250,7 @@ describe('ingest over chDB', () => {
     ] as const;
     const stored = [];
     for (const [index, way] of ways.entries()) {
-      const { ingest, consumer, metrics } = await createTestIngest(store.client, way.insertFormat);
+      const { ingest, consumer, metrics } = await createTestIngest({ config: { insertFormat: way.insertFormat } });
       await ingest.start();
       await consumer.deliver(Topics.spans, [{ value: agentSpans(way.traceId) }], 900 + index);
       await ingest.stop();
@@ -280,7 +284,7 @@ describe('ingest over chDB', () => {
       });
       return { value: serializeSpans(spans) };
     };
-    const { ingest, consumer, metrics } = await createTestIngest(store.client, 'RowBinary');
+    const { ingest, consumer, metrics } = await createTestIngest({ config: { insertFormat: 'RowBinary' } });
     await ingest.start();
     const batches = 4;
     for (let batch = 0; batch < batches; batch++) await consumer.deliver(Topics.spans, [request(batch, 0), request(batch, 1)], 1000 + batch * 2);
@@ -303,7 +307,7 @@ describe('ingest over chDB', () => {
       if (/^DESCRIBE TABLE otel_traces/.test(params.query) && describes++ === 0) throw new Error('connect ECONNREFUSED');
       return store.client.query(params);
     }) as Store['client']['query'];
-    const { ingest, consumer, metrics } = await createTestIngest(slowClient);
+    const { ingest, consumer, metrics } = await createTestIngest({ client: slowClient });
     await ingest.start();
     const traceId = '44444444444444444444444444444444';
     const span = slowSyscallSpan({ traceId, startTime: spanStart, endTime: spanEnd });
@@ -322,6 +326,26 @@ describe('ingest over chDB', () => {
       { SpanName: 'once known' },
       { SpanName: 'while unknown' },
     ]);
+  });
+
+  it("stores an agent's histogram points straight from protobuf: the rows and rollups of the decoded way", async () => {
+    const direct = await createTestIngest();
+    const decoded = await createTestIngest({ config: { directMetricRows: false } });
+    for (const [test, serviceName, offset] of [[direct, 'points-direct', 840], [decoded, 'points-decoded', 841]] as const) {
+      await test.ingest.start();
+      await test.consumer.deliver(Topics.metrics, [{ value: histogramRequest(serviceName, 'host-a') }], offset);
+      await test.ingest.stop();
+    }
+    assert.equal(await counterValue(direct.metrics, 'stallscope_ingest_metric_messages_total', { path: 'direct' }), 1);
+    assert.equal(await counterValue(decoded.metrics, 'stallscope_ingest_metric_messages_total', { path: 'direct' }), 0);
+    const points = (serviceName: string) =>
+      select(`SELECT * EXCEPT (ServiceName, ResourceAttributes), mapFilter((key, value) -> key != 'service.name', ResourceAttributes) AS resource FROM otel_metrics_exponential_histogram WHERE ServiceName = '${serviceName}' ORDER BY TimeUnix, toString(Attributes)`);
+    const stored = await points('points-direct');
+    assert.equal(stored.length, 2);
+    assert.deepEqual(stored, await points('points-decoded'));
+    for (const serviceName of ['points-direct', 'points-decoded']) {
+      assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_rollup_1m WHERE ServiceName = '${serviceName}'`), [{ calls: '14' }]);
+    }
   });
 
   it('writes a batch mixing requests taken directly and requests decoded first in one insert', { timeout: 60_000 }, async () => {
@@ -657,7 +681,7 @@ describe('ingest over chDB', () => {
       losingClient.command = async (params) =>
         loseFirstAck(/^INSERT INTO (\w+)/.exec(params.query)?.[1] ?? '', await store.client.command(params));
       const serviceName = `ack-lost-${insertFormat}`;
-      const { ingest, consumer, metrics } = await createTestIngest(losingClient, insertFormat);
+      const { ingest, consumer, metrics } = await createTestIngest({ client: losingClient, config: { insertFormat } });
       await ingest.start();
       await consumer.deliver(Topics.metrics, [{ value: histogramRequest(serviceName, 'host-a') }], 600 + INSERT_FORMATS.indexOf(insertFormat));
       await ingest.stop();
@@ -718,7 +742,7 @@ describe('ingest over chDB', () => {
       }
       throw new Error('store refused the insert');
     };
-    const { ingest, consumer, metrics } = await createTestIngest(client, 'RowBinary', 1);
+    const { ingest, consumer, metrics } = await createTestIngest({ client, config: { insertFormat: 'RowBinary', batchMaxRows: 1 } });
     await ingest.start();
     let settled = false;
     const delivery = consumer.deliver(Topics.metrics, [{ value: histogramRequest('settles-last', 'host-a') }], 750).finally(() => (settled = true));
@@ -743,7 +767,7 @@ describe('ingest over chDB', () => {
       if (params.query.startsWith('INSERT INTO otel_metrics_exponential_histogram')) engineInserts += 1;
       return store.client.command(params);
     };
-    const { ingest, consumer, metrics } = await createTestIngest(client, 'RowBinary', undefined, () => checkDiskFloor(dataDir, minFreeBytes));
+    const { ingest, consumer, metrics } = await createTestIngest({ client, checkWritable: () => checkDiskFloor(dataDir, minFreeBytes), config: { insertFormat: 'RowBinary' } });
     await ingest.start();
     let settled = false;
     const delivery = consumer.deliver(Topics.metrics, [{ value: histogramRequest('held-by-floor', 'host-a') }], 760).finally(() => (settled = true));

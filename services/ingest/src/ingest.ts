@@ -13,7 +13,8 @@ import { planInserts } from './insert-plan.js';
 import { retryingInsert } from './insert-retry.js';
 import { INGEST_TOPICS, rowsOfMessage, type IngestTopic, type MessageToRows } from './message-rows.js';
 import { storedColumns } from './row-binary-insert.js';
-import { encodeTraceRows, traceRowLayout, wasmTraceRowsUnavailable, type TraceRowLayout } from './trace-row-binary.js';
+import { encodeTraceRows, traceRowLayout, wasmTraceRowsUnavailable } from './trace-row-binary.js';
+import { encodeExponentialHistogramRows, exponentialHistogramRowLayout } from './metric-row-binary.js';
 import { RowBufferPool } from './row-buffer-pool.js';
 import { EncodedRow } from './row-binary.js';
 import { Tables, type TableName } from './rows.js';
@@ -34,6 +35,20 @@ function rowBuffers(rowsByTable: ReadonlyMap<TableName, readonly object[]>): Set
     for (const row of rows) if (row instanceof EncodedRow) buffers.add(row.bytes.buffer);
   }
   return buffers;
+}
+
+/** An encoder straight from protobuf to RowBinary for one topic's requests, all of whose rows go into one table. */
+interface DirectWay<Layout> {
+  topic: IngestTopic;
+  table: TableName;
+  /** What the topic's requests carry, for the log. */
+  items: string;
+  /** The encoder's layout for the table's stored columns, or why it cannot write them. */
+  layoutOf: (columns: readonly { name: string; type: string }[]) => Layout | { unsupported: string };
+  /** The request's rows, or undefined for a request the encoder does not take. */
+  encode: (payload: Uint8Array, layout: Layout) => EncodedRow[] | undefined;
+  /** Counts a request by the way its rows were made. */
+  counted: (path: 'direct' | 'decoded') => void;
 }
 
 export interface IngestDeps {
@@ -90,44 +105,80 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
   }
 
   /**
-   * The spans topic's rows: straight from protobuf to RowBinary when spans go
-   * as RowBinary into an otel_traces the encoder can write; decoded otherwise,
-   * and for each request the encoder does not take. A store that does not say
-   * how otel_traces is laid out at start (a server not up yet) has spans
-   * decoded first, and is asked again at most every LAYOUT_RETRY_MS.
+   * A topic's rows straight from protobuf to RowBinary (`way`) when the
+   * ingest inserts RowBinary into a table the encoder can write; decoded
+   * otherwise, and for each request the encoder does not take. A store that
+   * does not say how the table is laid out at start (a server not up yet) has
+   * the topic's requests decoded first, and is asked again at most every
+   * LAYOUT_RETRY_MS.
    */
-  async function spanMessageRows(): Promise<MessageToRows> {
-    const decoded = rowsOfMessage[Topics.spans];
-    if (!config.directSpanRows || config.insertFormat !== 'RowBinary') return decoded;
-    let layout: TraceRowLayout | undefined;
+  async function directMessageRows<Layout>(way: DirectWay<Layout>): Promise<MessageToRows> {
+    const decoded = rowsOfMessage[way.topic];
+    let layout: Layout | undefined;
     let unsupported = false;
     let asking: Promise<void> | undefined;
     let askAgainAtMs = 0;
     const askLayout = (): Promise<void> =>
-      (asking ??= storedColumns(deps.store.client, Tables.traces)
+      (asking ??= storedColumns(deps.store.client, way.table)
         .then(
           (columns) => {
-            const found = traceRowLayout(columns);
-            if ('unsupported' in found) {
+            const found = way.layoutOf(columns);
+            if (typeof found === 'object' && found !== null && 'unsupported' in found) {
               unsupported = true;
-              logger.info({ reason: found.unsupported }, 'spans are decoded before they are encoded');
+              logger.info({ reason: found.unsupported }, `${way.items} are decoded before they are encoded`);
             } else layout = found;
           },
           (err: unknown) => {
             askAgainAtMs = Date.now() + LAYOUT_RETRY_MS;
-            logger.warn({ err, retryInMs: LAYOUT_RETRY_MS }, 'the store did not say how otel_traces is laid out: spans are decoded before they are encoded until it does');
+            logger.warn(
+              { err, retryInMs: LAYOUT_RETRY_MS },
+              `the store did not say how ${way.table} is laid out: ${way.items} are decoded before they are encoded until it does`,
+            );
           },
         )
         .finally(() => (asking = undefined)));
     await askLayout();
-    if (wasmTraceRowsUnavailable) logger.warn({ reason: wasmTraceRowsUnavailable }, 'spans are encoded in JavaScript only, at about twice the CPU');
     return (payload) => {
       if (unsupported) return decoded(payload);
       if (!layout && !asking && Date.now() >= askAgainAtMs) void askLayout();
-      const rows = layout ? encodeTraceRows(payload, layout, takeSpanRowBuffer) : undefined;
-      metrics.spanMessages.inc({ path: rows ? 'direct' : 'decoded' });
-      return rows ? { rowsByTable: new Map([[Tables.traces, rows]]), metricsWithoutData: 0 } : decoded(payload);
+      const rows = layout ? way.encode(payload, layout) : undefined;
+      way.counted(rows ? 'direct' : 'decoded');
+      return rows ? { rowsByTable: new Map([[way.table, rows]]), metricsWithoutData: 0 } : decoded(payload);
     };
+  }
+
+  /** Each topic's way from a message to its rows. */
+  async function messageRows(): Promise<Map<IngestTopic, MessageToRows>> {
+    const ways = new Map<IngestTopic, MessageToRows>(INGEST_TOPICS.map((topic) => [topic, rowsOfMessage[topic]]));
+    if (config.insertFormat !== 'RowBinary') return ways;
+    if (config.directSpanRows) {
+      ways.set(
+        Topics.spans,
+        await directMessageRows({
+          topic: Topics.spans,
+          table: Tables.traces,
+          items: 'spans',
+          layoutOf: traceRowLayout,
+          encode: (payload, layout) => encodeTraceRows(payload, layout, takeSpanRowBuffer),
+          counted: (path) => metrics.spanMessages.inc({ path }),
+        }),
+      );
+      if (wasmTraceRowsUnavailable) logger.warn({ reason: wasmTraceRowsUnavailable }, 'spans are encoded in JavaScript only, at about twice the CPU');
+    }
+    if (config.directMetricRows) {
+      ways.set(
+        Topics.metrics,
+        await directMessageRows({
+          topic: Topics.metrics,
+          table: Tables.exponentialHistograms,
+          items: 'metric points',
+          layoutOf: exponentialHistogramRowLayout,
+          encode: encodeExponentialHistogramRows,
+          counted: (path) => metrics.metricMessages.inc({ path }),
+        }),
+      );
+    }
+    return ways;
   }
 
   function subscribe(topic: IngestTopic, toRows: MessageToRows): void {
@@ -150,8 +201,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
 
   return withLifecycle({
     async start() {
-      const spanRows = await spanMessageRows();
-      for (const topic of INGEST_TOPICS) subscribe(topic, topic === Topics.spans ? spanRows : rowsOfMessage[topic]);
+      const ways = await messageRows();
+      for (const topic of INGEST_TOPICS) subscribe(topic, ways.get(topic)!);
       await deps.consumer.start();
       logger.info({ topics: INGEST_TOPICS, batchMaxRows: config.batchMaxRows, insertFormat: config.insertFormat }, 'ingest started');
     },
