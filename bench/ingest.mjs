@@ -72,7 +72,7 @@ const SETUPS = [
   { name: 'floor: Kafka client alone (no decode, nothing stored), 8 MiB fetches', mode: 'fetch', kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'floor: Kafka client + RowBinary rows (decode only, nothing stored), 8 MiB fetches', mode: 'decode', kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'ingest, JSONEachRow, 1 MiB fetches', ingest: { insertFormat: 'JSONEachRow' }, kafka: {} },
-  { name: 'ingest, RowBinary decoded first, 8 MiB fetches', ingest: { insertFormat: 'RowBinary', directSpanRows: false }, kafka: { maxBatchBytes: EIGHT_MIB } },
+  { name: 'ingest, RowBinary decoded first, 8 MiB fetches', ingest: { insertFormat: 'RowBinary', directSpanRows: false, directMetricRows: false }, kafka: { maxBatchBytes: EIGHT_MIB } },
   { name: 'ingest, RowBinary direct, 1 MiB fetches (defaults)', ingest: { insertFormat: 'RowBinary' }, kafka: {} },
   // A ClickHouse server in its own process (the suites' shared-store fixture: chDB behind
   // ClickHouse's HTTP interface), so the ingest's CPU is its own, not the engine's.

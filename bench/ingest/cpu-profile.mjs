@@ -8,7 +8,7 @@ const STAGES = [
   ['garbage collection', (frame) => frame.functionName === '(garbage collector)'],
   ['OTLP decode', (frame) => /otlp-decode|otlp-json|protobufjs|\/long\//.test(frame.url)],
   ['row building', (frame) => /ingest\/dist\/(rows|metric-rows|log-rows|attribute-strings|clickhouse-values|message-rows|batch-handler|insert-plan)\.js/.test(frame.url)],
-  ['spans straight to RowBinary', (frame) => /ingest\/dist\/(trace-row-binary|trace-rows-wasm|go-sort)\.js|^wasm:/.test(frame.url)],
+  ['spans and points straight to RowBinary', (frame) => /ingest\/dist\/(trace-row-binary|trace-rows-wasm|metric-row-binary|otlp-proto-walk|go-sort)\.js|^wasm:/.test(frame.url)],
   ['insert encoding', (frame) => /ingest\/dist\/(row-binary|rowbinary|insert-format)|@clickhouse\/client/.test(frame.url) || frame.functionName === 'stringify'],
   ['HTTP client', (frame) => /^node:(_http|http|net|stream|internal\/(streams|http))/.test(frame.url)],
   ['engine call (chDB binding)', (frame) => /node_modules\/chdb\//.test(frame.url)],

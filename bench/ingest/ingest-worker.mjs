@@ -13,6 +13,7 @@ import { encodeRowBinary } from '../../services/ingest/dist/row-binary.js';
 import { storedColumns, tableCodecs } from '../../services/ingest/dist/row-binary-insert.js';
 import { Tables } from '../../services/ingest/dist/rows.js';
 import { encodeTraceRows, traceRowLayout } from '../../services/ingest/dist/trace-row-binary.js';
+import { encodeExponentialHistogramRows, exponentialHistogramRowLayout } from '../../services/ingest/dist/metric-row-binary.js';
 
 const { brokers, chdbPath, storeUrl, ingest: ingestOverrides, kafka: kafkaOverrides, groupId, mode = 'ingest', expected } = JSON.parse(process.argv[2]);
 // Errors only: the parent's stdout carries the figures.
@@ -29,8 +30,8 @@ const count = (table, rows) => (handled[table] = (handled[table] ?? 0) + rows);
 /**
  * The floors, nothing stored: 'fetch', the Kafka client alone (its fetches
  * and record batches, messages counted); 'decode', also the ingest's own way
- * from a message to its RowBinary rows (spans straight from protobuf, metric
- * points decoded, then encoded), which is what the Collector's receiver does
+ * from a message to its RowBinary rows (spans and exponential-histogram points
+ * straight from protobuf, anything else decoded, then encoded), which is what the Collector's receiver does
  * into the debug exporter. The rows of a 'fetch' drain are its messages'
  * share of the totals the parent produced (`expected`).
  */
@@ -49,6 +50,7 @@ async function floorHandlers() {
     );
   }
   const layout = traceRowLayout(await storedColumns(store.client, Tables.traces));
+  const pointLayout = exponentialHistogramRowLayout(await storedColumns(store.client, Tables.exponentialHistograms));
   const codecs = new Map();
   for (const table of [Tables.gauges, Tables.sums, Tables.histograms, Tables.exponentialHistograms, Tables.summaries]) codecs.set(table, (await tableCodecs(store.client, table)).columns);
   return {
@@ -61,6 +63,11 @@ async function floorHandlers() {
     },
     [Topics.metrics]: async (batch) => {
       for (const { value } of batch) {
+        const direct = encodeExponentialHistogramRows(value, pointLayout);
+        if (direct) {
+          count(Tables.exponentialHistograms, direct.length);
+          continue;
+        }
         for (const [table, rows] of rowsOfMessage[Topics.metrics](value).rowsByTable) {
           if (rows.length === 0) continue;
           encodeRowBinary(rows, codecs.get(table));
