@@ -18,7 +18,7 @@ import { decodeExportMetricsServiceRequest } from './otlp-decode.js';
 import { OtlpDecodeError } from './otlp-decode-error.js';
 import { cpuGaugeMetrics, serializeMetrics, serializeMetricsJson, syscallDurationMetrics } from './otlp-fixtures.js';
 import { otlpMessageTypes } from './otlp-schema.js';
-import { NOT_UTF8_BYTES, NOT_UTF8_MARK, otlpValueGenerator, withBytesNotUtf8 } from './otlp-value-generator.js';
+import { NOT_UTF8_BYTES, NOT_UTF8_MARK, mutated, otlpValueGenerator, withBytesNotUtf8 } from './otlp-value-generator.js';
 import { encodeRowBinary, type ColumnCodec } from './row-binary.js';
 import { storedColumns, tableCodecs } from './row-binary-insert.js';
 import { Tables } from './rows.js';
@@ -190,15 +190,7 @@ describe('exponential-histogram points straight from protobuf to RowBinary', () 
     for (let index = 0; index < 20_000; index++) {
       const bytes = Buffer.from(request());
       if (bytes.length === 0) continue;
-      const roll = next();
-      const at = Math.floor(next() * bytes.length);
-      let mutated: Buffer;
-      if (roll < 0.5) {
-        mutated = Buffer.from(bytes);
-        mutated[at] = Math.floor(next() * 256);
-      } else if (roll < 0.75) mutated = bytes.subarray(0, at);
-      else mutated = Buffer.concat([bytes.subarray(0, at), Buffer.from([Math.floor(next() * 256)]), bytes.subarray(at)]);
-      if (agree(mutated, `mutation ${index}`)) taken++;
+      if (agree(mutated(bytes, next), `mutation ${index}`)) taken++;
     }
     assert.ok(taken > 0, 'some mutated requests are still taken');
   });

@@ -14,23 +14,25 @@ import {
   Attribute,
   I64,
   LEN,
-  NO_RESOURCE,
   PAIR,
   Reader,
   VARINT,
   attributeAt,
+  encodeRequestRows,
   fixed64,
   newHalves,
   notTaken,
   readAttribute,
-  resourceAt,
+  rowLayout,
   sortAttributes,
   stringField,
   writeMap,
   type Halves,
   type ResourceCells,
+  type RowLayout,
 } from './otlp-proto-walk.js';
-import { EncodedRow, RowBinaryWriter } from './row-binary.js';
+import { RowBinaryWriter, type EncodedRow } from './row-binary.js';
+import { Tables } from './rows.js';
 
 /** What every point of one metric shares: where it comes from. */
 interface MetricContext {
@@ -212,11 +214,7 @@ const counts = (field: (point: PointFields) => Buckets): ColumnWriter => (writer
 };
 const emptyArray: ColumnWriter = (writer) => writer.varUInt(0);
 
-/**
- * The otel_metrics_exponential_histogram columns this encoder writes and the
- * type it writes each as (a LowCardinality wrapper aside; the exemplars'
- * arrays are always empty here, so any element type fits).
- */
+/** The otel_metrics_exponential_histogram columns this encoder writes and the type it writes each as (see rowLayout). */
 const COLUMN_WRITERS: Record<string, readonly [type: string, write: ColumnWriter]> = {
   ResourceAttributes: ['Map(String, String)', (writer, _bytes, _point, context) => writer.append(context.resource.resourceMap)],
   ResourceSchemaUrl: ['String', range((context) => context.resourceSchemaUrl)],
@@ -252,36 +250,11 @@ const COLUMN_WRITERS: Record<string, readonly [type: string, write: ColumnWriter
 };
 
 /** The columns of an encoded row, in insert order, with their writers. */
-export interface ExponentialHistogramRowLayout {
-  readonly columns: readonly string[];
-  readonly writers: readonly ColumnWriter[];
-}
+export type ExponentialHistogramRowLayout = RowLayout<ColumnWriter>;
 
-const withoutLowCardinality = (type: string) => type.replaceAll(/LowCardinality\(([^()]*)\)/g, '$1');
-
-/**
- * The layout for otel_metrics_exponential_histogram as DESCRIBE TABLE gives
- * its stored columns, or why this encoder cannot write it. A column it does
- * not know is left out of the insert and takes its default, as with the
- * decoded way's rows.
- */
+/** The layout for otel_metrics_exponential_histogram as DESCRIBE TABLE gives its stored columns, or why this encoder cannot write it. */
 export function exponentialHistogramRowLayout(described: readonly { name: string; type: string }[]): ExponentialHistogramRowLayout | { unsupported: string } {
-  const columns: string[] = [];
-  const writers: ColumnWriter[] = [];
-  for (const { name, type } of described) {
-    const known = COLUMN_WRITERS[name];
-    if (!known) continue;
-    const [expected, write] = known;
-    const plain = withoutLowCardinality(type);
-    if (expected === 'Array' ? !plain.startsWith('Array(') : plain !== expected) {
-      return { unsupported: `column ${name} is ${type}; points are written for ${expected}` };
-    }
-    columns.push(name);
-    writers.push(write);
-  }
-  const missing = Object.keys(COLUMN_WRITERS).filter((name) => !columns.includes(name));
-  if (missing.length > 0) return { unsupported: `otel_metrics_exponential_histogram has no column ${missing.join(', ')}` };
-  return { columns, writers };
+  return rowLayout(Tables.exponentialHistograms, described, COLUMN_WRITERS);
 }
 
 interface RowSink {
@@ -418,52 +391,14 @@ function scopeMetricsAt(scopeMetrics: Reader, resource: Pick<MetricContext, 'res
   for (const metric of metrics) metricAt(metric, context, out);
 }
 
-function resourceMetricsAt(fields: Reader, out: RowSink): void {
-  const resource: Pick<MetricContext, 'resource' | 'resourceSchemaUrl'> = { resource: NO_RESOURCE, resourceSchemaUrl: [0, 0] };
-  const scopes: Reader[] = [];
-  while (fields.more()) {
-    const tag = fields.uint32();
-    const field = tag >>> 3;
-    if (field === 1) {
-      Reader.expect(tag, LEN);
-      resource.resource = resourceAt(fields.sub());
-    } else if (field === 2) {
-      Reader.expect(tag, LEN);
-      scopes.push(fields.sub());
-    } else if (field === 3) resource.resourceSchemaUrl = stringField(fields, tag);
-    else fields.skip(tag & 7);
-  }
-  for (const scope of scopes) scopeMetricsAt(scope, resource, out);
-}
-
 /**
  * The otel_metrics_exponential_histogram rows of an otlp_proto
  * ExportMetricsServiceRequest, encoded for `layout`; undefined for a request
  * this encoder does not take (see the top).
  */
 export function encodeExponentialHistogramRows(payload: Uint8Array, layout: ExponentialHistogramRowLayout): EncodedRow[] | undefined {
-  if (payload.length === 0 || isOtlpJsonPayload(payload)) return undefined;
-  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const out: RowSink = { layout, writer: new RowBinaryWriter(payload.length * 2), rowEnds: [], point: new PointFields() };
-  try {
-    const request = new Reader(bytes, 0, bytes.length);
-    while (request.more()) {
-      const tag = request.uint32();
-      if (tag >>> 3 === 1) {
-        Reader.expect(tag, LEN);
-        resourceMetricsAt(request.sub(), out);
-      } else request.skip(tag & 7);
-    }
-  } catch (err) {
-    if (err === notTaken) return undefined;
-    throw err;
-  }
-  const encoded = out.writer.finish();
-  const rows: EncodedRow[] = [];
-  let start = 0;
-  for (const end of out.rowEnds) {
-    rows.push(new EncodedRow(layout.columns, encoded.subarray(start, end)));
-    start = end;
-  }
-  return rows;
+  return encodeRequestRows(payload, layout.columns, out, ({ resource, schemaUrl, scopes }) => {
+    for (const scope of scopes) scopeMetricsAt(scope, { resource, resourceSchemaUrl: schemaUrl }, out);
+  });
 }

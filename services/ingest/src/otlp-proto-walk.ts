@@ -6,10 +6,11 @@
 // an encoder does not take throws notTaken; the caller answers undefined and
 // the request goes the decoded way.
 import { isUtf8 } from 'node:buffer';
+import { isOtlpJsonPayload } from './otlp-json.js';
 import { ResourceAttr } from '@stallscope/schemas';
 import { doubleText, goJsonString } from './attribute-strings.js';
 import { goSortFunc } from './go-sort.js';
-import { RowBinaryWriter } from './row-binary.js';
+import { EncodedRow, RowBinaryWriter } from './row-binary.js';
 
 // Protobuf wire types.
 export const VARINT = 0;
@@ -25,7 +26,7 @@ export const EMPTY_CELL = cell('');
 const TWO_POW_32 = 2 ** 32;
 
 /** Thrown inside the walk for what it does not take; the caller answers undefined. */
-export class NotTaken extends Error {}
+class NotTaken extends Error {}
 export const notTaken = new NotTaken();
 
 /** A position in the payload and the end of the message being read there. */
@@ -386,7 +387,7 @@ function int64Text(low: number, high: number): string {
 }
 
 /** A value as the Collector's exporter renders it (anyValueAsString of the decoded way). */
-export function writeValue(writer: RowBinaryWriter, bytes: Buffer, attribute: Attribute): void {
+function writeValue(writer: RowBinaryWriter, bytes: Buffer, attribute: Attribute): void {
   switch (attribute.kind) {
     case VALUE_STRING:
       writer.rawBytes(bytes, attribute.valueStart, attribute.valueEnd);
@@ -465,7 +466,7 @@ export interface ResourceCells {
 const SERVICE_NAME_KEY = Buffer.from(ResourceAttr.serviceName);
 
 /** The cells of a Resource message. */
-export function resourceAt(resource: Reader): ResourceCells {
+function resourceAt(resource: Reader): ResourceCells {
   const bytes = resource.bytes;
   const attributes: Attribute[] = [];
   while (resource.more()) {
@@ -486,5 +487,113 @@ export function resourceAt(resource: Reader): ResourceCells {
 }
 
 /** The cells of a request part that has no Resource. */
-export const NO_RESOURCE: ResourceCells = { resourceMap: Buffer.from([0]), serviceName: EMPTY_CELL };
+const NO_RESOURCE: ResourceCells = { resourceMap: Buffer.from([0]), serviceName: EMPTY_CELL };
 
+
+/** A table's columns an encoder writes, in insert order, with their writers. */
+export interface RowLayout<Writer> {
+  readonly columns: readonly string[];
+  readonly writers: readonly Writer[];
+}
+
+const withoutLowCardinality = (type: string) => type.replaceAll(/LowCardinality\(([^()]*)\)/g, '$1');
+
+/**
+ * The layout of `table` as DESCRIBE TABLE gives its stored columns, for an
+ * encoder whose `known` columns each have the type it writes them as (a
+ * LowCardinality wrapper aside; 'Array' for an array it always leaves empty,
+ * which fits any element type); or why the encoder cannot write it. A column
+ * it does not know is left out of the insert and takes its default, as with
+ * the decoded way's rows.
+ */
+export function rowLayout<Writer>(
+  table: string,
+  described: readonly { name: string; type: string }[],
+  known: Readonly<Record<string, readonly [type: string, write: Writer]>>,
+): RowLayout<Writer> | { unsupported: string } {
+  const columns: string[] = [];
+  const writers: Writer[] = [];
+  for (const { name, type } of described) {
+    const column = known[name];
+    if (!column) continue;
+    const [expected, write] = column;
+    const plain = withoutLowCardinality(type);
+    if (expected === 'Array' ? !plain.startsWith('Array(') : plain !== expected) {
+      return { unsupported: `column ${name} is ${type}; it is written for ${expected}` };
+    }
+    columns.push(name);
+    writers.push(write);
+  }
+  const missing = Object.keys(known).filter((name) => !columns.includes(name));
+  if (missing.length > 0) return { unsupported: `${table} has no column ${missing.join(', ')}` };
+  return { columns, writers };
+}
+
+/** Rows one after another in `bytes`, each ending at its offset in `ends`, as EncodedRows of `columns`. */
+export function encodedRows(bytes: Buffer, ends: ArrayLike<number>, columns: readonly string[]): EncodedRow[] {
+  const rows: EncodedRow[] = [];
+  let start = 0;
+  for (let index = 0; index < ends.length; index++) {
+    const end = ends[index]!;
+    rows.push(new EncodedRow(columns, bytes.subarray(start, end)));
+    start = end;
+  }
+  return rows;
+}
+
+/** What a ResourceSpans or ResourceMetrics message holds: its resource's cells, its schema URL and its scope parts. */
+export interface ResourcePart {
+  resource: ResourceCells;
+  schemaUrl: [number, number];
+  /** Each ScopeSpans or ScopeMetrics, to be written once the whole part is read: the resource may follow them. */
+  scopes: Reader[];
+}
+
+/** A ResourceSpans or ResourceMetrics message (resource = 1, scope parts = 2, schema_url = 3). */
+function resourcePartAt(fields: Reader): ResourcePart {
+  const part: ResourcePart = { resource: NO_RESOURCE, schemaUrl: [0, 0], scopes: [] };
+  while (fields.more()) {
+    const tag = fields.uint32();
+    const field = tag >>> 3;
+    if (field === 1) {
+      Reader.expect(tag, LEN);
+      part.resource = resourceAt(fields.sub());
+    } else if (field === 2) {
+      Reader.expect(tag, LEN);
+      part.scopes.push(fields.sub());
+    } else if (field === 3) part.schemaUrl = stringField(fields, tag);
+    else fields.skip(tag & 7);
+  }
+  return part;
+}
+
+/**
+ * Walks an otlp_proto export request's resource parts (field 1 of each
+ * Export*ServiceRequest) in order, then encodes the rows `each` wrote into
+ * `writer` (each ending at its offset in `rowEnds`) as EncodedRows of
+ * `columns`; undefined for otlp_json, an empty payload, or a request the walk
+ * does not take (notTaken).
+ */
+export function encodeRequestRows(
+  payload: Uint8Array,
+  columns: readonly string[],
+  out: { writer: RowBinaryWriter; rowEnds: number[] },
+  each: (part: ResourcePart) => void,
+): EncodedRow[] | undefined {
+  if (payload.length === 0 || isOtlpJsonPayload(payload)) return undefined;
+  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  try {
+    const request = new Reader(bytes, 0, bytes.length);
+    while (request.more()) {
+      const tag = request.uint32();
+      if (tag >>> 3 === 1) {
+        Reader.expect(tag, LEN);
+        each(resourcePartAt(request.sub()));
+      } else request.skip(tag & 7);
+    }
+  } catch (err) {
+    if (err === notTaken) return undefined;
+    throw err;
+  }
+  return encodedRows(out.writer.finish(), out.rowEnds, columns);
+}

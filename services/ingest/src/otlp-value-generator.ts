@@ -59,3 +59,16 @@ export function otlpValueGenerator(next: () => number) {
 
   return { pick, chance, bytes, TEXTS, INTS, DOUBLES, attributes, time };
 }
+
+/** `bytes` with one byte changed, cut short, or one byte put in, at a place drawn from `next`. */
+export function mutated(bytes: Buffer, next: () => number): Buffer {
+  const roll = next();
+  const at = Math.floor(next() * bytes.length);
+  if (roll < 0.5) {
+    const changed = Buffer.from(bytes);
+    changed[at] = Math.floor(next() * 256);
+    return changed;
+  }
+  if (roll < 0.75) return bytes.subarray(0, at);
+  return Buffer.concat([bytes.subarray(0, at), Buffer.from([Math.floor(next() * 256)]), bytes.subarray(at)]);
+}

@@ -24,7 +24,7 @@ import { RowBufferPool } from './row-buffer-pool.js';
 import { Tables, traceRows } from './rows.js';
 import { encodeTraceRows, encodeTraceRowsJs, encodeTraceRowsWasm, traceRowLayout, wasmTraceRowsUnavailable, type TraceRowLayout } from './trace-row-binary.js';
 import { seededRandom } from '@stallscope/common/test-support';
-import { NOT_UTF8_BYTES, NOT_UTF8_MARK, otlpValueGenerator, withBytesNotUtf8 } from './otlp-value-generator.js';
+import { NOT_UTF8_BYTES, NOT_UTF8_MARK, mutated, otlpValueGenerator, withBytesNotUtf8 } from './otlp-value-generator.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stallscope-trace-row-binary-'));
 let store: Store;
@@ -257,15 +257,7 @@ describe('spans straight from protobuf to RowBinary', () => {
     for (let index = 0; index < 20_000; index++) {
       const bytes = Buffer.from(request());
       if (bytes.length === 0) continue;
-      const roll = next();
-      const at = Math.floor(next() * bytes.length);
-      let mutated: Buffer;
-      if (roll < 0.5) {
-        mutated = Buffer.from(bytes);
-        mutated[at] = Math.floor(next() * 256);
-      } else if (roll < 0.75) mutated = bytes.subarray(0, at);
-      else mutated = Buffer.concat([bytes.subarray(0, at), Buffer.from([Math.floor(next() * 256)]), bytes.subarray(at)]);
-      if (agree(mutated, `mutation ${index}`)) taken++;
+      if (agree(mutated(bytes, next), `mutation ${index}`)) taken++;
     }
     assert.ok(taken > 0, 'some mutated requests are still taken');
   });

@@ -14,27 +14,28 @@ import { isOtlpJsonPayload } from './otlp-json.js';
 import {
   EMPTY_CELL,
   I32,
-  I64,
   LEN,
-  NO_RESOURCE,
   PAIR,
   Reader,
   VARINT,
   attributeAt,
   cell,
+  encodedRows,
+  encodeRequestRows,
   fixed64,
   newHalves,
   notTaken,
   readAttribute,
-  resourceAt,
+  rowLayout,
   sortAttributes,
   stringField,
   writeMap,
   Attribute,
   type ResourceCells,
+  type RowLayout,
 } from './otlp-proto-walk.js';
-import { EncodedRow, RowBinaryWriter } from './row-binary.js';
-import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from './rows.js';
+import { RowBinaryWriter, type EncodedRow } from './row-binary.js';
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, Tables } from './rows.js';
 import { loadWasmTraceRows, type AllocateRows } from './trace-rows-wasm.js';
 
 const TRACE_ID_BYTES = 16;
@@ -198,11 +199,7 @@ type ColumnWriter = (writer: RowBinaryWriter, bytes: Buffer, span: SpanFields, c
 
 const emptyArray: ColumnWriter = (writer) => writer.varUInt(0);
 
-/**
- * The otel_traces columns this encoder writes and the type it writes each as
- * (a LowCardinality wrapper aside; an array is always empty here, so any
- * element type fits).
- */
+/** The otel_traces columns this encoder writes and the type it writes each as (see rowLayout). */
 const COLUMN_WRITERS: Record<string, readonly [type: string, write: ColumnWriter]> = {
   Timestamp: ['DateTime64(9)', (writer, _bytes, span) => writer.int64Halves(span.start.low, span.start.high)],
   TraceId: ['String', (writer, bytes, span) => writer.hex(bytes, span.traceId, TRACE_ID_BYTES)],
@@ -235,38 +232,17 @@ const COLUMN_WRITERS: Record<string, readonly [type: string, write: ColumnWriter
 };
 
 /** The columns of an encoded row, in insert order, with their writers and their codes (their index in COLUMN_WRITERS, as the WebAssembly encoder numbers them). */
-export interface TraceRowLayout {
-  readonly columns: readonly string[];
-  readonly writers: readonly ColumnWriter[];
+export interface TraceRowLayout extends RowLayout<ColumnWriter> {
   readonly columnCodes: Uint8Array;
 }
 
 const COLUMN_CODES = new Map(Object.keys(COLUMN_WRITERS).map((name, index) => [name, index]));
 
-const withoutLowCardinality = (type: string) => type.replaceAll(/LowCardinality\(([^()]*)\)/g, '$1');
-
-/**
- * The layout for otel_traces as DESCRIBE TABLE gives its stored columns, or
- * why this encoder cannot write it. A column it does not know is left out of
- * the insert and takes its default, as with the decoded way's rows.
- */
+/** The layout for otel_traces as DESCRIBE TABLE gives its stored columns, or why this encoder cannot write it. */
 export function traceRowLayout(described: readonly { name: string; type: string }[]): TraceRowLayout | { unsupported: string } {
-  const columns: string[] = [];
-  const writers: ColumnWriter[] = [];
-  for (const { name, type } of described) {
-    const known = COLUMN_WRITERS[name];
-    if (!known) continue;
-    const [expected, write] = known;
-    const plain = withoutLowCardinality(type);
-    if (expected === 'Array' ? !plain.startsWith('Array(') : plain !== expected) {
-      return { unsupported: `column ${name} is ${type}; spans are written for ${expected}` };
-    }
-    columns.push(name);
-    writers.push(write);
-  }
-  const missing = Object.keys(COLUMN_WRITERS).filter((name) => !columns.includes(name));
-  if (missing.length > 0) return { unsupported: `otel_traces has no column ${missing.join(', ')}` };
-  return { columns, writers, columnCodes: Uint8Array.from(columns, (name) => COLUMN_CODES.get(name)!) };
+  const found = rowLayout(Tables.traces, described, COLUMN_WRITERS);
+  if ('unsupported' in found) return found;
+  return { ...found, columnCodes: Uint8Array.from(found.columns, (name) => COLUMN_CODES.get(name)!) };
 }
 
 function scopeAt(scope: Reader, context: SpanContext): void {
@@ -325,37 +301,6 @@ interface RowSink {
   span: SpanFields;
 }
 
-function resourceSpansAt(fields: Reader, layout: TraceRowLayout, out: RowSink): void {
-  let resource: ResourceCells = NO_RESOURCE;
-  const scopes: Reader[] = [];
-  while (fields.more()) {
-    const tag = fields.uint32();
-    const field = tag >>> 3;
-    if (field === 1) {
-      Reader.expect(tag, LEN);
-      resource = resourceAt(fields.sub());
-    } else if (field === 2) {
-      // Written once the whole resource is read: the resource may follow its scopes.
-      Reader.expect(tag, LEN);
-      scopes.push(fields.sub());
-    } else if (field === 3) fields.skipKnown(tag, LEN);
-    else fields.skip(tag & 7);
-  }
-  for (const scope of scopes) scopeSpansAt(scope, layout, resource, out);
-}
-
-/** Rows one after another in `bytes`, each ending at its offset in `ends`, as EncodedRows. */
-function rowsOf(bytes: Buffer, ends: ArrayLike<number>, layout: TraceRowLayout): EncodedRow[] {
-  const rows: EncodedRow[] = [];
-  let start = 0;
-  for (let index = 0; index < ends.length; index++) {
-    const end = ends[index]!;
-    rows.push(new EncodedRow(layout.columns, bytes.subarray(start, end)));
-    start = end;
-  }
-  return rows;
-}
-
 const takesProto = (payload: Uint8Array) => payload.length > 0 && !isOtlpJsonPayload(payload);
 
 /**
@@ -375,26 +320,13 @@ export function encodeTraceRows(payload: Uint8Array, layout: TraceRowLayout, all
 export function encodeTraceRowsWasm(payload: Uint8Array, layout: TraceRowLayout, allocate?: AllocateRows): EncodedRow[] | undefined {
   if ('unavailable' in wasmTraceRows || !takesProto(payload)) return undefined;
   const encoded = wasmTraceRows(payload, layout.columnCodes, allocate);
-  return encoded && rowsOf(encoded.bytes, encoded.ends, layout);
+  return encoded && encodedRows(encoded.bytes, encoded.ends, layout.columns);
 }
 
 /** The rows as this module's JavaScript walk writes them; undefined for a request it does not take. */
 export function encodeTraceRowsJs(payload: Uint8Array, layout: TraceRowLayout): EncodedRow[] | undefined {
-  if (!takesProto(payload)) return undefined;
-  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const out: RowSink = { writer: new RowBinaryWriter(payload.length * 2), rowEnds: [], span: new SpanFields() };
-  try {
-    const request = new Reader(bytes, 0, bytes.length);
-    while (request.more()) {
-      const tag = request.uint32();
-      if (tag >>> 3 === 1) {
-        Reader.expect(tag, LEN);
-        resourceSpansAt(request.sub(), layout, out);
-      } else request.skip(tag & 7);
-    }
-  } catch (err) {
-    if (err === notTaken) return undefined;
-    throw err;
-  }
-  return rowsOf(out.writer.finish(), out.rowEnds, layout);
+  return encodeRequestRows(payload, layout.columns, out, ({ resource, scopes }) => {
+    for (const scope of scopes) scopeSpansAt(scope, layout, resource, out);
+  });
 }
