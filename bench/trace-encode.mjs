@@ -16,7 +16,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GCProfiler } from 'node:v8';
 import ts from 'typescript';
 import { createLogger } from '@stallscope/common';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
@@ -25,7 +24,8 @@ import { encodeRowBinary } from '../services/ingest/dist/row-binary.js';
 import { storedColumns, tableCodecs } from '../services/ingest/dist/row-binary-insert.js';
 import { Tables, traceRows } from '../services/ingest/dist/rows.js';
 import { fleetOutput } from './lib/agent-output.mjs';
-import { median, printTable, repoRoot } from './lib/kit.mjs';
+import { compareWays, timePasses } from './lib/encode-rounds.mjs';
+import { repoRoot } from './lib/kit.mjs';
 
 const args = process.argv.slice(2);
 const spanTotal = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 60_000);
@@ -62,23 +62,7 @@ async function measure(way, encoderFile) {
       return rows.length;
     };
   }
-  const times = [];
-  const pauses = [];
-  for (let pass = 0; pass < PASSES + 2; pass++) {
-    const profiler = new GCProfiler();
-    profiler.start();
-    const start = process.hrtime.bigint();
-    let rows = 0;
-    for (const message of messages) rows += encode(message);
-    const us = Number(process.hrtime.bigint() - start) / 1e3;
-    const gcUs = profiler.stop().statistics.reduce((total, gc) => total + gc.cost, 0);
-    if (rows !== spanTotal) throw new Error(`${rows} rows for ${spanTotal} spans`);
-    if (pass >= 2) {
-      times.push(us / spanTotal);
-      pauses.push(gcUs / spanTotal);
-    }
-  }
-  return [median(times), median(pauses)];
+  return timePasses(encode, messages, spanTotal, PASSES);
 }
 
 const child = args.indexOf('--child');
@@ -100,28 +84,9 @@ if (child >= 0) {
     writeFileSync(join(repoRoot, 'services', 'ingest', 'dist', revisionFile), compiled);
     ways.push([`direct at ${against}`, 'direct', revisionFile]);
   }
-  const figures = new Map(ways.map(([label]) => [label, { times: [], pauses: [] }]));
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [label, way, file] of ways) {
-        const output = execFileSync(process.execPath, [import.meta.filename, String(spanTotal), '--child', way, file], { encoding: 'utf8' });
-        const [us, gcUs] = JSON.parse(output.trim().split('\n').at(-1));
-        figures.get(label).times.push(us);
-        figures.get(label).pauses.push(gcUs);
-        process.stderr.write(`\rtrace-encode: round ${round + 1}/${ROUNDS}, ${label}: ${us.toFixed(2)} µs per span     `);
-      }
-    }
+    compareWays({ name: 'trace-encode', script: import.meta.filename, args: [String(spanTotal)], ways, rounds: ROUNDS, unit: 'span', heading: `${spanTotal} agent spans` });
   } finally {
     if (revisionFile) rmSync(join(repoRoot, 'services', 'ingest', 'dist', revisionFile), { force: true });
   }
-  process.stderr.write('\n');
-  const baseline = median(figures.get('decoded (baseline)').times);
-  console.log(`trace-encode: ${spanTotal} agent spans; each way in its own process, ${ROUNDS} rounds in turn; medians`);
-  printTable(
-    ['way', 'µs per span', 'of it GC pauses µs', 'spans/s', 'vs decoded'],
-    ways.map(([label]) => {
-      const us = median(figures.get(label).times);
-      return [label, us.toFixed(2), median(figures.get(label).pauses).toFixed(2), `${(1000 / us).toFixed(0)}k`, (us / baseline).toFixed(2)];
-    }),
-  );
 }
