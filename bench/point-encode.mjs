@@ -1,7 +1,7 @@
 // What the ingest's main thread spends turning one agent histogram point into
 // an otel_metrics_exponential_histogram row: the direct way (protobuf bytes
-// straight to RowBinary, the default for requests of exponential histograms
-// only) against the decoded way (OTLP decode, row objects, then RowBinary),
+// straight to RowBinary, the default for requests of exponential histograms,
+// sums and gauges) against the decoded way (OTLP decode, row objects, then RowBinary),
 // the baseline. Each way runs in a process of its own, as in the ingest, the
 // ways in turn, ROUNDS times; over a fleet's agent histogram exports (one
 // message of 60 points per host and 10 s interval, ten intervals per host),
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@stallscope/common';
 import { createStore, storeConfigDefaults } from '@stallscope/store';
-import { encodeExponentialHistogramRows, exponentialHistogramRowLayout } from '../services/ingest/dist/metric-row-binary.js';
+import { METRIC_ROW_TABLES, encodeMetricRows, metricRowLayouts } from '../services/ingest/dist/metric-row-binary.js';
 import { metricRows } from '../services/ingest/dist/metric-rows.js';
 import { decodeExportMetricsServiceRequest } from '../services/ingest/dist/otlp-decode.js';
 import { encodeRowBinary } from '../services/ingest/dist/row-binary.js';
@@ -52,7 +52,8 @@ async function measure(way) {
   const dir = mkdtempSync(join(tmpdir(), 'stallscope-point-encode-'));
   const store = createStore({ ...storeConfigDefaults, chdbPath: join(dir, 'chdb') }, { logger: createLogger('silent') });
   await store.start();
-  const columns = await storedColumns(store.client, Tables.exponentialHistograms);
+  const columns = new Map();
+  for (const table of METRIC_ROW_TABLES) columns.set(table, await storedColumns(store.client, table));
   const described = await tableCodecs(store.client, Tables.exponentialHistograms);
   await store.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -65,9 +66,9 @@ async function measure(way) {
       return rows.length;
     };
   } else {
-    const layout = exponentialHistogramRowLayout(columns);
+    const layouts = metricRowLayouts(columns);
     encode = (message) => {
-      const rows = encodeExponentialHistogramRows(message, layout);
+      const rows = encodeMetricRows(message, layouts)?.get(Tables.exponentialHistograms);
       if (!rows) throw new Error('the direct way did not take agent output');
       return rows.length;
     };

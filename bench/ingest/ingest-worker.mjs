@@ -13,7 +13,7 @@ import { encodeRowBinary } from '../../services/ingest/dist/row-binary.js';
 import { storedColumns, tableCodecs } from '../../services/ingest/dist/row-binary-insert.js';
 import { Tables } from '../../services/ingest/dist/rows.js';
 import { encodeTraceRows, traceRowLayout } from '../../services/ingest/dist/trace-row-binary.js';
-import { encodeExponentialHistogramRows, exponentialHistogramRowLayout } from '../../services/ingest/dist/metric-row-binary.js';
+import { METRIC_ROW_TABLES, encodeMetricRows, metricRowLayouts } from '../../services/ingest/dist/metric-row-binary.js';
 
 const { brokers, chdbPath, storeUrl, ingest: ingestOverrides, kafka: kafkaOverrides, groupId, mode = 'ingest', expected } = JSON.parse(process.argv[2]);
 // Errors only: the parent's stdout carries the figures.
@@ -30,8 +30,8 @@ const count = (table, rows) => (handled[table] = (handled[table] ?? 0) + rows);
 /**
  * The floors, nothing stored: 'fetch', the Kafka client alone (its fetches
  * and record batches, messages counted); 'decode', also the ingest's own way
- * from a message to its RowBinary rows (spans and exponential-histogram points
- * straight from protobuf, anything else decoded, then encoded), which is what the Collector's receiver does
+ * from a message to its RowBinary rows (spans and metric points straight from
+ * protobuf, what they leave decoded, then encoded), which is what the Collector's receiver does
  * into the debug exporter. The rows of a 'fetch' drain are its messages'
  * share of the totals the parent produced (`expected`).
  */
@@ -50,7 +50,9 @@ async function floorHandlers() {
     );
   }
   const layout = traceRowLayout(await storedColumns(store.client, Tables.traces));
-  const pointLayout = exponentialHistogramRowLayout(await storedColumns(store.client, Tables.exponentialHistograms));
+  const pointColumns = new Map();
+  for (const table of METRIC_ROW_TABLES) pointColumns.set(table, await storedColumns(store.client, table));
+  const pointLayouts = metricRowLayouts(pointColumns);
   const codecs = new Map();
   for (const table of [Tables.gauges, Tables.sums, Tables.histograms, Tables.exponentialHistograms, Tables.summaries]) codecs.set(table, (await tableCodecs(store.client, table)).columns);
   return {
@@ -63,9 +65,9 @@ async function floorHandlers() {
     },
     [Topics.metrics]: async (batch) => {
       for (const { value } of batch) {
-        const direct = encodeExponentialHistogramRows(value, pointLayout);
+        const direct = encodeMetricRows(value, pointLayouts);
         if (direct) {
-          count(Tables.exponentialHistograms, direct.length);
+          for (const [table, rows] of direct) count(table, rows.length);
           continue;
         }
         for (const [table, rows] of rowsOfMessage[Topics.metrics](value).rowsByTable) {

@@ -23,11 +23,11 @@ export const ingestConfigSchema = Type.Object(
      */
     directSpanRows: Type.Boolean(),
     /**
-     * With RowBinary, write otlp_metrics requests whose every metric is an
-     * exponential histogram (what agents send) straight from protobuf to
-     * RowBinary, falling back to decoding for other metric kinds, exemplars,
-     * map attribute values or otlp_json. Off: every request is decoded first.
-     * The stored rows are the same either way.
+     * With RowBinary, write otlp_metrics requests of exponential histograms,
+     * sums and gauges (what agents send) straight from protobuf to RowBinary,
+     * falling back to decoding for other metric kinds, exemplars, map
+     * attribute values or otlp_json. Off: every request is decoded first. The
+     * stored rows are the same either way.
      */
     directMetricRows: Type.Boolean(),
     /** Most rows in one insert; a transport batch's rows of a table go out as inserts of this size. */

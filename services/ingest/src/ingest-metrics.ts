@@ -43,7 +43,7 @@ export function createIngestMetrics(registry: Registry) {
     }),
     metricMessages: counter(registry, {
       name: 'stallscope_ingest_metric_messages_total',
-      help: 'otlp_metrics messages by how their rows were made, when metric points go as RowBinary: direct (protobuf straight to RowBinary: every metric an exponential histogram) or decoded (other metric kinds, exemplars, map or nested array attribute values, otlp_json, bad input)',
+      help: 'otlp_metrics messages by how their rows were made, when metric points go as RowBinary: direct (protobuf straight to RowBinary: exponential histograms, sums and gauges) or decoded (other metric kinds, exemplars, map or nested array attribute values, otlp_json, bad input)',
       labelNames: ['path'],
     }),
     spanRowBuffers: counter(registry, {

@@ -16,7 +16,7 @@ import { createIngest } from './ingest.js';
 import { logRows } from './log-rows.js';
 import { metricRows } from './metric-rows.js';
 import { decodeExportLogsServiceRequest, decodeExportMetricsServiceRequest } from './otlp-decode.js';
-import { otlpRawStringTypes } from './otlp-schema.js';
+import { otlpMessageTypes, otlpRawStringTypes } from './otlp-schema.js';
 import {
   POINT_START_NS,
   TRACE_ID,
@@ -328,21 +328,36 @@ describe('ingest over chDB', () => {
     ]);
   });
 
-  it("stores an agent's histogram points straight from protobuf: the rows and rollups of the decoded way", async () => {
+  it("stores an agent's points (exponential histograms, a sum, a gauge) straight from protobuf: the rows and rollups of the decoded way", async () => {
+    /** An agent's histogram export with a monotonic delta sum and a gauge beside it, as one request. */
+    const agentRequest = (serviceName: string) => {
+      const type = otlpMessageTypes().exportMetricsServiceRequest;
+      const request = type.toObject(type.decode(histogramRequest(serviceName, 'host-a')), { longs: String }) as {
+        resourceMetrics: { scopeMetrics: { metrics: object[] }[] }[];
+      };
+      const timeUnixNano = String(BigInt(minuteStart + 10) * 1_000_000_000n);
+      request.resourceMetrics[0]!.scopeMetrics[0]!.metrics.push(
+        { name: 'syscall.errors', unit: '{error}', sum: { dataPoints: [{ timeUnixNano, asInt: '3', attributes: [{ key: 'error.type', value: { stringValue: 'EAGAIN' } }] }], aggregationTemporality: 1, isMonotonic: true } },
+        { name: 'process.memory.usage', unit: 'By', gauge: { dataPoints: [{ timeUnixNano, asDouble: 1.5e9 }] } },
+      );
+      return Buffer.from(type.encode(type.fromObject(request)).finish());
+    };
     const direct = await createTestIngest();
     const decoded = await createTestIngest({ config: { directMetricRows: false } });
     for (const [test, serviceName, offset] of [[direct, 'points-direct', 840], [decoded, 'points-decoded', 841]] as const) {
       await test.ingest.start();
-      await test.consumer.deliver(Topics.metrics, [{ value: histogramRequest(serviceName, 'host-a') }], offset);
+      await test.consumer.deliver(Topics.metrics, [{ value: agentRequest(serviceName) }], offset);
       await test.ingest.stop();
     }
     assert.equal(await counterValue(direct.metrics, 'stallscope_ingest_metric_messages_total', { path: 'direct' }), 1);
     assert.equal(await counterValue(decoded.metrics, 'stallscope_ingest_metric_messages_total', { path: 'direct' }), 0);
-    const points = (serviceName: string) =>
-      select(`SELECT * EXCEPT (ServiceName, ResourceAttributes), mapFilter((key, value) -> key != 'service.name', ResourceAttributes) AS resource FROM otel_metrics_exponential_histogram WHERE ServiceName = '${serviceName}' ORDER BY TimeUnix, toString(Attributes)`);
-    const stored = await points('points-direct');
-    assert.equal(stored.length, 2);
-    assert.deepEqual(stored, await points('points-decoded'));
+    for (const [table, rows] of [[Tables.exponentialHistograms, 2], [Tables.sums, 1], [Tables.gauges, 1]] as const) {
+      const points = (serviceName: string) =>
+        select(`SELECT * EXCEPT (ServiceName, ResourceAttributes), mapFilter((key, value) -> key != 'service.name', ResourceAttributes) AS resource FROM ${table} WHERE ServiceName = '${serviceName}' ORDER BY TimeUnix, toString(Attributes)`);
+      const stored = await points('points-direct');
+      assert.equal(stored.length, rows, table);
+      assert.deepEqual(stored, await points('points-decoded'), table);
+    }
     for (const serviceName of ['points-direct', 'points-decoded']) {
       assert.deepEqual(await select(`SELECT sum(Calls) AS calls FROM kernel_syscall_rollup_1m WHERE ServiceName = '${serviceName}'`), [{ calls: '14' }]);
     }

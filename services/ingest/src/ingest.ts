@@ -14,7 +14,7 @@ import { retryingInsert } from './insert-retry.js';
 import { INGEST_TOPICS, rowsOfMessage, type IngestTopic, type MessageToRows } from './message-rows.js';
 import { storedColumns } from './row-binary-insert.js';
 import { encodeTraceRows, traceRowLayout, wasmTraceRowsUnavailable } from './trace-row-binary.js';
-import { encodeExponentialHistogramRows, exponentialHistogramRowLayout } from './metric-row-binary.js';
+import { METRIC_ROW_TABLES, encodeMetricRows, metricRowLayouts } from './metric-row-binary.js';
 import { RowBufferPool } from './row-buffer-pool.js';
 import { EncodedRow } from './row-binary.js';
 import { Tables, type TableName } from './rows.js';
@@ -37,16 +37,17 @@ function rowBuffers(rowsByTable: ReadonlyMap<TableName, readonly object[]>): Set
   return buffers;
 }
 
-/** An encoder straight from protobuf to RowBinary for one topic's requests, all of whose rows go into one table. */
+/** An encoder straight from protobuf to RowBinary for one topic's requests. */
 interface DirectWay<Layout> {
   topic: IngestTopic;
-  table: TableName;
+  /** The tables the encoder writes, whose layouts it needs. */
+  tables: readonly TableName[];
   /** What the topic's requests carry, for the log. */
   items: string;
-  /** The encoder's layout for the table's stored columns, or why it cannot write them. */
-  layoutOf: (columns: readonly { name: string; type: string }[]) => Layout | { unsupported: string };
-  /** The request's rows, or undefined for a request the encoder does not take. */
-  encode: (payload: Uint8Array, layout: Layout) => EncodedRow[] | undefined;
+  /** The encoder's layout for the tables' stored columns, or why it cannot write them. */
+  layoutOf: (columns: ReadonlyMap<TableName, readonly { name: string; type: string }[]>) => Layout | { unsupported: string };
+  /** The request's rows by table, or undefined for a request the encoder does not take. */
+  encode: (payload: Uint8Array, layout: Layout) => ReadonlyMap<TableName, readonly object[]> | undefined;
   /** Counts a request by the way its rows were made. */
   counted: (path: 'direct' | 'decoded') => void;
 }
@@ -106,10 +107,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
 
   /**
    * A topic's rows straight from protobuf to RowBinary (`way`) when the
-   * ingest inserts RowBinary into a table the encoder can write; decoded
+   * ingest inserts RowBinary into tables the encoder can write; decoded
    * otherwise, and for each request the encoder does not take. A store that
-   * does not say how the table is laid out at start (a server not up yet) has
-   * the topic's requests decoded first, and is asked again at most every
+   * does not say how the tables are laid out at start (a server not up yet)
+   * has the topic's requests decoded first, and is asked again at most every
    * LAYOUT_RETRY_MS.
    */
   async function directMessageRows<Layout>(way: DirectWay<Layout>): Promise<MessageToRows> {
@@ -119,10 +120,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
     let asking: Promise<void> | undefined;
     let askAgainAtMs = 0;
     const askLayout = (): Promise<void> =>
-      (asking ??= storedColumns(deps.store.client, way.table)
+      (asking ??= Promise.all(way.tables.map(async (table) => [table, await storedColumns(deps.store.client, table)] as const))
         .then(
           (columns) => {
-            const found = way.layoutOf(columns);
+            const found = way.layoutOf(new Map(columns));
             if (typeof found === 'object' && found !== null && 'unsupported' in found) {
               unsupported = true;
               logger.info({ reason: found.unsupported }, `${way.items} are decoded before they are encoded`);
@@ -132,7 +133,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
             askAgainAtMs = Date.now() + LAYOUT_RETRY_MS;
             logger.warn(
               { err, retryInMs: LAYOUT_RETRY_MS },
-              `the store did not say how ${way.table} is laid out: ${way.items} are decoded before they are encoded until it does`,
+              `the store did not say how ${way.tables.join(', ')} ${way.tables.length > 1 ? 'are' : 'is'} laid out: ${way.items} are decoded before they are encoded until it does`,
             );
           },
         )
@@ -141,9 +142,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
     return (payload) => {
       if (unsupported) return decoded(payload);
       if (!layout && !asking && Date.now() >= askAgainAtMs) void askLayout();
-      const rows = layout ? way.encode(payload, layout) : undefined;
-      way.counted(rows ? 'direct' : 'decoded');
-      return rows ? { rowsByTable: new Map([[way.table, rows]]), metricsWithoutData: 0 } : decoded(payload);
+      const rowsByTable = layout ? way.encode(payload, layout) : undefined;
+      way.counted(rowsByTable ? 'direct' : 'decoded');
+      return rowsByTable ? { rowsByTable, metricsWithoutData: 0 } : decoded(payload);
     };
   }
 
@@ -156,10 +157,13 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
         Topics.spans,
         await directMessageRows({
           topic: Topics.spans,
-          table: Tables.traces,
+          tables: [Tables.traces],
           items: 'spans',
-          layoutOf: traceRowLayout,
-          encode: (payload, layout) => encodeTraceRows(payload, layout, takeSpanRowBuffer),
+          layoutOf: (columns) => traceRowLayout(columns.get(Tables.traces) ?? []),
+          encode: (payload, layout) => {
+            const rows = encodeTraceRows(payload, layout, takeSpanRowBuffer);
+            return rows && new Map([[Tables.traces, rows]]);
+          },
           counted: (path) => metrics.spanMessages.inc({ path }),
         }),
       );
@@ -170,10 +174,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Component 
         Topics.metrics,
         await directMessageRows({
           topic: Topics.metrics,
-          table: Tables.exponentialHistograms,
+          tables: METRIC_ROW_TABLES,
           items: 'metric points',
-          layoutOf: exponentialHistogramRowLayout,
-          encode: encodeExponentialHistogramRows,
+          layoutOf: metricRowLayouts,
+          encode: encodeMetricRows,
           counted: (path) => metrics.metricMessages.inc({ path }),
         }),
       );

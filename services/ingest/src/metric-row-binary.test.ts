@@ -1,9 +1,9 @@
-// Exponential-histogram points straight from protobuf to RowBinary against the
-// decoded way: for every request both take, the same bytes row for row; for
-// every request the decoded way rejects, nothing from the direct way. Requests
-// are generated (seeded) over what OTLP allows, then mutated byte by byte. The
-// column layout is the real otel_metrics_exponential_histogram's (chDB), and
-// an agent's histogram export goes into it the direct way.
+// Metric points (exponential histograms, sums, gauges) straight from protobuf
+// to RowBinary against the decoded way: for every request both take, the same
+// bytes row for row, table by table; for every request the decoded way
+// rejects, nothing from the direct way. Requests are generated (seeded) over
+// what OTLP allows, then mutated byte by byte. The column layouts are the real
+// tables' (chDB), and an agent's export goes into them the direct way.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@stallscope/common';
 import { seededRandom } from '@stallscope/common/test-support';
 import { createStore, storeConfigDefaults, type Store } from '@stallscope/store';
-import { encodeExponentialHistogramRows, exponentialHistogramRowLayout, type ExponentialHistogramRowLayout } from './metric-row-binary.js';
+import { METRIC_ROW_TABLES, encodeMetricRows, metricRowLayouts, type MetricRowLayouts } from './metric-row-binary.js';
 import { metricRows } from './metric-rows.js';
 import { decodeExportMetricsServiceRequest } from './otlp-decode.js';
 import { OtlpDecodeError } from './otlp-decode-error.js';
@@ -21,22 +21,26 @@ import { otlpMessageTypes } from './otlp-schema.js';
 import { NOT_UTF8_BYTES, NOT_UTF8_MARK, mutated, otlpValueGenerator, withBytesNotUtf8 } from './otlp-value-generator.js';
 import { encodeRowBinary, type ColumnCodec } from './row-binary.js';
 import { storedColumns, tableCodecs } from './row-binary-insert.js';
-import { Tables } from './rows.js';
+import { Tables, type TableName } from './rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stallscope-metric-row-binary-'));
 let store: Store;
-let layout: ExponentialHistogramRowLayout;
-let codecs: (readonly [string, ColumnCodec])[];
+let layouts: MetricRowLayouts;
+const codecs = new Map<TableName, (readonly [string, ColumnCodec])[]>();
 
 before(async () => {
   store = createStore({ ...storeConfigDefaults, chdbPath: join(dir, 'chdb') }, { logger: createLogger('silent') });
   await store.start();
-  const found = exponentialHistogramRowLayout(await storedColumns(store.client, Tables.exponentialHistograms));
-  assert.ok('columns' in found, `the table can be written directly: ${'unsupported' in found ? found.unsupported : ''}`);
-  layout = found;
-  const described = await tableCodecs(store.client, Tables.exponentialHistograms);
-  assert.ok('columns' in described);
-  codecs = described.columns;
+  const described = new Map<TableName, { name: string; type: string }[]>();
+  for (const table of METRIC_ROW_TABLES) {
+    described.set(table, await storedColumns(store.client, table));
+    const found = await tableCodecs(store.client, table);
+    assert.ok('columns' in found);
+    codecs.set(table, found.columns);
+  }
+  const found = metricRowLayouts(described);
+  assert.ok(!('unsupported' in found), `the tables can be written directly: ${'unsupported' in found ? found.unsupported : ''}`);
+  layouts = found;
 });
 
 after(async () => {
@@ -44,37 +48,49 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The decoded way's exponential-histogram rows, each in RowBinary, and whether it had rows of another table; or the error it rejects the request with. */
-function decodedWay(payload: Uint8Array): { rows: Buffer[]; others: boolean } | Error {
-  let rows;
+/** The decoded way's rows of the direct way's tables, each in RowBinary, and whether it had rows of another table; or the error it rejects the request with. */
+function decodedWay(payload: Uint8Array): { rows: Map<TableName, Buffer[]>; others: boolean } | Error {
+  let decoded;
   try {
-    rows = metricRows(decodeExportMetricsServiceRequest(payload));
+    decoded = metricRows(decodeExportMetricsServiceRequest(payload));
   } catch (err) {
     return err as Error;
   }
-  const others = rows.gauges.length + rows.sums.length + rows.histograms.length + rows.summaries.length + rows.metricsWithoutData > 0;
-  return { rows: rows.exponentialHistograms.map((row) => Buffer.concat(encodeRowBinary([row], codecs.filter(([name]) => name in row)))), others };
+  const byTable: [TableName, readonly object[]][] = [
+    [Tables.exponentialHistograms, decoded.exponentialHistograms],
+    [Tables.sums, decoded.sums],
+    [Tables.gauges, decoded.gauges],
+  ];
+  const rows = new Map<TableName, Buffer[]>();
+  for (const [table, tableRows] of byTable) {
+    const columns = codecs.get(table)!;
+    if (tableRows.length > 0) rows.set(table, tableRows.map((row) => Buffer.concat(encodeRowBinary([row], columns.filter(([name]) => name in row)))));
+  }
+  return { rows, others: decoded.histograms.length + decoded.summaries.length + decoded.metricsWithoutData > 0 };
 }
 
 /** Asserts the direct way agrees with the decoded way on `payload`; true when the direct way took it. */
 function agree(payload: Uint8Array, label: string): boolean {
   const decoded = decodedWay(payload);
-  const rows = encodeExponentialHistogramRows(payload, layout);
+  const direct = encodeMetricRows(payload, layouts);
   if (decoded instanceof Error) {
     assert.ok(decoded instanceof OtlpDecodeError, `${label}: bad input must give OtlpDecodeError (a dead letter), not ${decoded.stack}`);
-    assert.equal(rows, undefined, `${label}: the decoded way rejects it (${decoded.message}), the direct way must not take it`);
+    assert.equal(direct, undefined, `${label}: the decoded way rejects it (${decoded.message}), the direct way must not take it`);
     return false;
   }
-  if (!rows) return false;
+  if (!direct) return false;
   assert.equal(decoded.others, false, `${label}: the direct way took a request with rows of other tables, or metrics without data`);
-  assert.equal(rows.length, decoded.rows.length, `${label}: rows`);
-  rows.forEach((row, index) => {
-    assert.deepEqual(row.columns, layout.columns);
-    assert.ok(
-      Buffer.from(row.bytes).equals(decoded.rows[index]!),
-      `${label}: row ${index} differs\n direct: ${Buffer.from(row.bytes).toString('hex')}\ndecoded: ${decoded.rows[index]!.toString('hex')}`,
-    );
-  });
+  assert.deepEqual([...direct.keys()], [...decoded.rows.keys()], `${label}: tables`);
+  for (const [table, rows] of direct) {
+    const expected: Buffer[] = decoded.rows.get(table)!;
+    assert.equal(rows.length, expected.length, `${label}: ${table} rows`);
+    rows.forEach((row, index) => {
+      assert.ok(
+        Buffer.from(row.bytes).equals(expected[index]!),
+        `${label}: ${table} row ${index} differs\n direct: ${Buffer.from(row.bytes).toString('hex')}\ndecoded: ${expected[index]!.toString('hex')}`,
+      );
+    });
+  }
   return true;
 }
 
@@ -103,12 +119,30 @@ function requestGenerator(next: () => number) {
     };
   }
 
+  function numberPoint(): object {
+    const roll = next();
+    const value = roll < 0.45 ? { asDouble: pick(DOUBLES) } : roll < 0.9 ? { asInt: pick(INTS) } : {};
+    return {
+      attributes: attributes(chance(0.1) ? 12 : 6),
+      startTimeUnixNano: time(),
+      timeUnixNano: time(),
+      ...value,
+      exemplars: chance(0.02) ? [{ timeUnixNano: time(), asInt: 3 }] : [],
+      flags: pick([0, 1, 4294967295]),
+    };
+  }
+
   function metric(): object {
     const identity = { name: pick(['syscall.duration', '', ...TEXTS]), description: chance(0.3) ? pick(TEXTS) : '', unit: pick(['ns', '', `u${NOT_UTF8_MARK}`]) };
     const metadata = chance(0.05) ? { metadata: attributes(2) } : {};
+    const numberPoints = () => Array.from({ length: Math.floor(next() * 4) }, numberPoint);
     const roll = next();
-    if (roll < 0.02) return { ...identity, ...metadata, gauge: { dataPoints: [{ timeUnixNano: time(), asInt: pick(INTS) }] } };
+    if (roll < 0.02) return { ...identity, ...metadata, histogram: { dataPoints: [{ timeUnixNano: time(), count: '1', bucketCounts: ['1'] }] } };
     if (roll < 0.03) return { ...identity, ...metadata };
+    if (roll < 0.2) return { ...identity, ...metadata, gauge: { dataPoints: numberPoints() } };
+    if (roll < 0.4) {
+      return { ...identity, ...metadata, sum: { dataPoints: numberPoints(), aggregationTemporality: pick([0, 1, 2, -1]), isMonotonic: chance(0.5) } };
+    }
     return {
       ...identity,
       ...metadata,
@@ -149,11 +183,14 @@ function agentExport(): Buffer {
   );
 }
 
-describe('exponential-histogram points straight from protobuf to RowBinary', () => {
-  it("writes an agent's syscall.duration points as the decoded way does", () => {
+describe('metric points straight from protobuf to RowBinary', () => {
+  it("writes an agent's syscall.duration points, and a gauge's, as the decoded way does", () => {
     const payload = agentExport();
     assert.equal(agree(payload, 'agent points'), true, 'the direct way takes an agent export');
-    assert.equal(encodeExponentialHistogramRows(payload, layout)!.length, 2);
+    assert.equal(encodeMetricRows(payload, layouts)!.get(Tables.exponentialHistograms)!.length, 2);
+    const gauge = serializeMetrics(cpuGaugeMetrics());
+    assert.equal(agree(gauge, 'a gauge'), true, 'the direct way takes a gauge');
+    assert.deepEqual([...encodeMetricRows(gauge, layouts)!.keys()], [Tables.gauges]);
   });
 
   it('writes metric names and units that are not UTF-8 as the bytes sent', () => {
@@ -161,16 +198,18 @@ describe('exponential-histogram points straight from protobuf to RowBinary', () 
     const metric = { name: `read ${NOT_UTF8_MARK}`, unit: 'ns', exponentialHistogram: { dataPoints: [{ timeUnixNano: '1', count: '1' }], aggregationTemporality: 1 } };
     const payload = withBytesNotUtf8(type.encode(type.fromObject({ resourceMetrics: [{ scopeMetrics: [{ metrics: [metric] }] }] })).finish());
     assert.equal(agree(payload, 'name not UTF-8'), true);
-    const row = Buffer.from(encodeExponentialHistogramRows(payload, layout)![0]!.bytes);
+    const row = Buffer.from(encodeMetricRows(payload, layouts)!.get(Tables.exponentialHistograms)![0]!.bytes);
     assert.ok(row.includes(Buffer.concat([Buffer.from('read '), Buffer.from(NOT_UTF8_BYTES)])), 'the name is followed by the bytes sent');
   });
 
-  it('leaves other metric kinds, exemplars and otlp_json to the decoded way', () => {
-    assert.equal(encodeExponentialHistogramRows(serializeMetrics(cpuGaugeMetrics()), layout), undefined);
-    assert.equal(encodeExponentialHistogramRows(serializeMetricsJson(syscallDurationMetrics({ serviceName: 'x', hostName: 'h', startTime: [1, 0], endTime: [2, 0], points: [] })), layout), undefined);
+  it('leaves explicit-bucket histograms, summaries, exemplars and otlp_json to the decoded way', () => {
     const type = otlpMessageTypes().exportMetricsServiceRequest;
+    const request = (metric: object) => type.encode(type.fromObject({ resourceMetrics: [{ scopeMetrics: [{ metrics: [metric] }] }] })).finish();
+    assert.equal(encodeMetricRows(request({ name: 'h', histogram: { dataPoints: [{ timeUnixNano: '1', count: '1', bucketCounts: ['1'] }] } }), layouts), undefined);
+    assert.equal(encodeMetricRows(request({ name: 's', summary: { dataPoints: [{ timeUnixNano: '1', count: '1', sum: 2 }] } }), layouts), undefined);
     const withExemplar = { name: 'm', exponentialHistogram: { dataPoints: [{ timeUnixNano: '1', count: '1', exemplars: [{ timeUnixNano: '1', asDouble: 2 }] }] } };
-    assert.equal(encodeExponentialHistogramRows(type.encode(type.fromObject({ resourceMetrics: [{ scopeMetrics: [{ metrics: [withExemplar] }] }] })).finish(), layout), undefined);
+    assert.equal(encodeMetricRows(request(withExemplar), layouts), undefined);
+    assert.equal(encodeMetricRows(serializeMetricsJson(cpuGaugeMetrics()), layouts), undefined);
   });
 
   it('agrees with the decoded way on 3,000 generated requests, and takes a good share of them', () => {

@@ -569,18 +569,12 @@ function resourcePartAt(fields: Reader): ResourcePart {
 
 /**
  * Walks an otlp_proto export request's resource parts (field 1 of each
- * Export*ServiceRequest) in order, then encodes the rows `each` wrote into
- * `writer` (each ending at its offset in `rowEnds`) as EncodedRows of
- * `columns`; undefined for otlp_json, an empty payload, or a request the walk
- * does not take (notTaken).
+ * Export*ServiceRequest) in order, `each` writing their rows; false for
+ * otlp_json, an empty payload, or a request the walk does not take
+ * (notTaken), whose rows are then not to be used.
  */
-export function encodeRequestRows(
-  payload: Uint8Array,
-  columns: readonly string[],
-  out: { writer: RowBinaryWriter; rowEnds: number[] },
-  each: (part: ResourcePart) => void,
-): EncodedRow[] | undefined {
-  if (payload.length === 0 || isOtlpJsonPayload(payload)) return undefined;
+export function walkRequest(payload: Uint8Array, each: (part: ResourcePart) => void): boolean {
+  if (payload.length === 0 || isOtlpJsonPayload(payload)) return false;
   const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   try {
     const request = new Reader(bytes, 0, bytes.length);
@@ -592,8 +586,8 @@ export function encodeRequestRows(
       } else request.skip(tag & 7);
     }
   } catch (err) {
-    if (err === notTaken) return undefined;
+    if (err === notTaken) return false;
     throw err;
   }
-  return encodedRows(out.writer.finish(), out.rowEnds, columns);
+  return true;
 }

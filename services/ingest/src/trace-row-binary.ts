@@ -21,7 +21,6 @@ import {
   attributeAt,
   cell,
   encodedRows,
-  encodeRequestRows,
   fixed64,
   newHalves,
   notTaken,
@@ -29,6 +28,7 @@ import {
   rowLayout,
   sortAttributes,
   stringField,
+  walkRequest,
   writeMap,
   Attribute,
   type ResourceCells,
@@ -326,7 +326,8 @@ export function encodeTraceRowsWasm(payload: Uint8Array, layout: TraceRowLayout,
 /** The rows as this module's JavaScript walk writes them; undefined for a request it does not take. */
 export function encodeTraceRowsJs(payload: Uint8Array, layout: TraceRowLayout): EncodedRow[] | undefined {
   const out: RowSink = { writer: new RowBinaryWriter(payload.length * 2), rowEnds: [], span: new SpanFields() };
-  return encodeRequestRows(payload, layout.columns, out, ({ resource, scopes }) => {
+  const taken = walkRequest(payload, ({ resource, scopes }) => {
     for (const scope of scopes) scopeSpansAt(scope, layout, resource, out);
   });
+  return taken ? encodedRows(out.writer.finish(), out.rowEnds, layout.columns) : undefined;
 }
