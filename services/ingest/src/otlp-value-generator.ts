@@ -72,3 +72,11 @@ export function mutated(bytes: Buffer, next: () => number): Buffer {
   if (roll < 0.75) return bytes.subarray(0, at);
   return Buffer.concat([bytes.subarray(0, at), Buffer.from([Math.floor(next() * 256)]), bytes.subarray(at)]);
 }
+
+/** `count` requests from `request`, each mutated (mutated()), with their index; empty ones passed over. */
+export function* mutatedRequests(request: () => Uint8Array, next: () => number, count: number): Generator<[Buffer, number]> {
+  for (let index = 0; index < count; index++) {
+    const bytes = Buffer.from(request());
+    if (bytes.length > 0) yield [mutated(bytes, next), index];
+  }
+}
