@@ -21,6 +21,7 @@ import {
   attributeAt,
   encodedRows,
   fixed64,
+  int64Number,
   newHalves,
   notTaken,
   readAttribute,
@@ -237,7 +238,7 @@ function numberPointAt(fields: Reader, point: NumberPoint): void {
       case 6:
         // sfixed64, widened to a double as the decoded way does (Number of its bigint).
         fixed64(fields, tag, int64);
-        point.value = safeInt64(int64.high) ? (int64.high | 0) * 2 ** 32 + int64.low : Number(BigInt.asIntN(64, (BigInt(int64.high) << 32n) | BigInt(int64.low)));
+        point.value = int64Number(int64.low, int64.high);
         break;
       case 5:
         // Exemplars: the decoded way.
@@ -251,9 +252,6 @@ function numberPointAt(fields: Reader, point: NumberPoint): void {
     }
   }
 }
-
-/** Whether an int64's high half (two's complement) leaves it a safe integer. */
-const safeInt64 = (high: number) => (high | 0) >= -0x200000 && (high | 0) < 0x200000;
 
 type ColumnWriter<Point extends PointFields> = (writer: RowBinaryWriter, bytes: Buffer, point: Point, context: MetricContext) => void;
 type Columns<Point extends PointFields> = Record<string, readonly [type: string, write: ColumnWriter<Point>]>;

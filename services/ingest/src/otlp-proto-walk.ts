@@ -381,6 +381,11 @@ export function sortAttributes(bytes: Buffer, attributes: Attribute[], count = a
 /** Whether an int64's halves hold a safe integer (|value| < 2^53). */
 const safeHalves = (high: number) => (high | 0) >= -0x200000 && (high | 0) < 0x200000;
 
+/** An int64 (two's complement halves) as the double nearest to it, as Number() of its bigint gives it. */
+export function int64Number(low: number, high: number): number {
+  return safeHalves(high) ? (high | 0) * TWO_POW_32 + low : Number(BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low)));
+}
+
 /** An int64 (two's complement halves) as decimal text, past 2^53 (a bigint's). */
 function int64Text(low: number, high: number): string {
   return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low)).toString();
