@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@stallscope/common';
-import { StoreDiskFloorError, type Store } from '@stallscope/store';
+import type { Store } from '@stallscope/store';
+// The error's module alone: the store package's entry point is the store's whole code.
+import { StoreDiskFloorError } from '@stallscope/store/disk-floor';
 import { ApiError, ApiErrors } from '../errors.js';
 import { tracedStore } from '../store-tracing.js';
 import { buildSlos } from './openslo/build-slo.js';
