@@ -26,6 +26,13 @@ const [futexNr] = syscallNumbers(syscallArchOf(process.arch), ['futex']);
 /** Buckets of calls over 16,384 ns (records.ts): above the 10 us stack threshold, so classed by their stack. */
 const FIRST_STACK_BUCKET = 15;
 const WAITS = 8192;
+/**
+ * Waits of 100 us that were off the CPU for less than the stack threshold: a
+ * timeout that fired before the thread got off the CPU (a vCPU held up for
+ * that long) makes the call's off-CPU time ~0, classed by its syscall, as it
+ * should be. Seen here: one wait in about four runs.
+ */
+const SHORT_WAITS_AT_MOST = 8;
 
 function buildFixture(): string {
   const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-stacks-')), 'distinct-futex-stacks');
@@ -36,7 +43,7 @@ function buildFixture(): string {
 /** The loader, the child's slow futex counts of each snapshot, and the addresses of each stack id sent for it. */
 interface Watch {
   loader: LoaderHandle;
-  /** Per snapshot, newest last: the child's futex entries in buckets classed by stack. */
+  /** Per snapshot, newest last: the child's futex entries. */
   snapshots: SyscallHistRecord[][];
   stacks: Map<number, string>;
   /** The child, once spawned: records are kept for it alone. */
@@ -53,7 +60,7 @@ async function watch(classKey?: number): Promise<Watch> {
     syscallClassifyCodes: new Map([[futexNr!, kernelClassifyCode('futex')]]),
     onRecord: (record) => {
       const tgid = w.child?.pid;
-      if (record.type === 'syscall-hist' && record.tgid === tgid && record.syscallNr === futexNr && record.bucket >= FIRST_STACK_BUCKET) {
+      if (record.type === 'syscall-hist' && record.tgid === tgid && record.syscallNr === futexNr) {
         current.push(record);
       } else if (record.type === 'user-stack' && record.tgid === tgid) {
         w.stacks.set(record.stackId, record.ips.join(','));
@@ -85,6 +92,9 @@ function lastRecordOfEachEntry(w: Watch): SyscallHistRecord[] {
   return [...last.values()];
 }
 
+/** The calls the records count. */
+const countOf = (records: SyscallHistRecord[]) => Number(records.reduce((sum, record) => sum + record.count, 0n));
+
 /** Spawns the fixture and resolves once it has made its waits. */
 async function runFixture(w: Watch, args: string[]): Promise<void> {
   const child = spawn(buildFixture(), args, { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -100,18 +110,18 @@ test('every distinct stack gets an id of its own: no wait falls back to the sysc
     await once(w.child!, 'exit');
     // The loader reads the exited process's final counts in its next snapshot.
     await snapshotsLater(w, 2);
-    const last = lastRecordOfEachEntry(w);
+    const all = lastRecordOfEachEntry(w);
+    assert.equal(countOf(all), WAITS, 'every wait is counted');
+    const short = countOf(all.filter((record) => record.bucket < FIRST_STACK_BUCKET));
+    assert.ok(short <= SHORT_WAITS_AT_MOST, `${short} waits were off the CPU for less than the stack threshold`);
+    const last = all.filter((record) => record.bucket >= FIRST_STACK_BUCKET);
     const fellBack = last.filter((record) => record.classKey < CLASS_KEY_PENDING_STACK);
-    assert.equal(
-      fellBack.reduce((sum, record) => sum + record.count, 0n),
-      0n,
-      'no wait long enough to be classed by its stack is counted under the syscall class',
-    );
+    assert.equal(countOf(fellBack), 0, 'no wait long enough to be classed by its stack is counted under the syscall class');
     const ids = new Set(last.map((record) => record.classKey - CLASS_KEY_PENDING_STACK));
-    assert.equal(last.reduce((sum, record) => sum + record.count, 0n), BigInt(WAITS), 'every wait is counted under its stack');
-    assert.equal(ids.size, WAITS, 'a stack id per stack');
+    assert.equal(countOf(last), WAITS - short, 'every wait long enough is counted under its stack');
+    assert.equal(ids.size, WAITS - short, 'a stack id per stack');
     assert.ok([...ids].every((id) => w.stacks.has(id)), 'the loader sent the addresses of every stack id counted');
-    assert.equal(new Set([...ids].map((id) => w.stacks.get(id))).size, WAITS, 'no two ids stand for the same addresses');
+    assert.equal(new Set([...ids].map((id) => w.stacks.get(id))).size, WAITS - short, 'no two ids stand for the same addresses');
   } finally {
     w.child?.kill();
     await w.loader.stop();
@@ -132,8 +142,11 @@ test('a live process: the counts under a stack\'s pending id leave the kernel ma
       'no pending entry is left of a live process whose stacks all have their verdicts',
     );
     // Each call went out under its pending id (each stack was new), in the entry's last record before it went.
-    const pending = lastRecordOfEachEntry(w).filter((record) => record.classKey >= CLASS_KEY_PENDING_STACK);
-    assert.equal(pending.reduce((sum, record) => sum + record.count, 0n), BigInt(WAITS), 'every wait was reported');
+    const all = lastRecordOfEachEntry(w);
+    const short = countOf(all.filter((record) => record.bucket < FIRST_STACK_BUCKET));
+    assert.ok(short <= SHORT_WAITS_AT_MOST, `${short} waits were off the CPU for less than the stack threshold`);
+    const pending = all.filter((record) => record.classKey >= CLASS_KEY_PENDING_STACK);
+    assert.equal(countOf(pending), WAITS - short, 'every wait long enough was reported');
   } finally {
     w.child?.stdin?.end();
     w.child?.kill();
