@@ -8,13 +8,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { createLogger, Registry } from '@stallscope/common';
 import { Topics } from '@stallscope/schemas';
+import { createStore, storeConfigDefaults } from '@stallscope/store';
 import { createKafkaTransport, kafkaTransportConfigDefaults, type TransportProducer } from '@stallscope/transport';
 import { servicePrefix, startLoad } from './fixtures/countable-load.js';
 import { counterValue, drained, ingestEnv, until } from './fixtures/ingest-faults.js';
@@ -58,11 +59,13 @@ after(async () => {
 
 test(`kill -9 of the ingest mid-batch, ${KILLS} times under load: every span and point stored once`, { skip: skipReason, timeout: 600_000 }, async () => {
   const runId = randomUUID().slice(0, 8);
+  const startedMs = Date.now();
   const groupId = `faults-kill-${runId}`;
   const env = ingestEnv(broker!.brokers, groupId, join(dataDir, 'chdb'));
   const topicOf = { traces: Topics.spans, metrics: Topics.metrics } as const;
   const load = startLoad(runId, { send: (signal, messages) => producer!.send(topicOf[signal], messages.map((value) => ({ value }))) }, 100);
   let ingestedBeforeKills = 0;
+  const killedPids: number[] = [];
   try {
     for (let kill = 1; kill <= KILLS; kill++) {
       ingest = await startStallscope('ingest', env, dataDir);
@@ -76,6 +79,7 @@ test(`kill -9 of the ingest mid-batch, ${KILLS} times under load: every span and
       );
       await sleep(randomInt(100, 1000));
       ingestedBeforeKills += await counterValue(running, 'stallscope_ingest_messages_total', { outcome: 'ingested' });
+      killedPids.push(running.child.pid!);
       assert.equal(await running.kill(), 'SIGKILL');
       ingest = undefined;
     }
@@ -83,16 +87,28 @@ test(`kill -9 of the ingest mid-batch, ${KILLS} times under load: every span and
     await load.stop();
   }
   assert.deepEqual(load.refused, { spans: 0, points: 0, calls: 0, blockedNs: 0 }, 'the broker took every message');
+  // A kill mid-insert leaves that insert's file; it must sit where the next
+  // start removes it, not in the system's temporary directory for good.
+  const { insertFileDir } = createStore({ ...storeConfigDefaults, chdbPath: env.STALLSCOPE_STORE_CHDB_PATH! }, { logger: createLogger('silent') });
+  assert.ok(insertFileDir !== undefined);
+  const leftByLastKill = existsSync(insertFileDir) ? readdirSync(insertFileDir).length : 0;
 
   ingest = await startStallscope('ingest', env, dataDir);
   await drained(admin!, groupId, 'the last ingest to commit every message', 300_000, [ingest]);
   const ingestedByLast = await counterValue(ingest, 'stallscope_ingest_messages_total', { outcome: 'ingested' });
   assert.equal(await ingest.stop(), 0, 'the last ingest exits cleanly on SIGTERM');
   ingest = undefined;
+  assert.deepEqual(readdirSync(insertFileDir), [], "the store's insert-file directory is empty");
+  // Pids come round again: only files written during this test count.
+  const inTmp = readdirSync(tmpdir()).filter(
+    (name) => killedPids.some((pid) => name.startsWith(`stallscope-insert-${pid}-`)) && statSync(join(tmpdir(), name)).mtimeMs >= startedMs,
+  );
+  assert.deepEqual(inTmp, [], 'no insert file of a killed ingest in the temporary directory');
   const produced = load.intervals * 2;
   console.log(
     `kill -9 x${KILLS}: ${load.intervals} intervals (${produced} messages) produced; ${ingestedBeforeKills} ingested by the killed processes ` +
-      `(read before each kill, so fewer than they ingested), ${ingestedByLast} by the last one`,
+      `(read before each kill, so fewer than they ingested), ${ingestedByLast} by the last one; ` +
+      `${leftByLastKill} insert file(s) left by the last kill, removed by the next start`,
   );
 
   const stored = await reconcileStore(env.STALLSCOPE_STORE_CHDB_PATH!, servicePrefix(runId));

@@ -9,7 +9,7 @@ import { insertJsonEachRow, insertRowBinary, tableCodecs, type ClickHouseSetting
 export type InsertRows = (insert: PlannedInsert) => Promise<void>;
 
 export interface ClickHouseInsertDeps {
-  store: Pick<Store, 'client' | 'kind' | 'checkWritable'>;
+  store: Pick<Store, 'client' | 'insertFileDir' | 'checkWritable'>;
   metrics: IngestMetrics;
   logger: Logger;
 }

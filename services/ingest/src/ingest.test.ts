@@ -73,6 +73,7 @@ async function createTestIngest({ client = store.client, checkWritable = () => s
 function storeWithClient(client: Store['client'], checkWritable: () => void): Store {
   return {
     kind: store.kind,
+    insertFileDir: store.insertFileDir,
     checkWritable,
     diskSpace: () => store.diskSpace(),
     start: store.start,

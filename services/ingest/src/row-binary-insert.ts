@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -68,10 +67,11 @@ function rowBinaryPayload(table: string, codecs: readonly (readonly [string, Col
  * the INSERT request, as it reads any input format. The embedded engine reads
  * them with INSERT ... FROM INFILE: chDB's client API passes an insert body as
  * a string, which binary data would not survive, but it reads a file byte for
- * byte. The file lives only for the insert.
+ * byte. The file, in the store's insert-file directory, lives only for the
+ * insert.
  */
 export async function insertRowBinary(
-  store: Pick<Store, 'client' | 'kind'>,
+  store: Pick<Store, 'client' | 'insertFileDir'>,
   table: string,
   codecs: readonly (readonly [string, ColumnCodec])[],
   rows: readonly object[],
@@ -79,7 +79,7 @@ export async function insertRowBinary(
 ): Promise<void> {
   const payload = rowBinaryPayload(table, codecs, rows);
   if (!payload) return;
-  if (store.kind === 'http') {
+  if (store.insertFileDir === undefined) {
     const result = await store.client.exec({
       query: `INSERT INTO ${table} (${payload.columnList}) FORMAT RowBinary`,
       values: Readable.from(payload.chunks),
@@ -89,7 +89,7 @@ export async function insertRowBinary(
     await finished(result.stream.resume());
     return;
   }
-  const path = join(tmpdir(), `stallscope-insert-${process.pid}-${randomUUID()}.rowbinary`);
+  const path = join(store.insertFileDir, `${randomUUID()}.rowbinary`);
   await writeFile(path, payload.chunks);
   try {
     await store.client.command({

@@ -279,7 +279,8 @@ describe('RowBinary inserts over chDB', () => {
     );
   });
 
-  it('leaves no insert file behind', () => {
-    assert.deepEqual(readdirSync(tmpdir()).filter((name) => name.startsWith(`stallscope-insert-${process.pid}-`)), []);
+  it("leaves no insert file behind in the store's insert-file directory", () => {
+    assert.ok(store.insertFileDir, 'the embedded store has an insert-file directory');
+    assert.deepEqual(readdirSync(store.insertFileDir), []);
   });
 });

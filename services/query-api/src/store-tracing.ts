@@ -70,6 +70,9 @@ export function tracedStore(store: Store): Store {
     get kind() {
       return store.kind;
     },
+    get insertFileDir() {
+      return store.insertFileDir;
+    },
     get client() {
       const client = store.client;
       let wrapped = traced.get(client);

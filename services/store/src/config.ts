@@ -4,7 +4,7 @@ export const storeConfigSchema = Type.Object(
   {
     /** ClickHouse HTTP endpoint; empty means the embedded chDB engine at chdbPath. */
     url: Type.String(),
-    /** Directory of the embedded engine's data, used when url is empty. */
+    /** Directory of the embedded engine's data, used when url is empty; each insert's file goes beside it, in `<chdbPath>-inserts`. */
     chdbPath: Type.String(),
     database: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
     username: Type.String(),

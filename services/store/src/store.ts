@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { withLifecycle, type Component, type Logger } from '@stallscope/common';
@@ -22,10 +22,34 @@ export interface Store extends Component {
   checkWritable(): void;
   /** The embedded engine's filesystem: its free bytes and store.minFreeBytes; undefined for a server store. */
   diskSpace(): { freeBytes: number; minFreeBytes: number } | undefined;
+  /**
+   * Where an insert into the embedded engine writes the file the engine reads
+   * (INSERT ... FROM INFILE), beside its data: on the filesystem the free-space
+   * floor watches, and emptied on start of what a killed process left there.
+   * Undefined for a server store, which takes rows as a stream.
+   */
+  readonly insertFileDir: string | undefined;
 }
 
 export interface StoreDeps {
   logger: Logger;
+}
+
+/** The directory of an embedded store's insert files, beside its data directory. */
+function insertFileDirOf(chdbPath: string): string {
+  return `${resolve(chdbPath)}-inserts`;
+}
+
+/**
+ * Empties the insert-file directory: one process at a time opens an embedded
+ * store, so at start every file there outlived an insert whose process was
+ * killed mid-way; nothing else would ever remove it.
+ */
+function sweepInsertFiles(dir: string, logger: Logger): void {
+  mkdirSync(dir, { recursive: true });
+  const left = readdirSync(dir);
+  for (const name of left) rmSync(resolve(dir, name), { recursive: true, force: true });
+  if (left.length > 0) logger.warn({ dir, files: left.length }, 'removed insert files a killed process left behind');
 }
 
 async function connect(config: StoreConfig, logger: Logger): Promise<ClickHouseClient> {
@@ -41,6 +65,7 @@ async function connect(config: StoreConfig, logger: Logger): Promise<ClickHouseC
   if (config.chdbPath === '') throw new Error('store.chdbPath must name a directory when store.url is empty');
   const path = resolve(config.chdbPath);
   mkdirSync(path, { recursive: true });
+  sweepInsertFiles(insertFileDirOf(path), logger);
   const dropped = repairDeduplicationLogs(path);
   if (dropped.length > 0) {
     logger.warn(
@@ -81,6 +106,7 @@ export function createStore(config: StoreConfig, deps: StoreDeps): Store {
   });
   return {
     kind,
+    insertFileDir: kind === 'chdb' ? insertFileDirOf(dataPath) : undefined,
     get client() {
       if (!client) throw new Error('store used before start');
       return client;
