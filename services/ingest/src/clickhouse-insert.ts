@@ -1,5 +1,6 @@
 import type { Logger } from '@stallscope/common';
-import { StoreDiskFloorError, type Store } from '@stallscope/store';
+import type { Store } from '@stallscope/store';
+import { StoreDiskFloorError } from '@stallscope/store/disk-floor';
 import type { InsertFormat } from './config.js';
 import type { PlannedInsert } from './insert-plan.js';
 import type { IngestMetrics } from './ingest-metrics.js';

@@ -26,6 +26,7 @@ import {
   notTaken,
   readAttribute,
   rowLayout,
+  scopeAt,
   sortAttributes,
   stringField,
   walkRequest,
@@ -33,19 +34,17 @@ import {
   type Halves,
   type ResourceCells,
   type RowLayout,
+  type ScopeFields,
 } from './otlp-proto-walk.js';
 import { RowBinaryWriter, type EncodedRow } from './row-binary.js';
 import { Tables, type TableName } from './rows.js';
 
 /** What every point of one metric shares: where it comes from. */
-interface MetricContext {
+interface MetricContext extends ScopeFields {
   resource: ResourceCells;
   resourceSchemaUrl: [number, number];
-  scopeName: [number, number];
-  scopeVersion: [number, number];
   /** The scope's attributes as a Map(String, String). */
   scopeAttributes: Buffer;
-  scopeDroppedAttributes: number;
   scopeSchemaUrl: [number, number];
   name: [number, number];
   description: [number, number];
@@ -463,22 +462,10 @@ function metricAt(metric: Reader, context: MetricContext, out: RowSink): void {
   else pointsAt(data, context, kind === SUM ? out.sums : out.gauges, numberPointAt);
 }
 
-function scopeAt(scope: Reader, context: MetricContext): void {
+/** The scope's fields into `context`, its attributes as one Map(String, String) cell. */
+function scopeWithAttributesAt(scope: Reader, context: MetricContext): void {
   const attributes: Attribute[] = [];
-  context.scopeName = [0, 0];
-  context.scopeVersion = [0, 0];
-  context.scopeDroppedAttributes = 0;
-  while (scope.more()) {
-    const tag = scope.uint32();
-    const field = tag >>> 3;
-    if (field === 1) context.scopeName = stringField(scope, tag);
-    else if (field === 2) context.scopeVersion = stringField(scope, tag);
-    else if (field === 3) readAttribute(scope, tag, attributes);
-    else if (field === 4) {
-      Reader.expect(tag, VARINT);
-      context.scopeDroppedAttributes = scope.uint32();
-    } else scope.skip(tag & 7);
-  }
+  scopeAt(scope, context, attributes);
   sortAttributes(scope.bytes, attributes);
   const map = new RowBinaryWriter(256);
   writeMap(map, scope.bytes, attributes);
@@ -508,7 +495,7 @@ function scopeMetricsAt(scopeMetrics: Reader, resource: Pick<MetricContext, 'res
     const field = tag >>> 3;
     if (field === 1) {
       Reader.expect(tag, LEN);
-      scopeAt(scopeMetrics.sub(), context);
+      scopeWithAttributesAt(scopeMetrics.sub(), context);
     } else if (field === 2) {
       Reader.expect(tag, LEN);
       metrics.push(scopeMetrics.sub());

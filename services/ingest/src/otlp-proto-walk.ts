@@ -572,6 +572,40 @@ function resourcePartAt(fields: Reader): ResourcePart {
   return part;
 }
 
+/** An InstrumentationScope's fields a row takes: name and version as [start, end) of the payload, and its dropped-attribute count. */
+export interface ScopeFields {
+  scopeName: [number, number];
+  scopeVersion: [number, number];
+  scopeDroppedAttributes: number;
+}
+
+/**
+ * Reads an InstrumentationScope into `into`, its attributes onto
+ * `attributes`. Every field is reset first: of a scope sent twice, the last
+ * wins, as protobuf's decoders take a message field that is not repeated.
+ */
+export function scopeAt(scope: Reader, into: ScopeFields, attributes: Attribute[]): void {
+  into.scopeName = [0, 0];
+  into.scopeVersion = [0, 0];
+  into.scopeDroppedAttributes = 0;
+  while (scope.more()) {
+    const tag = scope.uint32();
+    const field = tag >>> 3;
+    if (field === 1) into.scopeName = stringField(scope, tag);
+    else if (field === 2) into.scopeVersion = stringField(scope, tag);
+    else if (field === 3) readAttribute(scope, tag, attributes);
+    else if (field === 4) {
+      Reader.expect(tag, VARINT);
+      into.scopeDroppedAttributes = scope.uint32();
+    } else scope.skip(tag & 7);
+  }
+}
+
+/** Whether a payload is for the protobuf walks at all: not empty, not otlp_json. */
+export function takesProto(payload: Uint8Array): boolean {
+  return payload.length > 0 && !isOtlpJsonPayload(payload);
+}
+
 /**
  * Walks an otlp_proto export request's resource parts (field 1 of each
  * Export*ServiceRequest) in order, `each` writing their rows; false for
@@ -579,7 +613,7 @@ function resourcePartAt(fields: Reader): ResourcePart {
  * (notTaken), whose rows are then not to be used.
  */
 export function walkRequest(payload: Uint8Array, each: (part: ResourcePart) => void): boolean {
-  if (payload.length === 0 || isOtlpJsonPayload(payload)) return false;
+  if (!takesProto(payload)) return false;
   const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   try {
     const request = new Reader(bytes, 0, bytes.length);

@@ -10,7 +10,6 @@
 // The common case of agents' requests is first tried in WebAssembly
 // (wasm/trace-rows.c, at about 0.6x this walk's CPU); this walk takes what
 // that encoder leaves, by the same rules.
-import { isOtlpJsonPayload } from './otlp-json.js';
 import {
   EMPTY_CELL,
   I32,
@@ -26,13 +25,16 @@ import {
   notTaken,
   readAttribute,
   rowLayout,
+  scopeAt,
   sortAttributes,
   stringField,
+  takesProto,
   walkRequest,
   writeMap,
   Attribute,
   type ResourceCells,
   type RowLayout,
+  type ScopeFields,
 } from './otlp-proto-walk.js';
 import { RowBinaryWriter, type EncodedRow } from './row-binary.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, Tables } from './rows.js';
@@ -50,11 +52,9 @@ const SPAN = new Reader(Buffer.alloc(0), 0, 0);
 const STATUS = new Reader(Buffer.alloc(0), 0, 0);
 
 /** What every span of one resource and scope shares. */
-interface SpanContext {
+interface SpanContext extends ScopeFields {
   resourceMap: Buffer;
   serviceName: Buffer;
-  scopeName: [number, number];
-  scopeVersion: [number, number];
 }
 
 /** One span's fields, as offsets into the payload: one object for every span of a request, reset() for the next (its attribute objects are used again). */
@@ -245,34 +245,20 @@ export function traceRowLayout(described: readonly { name: string; type: string 
   return { ...found, columnCodes: Uint8Array.from(found.columns, (name) => COLUMN_CODES.get(name)!) };
 }
 
-function scopeAt(scope: Reader, context: SpanContext): void {
-  const ignored: Attribute[] = [];
-  while (scope.more()) {
-    const tag = scope.uint32();
-    const field = tag >>> 3;
-    if (field === 1) context.scopeName = stringField(scope, tag);
-    else if (field === 2) context.scopeVersion = stringField(scope, tag);
-    else if (field === 3) readAttribute(scope, tag, ignored);
-    else if (field === 4) scope.skipKnown(tag, VARINT);
-    else scope.skip(tag & 7);
-  }
-}
-
 /** The spans of one ScopeSpans, each a row. */
 function scopeSpansAt(scope: Reader, layout: TraceRowLayout, resource: ResourceCells, out: RowSink): void {
   const bytes = scope.bytes;
-  const context: SpanContext = { ...resource, scopeName: [0, 0], scopeVersion: [0, 0] };
+  const context: SpanContext = { ...resource, scopeName: [0, 0], scopeVersion: [0, 0], scopeDroppedAttributes: 0 };
+  // otel_traces keeps no scope attributes.
+  const ignored: Attribute[] = [];
   /** Each span's [start, end) in the payload, one after another. */
   const spans: number[] = [];
   while (scope.more()) {
     const tag = scope.uint32();
     const field = tag >>> 3;
     if (field === 1) {
-      // Last one wins, as protobuf's decoders take a repeated message field that is not repeated.
       Reader.expect(tag, LEN);
-      context.scopeName = [0, 0];
-      context.scopeVersion = [0, 0];
-      scopeAt(scope.sub(), context);
+      scopeAt(scope.sub(), context, ignored);
     } else if (field === 2) {
       // Spans are written once the whole scope is read: a scope may follow them.
       Reader.expect(tag, LEN);
@@ -300,8 +286,6 @@ interface RowSink {
   rowEnds: number[];
   span: SpanFields;
 }
-
-const takesProto = (payload: Uint8Array) => payload.length > 0 && !isOtlpJsonPayload(payload);
 
 /**
  * The otel_traces rows of an otlp_proto ExportTraceServiceRequest, encoded for
