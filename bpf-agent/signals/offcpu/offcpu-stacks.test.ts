@@ -145,8 +145,10 @@ test('long waits that each follow a short sleep are all counted with their stack
   assert.ok(Math.abs(pipeNs / readNs - 1) <= 0.1, `off-CPU in the pipe read ${pipeNs} ns within 10% of the ${readNs} ns measured`);
 });
 
-test('8,192 distinct stacks sleeping over and over: a stack whose bucket of the stack map was taken gets its frames at a later sleep', { skip: skipReason, timeout: 120_000 }, async (t) => {
+test('8,192 distinct stacks sleeping over and over: a stack whose bucket another holds gets its frames from the second stack map', { skip: skipReason, timeout: 120_000 }, async (t) => {
   const STACKS = 8192;
+  // With one stack map, 40-229 stacks were never seen: each always slept just after the rival of its bucket.
+  const NEVER_SEEN_AT_MOST = 16;
   const PASSES = 8;
   const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-offcpu-stacks-')), 'distinct-futex-stacks');
   execFileSync('cc', ['-O0', '-fno-omit-frame-pointer', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'distinct-futex-stacks.c')]);
@@ -174,7 +176,7 @@ test('8,192 distinct stacks sleeping over and over: a stack whose bucket of the 
     }
     const resets = records.filter((r) => r.type === 'stacks-reset').length;
     t.diagnostic(`${seen.size} distinct user stacks of ${STACKS}; ${withoutUserStack} stack records without one; ${resets} stack map resets`);
-    assert.ok(seen.size >= STACKS * 0.98, `${seen.size} of the ${STACKS} distinct stacks were seen with their frames over ${PASSES} passes`);
+    assert.ok(seen.size >= STACKS - NEVER_SEEN_AT_MOST, `${seen.size} of the ${STACKS} distinct stacks were seen with their frames over ${PASSES} passes`);
   } finally {
     await loader.stop();
   }

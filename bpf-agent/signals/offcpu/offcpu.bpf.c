@@ -25,9 +25,9 @@ const volatile __u32 exclude_tgid = 0;
 const volatile __u32 stack_sample_every = STACK_SAMPLE_EVERY;
 const volatile __u64 long_sleep_ns = LONG_SLEEP_NS;
 /*
- * Set when a stack found its bucket of offcpu_stacks held by another stack
- * (-EEXIST): it gets no id until the map is emptied, so the loader empties it
- * at the next snapshot instead of waiting for the map to fill.
+ * Set when a stack found its bucket held by other stacks in both stack maps
+ * (-EEXIST): it gets no id until the maps are emptied, so the loader empties
+ * them at the next snapshot instead of waiting for them to fill.
  */
 volatile __u32 stack_collided = 0;
 
@@ -44,6 +44,21 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, OFFCPU_STACK_DEPTH * sizeof(__u64));
 } offcpu_stacks SEC(".maps");
+
+/*
+ * The second way of a two-way set: a stack map hashes a stack to a bucket by
+ * its addresses alone, so two stacks that share a bucket in offcpu_stacks
+ * share it at every reset, and the one that sleeps second would never get its
+ * frames. Of the same size, this map puts a stack in the same bucket: the one
+ * that found it taken in offcpu_stacks finds it free here unless a third
+ * stack of that bucket came first. Its ids are OFFCPU_STACK_ENTRIES higher.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, OFFCPU_STACK_ENTRIES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, OFFCPU_STACK_DEPTH * sizeof(__u64));
+} offcpu_stacks_second SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -97,14 +112,25 @@ static __always_inline __u32 stack_weight(struct thread_sched *ts)
 	return *seen % stack_sample_every == 0 ? stack_sample_every : 0;
 }
 
+/* The stack's id in offcpu_stacks, else in offcpu_stacks_second (offset by OFFCPU_STACK_ENTRIES), else an error. */
+static __always_inline long stack_id(void *ctx, __u64 flags)
+{
+	long id = bpf_get_stackid(ctx, &offcpu_stacks, flags);
+
+	if (id != -EEXIST)
+		return id;
+	id = bpf_get_stackid(ctx, &offcpu_stacks_second, flags);
+	return id < 0 ? id : id + OFFCPU_STACK_ENTRIES;
+}
+
 static __always_inline void take_stacks(void *ctx, struct thread_sched *ts)
 {
 	ts->stack_weight = stack_weight(ts);
 	if (!ts->stack_weight)
 		return;
 	/* prev is current in sched_switch: its kernel stack is the way into schedule(). */
-	ts->kernel_stack = bpf_get_stackid(ctx, &offcpu_stacks, 0);
-	ts->user_stack = bpf_get_stackid(ctx, &offcpu_stacks, BPF_F_USER_STACK);
+	ts->kernel_stack = stack_id(ctx, 0);
+	ts->user_stack = stack_id(ctx, BPF_F_USER_STACK);
 	if (ts->kernel_stack == -EEXIST || ts->user_stack == -EEXIST)
 		stack_collided = 1;
 	if (ts->kernel_stack < 0 && ts->user_stack < 0) {

@@ -12,8 +12,8 @@
 static struct offcpu_bpf *skel;
 static struct offcpu_hist_key *keys; /* OFFCPU_MAP_ENTRIES slots */
 static struct offcpu_stack_key *stack_keys; /* OFFCPU_STACK_KEYS slots */
-/* Stack ids whose addresses the agent has; reset with the stack map. */
-static __u8 stack_sent[OFFCPU_STACK_ENTRIES];
+/* Stack ids (of both stack maps) whose addresses the agent has; reset with the maps. */
+static __u8 stack_sent[2 * OFFCPU_STACK_ENTRIES];
 static size_t stacks_sent;
 
 static int start(struct ring_buffer **rb)
@@ -42,12 +42,14 @@ static int start(struct ring_buffer **rb)
 static void send_stack(__s32 id)
 {
 	struct stack_trace_record rec = {};
+	/* Ids from OFFCPU_STACK_ENTRIES up are the second map's (see offcpu.bpf.c). */
+	struct bpf_map *map = id < OFFCPU_STACK_ENTRIES ? skel->maps.offcpu_stacks : skel->maps.offcpu_stacks_second;
+	__u32 key = id % OFFCPU_STACK_ENTRIES;
 
-	if (id < 0 || id >= OFFCPU_STACK_ENTRIES || stack_sent[id])
+	if (id < 0 || id >= 2 * OFFCPU_STACK_ENTRIES || stack_sent[id])
 		return;
 	/* The map keeps fewer frames than the record holds: the rest stay zero. */
-	if (bpf_map__lookup_elem(skel->maps.offcpu_stacks, &id, sizeof(id), rec.ips,
-				 bpf_map__value_size(skel->maps.offcpu_stacks), 0))
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), rec.ips, bpf_map__value_size(map), 0))
 		return;
 	for (rec.depth = 0; rec.depth < MAX_STACK_DEPTH && rec.ips[rec.depth]; rec.depth++)
 		;
@@ -57,13 +59,23 @@ static void send_stack(__s32 id)
 	stacks_sent++;
 }
 
+/* Empties a stack map. */
+static void empty_stacks(struct bpf_map *map)
+{
+	int fd = bpf_map__fd(map);
+	__u32 next;
+
+	while (!bpf_map_get_next_key(fd, NULL, &next))
+		bpf_map_delete_elem(fd, &next);
+}
+
 /*
  * The interval's OFFCPU_STACK records (each taken out of the map: the counts
- * are per interval), each after the addresses of stacks not sent before. A
- * stack map three quarters full, or one where a stack found its bucket taken
- * by another, is emptied, and the agent told, so new stacks keep finding room
+ * are per interval), each after the addresses of stacks not sent before. The
+ * stack maps, once three quarters full or once a stack found its bucket taken
+ * in both, are emptied, and the agent told, so new stacks keep finding room
  * (a stack whose bucket is taken would otherwise go without its frames for as
- * long as the map lives); a sleep that spans the reset may name a reused id.
+ * long as the maps live); a sleep that spans the reset may name a reused id.
  */
 static void snapshot_stacks(void)
 {
@@ -71,7 +83,6 @@ static void snapshot_stacks(void)
 	struct offcpu_stack_record rec = {};
 	struct stacks_reset_record reset = {};
 	size_t n = 0, i;
-	__u32 next;
 
 	while (n < OFFCPU_STACK_KEYS && !bpf_map_get_next_key(fd, n ? &stack_keys[n - 1] : NULL, &stack_keys[n]))
 		n++;
@@ -84,12 +95,11 @@ static void snapshot_stacks(void)
 		send_stack(rec.key.user_stack);
 		emit(&rec, RECORD_OFFCPU_STACK, sizeof(rec));
 	}
-	if (stacks_sent * 4 < OFFCPU_STACK_ENTRIES * 3 && !skel->bss->stack_collided)
+	if (stacks_sent * 4 < 2 * OFFCPU_STACK_ENTRIES * 3 && !skel->bss->stack_collided)
 		return;
 	skel->bss->stack_collided = 0;
-	fd = bpf_map__fd(skel->maps.offcpu_stacks);
-	while (!bpf_map_get_next_key(fd, NULL, &next))
-		bpf_map_delete_elem(fd, &next);
+	empty_stacks(skel->maps.offcpu_stacks);
+	empty_stacks(skel->maps.offcpu_stacks_second);
 	memset(stack_sent, 0, sizeof(stack_sent));
 	stacks_sent = 0;
 	emit(&reset, RECORD_STACKS_RESET, sizeof(reset));

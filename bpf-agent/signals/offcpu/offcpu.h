@@ -5,8 +5,9 @@
 
 /* (tgid, state, bucket) keys; the loader resizes with --max-hist-entries. */
 #define OFFCPU_MAP_ENTRIES 16384
-/* Distinct off-CPU stacks kept (kernel and user); the loader resets the map
- * when it is three quarters full. */
+/* Distinct off-CPU stacks kept (kernel and user) in each of the two stack
+ * maps; the loader resets both when three quarters full, or when a stack
+ * found its bucket taken in both. */
 #define OFFCPU_STACK_ENTRIES 16384
 /* Frames kept per off-CPU stack (kernel or user): enough for a flame graph's
  * useful depth; each frame walked costs at every sampled switch. */
