@@ -147,8 +147,10 @@ test('long waits that each follow a short sleep are all counted with their stack
 
 test('8,192 distinct stacks sleeping over and over: a stack whose bucket another holds gets its frames from the second stack map', { skip: skipReason, timeout: 120_000 }, async (t) => {
   const STACKS = 8192;
-  // With one stack map, 40-229 stacks were never seen: each always slept just after the rival of its bucket.
-  const NEVER_SEEN_AT_MOST = 16;
+  // With one stack map, 40-229 stacks were never seen: each always slept just
+  // after the rival of its bucket. With two, 0-12 in 15 runs here: stacks of
+  // a bucket two others hold, and sleeps while the loader empties the maps.
+  const NEVER_SEEN_AT_MOST = 32;
   const PASSES = 8;
   const exe = join(mkdtempSync(join(tmpdir(), 'stallscope-offcpu-stacks-')), 'distinct-futex-stacks');
   execFileSync('cc', ['-O0', '-fno-omit-frame-pointer', '-o', exe, join(import.meta.dirname, '..', '..', '..', 'signals', 'syscalls', 'test-fixtures', 'distinct-futex-stacks.c')]);
