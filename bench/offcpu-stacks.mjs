@@ -20,6 +20,7 @@ import { createLogger } from '@stallscope/common';
 import { defaultLoaderPath } from '../bpf-agent/dist/src/loader/default-loader-path.js';
 import { spawnLoader } from '../bpf-agent/dist/src/loader/loader-process.js';
 import { loaderOptionsOf } from '../bpf-agent/dist/src/signals.js';
+import { offCpuStackCoverage } from '../bpf-agent/dist/signals/offcpu/test-fixtures/stack-coverage.js';
 import { agentConfigDefaults } from '@stallscope/bpf-agent';
 import { syscallArchOf } from '@stallscope/schemas';
 import { bpfProgramDeltas, bpfProgramsOf, createProgress, fixed, median, printTable, repoRoot, requireRoot, withBpfStats } from './lib/kit.mjs';
@@ -68,25 +69,9 @@ async function measure(loaderPath) {
     await once(child, 'exit');
     const deltas = bpfProgramDeltas(before, await bpfProgramsOf([loader.pid]));
     await sleep(600); // the last interval's records
-    // Stack ids name addresses until the next reset.
-    const addressesOf = new Map();
-    const seen = new Set();
-    let withoutUserStack = 0;
-    let resets = 0;
-    for (const record of records) {
-      if (record.type === 'stacks-reset') {
-        addressesOf.clear();
-        resets++;
-      } else if (record.type === 'stack-trace') addressesOf.set(record.stackId, record.ips.join(','));
-      else if (record.type === 'offcpu-stack' && record.tgid === child.pid) {
-        const addresses = record.userStack >= 0 ? addressesOf.get(record.userStack) : undefined;
-        if (addresses === undefined) withoutUserStack++;
-        else seen.add(addresses);
-      }
-    }
     // bpftool names a program by the first 15 characters of its function.
     const onSwitch = deltas.find((program) => 'handle_sched_switch'.startsWith(program.name));
-    return { seen: seen.size, withoutUserStack, resets, nsPerSwitch: onSwitch?.nsPerRun ?? NaN };
+    return { ...offCpuStackCoverage(records, child.pid), nsPerSwitch: onSwitch?.nsPerRun ?? NaN };
   } finally {
     await loader.stop();
   }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogAttr, OFFCPU_STACK_EVENT } from '@stallscope/schemas';
 import type { LoaderRecord } from '../../src/loader/records.js';
+import { offCpuStackCoverage } from './test-fixtures/stack-coverage.js';
 import { SymbolizeBudget, Symbolizer, readKernelSymbols } from '../../src/symbols/index.js';
 import { OffCpuStacks, offCpuStackLogRecords, type FoldedStackTime } from './offcpu-stacks.js';
 import { loaderSkipReason, spawnTestLoader } from '../../src/loader/fixtures/test-loader.js';
@@ -163,22 +164,9 @@ test('8,192 distinct stacks sleeping over and over: a stack whose bucket another
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 0);
     await sleep(600);
-    // Stack ids name addresses until the next reset; the distinct user stacks of the program's sleeps, by their addresses.
-    const addressesOf = new Map<number, string>();
-    const seen = new Set<string>();
-    let withoutUserStack = 0;
-    for (const record of records) {
-      if (record.type === 'stacks-reset') addressesOf.clear();
-      else if (record.type === 'stack-trace') addressesOf.set(record.stackId, record.ips.join(','));
-      else if (record.type === 'offcpu-stack' && record.tgid === child.pid) {
-        const addresses = record.userStack >= 0 ? addressesOf.get(record.userStack) : undefined;
-        if (addresses === undefined) withoutUserStack++;
-        else seen.add(addresses);
-      }
-    }
-    const resets = records.filter((r) => r.type === 'stacks-reset').length;
-    t.diagnostic(`${seen.size} distinct user stacks of ${STACKS}; ${withoutUserStack} stack records without one; ${resets} stack map resets`);
-    assert.ok(seen.size >= STACKS - NEVER_SEEN_AT_MOST, `${seen.size} of the ${STACKS} distinct stacks were seen with their frames over ${PASSES} passes`);
+    const { seen, withoutUserStack, resets } = offCpuStackCoverage(records, child.pid);
+    t.diagnostic(`${seen} distinct user stacks of ${STACKS}; ${withoutUserStack} stack records without one; ${resets} stack map resets`);
+    assert.ok(seen >= STACKS - NEVER_SEEN_AT_MOST, `${seen} of the ${STACKS} distinct stacks were seen with their frames over ${PASSES} passes`);
   } finally {
     await loader.stop();
   }
