@@ -6,10 +6,10 @@
 // an encoder does not take throws notTaken; the caller answers undefined and
 // the request goes the decoded way.
 import { isUtf8 } from 'node:buffer';
-import { isOtlpJsonPayload } from './otlp-json.js';
 import { ResourceAttr } from '@stallscope/schemas';
 import { doubleText, goJsonString } from './attribute-strings.js';
 import { goSortFunc } from './go-sort.js';
+import { isOtlpJsonPayload } from './otlp-json.js';
 import { EncodedRow, RowBinaryWriter } from './row-binary.js';
 
 // Protobuf wire types.
@@ -493,7 +493,6 @@ function resourceAt(resource: Reader): ResourceCells {
 
 /** The cells of a request part that has no Resource. */
 const NO_RESOURCE: ResourceCells = { resourceMap: Buffer.from([0]), serviceName: EMPTY_CELL };
-
 
 /** A table's columns an encoder writes, in insert order, with their writers. */
 export interface RowLayout<Writer> {
